@@ -1,0 +1,3 @@
+from esps_cli.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""What every command shares: error handling, exit codes, and loading the working context
+(framework, units, advisors, cycle) from flags and esps.toml."""
+
+from __future__ import annotations
+
+import functools
+import os
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.markup import escape
+
+from esps_cli.config import Settings, load_settings
+from esps_cli.errors import ConfigError, EspsError
+from esps_cli.framework import Cycle, Framework, load_framework
+from esps_cli.output import err_console
+from esps_cli.paths import EXAMPLES_DIR
+from esps_cli.units import Advisor, Unit, default_advisors_path, load_advisors, load_units
+
+# Exit codes: documented in the README and stable.
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # the command ran and found problems (invalid returns, exceptions)
+EXIT_USAGE = 2  # bad arguments, configuration, framework or units list
+EXIT_INTERNAL = 3  # a bug in esps-cli: please report it
+EXIT_INTERRUPTED = 130
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}")
+    return typer.Exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn every error into a clear message and a stable exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except EspsError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if os.environ.get("ESPS_DEBUG"):
+                traceback.print_exc()
+            raise fail(
+                f"internal error ({type(exc).__name__}: {exc}). This is a bug in esps-cli; "
+                "run again with ESPS_DEBUG=1 for details and report it.",
+                EXIT_INTERNAL,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass
+class Context:
+    settings: Settings
+    framework: Framework
+    cycle: Cycle
+    advisors: list[Advisor]
+    units: list[Unit]
+    units_path: Path | None
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def load_framework_from(option: Path | None, s: Settings | None = None) -> Framework:
+    s = s or settings()
+    return load_framework(option or s.framework)
+
+
+def load_context(
+    *,
+    framework: Path | None = None,
+    units: Path | None = None,
+    advisors: Path | None = None,
+    cycle: str | None = None,
+    need_units: bool = True,
+) -> Context:
+    """Framework, cycle, advisors and units from flags, then esps.toml, then the examples."""
+    s = settings()
+    fw = load_framework_from(framework, s)
+    cyc = fw.cycle(cycle or s.cycle)
+    units_path = units or s.units
+    if units_path is None and need_units:
+        raise ConfigError(
+            "no units list: pass one (e.g. examples/units.csv) or set `units` in esps.toml "
+            "(esps init creates one)"
+        )
+    advisors_path = advisors or s.advisors
+    if advisors_path is None:
+        base = units_path if units_path else EXAMPLES_DIR / "units.csv"
+        advisors_path = default_advisors_path(Path(base))
+    if not Path(advisors_path).exists():
+        raise ConfigError(
+            f"advisors list {advisors_path} not found: pass --advisors or set `advisors` in "
+            "esps.toml"
+        )
+    advisor_list = load_advisors(advisors_path)
+    unit_list = load_units(units_path, fw, advisor_list) if units_path else []
+    return Context(s, fw, cyc, advisor_list, unit_list, Path(units_path) if units_path else None)

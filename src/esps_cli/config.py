@@ -1,0 +1,102 @@
+"""The working folder's settings: `esps.toml`, written by `esps init`, read by every command.
+
+Flags override the file; relative paths in the file are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from esps_cli.errors import ConfigError
+from esps_cli.paths import EXAMPLES_DIR, default_framework_path
+
+CONFIG_NAME = "esps.toml"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    framework: Path | None = None
+    units: Path | None = None
+    advisors: Path | None = None
+    cycle: str | None = None
+    returns: Path | None = None
+    register_path: Path | None = Field(default=None, alias="register")
+    packs: Path | None = None
+    source: Path | None = None  # the esps.toml these came from, if any
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """ESPS_CONFIG if set, else esps.toml in the current folder."""
+    env = os.environ.get("ESPS_CONFIG")
+    if env:
+        return Path(env)
+    candidate = (start or Path.cwd()) / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or find_config()
+    if path is None:
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: settings file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = raw.get("esps", raw)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+    base = path.parent
+    resolved = {
+        k: (base / v if isinstance(v, Path) and not v.is_absolute() else v)
+        for k, v in settings.model_dump(by_alias=True).items()
+    }
+    resolved["source"] = path
+    return Settings.model_validate(resolved)
+
+
+def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False) -> list[Path]:
+    """Create a working folder: esps.toml, a copy of the framework, units and advisors lists."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / CONFIG_NAME
+    if config.exists() and not force:
+        raise ConfigError(f"{config} already exists; use --force to write it again")
+    created: list[Path] = []
+    framework_copy = folder / "framework.yaml"
+    if not framework_copy.exists():
+        shutil.copyfile(default_framework_path(), framework_copy)
+        created.append(framework_copy)
+    if with_examples:
+        for name in ("units.csv", "dcfas.csv"):
+            target = folder / name
+            if not target.exists():
+                shutil.copyfile(EXAMPLES_DIR / name, target)
+                created.append(target)
+    for sub in ("returns", "packs"):
+        (folder / sub).mkdir(exist_ok=True)
+    config.write_text(
+        "# esps-cli settings for this working folder. Paths are relative to this file.\n"
+        "# Command-line flags override these values.\n"
+        "[esps]\n"
+        'framework = "framework.yaml"   # the ESPS framework (themes, indicators, rules)\n'
+        'units = "units.csv"            # the (B)OCUs: code,name,business_group,linked_dcfa\n'
+        'advisors = "dcfas.csv"         # the DCFAs: id,name,email\n'
+        'cycle = "2010-11"              # the assessment cycle (a cycle id in the framework)\n'
+        'packs = "packs"                # where esps generate writes workbooks\n'
+        'returns = "returns"            # where returned workbooks are collected\n'
+        'register = "esps.db"           # the DCFA score register\n',
+        encoding="utf-8",
+    )
+    created.append(config)
+    return created

@@ -1,0 +1,584 @@
+"""`esps generate`: one self-explaining workbook per (B)OCU.
+
+Everything but a handful of unit-specific strings is the same in every workbook of a cycle, so
+the workbook is built once with openpyxl as a template holding placeholders, and each unit's
+file is that template with its placeholders replaced inside the .xlsx's XML parts. That makes a
+workbook cost a few milliseconds instead of a full openpyxl build; the work is spread over
+processes for large batches.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from esps_cli import __version__
+from esps_cli.errors import OutputExistsError
+from esps_cli.framework import Cycle, Framework
+from esps_cli.layout import (
+    ASSESSMENT,
+    ASSESSMENT_FIELDS,
+    ASSESSMENT_FIRST_ROW,
+    COVER_FIELDS,
+    COVER_FIRST_ROW,
+    EVIDENCE,
+    INDICATORS,
+    LAYOUT_VERSION,
+    LIST_NAMES,
+    META_INDICATOR_HEADER,
+    META_KEYS,
+    META_LIST_COLUMNS,
+    META_MARKER,
+    NA,
+    SHEET_COVER,
+    SHEET_GUIDANCE,
+    SHEET_META,
+    Field,
+    Table,
+    column_letter,
+    expected_indicator_hashes,
+    indicator_locked_cells,
+    rating_options,
+    score_options,
+    workbook_fingerprint,
+)
+from esps_cli.safety import atomic_write_bytes, clean_text, inside, safe_filename
+from esps_cli.units import Advisor, Unit
+
+# Placeholders replaced per unit. They appear only inside strings of the template.
+UNIT_FIELDS = ("unit_code", "unit_name", "business_group", "linked_dcfa", "linked_dcfa_name")
+
+
+def placeholder(key: str) -> str:
+    return "{{esps:" + key + "}}"
+
+
+# -- styles -------------------------------------------------------------------------------
+
+DATE_FORMAT = "DD/MM/YYYY"
+TITLE = Font(bold=True, size=14, color="1F3864")
+SUBTITLE = Font(italic=True, size=10, color="404040")
+BOLD = Font(bold=True)
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
+INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
+THIN = Side(style="thin", color="BFBFBF")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+UNLOCKED = Protection(locked=False)
+
+
+@dataclass
+class GenerateResult:
+    written: list[Path] = field(default_factory=list)
+    skipped_existing: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+# -- the template -------------------------------------------------------------------------
+
+
+def build_template(
+    framework: Framework,
+    cycle: Cycle,
+    advisors: list[Advisor],
+    generated_at: datetime | None = None,
+) -> bytes:
+    """The cycle's workbook with placeholders for the unit, as .xlsx bytes."""
+    generated_at = generated_at or datetime.now().replace(microsecond=0)
+    indicators = framework.cycle_indicators(cycle)
+    hashes = expected_indicator_hashes(framework, indicators)
+
+    wb = Workbook()
+    cover = wb.active
+    assert cover is not None
+    cover.title = SHEET_COVER
+    guidance = wb.create_sheet(SHEET_GUIDANCE)
+    ind_ws = wb.create_sheet(INDICATORS.sheet)
+    ev_ws = wb.create_sheet(EVIDENCE.sheet)
+    as_ws = wb.create_sheet(ASSESSMENT.sheet)
+    meta = wb.create_sheet(SHEET_META)
+
+    _write_meta(meta, framework, cycle, indicators, advisors, hashes, generated_at, wb)
+    _write_cover(cover, framework, cycle)
+    _write_guidance(guidance, framework, cycle)
+    _write_indicators(ind_ws, framework, cycle)
+    _write_evidence(ev_ws, framework)
+    _write_assessment(as_ws, framework, cycle)
+
+    meta.sheet_state = "veryHidden"
+    for ws in (cover, guidance, ind_ws, ev_ws, as_ws):
+        _protect(ws, allow_rows=ws is ev_ws)
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 0
+    props = wb.properties
+    props.title = f"ESPS self-assessment: {placeholder('unit_name')} ({cycle.name})"
+    props.subject = "Equality Standard for the Police Service"
+    props.creator = f"esps-cli {__version__}"
+    props.keywords = f"ESPS {placeholder('unit_code')} {cycle.id}"
+    props.created = generated_at
+    props.modified = generated_at
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _protect(ws: Worksheet, allow_rows: bool = False) -> None:
+    p = ws.protection
+    p.sheet = True
+    # Resizing rows and columns is harmless and people in a hurry need it.
+    p.formatColumns = False
+    p.formatRows = False
+    p.autoFilter = False
+    p.sort = True
+    if allow_rows:
+        p.insertRows = False
+        p.deleteRows = False
+
+
+def _title(ws: Worksheet, title: str, subtitle: str) -> None:
+    ws["A1"] = title
+    ws["A1"].font = TITLE
+    ws["A2"] = subtitle
+    ws["A2"].font = SUBTITLE
+    ws["A2"].alignment = Alignment(wrap_text=False, vertical="top")
+
+
+def _print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+def _write_fields(ws: Worksheet, first_row: int, fields: tuple[Field, ...],
+                  values: dict[str, object], dv_for: dict[str, DataValidation]) -> None:
+    for offset, f in enumerate(fields):
+        row = first_row + offset
+        label = ws.cell(row=row, column=1, value=f.label)
+        label.font = BOLD
+        label.alignment = TOP
+        cell = ws.cell(row=row, column=2, value=values.get(f.key))
+        cell.border = BOX
+        cell.alignment = WRAP_TOP
+        if f.is_input:
+            cell.fill = INPUT_FILL
+            cell.protection = UNLOCKED
+            if f.kind in dv_for:
+                dv_for[f.kind].add(cell)
+        else:
+            cell.fill = LOCKED_FILL
+        if f.kind == "date" or isinstance(values.get(f.key), date):
+            cell.number_format = DATE_FORMAT
+        if f.help:
+            h = ws.cell(row=row, column=3, value=f.help)
+            h.font = SUBTITLE
+            h.alignment = WRAP_TOP
+
+
+def _date_validation(where: str) -> DataValidation:
+    # 1 Jan 2000 .. 31 Dec 2099 as Excel serial numbers.
+    dv = DataValidation(type="date", operator="between", formula1="36526", formula2="73050",
+                        allow_blank=True, showErrorMessage=True, showInputMessage=True)
+    dv.errorTitle = "Not a date"
+    dv.error = f"{where}: enter a date as dd/mm/yyyy, for example 13/04/2010."
+    dv.promptTitle = "Date"
+    dv.prompt = "Type the date as dd/mm/yyyy."
+    return dv
+
+
+def _list_validation(source: str, title: str, error: str, prompt: str) -> DataValidation:
+    dv = DataValidation(type="list", formula1=source, allow_blank=True,
+                        showErrorMessage=True, showInputMessage=True)
+    dv.errorTitle = title
+    dv.error = error
+    dv.promptTitle = title
+    dv.prompt = prompt
+    return dv
+
+
+def _write_cover(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+    _title(ws, "Equality Standard for the Police Service: self-assessment workbook",
+           f"{placeholder('unit_name')} ({placeholder('unit_code')}), {cycle.name}. "
+           f"Return this workbook to DCFD by {cycle.submission_deadline:%d/%m/%Y}.")
+    date_dv = _date_validation("Cover")
+    ws.add_data_validation(date_dv)
+    values: dict[str, object] = {
+        "unit_code": placeholder("unit_code"),
+        "unit_name": placeholder("unit_name"),
+        "business_group": placeholder("business_group"),
+        "linked_dcfa": f"{placeholder('linked_dcfa_name')} ({placeholder('linked_dcfa')})",
+        "cycle": f"{cycle.name} ({cycle.id})",
+        "deadline": cycle.submission_deadline,
+    }
+    _write_fields(ws, COVER_FIRST_ROW, COVER_FIELDS, values, {"date": date_dv})
+    row = COVER_FIRST_ROW + len(COVER_FIELDS) + 1
+    ws.cell(row=row, column=1, value="How to complete this workbook").font = BOLD
+    steps = [
+        "1. Fill in the yellow cells on this sheet: who completed the workbook and the "
+        "commander's sign-off.",
+        "2. On the Indicators sheet, give each indicator a self-assessment (1-4, or N/A where "
+        "allowed, with a reason) and a narrative.",
+        "3. On the Evidence sheet, list each piece of evidence: which indicator it supports, "
+        "what it is, its type, where it is kept in your local storage, its date and owner.",
+        "4. Read the Guidance sheet for the scale and what counts as evidence. Grey cells are "
+        "locked; do not rename or delete sheets.",
+        f"5. Return the workbook to DCFD by {cycle.submission_deadline:%d/%m/%Y}. The DCFA "
+        "Assessment sheet is completed by the advisors.",
+    ]
+    for i, step in enumerate(steps, start=1):
+        c = ws.cell(row=row + i, column=1, value=step)
+        ws.merge_cells(start_row=row + i, start_column=1, end_row=row + i, end_column=3)
+        c.alignment = WRAP_TOP
+        ws.row_dimensions[row + i].height = 30
+    note_row = row + len(steps) + 2
+    c = ws.cell(row=note_row, column=1,
+                value=f"Framework {framework.meta.id} version {framework.meta.version}: "
+                      f"{framework.meta.status}")
+    c.font = SUBTITLE
+    c.alignment = WRAP_TOP
+    ws.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=3)
+    ws.row_dimensions[note_row].height = 45
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 42
+    ws.column_dimensions["C"].width = 60
+    _print_setup(ws)
+    ws.page_setup.orientation = "portrait"
+
+
+def _write_guidance(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+    _title(ws, "Guidance", f"How to complete the ESPS self-assessment for {cycle.name}.")
+    row = 4
+
+    def para(text: str, font: Font | None = None, height: float | None = None) -> None:
+        nonlocal row
+        c = ws.cell(row=row, column=1, value=text)
+        c.alignment = WRAP_TOP
+        if font:
+            c.font = font
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        if height:
+            ws.row_dimensions[row].height = height
+        row += 1
+
+    for text in framework.guidance:
+        para(text, height=max(15.0, 15.0 * (len(text) // 110 + 1)))
+    row += 1
+    para(f"The assessment scale ({framework.scale.name})", BOLD)
+    for lvl in framework.scale.levels:
+        ws.cell(row=row, column=1, value=lvl.score).alignment = TOP
+        ws.cell(row=row, column=2, value=lvl.label)
+        row += 1
+    ws.cell(row=row, column=1, value=NA)
+    ws.cell(row=row, column=2, value="Not applicable: only where the indicator allows it; "
+                                     "give the reason in the N/A reason column.")
+    row += 2
+    para("Types of evidence", BOLD)
+    for t in framework.evidence_types:
+        ws.cell(row=row, column=1, value=t.label).alignment = TOP
+        c = ws.cell(row=row, column=2, value=t.description)
+        c.alignment = WRAP_TOP
+        row += 1
+    row += 1
+    if framework.contacts:
+        para("Contacts", BOLD)
+        for contact in framework.contacts:
+            ws.cell(row=row, column=1, value=contact.role)
+            ws.cell(row=row, column=2, value=contact.name)
+            ws.cell(row=row, column=3, value=" ".join(x for x in (contact.email, contact.phone) if x))
+            row += 1
+        row += 1
+    para("About this framework", BOLD)
+    para(f"{framework.meta.title}, {framework.meta.id} version {framework.meta.version}.")
+    para(framework.meta.status, height=45)
+    para(f"Source: {framework.meta.source}", height=30)
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 60
+    ws.column_dimensions["C"].width = 40
+    _print_setup(ws)
+    ws.page_setup.orientation = "portrait"
+
+
+def _header(ws: Worksheet, table: Table) -> None:
+    for col, column in enumerate(table.columns, start=1):
+        c = ws.cell(row=table.header_row, column=col, value=column.header)
+        c.font = HEADER_FONT
+        c.fill = HEADER_FILL
+        c.alignment = Alignment(wrap_text=True, vertical="center")
+        c.border = BOX
+        ws.column_dimensions[column_letter(col)].width = column.width
+    ws.row_dimensions[table.header_row].height = 32
+    ws.freeze_panes = ws.cell(row=table.first_data_row, column=2)
+    _print_setup(ws, f"{table.header_row}:{table.header_row}")
+
+
+def _style_row(ws: Worksheet, table: Table, row: int) -> None:
+    for col, column in enumerate(table.columns, start=1):
+        c = ws.cell(row=row, column=col)
+        c.border = BOX
+        c.alignment = WRAP_TOP if column.wrap else TOP
+        if column.is_input:
+            c.fill = INPUT_FILL
+            c.protection = UNLOCKED
+            if column.kind == "date":
+                c.number_format = DATE_FORMAT
+        else:
+            c.fill = LOCKED_FILL
+
+
+def _col_range(table: Table, key: str, first: int, last: int) -> str:
+    letter = column_letter(table.columns.index(table.column(key)) + 1)
+    return f"{letter}{first}:{letter}{last}"
+
+
+def _write_indicators(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+    _title(ws, f"Indicators: {placeholder('unit_name')}",
+           "Give each indicator a self-assessment and a narrative in the yellow cells. "
+           "Grey cells are locked. The evidence minimum says what the return must show.")
+    _header(ws, INDICATORS)
+    indicators = framework.cycle_indicators(cycle)
+    first = INDICATORS.first_data_row
+    for offset, ind in enumerate(indicators):
+        row = first + offset
+        locked = indicator_locked_cells(framework, ind)
+        for col, column in enumerate(INDICATORS.columns, start=1):
+            if not column.is_input:
+                ws.cell(row=row, column=col, value=locked[column.key])
+        _style_row(ws, INDICATORS, row)
+    last = first + len(indicators) - 1
+    labels = "; ".join(f"{lvl.score} = {lvl.label}" for lvl in framework.scale.levels)
+    dv = _list_validation(
+        f"={LIST_NAMES['ratings']}", "Self-assessment",
+        f"Choose 1, 2, 3, 4 or N/A. {labels}.",
+        f"{labels}. N/A only where the indicator allows it, with a reason.",
+    )
+    ws.add_data_validation(dv)
+    dv.add(_col_range(INDICATORS, "rating", first, last))
+
+
+def _write_evidence(ws: Worksheet, framework: Framework) -> None:
+    _title(ws, f"Evidence: {placeholder('unit_name')}",
+           "One row per piece of evidence. The evidence stays in your local storage: say where "
+           "it is kept (a path or reference), not the document itself.")
+    _header(ws, EVIDENCE)
+    first = EVIDENCE.first_data_row
+    last = first + EVIDENCE.input_rows - 1
+    for row in range(first, last + 1):
+        _style_row(ws, EVIDENCE, row)
+    ids = _list_validation(
+        f"={LIST_NAMES['indicator_ids']}", "Indicator ID",
+        "Choose an indicator ID from the list (see the Indicators sheet).",
+        "The indicator this evidence supports.",
+    )
+    types = _list_validation(
+        f"={LIST_NAMES['evidence_types']}", "Evidence type",
+        "Choose an evidence type from the list (see the Guidance sheet).",
+        "What kind of evidence this is.",
+    )
+    when = _date_validation("Evidence")
+    for dv, key in ((ids, "indicator_id"), (types, "type"), (when, "date")):
+        ws.add_data_validation(dv)
+        dv.add(_col_range(EVIDENCE, key, first, last))
+    ws.auto_filter.ref = f"A{EVIDENCE.header_row}:{column_letter(len(EVIDENCE.columns))}{last}"
+
+
+def _write_assessment(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+    _title(ws, f"DCFA Assessment: {placeholder('unit_name')}",
+           "For the Diversity and Citizen Focus Advisors. Each indicator is scored 1-4 by the "
+           "unit's linked DCFA and by an unlinked DCFA.")
+    advisor_dv = _list_validation(
+        f"={LIST_NAMES['advisors']}", "DCFA", "Choose an advisor id from the list.",
+        "The id of the unlinked DCFA.",
+    )
+    date_dv = _date_validation("DCFA Assessment")
+    ws.add_data_validation(advisor_dv)
+    ws.add_data_validation(date_dv)
+    _write_fields(ws, ASSESSMENT_FIRST_ROW, ASSESSMENT_FIELDS,
+                  {"linked_dcfa": placeholder("linked_dcfa")},
+                  {"advisor": advisor_dv, "date": date_dv})
+    _header(ws, ASSESSMENT)
+    indicators = framework.cycle_indicators(cycle)
+    first = ASSESSMENT.first_data_row
+    for offset, ind in enumerate(indicators):
+        row = first + offset
+        locked = indicator_locked_cells(framework, ind)
+        for col, column in enumerate(ASSESSMENT.columns, start=1):
+            if not column.is_input:
+                ws.cell(row=row, column=col, value=locked[column.key])
+        _style_row(ws, ASSESSMENT, row)
+    last = first + len(indicators) - 1
+    labels = "; ".join(f"{lvl.score} = {lvl.label}" for lvl in framework.scale.levels)
+    score_dv = _list_validation(f'"{",".join(score_options(framework))}"', "DCFA score",
+                                f"Choose a score from 1 to 4. {labels}.", labels)
+    ws.add_data_validation(score_dv)
+    score_dv.add(_col_range(ASSESSMENT, "linked_score", first, last))
+    score_dv.add(_col_range(ASSESSMENT, "unlinked_score", first, last))
+
+
+def _write_meta(
+    ws: Worksheet,
+    framework: Framework,
+    cycle: Cycle,
+    indicators: list,
+    advisors: list[Advisor],
+    hashes: list[tuple[str, str]],
+    generated_at: datetime,
+    wb: Workbook,
+) -> None:
+    values = {
+        "esps_workbook": META_MARKER,
+        "layout_version": LAYOUT_VERSION,
+        "framework_id": framework.meta.id,
+        "framework_version": framework.meta.version,
+        "framework_digest": framework.digest,
+        "cycle": cycle.id,
+        "unit_code": placeholder("unit_code"),
+        "unit_name": placeholder("unit_name"),
+        "linked_dcfa": placeholder("linked_dcfa"),
+        "generator": f"esps-cli {__version__}",
+        "generated_at": generated_at.isoformat(),
+        "fingerprint": workbook_fingerprint(hashes),
+    }
+    for row, key in enumerate(META_KEYS, start=1):
+        ws.cell(row=row, column=1, value=key)
+        ws.cell(row=row, column=2, value=values[key])
+    header_row = len(META_KEYS) + 2
+    ws.cell(row=header_row, column=1, value=META_INDICATOR_HEADER[0])
+    ws.cell(row=header_row, column=2, value=META_INDICATOR_HEADER[1])
+    for offset, (ind_id, ind_hash) in enumerate(hashes, start=1):
+        ws.cell(row=header_row + offset, column=1, value=ind_id)
+        ws.cell(row=header_row + offset, column=2, value=ind_hash)
+    lists = {
+        "indicator_ids": [i.id for i in indicators],
+        "evidence_types": [t.label for t in framework.evidence_types],
+        "advisors": [a.id for a in advisors] or ["(none)"],
+        "ratings": rating_options(framework),
+    }
+    for key, items in lists.items():
+        letter = META_LIST_COLUMNS[key]
+        ws[f"{letter}1"] = key
+        for row, item in enumerate(items, start=2):
+            ws[f"{letter}{row}"] = item
+        ref = f"'{SHEET_META}'!${letter}$2:${letter}${len(items) + 1}"
+        wb.defined_names[LIST_NAMES[key]] = DefinedName(LIST_NAMES[key], attr_text=ref)
+
+
+# -- per unit -----------------------------------------------------------------------------
+
+
+def unit_values(unit: Unit, framework: Framework, advisors: dict[str, Advisor]) -> dict[str, str]:
+    group = next((g.name for g in framework.business_groups if g.id == unit.business_group),
+                 unit.business_group)
+    dcfa = advisors.get(unit.linked_dcfa)
+    return {
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "business_group": group,
+        "linked_dcfa": unit.linked_dcfa,
+        "linked_dcfa_name": dcfa.name if dcfa else unit.linked_dcfa,
+    }
+
+
+def render_workbook(template: bytes, values: dict[str, str]) -> bytes:
+    """The template with each placeholder replaced by the unit's (XML-escaped) value."""
+    replacements = [
+        (placeholder(k).encode(), escape(clean_text(v)).encode("utf-8"))
+        for k, v in values.items()
+    ]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if b"{{esps:" in data:
+                for token, value in replacements:
+                    data = data.replace(token, value)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def workbook_filename(unit: Unit, cycle: Cycle) -> str:
+    return safe_filename(unit.code, unit.name, cycle.id)
+
+
+# Worker state for process pools: the template is sent once per process, not per unit.
+_TEMPLATE: bytes = b""
+
+
+def _init_worker(template: bytes) -> None:
+    global _TEMPLATE
+    _TEMPLATE = template
+
+
+def _render_to(job: tuple[dict[str, str], str, bool]) -> str:
+    values, path, force = job
+    atomic_write_bytes(Path(path), render_workbook(_TEMPLATE, values), force=force)
+    return path
+
+
+def generate_workbooks(
+    framework: Framework,
+    units: list[Unit],
+    advisors: list[Advisor],
+    out_dir: Path,
+    cycle: Cycle,
+    *,
+    force: bool = False,
+    jobs: int | None = None,
+    on_written: Callable[[Path], None] | None = None,
+) -> GenerateResult:
+    """Write one workbook per unit into out_dir; refuse to overwrite anything unless force."""
+    started = datetime.now()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    targets = [(u, inside(out_dir, workbook_filename(u, cycle))) for u in units]
+    existing = [p for _, p in targets if p.exists()]
+    if existing and not force:
+        names = ", ".join(p.name for p in existing[:5])
+        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+        raise OutputExistsError(
+            f"{len(existing)} workbook(s) already exist in {out_dir}: {names}{more}. "
+            "Nothing was written; use --force to replace them."
+        )
+    template = build_template(framework, cycle, advisors)
+    by_id = {a.id: a for a in advisors}
+    work = [(unit_values(u, framework, by_id), str(p), force) for u, p in targets]
+    result = GenerateResult()
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(work) < 16:
+        _init_worker(template)
+        for job in work:
+            path = Path(_render_to(job))
+            result.written.append(path)
+            if on_written:
+                on_written(path)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                 initargs=(template,)) as pool:
+            for done in pool.map(_render_to, work, chunksize=max(1, len(work) // (jobs * 4))):
+                path = Path(done)
+                result.written.append(path)
+                if on_written:
+                    on_written(path)
+    result.seconds = (datetime.now() - started).total_seconds()
+    return result

@@ -1,0 +1,265 @@
+"""The workbook layout: one definition shared by the writer (generate) and the reader.
+
+Everything that says where things are in an ESPS workbook lives here: sheet names, header
+labels, column order, the Cover's field labels, the metadata keys, and the fingerprint of the
+locked content. The writer lays sheets out from these definitions; the reader finds regions by
+their header labels (never by fixed coordinates), so a user inserting a row or two does not
+break reading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from esps_cli.framework import Framework, Indicator
+
+LAYOUT_VERSION = "1"
+
+SHEET_COVER = "Cover"
+SHEET_GUIDANCE = "Guidance"
+SHEET_INDICATORS = "Indicators"
+SHEET_EVIDENCE = "Evidence"
+SHEET_ASSESSMENT = "DCFA Assessment"
+SHEET_META = "_esps_meta"
+
+VISIBLE_SHEETS = (SHEET_COVER, SHEET_GUIDANCE, SHEET_INDICATORS, SHEET_EVIDENCE, SHEET_ASSESSMENT)
+ALL_SHEETS = (*VISIBLE_SHEETS, SHEET_META)
+# Sheets the reader needs; Guidance is for people only.
+READ_SHEETS = (SHEET_COVER, SHEET_INDICATORS, SHEET_EVIDENCE, SHEET_ASSESSMENT, SHEET_META)
+
+NA = "N/A"
+HEADER_SEARCH_ROWS = 40  # how far down the reader looks for a header row
+
+Kind = Literal[
+    "text", "date", "rating", "score", "indicator_id", "evidence_type", "advisor", "locked"
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: float
+    kind: Kind = "locked"
+    wrap: bool = False
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind != "locked"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A header row followed by data rows, found by its header labels."""
+
+    sheet: str
+    columns: tuple[Column, ...]
+    header_row: int  # where the writer puts the header (the reader searches for it)
+    input_rows: int = 0  # rows prepared for input below the header (0: one per indicator)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+
+INDICATORS = Table(
+    sheet=SHEET_INDICATORS,
+    header_row=4,
+    columns=(
+        Column("indicator_id", "Indicator ID", 11),
+        Column("theme", "National theme", 16, wrap=True),
+        Column("esps_unit", "ESPS unit", 22, wrap=True),
+        Column("text", "Indicator", 48, wrap=True),
+        Column("stage", "Stage", 11),
+        Column("minimum", "Evidence minimum", 38, wrap=True),
+        Column("guidance", "Guidance", 40, wrap=True),
+        Column("rating", "Self-assessment (1-4 or N/A)", 15, kind="rating"),
+        Column("na_reason", "N/A reason", 24, kind="text", wrap=True),
+        Column("narrative", "Narrative: what you do and how you know", 60, kind="text", wrap=True),
+    ),
+)
+
+# The locked columns of an indicator row; their text makes up the fingerprint.
+LOCKED_INDICATOR_KEYS = tuple(c.key for c in INDICATORS.columns if not c.is_input)
+
+EVIDENCE = Table(
+    sheet=SHEET_EVIDENCE,
+    header_row=4,
+    input_rows=400,
+    columns=(
+        Column("indicator_id", "Indicator ID", 13, kind="indicator_id"),
+        Column("title", "Evidence title", 34, kind="text", wrap=True),
+        Column("description", "Description", 44, kind="text", wrap=True),
+        Column("type", "Evidence type", 22, kind="evidence_type"),
+        Column("location", "Location (path or reference in local storage)", 46, kind="text",
+               wrap=True),
+        Column("date", "Date of evidence (dd/mm/yyyy)", 16, kind="date"),
+        Column("owner", "Owner", 22, kind="text"),
+    ),
+)
+
+ASSESSMENT = Table(
+    sheet=SHEET_ASSESSMENT,
+    header_row=7,
+    columns=(
+        Column("indicator_id", "Indicator ID", 11),
+        Column("esps_unit", "ESPS unit", 22, wrap=True),
+        Column("text", "Indicator", 44, wrap=True),
+        Column("linked_score", "Linked DCFA score (1-4)", 13, kind="score"),
+        Column("linked_comment", "Linked DCFA comment", 40, kind="text", wrap=True),
+        Column("unlinked_score", "Unlinked DCFA score (1-4)", 13, kind="score"),
+        Column("unlinked_comment", "Unlinked DCFA comment", 40, kind="text", wrap=True),
+    ),
+)
+
+TABLES = (INDICATORS, EVIDENCE, ASSESSMENT)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A labelled value: the label in the first column, the value in the next."""
+
+    key: str
+    label: str
+    kind: Kind = "locked"
+    help: str = ""
+
+    @property
+    def is_input(self) -> bool:
+        return self.kind != "locked"
+
+
+COVER_FIRST_ROW = 4
+COVER_FIELDS = (
+    Field("unit_code", "Unit code"),
+    Field("unit_name", "Unit name"),
+    Field("business_group", "Business group"),
+    Field("linked_dcfa", "Linked DCFA"),
+    Field("cycle", "Assessment cycle"),
+    Field("deadline", "Submission deadline"),
+    Field("completed_by", "Completed by (name)", "text", "Who filled in this workbook."),
+    Field("completed_role", "Rank or role", "text", "e.g. Superintendent, Band B."),
+    Field("completed_date", "Date completed (dd/mm/yyyy)", "date",
+          "The date you finished the workbook; evidence must not be dated after it."),
+    Field("commander", "Commander sign-off (name)", "text",
+          "The (B)OCU commander or head of unit who signs the return off."),
+    Field("signoff_date", "Sign-off date (dd/mm/yyyy)", "date", "The date of sign-off."),
+)
+
+ASSESSMENT_FIRST_ROW = 3
+ASSESSMENT_FIELDS = (
+    Field("linked_dcfa", "Linked DCFA (id)"),
+    Field("unlinked_dcfa", "Unlinked DCFA (id)", "advisor",
+          "The id of the unlinked DCFA allocated to this unit."),
+    Field("assessed_date", "Date assessed (dd/mm/yyyy)", "date", "When the scores were given."),
+)
+
+# The hidden metadata sheet: key in column A, value in column B from row 1; then the
+# per-indicator fingerprints; drop-down source lists in columns D onwards.
+META_KEYS = (
+    "esps_workbook",
+    "layout_version",
+    "framework_id",
+    "framework_version",
+    "framework_digest",
+    "cycle",
+    "unit_code",
+    "unit_name",
+    "linked_dcfa",
+    "generator",
+    "generated_at",
+    "fingerprint",
+)
+META_MARKER = "ESPS self-assessment workbook"
+META_INDICATOR_HEADER = ("indicator_id", "indicator_hash")
+META_LIST_COLUMNS = {"indicator_ids": "D", "evidence_types": "E", "advisors": "F", "ratings": "G"}
+# Defined names the drop-downs use (also useful to anyone reading the workbook by hand).
+LIST_NAMES = {
+    "indicator_ids": "esps_indicator_ids",
+    "evidence_types": "esps_evidence_types",
+    "advisors": "esps_advisors",
+    "ratings": "esps_ratings",
+}
+
+
+def rating_options(framework: Framework) -> list[str]:
+    return [str(s) for s in framework.scale.scores] + [NA]
+
+
+def score_options(framework: Framework) -> list[str]:
+    return [str(s) for s in framework.scale.scores]
+
+
+def indicator_locked_cells(framework: Framework, indicator: Indicator) -> dict[str, str]:
+    """The locked text of an indicator's row, by column key, exactly as written."""
+    unit = framework.esps_unit_of[indicator.id]
+    return {
+        "indicator_id": indicator.id,
+        "theme": framework.theme_by_id[unit.theme].name,
+        "esps_unit": f"{unit.number}. {unit.title}",
+        "text": indicator.text,
+        "stage": indicator.stage.capitalize(),
+        "minimum": indicator.evidence.describe(framework.evidence_type_by_id),
+        "guidance": indicator.guidance,
+    }
+
+
+def _normalise(text: object) -> str:
+    # Spreadsheet apps may turn line breaks into \r\n or trim trailing spaces on save.
+    return " ".join(str(text if text is not None else "").split())
+
+
+def indicator_hash(cells: dict[str, object]) -> str:
+    """Fingerprint of one indicator row's locked content."""
+    joined = "\x1f".join(_normalise(cells.get(k)) for k in LOCKED_INDICATOR_KEYS)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
+
+
+def structure_signature() -> str:
+    """Sheet names and every header label: changes when the layout changes."""
+    parts = [LAYOUT_VERSION, *VISIBLE_SHEETS]
+    for table in TABLES:
+        parts.extend(table.headers)
+    parts.extend(f.label for f in COVER_FIELDS)
+    parts.extend(f.label for f in ASSESSMENT_FIELDS)
+    return "\x1f".join(parts)
+
+
+def workbook_fingerprint(indicator_hashes: list[tuple[str, str]]) -> str:
+    """Fingerprint of the whole locked content: structure plus every indicator row, in order."""
+    h = hashlib.sha256(structure_signature().encode("utf-8"))
+    for ind_id, ind_hash in indicator_hashes:
+        h.update(f"\x1e{ind_id}\x1f{ind_hash}".encode())
+    return h.hexdigest()[:24]
+
+
+def expected_indicator_hashes(
+    framework: Framework, indicators: list[Indicator]
+) -> list[tuple[str, str]]:
+    return [(ind.id, indicator_hash(indicator_locked_cells(framework, ind))) for ind in indicators]
+
+
+def column_letter(index: int) -> str:
+    """1-based column index to letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(row: int, col: int) -> str:
+    """1-based row and column to an A1 reference."""
+    return f"{column_letter(col)}{row}"

@@ -1,0 +1,112 @@
+"""Terminal and machine output shared by every command.
+
+Human output goes through rich (colour drops away when piped, and NO_COLOR is honoured);
+machine output is JSON or CSV of the same report models the library returns. Every CSV and
+every report workbook escapes text a spreadsheet would run as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from pydantic import BaseModel
+from rich.console import Console
+
+from esps_cli.safety import atomic_write, clean_text, escape_formula
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+def to_jsonable(obj: Any) -> Any:
+    if isinstance(obj, BaseModel):
+        return obj.model_dump(mode="json")
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(o) for o in obj]
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    """JSON on stdout, unstyled (safe for pipes and jq)."""
+    text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(
+        to_jsonable(obj), indent=2, default=str
+    )
+    print(text)
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else escape_formula(v) for v in row])
+    return buf.getvalue()
+
+
+def print_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    print(csv_text(header, rows), end="")
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
+              *, force: bool = False) -> None:
+    data = csv_text(header, rows).encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+    atomic_write(path, lambda fh: fh.write(data), force=force)
+
+
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+
+
+def add_table_sheet(
+    wb: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    widths: dict[str, float] | None = None,
+) -> None:
+    """A sheet with a styled header, autofilter, frozen header row and sensible widths."""
+    ws = wb.create_sheet(title=title[:31])
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+    lengths = [len(h) for h in header]
+    count = 0
+    for row in rows:
+        values = []
+        for i, v in enumerate(row):
+            if isinstance(v, str):
+                v = escape_formula(clean_text(v))
+                if i < len(lengths):
+                    lengths[i] = max(lengths[i], min(len(v), 80))
+            values.append(v)
+        ws.append(values)
+        count += 1
+    last_col = get_column_letter(max(1, len(header)))
+    ws.auto_filter.ref = f"A1:{last_col}{count + 1}"
+    ws.freeze_panes = "A2"
+    for i, length in enumerate(lengths, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = (widths or {}).get(header[i - 1], length + 2)
+
+
+def save_workbook(wb: Workbook, path: Path, *, force: bool = False) -> None:
+    """Save a report workbook atomically, refusing to overwrite without force."""
+    if "Sheet" in wb.sheetnames and len(wb.sheetnames) > 1:
+        del wb["Sheet"]
+    atomic_write(path, wb.save, force=force)

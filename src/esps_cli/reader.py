@@ -1,0 +1,344 @@
+"""Reading a returned workbook: values by region, found through the shared layout.
+
+Values are read with python-calamine (a Rust reader, several times faster than openpyxl for
+reading); openpyxl is kept for writing. Regions are found by their header labels and field
+labels, never fixed coordinates, so inserted rows do not break reading. Problems with the
+file itself or its structure come back as findings, never exceptions.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from esps_cli.errors import ConfigError
+from esps_cli.findings import (
+    METADATA_UNHIDDEN,
+    MISSING_FIELD,
+    MISSING_HEADER,
+    MISSING_SHEET,
+    NOT_ESPS_WORKBOOK,
+    UNREADABLE_FILE,
+    Finding,
+    finding,
+)
+from esps_cli.layout import (
+    ASSESSMENT,
+    ASSESSMENT_FIELDS,
+    COVER_FIELDS,
+    EVIDENCE,
+    HEADER_SEARCH_ROWS,
+    INDICATORS,
+    META_INDICATOR_HEADER,
+    META_KEYS,
+    META_MARKER,
+    SHEET_COVER,
+    SHEET_META,
+    Field,
+    Table,
+    cell_ref,
+)
+
+# Bounds that stop hostile files from exhausting memory before parsing starts.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
+
+
+@dataclass(slots=True)
+class Row:
+    """One data row of a table: its sheet row number and its values by column key."""
+
+    row: int
+    values: dict[str, Any]
+
+
+@dataclass
+class TableData:
+    """A table as found in a sheet: the header row, the columns found, the data rows."""
+
+    table: Table
+    header_row: int
+    columns: dict[str, int]  # column key -> 1-based column number
+    rows: list[Row] = field(default_factory=list)
+
+    def ref(self, key: str, row: int) -> str:
+        col = self.columns.get(key)
+        return cell_ref(row, col) if col else f"row {row}"
+
+    def header_ref(self, key: str) -> str:
+        col = self.columns.get(key)
+        return cell_ref(self.header_row, col) if col else f"row {self.header_row}"
+
+
+@dataclass(slots=True)
+class FieldValue:
+    value: Any
+    ref: str
+
+
+@dataclass
+class ReturnedWorkbook:
+    """Everything the validator and the score importer read from one workbook."""
+
+    path: Path
+    sheet_names: list[str] = field(default_factory=list)
+    sheet_visibility: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    meta_indicator_hashes: list[tuple[str, str]] = field(default_factory=list)
+    cover: dict[str, FieldValue] = field(default_factory=dict)
+    assessment_fields: dict[str, FieldValue] = field(default_factory=dict)
+    indicators: TableData | None = None
+    evidence: TableData | None = None
+    assessment: TableData | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return not any(f.code == UNREADABLE_FILE.code for f in self.findings)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def _norm(value: Any) -> str:
+    return " ".join(str(value).split()).casefold() if value is not None else ""
+
+
+def sniff_problem(path: Path) -> str | None:
+    """Why a file cannot be an .xlsx workbook, checked before any parsing; None if it may be."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            return "the file is empty (0 bytes)"
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            if head == OLE2_MAGIC:
+                # Password-protected .xlsx files are OLE2 containers with an EncryptedPackage.
+                fh.seek(0)
+                if ENCRYPTED_MARKER in fh.read(min(size, 64 * 1024)):
+                    return (
+                        "the workbook is encrypted (password-protected); remove the password "
+                        "(File > Info > Protect Workbook) and save it again"
+                    )
+                return (
+                    "this is a legacy Excel 97-2003 file (.xls); open it in Excel and save it "
+                    "as an Excel Workbook (.xlsx)"
+                )
+    except OSError as exc:
+        return f"cannot open the file: {exc.strerror or exc}"
+    if not head.startswith(b"PK"):
+        kind = "a PDF document" if head.startswith(b"%PDF") else "not an Excel workbook"
+        if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml")):
+            kind = "an HTML or XML document"
+        return f"the file is {kind}, not an .xlsx workbook (it does not start as a zip archive)"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            total = sum(i.file_size for i in infos)
+            packed = sum(i.compress_size for i in infos) or 1
+    except zipfile.BadZipFile:
+        return "the file is corrupt or truncated (not a complete zip archive)"
+    except (OSError, ValueError) as exc:
+        return f"the file is corrupt: {exc}"
+    if "xl/workbook.xml" not in names:
+        return "the zip archive is not an Excel workbook (no xl/workbook.xml)"
+    if total > MAX_UNCOMPRESSED_BYTES or (total > 10_000_000 and total / packed > MAX_COMPRESSION_RATIO):
+        return (
+            f"the file would expand to {total / 1e6:,.0f} MB; refusing to read it "
+            "(possible zip bomb)"
+        )
+    return None
+
+
+def open_calamine(path: Path) -> calamine.CalamineWorkbook:
+    """Open a workbook with calamine, turning every failure into a ConfigError."""
+    problem = sniff_problem(path)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several unrelated types
+        raise ConfigError(f"{path}: cannot read the workbook: {exc}") from None
+
+
+def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[Any]]:
+    """A sheet's values from A1, as a list of rows (row 1 first)."""
+    sheet = book.get_sheet_by_name(name)
+    rows = sheet.to_python(skip_empty_area=False)
+    return rows
+
+
+def _find_fields(
+    rows: list[list[Any]], fields: tuple[Field, ...]
+) -> tuple[dict[str, FieldValue], list[Field]]:
+    """Labelled values: a label in any of the first columns, its value in the next cell."""
+    wanted = {_norm(f.label): f for f in fields}
+    found: dict[str, FieldValue] = {}
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row[:4], start=1):
+            if isinstance(value, str):
+                f = wanted.get(_norm(value))
+                if f and f.key not in found:
+                    v = row[c] if c < len(row) else ""
+                    found[f.key] = FieldValue(v, cell_ref(r, c + 1))
+    missing = [f for f in fields if f.key not in found]
+    return found, missing
+
+
+def find_table(
+    rows: list[list[Any]], table: Table
+) -> tuple[TableData | None, list[str]]:
+    """Locate a table by its header labels; return it and the headers not found."""
+    wanted = {_norm(c.header): c.key for c in table.columns}
+    best_row, best_cols = 0, {}
+    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
+        cols = {}
+        for c, value in enumerate(row, start=1):
+            key = wanted.get(_norm(value)) if isinstance(value, str) else None
+            if key and key not in cols:
+                cols[key] = c
+        if len(cols) > len(best_cols):
+            best_row, best_cols = r, cols
+    missing = [c.header for c in table.columns if c.key not in best_cols]
+    first_key = table.columns[0].key
+    if not best_cols or first_key not in best_cols:
+        return None, missing
+    data = TableData(table=table, header_row=best_row, columns=best_cols)
+    input_keys = [k for k in best_cols if table.column(k).is_input] or list(best_cols)
+    for r in range(best_row, len(rows)):  # rows[r] is sheet row r + 1
+        row = rows[r]
+        values = {k: (row[c - 1] if c - 1 < len(row) else "") for k, c in best_cols.items()}
+        if table is EVIDENCE:
+            keep = any(_blank(values[k]) is False for k in input_keys)
+        else:
+            keep = not _blank(values.get(first_key))
+        if keep:
+            data.rows.append(Row(row=r + 1, values=values))
+    return data, missing
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_meta(rows: list[list[Any]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    meta: dict[str, str] = {}
+    hashes: list[tuple[str, str]] = []
+    in_hashes = False
+    for row in rows:
+        a = row[0] if row else ""
+        b = row[1] if len(row) > 1 else ""
+        if in_hashes:
+            if _blank(a):
+                break
+            hashes.append((str(a).strip(), str(b).strip()))
+        elif a == META_INDICATOR_HEADER[0]:
+            in_hashes = True
+        elif isinstance(a, str) and a in META_KEYS:
+            meta[a] = "" if b is None else str(b)
+    return meta, hashes
+
+
+def read_workbook(path: Path) -> ReturnedWorkbook:
+    """Read a returned workbook. Never raises for a bad file: problems become findings."""
+    wb = ReturnedWorkbook(path=path)
+    fname = path.name
+    problem = sniff_problem(path)
+    if problem:
+        wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {problem}"))
+        return wb
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        wb.sheet_names = list(book.sheet_names)
+        wb.sheet_visibility = {m.name: str(m.visible).split(".")[-1].lower()
+                               for m in book.sheets_metadata}
+        sheets = {name: _sheet_rows(book, name) for name in wb.sheet_names
+                  if name in (SHEET_META, SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet,
+                              ASSESSMENT.sheet)}
+    except Exception as exc:  # calamine's error types vary by failure
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "password" in reason.lower() or "encrypt" in reason.lower():
+            reason = "the workbook is encrypted (password-protected)"
+        wb.findings.append(
+            finding(UNREADABLE_FILE, fname, f"cannot read {fname}: the file is corrupt ({reason})")
+        )
+        return wb
+
+    if SHEET_META not in sheets:
+        wb.findings.append(finding(
+            NOT_ESPS_WORKBOOK, fname,
+            f"{fname} has no {SHEET_META} sheet, so it is not a workbook made by esps generate "
+            "(or the hidden sheet was deleted)",
+            sheet=SHEET_META,
+        ))
+    else:
+        wb.meta, wb.meta_indicator_hashes = _read_meta(sheets[SHEET_META])
+        if wb.meta.get("esps_workbook") != META_MARKER:
+            wb.findings.append(finding(
+                NOT_ESPS_WORKBOOK, fname,
+                f"the {SHEET_META} sheet does not identify an ESPS workbook (B1 is "
+                f"{wb.meta.get('esps_workbook', '')!r}, expected {META_MARKER!r})",
+                sheet=SHEET_META, cell="B1",
+            ))
+        if wb.sheet_visibility.get(SHEET_META) == "visible":
+            wb.findings.append(finding(
+                METADATA_UNHIDDEN, fname, f"the hidden {SHEET_META} sheet has been unhidden",
+                sheet=SHEET_META,
+            ))
+
+    for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, ASSESSMENT.sheet):
+        if sheet_name not in sheets:
+            similar = [n for n in wb.sheet_names if n not in sheets]
+            extra = f" (sheets found that are not expected: {', '.join(similar)})" if similar else ""
+            wb.findings.append(finding(
+                MISSING_SHEET, fname, f"sheet {sheet_name!r} is missing{extra}",
+                sheet=sheet_name,
+                hint=f"Rename the sheet back to {sheet_name!r}, or start from the original "
+                     "workbook DCFD sent.",
+            ))
+
+    if SHEET_COVER in sheets:
+        wb.cover, missing = _find_fields(sheets[SHEET_COVER], COVER_FIELDS)
+        for f in missing:
+            wb.findings.append(finding(
+                MISSING_FIELD, fname, f"the Cover field labelled {f.label!r} is missing",
+                sheet=SHEET_COVER,
+                hint=f"Restore the label {f.label!r} in column A with its value beside it.",
+            ))
+
+    for table, attr in ((INDICATORS, "indicators"), (EVIDENCE, "evidence"),
+                        (ASSESSMENT, "assessment")):
+        if table.sheet not in sheets:
+            continue
+        data, missing = find_table(sheets[table.sheet], table)
+        setattr(wb, attr, data)
+        where = data.header_row if data else None
+        for header in missing:
+            wb.findings.append(finding(
+                MISSING_HEADER, fname,
+                f"column heading {header!r} is missing"
+                + (f" from the header row ({where})" if where else ""),
+                sheet=table.sheet,
+                cell=f"A{where}" if where else "",
+                hint=f"Restore the heading {header!r} exactly as it was in the original workbook.",
+            ))
+        if table is ASSESSMENT:
+            wb.assessment_fields, missing_fields = _find_fields(
+                sheets[table.sheet], ASSESSMENT_FIELDS
+            )
+            for f in missing_fields:
+                wb.findings.append(finding(
+                    MISSING_FIELD, fname,
+                    f"the {table.sheet} field labelled {f.label!r} is missing",
+                    sheet=table.sheet,
+                ))
+    return wb

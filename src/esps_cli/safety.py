@@ -1,0 +1,119 @@
+"""Writing files safely: predictable names that stay inside the output folder, atomic writes,
+no silent overwrites, and cell text that spreadsheets will not run as a formula."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from esps_cli.errors import ConfigError, OutputExistsError
+
+_WINDOWS_RESERVED = {
+    "CON", "PRN", "AUX", "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 forbids most control characters; openpyxl refuses them too.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def slug(text: str, max_len: int = 60) -> str:
+    """A file-name-safe version of free text: ASCII letters, digits and single hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^A-Za-z0-9]+", "-", ascii_text).strip("-")
+    return out[:max_len].rstrip("-")
+
+
+def safe_filename(*parts: str, suffix: str = ".xlsx") -> str:
+    """Join slugged parts with '_' into a name that is safe on Windows, macOS and Linux."""
+    pieces = [slug(p) for p in parts]
+    stem = "_".join(p for p in pieces if p) or "unnamed"
+    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
+        stem += "_"
+    return stem + suffix
+
+
+def inside(folder: Path, name: str) -> Path:
+    """folder/name, refusing any name that would land outside folder."""
+    folder = folder.resolve()
+    target = (folder / name).resolve()
+    if target.parent != folder:
+        raise ConfigError(f"refusing to write {name!r}: it would land outside {folder}")
+    return target
+
+
+def clean_text(text: str) -> str:
+    """Remove characters that cannot be stored in an .xlsx cell."""
+    return _ILLEGAL_XML.sub("", text)
+
+
+def escape_formula(value: object) -> object:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe-like guard.
+
+    A leading single quote is what Excel users type to force text; it shows as the text itself
+    in CSV viewers and stops =HYPERLINK(...) style injection.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def check_can_write(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path} already exists; use --force to replace it")
+
+
+def atomic_write(
+    path: Path,
+    write: Callable[[IO[bytes]], None],
+    *,
+    force: bool = False,
+    keep_backup: bool = False,
+) -> Path | None:
+    """Write path through a temporary file in the same folder, then rename it into place.
+
+    Refuses to replace an existing file unless force. With keep_backup the file being replaced
+    is kept beside it as NAME.bak (or NAME.bak2, ...); its path is returned.
+    """
+    check_can_write(path, force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    backup: Path | None = None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if keep_backup and path.exists():
+            backup = _free_backup_name(path)
+            shutil.copy2(path, backup)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return backup
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, force: bool = False) -> None:
+    atomic_write(path, lambda fh: fh.write(data), force=force)
+
+
+def atomic_write_text(path: Path, text: str, *, force: bool = False) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), force=force)
+
+
+def _free_backup_name(path: Path) -> Path:
+    candidate = path.with_name(path.name + ".bak")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.bak{n}")
+        n += 1
+    return candidate

@@ -1,0 +1,221 @@
+"""Units ((B)OCUs) and advisors (DCFAs): loading the lists from CSV or XLSX.
+
+A bad list reports every bad row at once, with its row number (the header is row 1), so the
+analyst fixes the file in one pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from esps_cli.errors import ConfigError, UnitsListError
+from esps_cli.framework import Framework
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Advisor(BaseModel):
+    """A Diversity and Citizen Focus Advisor (DCFA)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    name: str
+    email: str = ""
+
+
+class Unit(BaseModel):
+    """A (B)OCU or other unit that completes a workbook."""
+
+    model_config = ConfigDict(frozen=True)
+    code: str
+    name: str
+    business_group: str
+    linked_dcfa: str
+    row: int = 0  # row in the source list, for messages
+
+
+UNIT_COLUMNS = {
+    "code": ("code", "unit code", "unit_code", "ocu code"),
+    "name": ("name", "unit name", "unit_name", "unit"),
+    "business_group": ("business_group", "business group", "group"),
+    "linked_dcfa": ("linked_dcfa", "linked dcfa", "dcfa", "linked advisor"),
+}
+ADVISOR_COLUMNS = {
+    "id": ("id", "dcfa", "dcfa id", "advisor id"),
+    "name": ("name", "advisor", "advisor name"),
+    "email": ("email", "e-mail"),
+}
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    """All rows of a CSV or the first sheet of an XLSX, as stripped strings."""
+    if not path.exists():
+        raise ConfigError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from esps_cli.reader import open_calamine
+
+        book = open_calamine(path)
+        if not book.sheet_names:
+            return []
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+        return [[_cell_text(v) for v in row] for row in rows]
+    if suffix not in (".csv", ".txt"):
+        raise ConfigError(f"{path}: a units or advisors list must be .csv or .xlsx")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            return [[c.strip() for c in row] for row in csv.reader(fh)]
+    except UnicodeDecodeError:
+        with path.open(newline="", encoding="cp1252") as fh:
+            return [[c.strip() for c in row] for row in csv.reader(fh)]
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _map_columns(
+    path: Path, header: list[str], wanted: dict[str, tuple[str, ...]], required: Iterable[str]
+) -> dict[str, int]:
+    norm = [h.strip().casefold() for h in header]
+    found: dict[str, int] = {}
+    for key, aliases in wanted.items():
+        for alias in aliases:
+            if alias in norm:
+                found[key] = norm.index(alias)
+                break
+    missing = [k for k in required if k not in found]
+    if missing:
+        raise UnitsListError(
+            path,
+            [
+                f"row 1: missing column {k!r} (accepted headers: {', '.join(wanted[k])})"
+                for k in missing
+            ],
+        )
+    return found
+
+
+def load_advisors(path: Path | str) -> list[Advisor]:
+    path = Path(path)
+    rows = _read_rows(path)
+    if not rows:
+        raise UnitsListError(path, ["the file is empty: expected a header row id,name,email"])
+    cols = _map_columns(path, rows[0], ADVISOR_COLUMNS, ("id", "name"))
+    advisors: list[Advisor] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for rownum, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        get = lambda k: row[cols[k]] if k in cols and cols[k] < len(row) else ""  # noqa: E731
+        adv_id, name = get("id"), get("name")
+        if not adv_id:
+            problems.append(f"row {rownum}: missing advisor id")
+            continue
+        if adv_id.casefold() in seen:
+            problems.append(
+                f"row {rownum}: duplicate advisor id {adv_id!r} (first at row {seen[adv_id.casefold()]})"
+            )
+            continue
+        seen[adv_id.casefold()] = rownum
+        if not name:
+            problems.append(f"row {rownum}: advisor {adv_id!r} has no name")
+        advisors.append(Advisor(id=adv_id, name=name or adv_id, email=get("email")))
+    if problems:
+        raise UnitsListError(path, problems)
+    return advisors
+
+
+def load_units(
+    path: Path | str, framework: Framework, advisors: list[Advisor]
+) -> list[Unit]:
+    """Load a units list, checking codes, business groups and linked DCFAs."""
+    path = Path(path)
+    rows = _read_rows(path)
+    if not rows:
+        raise UnitsListError(
+            path, ["the file is empty: expected a header row code,name,business_group,linked_dcfa"]
+        )
+    cols = _map_columns(path, rows[0], UNIT_COLUMNS, UNIT_COLUMNS.keys())
+    groups = {g.id.casefold(): g.id for g in framework.business_groups}
+    groups.update({g.name.casefold(): g.id for g in framework.business_groups})
+    by_advisor = {a.id.casefold(): a.id for a in advisors}
+    by_advisor.update({a.name.casefold(): a.id for a in advisors})
+
+    units: list[Unit] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for rownum, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        get = lambda k: row[cols[k]] if cols[k] < len(row) else ""  # noqa: E731
+        code, name, group, dcfa = get("code"), get("name"), get("business_group"), get("linked_dcfa")
+        row_problems: list[str] = []
+        if not code:
+            row_problems.append("missing unit code")
+        elif not CODE_PATTERN.match(code):
+            row_problems.append(
+                f"unit code {code!r} may hold only letters, digits, '-', '_' and '.'"
+            )
+        elif code.casefold() in seen:
+            row_problems.append(
+                f"duplicate unit code {code!r} (first at row {seen[code.casefold()]})"
+            )
+        if not name:
+            row_problems.append("missing unit name")
+        if group.casefold() not in groups:
+            known = ", ".join(g.id for g in framework.business_groups)
+            row_problems.append(f"unknown business group {group!r} (known: {known})")
+        if dcfa.casefold() not in by_advisor:
+            row_problems.append(f"unknown linked DCFA {dcfa!r} (not in the advisors list)")
+        if row_problems:
+            problems.extend(f"row {rownum}: {p}" for p in row_problems)
+            if code and CODE_PATTERN.match(code):
+                seen.setdefault(code.casefold(), rownum)
+            continue
+        seen[code.casefold()] = rownum
+        units.append(
+            Unit(
+                code=code,
+                name=name,
+                business_group=groups[group.casefold()],
+                linked_dcfa=by_advisor[dcfa.casefold()],
+                row=rownum,
+            )
+        )
+    if problems:
+        raise UnitsListError(path, problems)
+    if not units:
+        raise UnitsListError(path, ["no units: the list has a header but no rows"])
+    return units
+
+
+def default_advisors_path(units_path: Path) -> Path:
+    """The advisors list beside a units list: dcfas.csv (or .xlsx)."""
+    for name in ("dcfas.csv", "dcfas.xlsx", "advisors.csv", "advisors.xlsx"):
+        candidate = units_path.parent / name
+        if candidate.exists():
+            return candidate
+    return units_path.parent / "dcfas.csv"
+
+
+def select_units(units: list[Unit], codes: list[str] | None) -> list[Unit]:
+    """The units named by code (case-insensitive), or all when none are named."""
+    if not codes:
+        return units
+    by_code = {u.code.casefold(): u for u in units}
+    unknown = [c for c in codes if c.casefold() not in by_code]
+    if unknown:
+        raise ConfigError(f"unknown unit code(s): {', '.join(unknown)} (not in the units list)")
+    return [by_code[c.casefold()] for c in codes]

@@ -1,0 +1,1 @@
+"""Checking returned workbooks against the evidence minimums (see issue: esps validate)."""

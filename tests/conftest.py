@@ -1,0 +1,70 @@
+"""Shared fixtures: the bundled framework and examples, and workbooks generated for real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.workbook.workbook import Workbook
+
+from esps_cli.framework import Framework, load_framework
+from esps_cli.generate import generate_workbooks
+from esps_cli.paths import EXAMPLES_DIR
+from esps_cli.units import Advisor, Unit, load_advisors, load_units
+
+CYCLE = "2010-11"
+
+
+@pytest.fixture(scope="session")
+def framework() -> Framework:
+    return load_framework()
+
+
+@pytest.fixture(scope="session")
+def advisors() -> list[Advisor]:
+    return load_advisors(EXAMPLES_DIR / "dcfas.csv")
+
+
+@pytest.fixture(scope="session")
+def units(framework: Framework, advisors: list[Advisor]) -> list[Unit]:
+    return load_units(EXAMPLES_DIR / "units.csv", framework, advisors)
+
+
+@pytest.fixture(scope="session")
+def pristine_pack(
+    tmp_path_factory: pytest.TempPathFactory,
+    framework: Framework,
+    units: list[Unit],
+    advisors: list[Advisor],
+) -> Path:
+    """One generated workbook per example unit (session-wide; copy before editing)."""
+    out = tmp_path_factory.mktemp("pack")
+    generate_workbooks(framework, units, advisors, out, framework.cycle(CYCLE), jobs=1)
+    return out
+
+
+@pytest.fixture
+def blank_workbook(pristine_pack: Path, tmp_path: Path, units: list[Unit]) -> Path:
+    """A fresh copy of the first example unit's generated workbook, safe to edit."""
+    from esps_cli.generate import workbook_filename
+
+    unit = units[0]
+    src = pristine_pack / workbook_filename(unit, load_framework().cycle(CYCLE))
+    dst = tmp_path / src.name
+    dst.write_bytes(src.read_bytes())
+    return dst
+
+
+def edit_workbook(path: Path, change: Callable[[Workbook], None]) -> Path:
+    """Open a workbook with openpyxl, apply a user's edit, and save it back, as Excel would."""
+    wb = openpyxl.load_workbook(path)
+    change(wb)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def edit() -> Callable[[Path, Callable[[Workbook], None]], Path]:
+    return edit_workbook
