@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
+# Wide enough that rich tables in CLI output are not cut in the middle of a cell.
+os.environ["COLUMNS"] = "200"
+
 from collections.abc import Callable
 from pathlib import Path
 

@@ -124,7 +124,7 @@ def framework_show(
 @handles_errors
 def generate(
     units: Path = typer.Argument(None, help="Units list (CSV or XLSX); default: esps.toml's."),
-    out: Path = typer.Option(None, "--out", "-o", help="Output folder; default: esps.toml's packs."),
+    out: Path = typer.Option(None, "--out", "-o", help="Output folder; default: esps.toml's."),
     cycle: str = CycleOpt,
     framework: Path = FrameworkOpt,
     advisors: Path = AdvisorsOpt,

@@ -99,6 +99,8 @@ def load_context(
             "no units list: pass one (e.g. examples/units.csv) or set `units` in esps.toml "
             "(esps init creates one)"
         )
+    if units_path is not None and not Path(units_path).exists():
+        raise ConfigError(f"units list {units_path}: file not found")
     advisors_path = advisors or s.advisors
     if advisors_path is None:
         base = units_path if units_path else EXAMPLES_DIR / "units.csv"

@@ -306,7 +306,8 @@ def _write_guidance(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
         for contact in framework.contacts:
             ws.cell(row=row, column=1, value=contact.role)
             ws.cell(row=row, column=2, value=contact.name)
-            ws.cell(row=row, column=3, value=" ".join(x for x in (contact.email, contact.phone) if x))
+            reach = " ".join(x for x in (contact.email, contact.phone) if x)
+            ws.cell(row=row, column=3, value=reach)
             row += 1
         row += 1
     para("About this framework", BOLD)

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,11 @@ from rich.console import Console
 from esps_cli.safety import atomic_write, clean_text, escape_formula
 
 console = Console()
-err_console = Console(stderr=True)
+# Messages are not hard-wrapped, so paths and cells stay whole (and greppable).
+err_console = Console(stderr=True, soft_wrap=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     csv = "csv"

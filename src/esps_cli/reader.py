@@ -151,7 +151,8 @@ def sniff_problem(path: Path) -> str | None:
         return f"the file is corrupt: {exc}"
     if "xl/workbook.xml" not in names:
         return "the zip archive is not an Excel workbook (no xl/workbook.xml)"
-    if total > MAX_UNCOMPRESSED_BYTES or (total > 10_000_000 and total / packed > MAX_COMPRESSION_RATIO):
+    ratio = total / packed
+    if total > MAX_UNCOMPRESSED_BYTES or (total > 10_000_000 and ratio > MAX_COMPRESSION_RATIO):
         return (
             f"the file would expand to {total / 1e6:,.0f} MB; refusing to read it "
             "(possible zip bomb)"
@@ -298,7 +299,9 @@ def read_workbook(path: Path) -> ReturnedWorkbook:
     for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, ASSESSMENT.sheet):
         if sheet_name not in sheets:
             similar = [n for n in wb.sheet_names if n not in sheets]
-            extra = f" (sheets found that are not expected: {', '.join(similar)})" if similar else ""
+            extra = (
+                f" (sheets found that are not expected: {', '.join(similar)})" if similar else ""
+            )
             wb.findings.append(finding(
                 MISSING_SHEET, fname, f"sheet {sheet_name!r} is missing{extra}",
                 sheet=sheet_name,

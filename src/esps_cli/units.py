@@ -106,6 +106,11 @@ def _map_columns(
     return found
 
 
+def _get(row: list[str], cols: dict[str, int], key: str) -> str:
+    col = cols.get(key)
+    return row[col] if col is not None and col < len(row) else ""
+
+
 def load_advisors(path: Path | str) -> list[Advisor]:
     path = Path(path)
     rows = _read_rows(path)
@@ -118,20 +123,18 @@ def load_advisors(path: Path | str) -> list[Advisor]:
     for rownum, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
-        get = lambda k: row[cols[k]] if k in cols and cols[k] < len(row) else ""  # noqa: E731
-        adv_id, name = get("id"), get("name")
+        adv_id, name = _get(row, cols, "id"), _get(row, cols, "name")
         if not adv_id:
             problems.append(f"row {rownum}: missing advisor id")
             continue
         if adv_id.casefold() in seen:
-            problems.append(
-                f"row {rownum}: duplicate advisor id {adv_id!r} (first at row {seen[adv_id.casefold()]})"
-            )
+            first = seen[adv_id.casefold()]
+            problems.append(f"row {rownum}: duplicate advisor id {adv_id!r} (first at row {first})")
             continue
         seen[adv_id.casefold()] = rownum
         if not name:
             problems.append(f"row {rownum}: advisor {adv_id!r} has no name")
-        advisors.append(Advisor(id=adv_id, name=name or adv_id, email=get("email")))
+        advisors.append(Advisor(id=adv_id, name=name or adv_id, email=_get(row, cols, "email")))
     if problems:
         raise UnitsListError(path, problems)
     return advisors
@@ -159,8 +162,9 @@ def load_units(
     for rownum, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
-        get = lambda k: row[cols[k]] if cols[k] < len(row) else ""  # noqa: E731
-        code, name, group, dcfa = get("code"), get("name"), get("business_group"), get("linked_dcfa")
+        code, name, group, dcfa = (
+            _get(row, cols, k) for k in ("code", "name", "business_group", "linked_dcfa")
+        )
         row_problems: list[str] = []
         if not code:
             row_problems.append("missing unit code")
