@@ -348,6 +348,17 @@ def _style_row(ws: Worksheet, table: Table, row: int) -> None:
             c.fill = LOCKED_FILL
 
 
+def _fit_height(ws: Worksheet, table: Table, row: int, values: dict[str, str]) -> None:
+    """Set a row height that shows all wrapped text (spreadsheet apps do not always autofit)."""
+    lines = 1
+    for column in table.columns:
+        text = values.get(column.key) or ""
+        if column.wrap and text:
+            per_line = max(1, int(column.width * 1.15))
+            lines = max(lines, -(-len(text) // per_line))
+    ws.row_dimensions[row].height = 15 * lines + 2
+
+
 def _col_range(table: Table, key: str, first: int, last: int) -> str:
     letter = column_letter(table.columns.index(table.column(key)) + 1)
     return f"{letter}{first}:{letter}{last}"
@@ -367,6 +378,7 @@ def _write_indicators(ws: Worksheet, framework: Framework, cycle: Cycle) -> None
             if not column.is_input:
                 ws.cell(row=row, column=col, value=locked[column.key])
         _style_row(ws, INDICATORS, row)
+        _fit_height(ws, INDICATORS, row, locked)
     last = first + len(indicators) - 1
     labels = "; ".join(f"{lvl.score} = {lvl.label}" for lvl in framework.scale.levels)
     dv = _list_validation(
@@ -428,6 +440,7 @@ def _write_assessment(ws: Worksheet, framework: Framework, cycle: Cycle) -> None
             if not column.is_input:
                 ws.cell(row=row, column=col, value=locked[column.key])
         _style_row(ws, ASSESSMENT, row)
+        _fit_height(ws, ASSESSMENT, row, locked)
     last = first + len(indicators) - 1
     labels = "; ".join(f"{lvl.score} = {lvl.label}" for lvl in framework.scale.levels)
     score_dv = _list_validation(f'"{",".join(score_options(framework))}"', "DCFA score",

@@ -387,19 +387,15 @@ class Register:
             imported_at=datetime.fromisoformat(row["imported_at"]), events=row["events"],
         )
 
-    def log_import(self, cycle: str, source: str, sha256: str, kind: str) -> int:
-        """Start an import log entry (inside the import's transaction); returns its id."""
+    def log_import(self, cycle: str, source: str, sha256: str, kind: str, events: int) -> int:
+        """Log an import (inside the import's transaction); returns its id."""
         with self.transaction():
             cur = self._conn.execute(
                 "INSERT INTO imports (cycle, source, source_sha256, kind, imported_at, events) "
-                "VALUES (?, ?, ?, ?, ?, 0)",
-                (cycle, source, sha256, kind, _ts(now_utc())),
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (cycle, source, sha256, kind, _ts(now_utc()), events),
             )
         return int(cur.lastrowid or 0)
-
-    def finish_import(self, import_id: int, events: int) -> None:
-        with self.transaction():
-            self._conn.execute("UPDATE imports SET events = ? WHERE id = ?", (events, import_id))
 
     # -- allocations ----------------------------------------------------------------------
 
