@@ -91,6 +91,7 @@ class ReturnedWorkbook:
     sheet_names: list[str] = field(default_factory=list)
     sheet_visibility: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    meta_refs: dict[str, str] = field(default_factory=dict)  # meta key -> A1 of its value
     meta_indicator_hashes: list[tuple[str, str]] = field(default_factory=list)
     cover: dict[str, FieldValue] = field(default_factory=dict)
     assessment_fields: dict[str, FieldValue] = field(default_factory=dict)
@@ -105,7 +106,9 @@ class ReturnedWorkbook:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.display_name or self.path.name
+
+    display_name: str = ""  # how findings name the file (default: the file name)
 
 
 def _norm(value: Any) -> str:
@@ -150,6 +153,14 @@ def sniff_problem(path: Path) -> str | None:
     except (OSError, ValueError) as exc:
         return f"the file is corrupt: {exc}"
     if "xl/workbook.xml" not in names:
+        if "xl/workbook.bin" in names:
+            return ("this is an Excel binary workbook (.xlsb); open it in Excel and save it as "
+                    "an Excel Workbook (.xlsx)")
+        if "content.xml" in names and "mimetype" in names:
+            return ("this is an OpenDocument spreadsheet (.ods); in LibreOffice use File > Save "
+                    "As and choose Excel 2007-365 (.xlsx)")
+        if "word/document.xml" in names:
+            return "this is a Word document, not an Excel workbook"
         return "the zip archive is not an Excel workbook (no xl/workbook.xml)"
     ratio = total / packed
     if total > MAX_UNCOMPRESSED_BYTES or (total > 10_000_000 and ratio > MAX_COMPRESSION_RATIO):
@@ -231,11 +242,13 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_meta(rows: list[list[Any]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def _read_meta(
+    rows: list[list[Any]], refs: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
     meta: dict[str, str] = {}
     hashes: list[tuple[str, str]] = []
     in_hashes = False
-    for row in rows:
+    for r, row in enumerate(rows, start=1):
         a = row[0] if row else ""
         b = row[1] if len(row) > 1 else ""
         if in_hashes:
@@ -246,13 +259,18 @@ def _read_meta(rows: list[list[Any]]) -> tuple[dict[str, str], list[tuple[str, s
             in_hashes = True
         elif isinstance(a, str) and a in META_KEYS:
             meta[a] = "" if b is None else str(b)
+            if refs is not None:
+                refs[a] = f"B{r}"
     return meta, hashes
 
 
-def read_workbook(path: Path) -> ReturnedWorkbook:
-    """Read a returned workbook. Never raises for a bad file: problems become findings."""
-    wb = ReturnedWorkbook(path=path)
-    fname = path.name
+def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
+    """Read a returned workbook. Never raises for a bad file: problems become findings.
+
+    name: how findings name the file (default: the file's name).
+    """
+    wb = ReturnedWorkbook(path=path, display_name=name or "")
+    fname = wb.name
     problem = sniff_problem(path)
     if problem:
         wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {problem}"))
@@ -282,7 +300,7 @@ def read_workbook(path: Path) -> ReturnedWorkbook:
             sheet=SHEET_META,
         ))
     else:
-        wb.meta, wb.meta_indicator_hashes = _read_meta(sheets[SHEET_META])
+        wb.meta, wb.meta_indicator_hashes = _read_meta(sheets[SHEET_META], wb.meta_refs)
         if wb.meta.get("esps_workbook") != META_MARKER:
             wb.findings.append(finding(
                 NOT_ESPS_WORKBOOK, fname,

@@ -1,0 +1,298 @@
+"""Batches of files: finding them in folders and globs, and working through them in parallel.
+
+Generic (no ESPS knowledge), so every command that reads many workbooks can use it:
+
+- `discover` turns files, folders (optionally recursive) and glob patterns into a sorted list of
+  spreadsheet files, and lists what it skipped: Excel and LibreOffice lock files, and files
+  that are not spreadsheets.
+- `parallel_map` applies a function to many items over processes (serially for small batches),
+  in order, with a progress callback; an item whose work raises, or whose worker process dies,
+  becomes the result of an `on_error` callback instead of stopping the batch.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from esps_cli.errors import ConfigError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# What a folder scan picks up. Legacy and other spreadsheet formats are included so that a
+# unit that saved as .xls or .ods hears why the file cannot be read, rather than nothing.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+GLOB_CHARS = frozenset("*?[")
+# Below this many items, starting processes costs more than it saves.
+MIN_PARALLEL = 8
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    path: Path
+    name: str  # how to name it in reports: the file name, or its path below the folder given
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    kind: Literal["lock", "ignored"]
+    reason: str
+
+
+@dataclass
+class Discovered:
+    files: list[FoundFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def lock_file_reason(name: str) -> str | None:
+    """Why a file name is an office lock file (a sign the workbook is open), or None."""
+    if name.startswith("~$"):
+        return "Excel lock file (the workbook is open in Excel)"
+    if name.startswith(".~lock.") and name.endswith("#"):
+        return "LibreOffice lock file (the workbook is open in LibreOffice)"
+    return None
+
+
+def ignore_reason(name: str, suffixes: Sequence[str]) -> str | None:
+    """Why a file found in a folder is not one to read, or None."""
+    if name.startswith("._"):
+        return "macOS metadata file (not a workbook)"
+    if name.startswith("."):
+        return "hidden file"
+    if not name.lower().endswith(tuple(suffixes)):
+        suffix = Path(name).suffix or "(no extension)"
+        return f"not a spreadsheet file ({suffix})"
+    return None
+
+
+def _sort_key(path: Path) -> tuple[str, str]:
+    return (str(path).casefold(), str(path))
+
+
+def discover(
+    paths: Iterable[Path | str],
+    *,
+    recursive: bool = False,
+    suffixes: Sequence[str] = SPREADSHEET_SUFFIXES,
+    exclude: Iterable[Path] | None = None,
+) -> Discovered:
+    """The files to read, in sorted order, and the files skipped.
+
+    A file named directly is always read (unless it is a lock file), whatever its extension:
+    the reader says why a wrong file cannot be read. A folder contributes its spreadsheet files
+    (and with recursive, those of its subfolders, except hidden ones); other files are listed
+    as ignored. A pattern with * ? or [ that is not an existing path is expanded as a glob.
+    Raises ConfigError naming every path that does not exist.
+    """
+    excluded = {p.resolve() for p in (exclude or [])}
+    found: dict[Path, FoundFile] = {}
+    skipped: dict[Path, Skipped] = {}
+    missing: list[str] = []
+
+    def add_file(path: Path, name: str, explicit: bool) -> None:
+        resolved = path.resolve()
+        if resolved in excluded or resolved in found or resolved in skipped:
+            return
+        lock = lock_file_reason(path.name)
+        if lock:
+            skipped[resolved] = Skipped(path, "lock", lock)
+            return
+        reason = None if explicit else ignore_reason(path.name, suffixes)
+        if reason:
+            skipped[resolved] = Skipped(path, "ignored", reason)
+            return
+        found[resolved] = FoundFile(path, name)
+
+    def add_folder(folder: Path) -> None:
+        if recursive:
+            for root, dirs, files in os.walk(folder):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for fname in files:
+                    p = Path(root) / fname
+                    add_file(p, p.relative_to(folder).as_posix(), explicit=False)
+        else:
+            for p in folder.iterdir():
+                if p.is_file():
+                    add_file(p, p.name, explicit=False)
+
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            add_folder(path)
+        elif path.is_file():
+            add_file(path, path.name, explicit=True)
+        elif GLOB_CHARS & set(str(item)):
+            matches = sorted(glob.glob(str(item), recursive=recursive))
+            if not matches:
+                missing.append(f"{item} (no file matches the pattern)")
+            for m in matches:
+                mp = Path(m)
+                if mp.is_dir():
+                    add_folder(mp)
+                elif mp.is_file():
+                    add_file(mp, mp.name, explicit=False)
+        else:
+            missing.append(str(item))
+    if missing:
+        raise ConfigError("not found: " + "; ".join(missing))
+    # Two files with one display name (from different folders) are told apart by path.
+    files = sorted(found.values(), key=lambda f: _sort_key(f.path))
+    names: dict[str, int] = {}
+    for f in files:
+        names[f.name] = names.get(f.name, 0) + 1
+    files = [f if names[f.name] == 1 else FoundFile(f.path, str(f.path)) for f in files]
+    return Discovered(
+        files=files,
+        skipped=sorted(skipped.values(), key=lambda s: _sort_key(s.path)),
+    )
+
+
+# -- parallel map -------------------------------------------------------------------------
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """The number of processes to use: jobs if positive, else one per available core."""
+    if jobs and jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _run_chunk(func: Callable[[T], R], chunk: list[T]) -> list[tuple[bool, Any]]:
+    """Apply func to each item of a chunk in a worker; an exception becomes (False, message)."""
+    out: list[tuple[bool, Any]] = []
+    for item in chunk:
+        try:
+            out.append((True, func(item)))
+        except Exception as exc:
+            out.append((False, _describe(exc)))
+    return out
+
+
+def parallel_map(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    jobs: int | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+    on_progress: Callable[[int, int], None] | None = None,
+    on_error: Callable[[T, str], R] | None = None,
+    chunksize: int | None = None,
+    min_parallel: int = MIN_PARALLEL,
+) -> list[R]:
+    """[func(item) for item in items], over processes when it pays, in the items' order.
+
+    func, initializer and their arguments must be picklable (module-level functions). The
+    initializer runs once per worker process (or once here when serial), so large shared
+    state (a framework) is sent once, not with every item. on_progress(done, total) is called
+    as results arrive. If func raises for an item, or the worker process running it dies, the
+    item's result is on_error(item, message); without on_error the exception propagates.
+    """
+    total = len(items)
+    jobs = resolve_jobs(jobs)
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        if on_progress:
+            on_progress(done, total)
+
+    def settle(item: T, ok: bool, value: Any) -> R:
+        if ok:
+            return value
+        if on_error is None:
+            raise RuntimeError(value)
+        return on_error(item, value)
+
+    if jobs <= 1 or total < min_parallel:
+        if initializer:
+            initializer(*initargs)
+        results: list[R] = []
+        for item in items:
+            if on_error is None:
+                results.append(func(item))
+            else:
+                ((ok, value),) = _run_chunk(func, [item])
+                results.append(settle(item, ok, value))
+            progress(1)
+        return results
+
+    size = chunksize or max(1, min(32, total // (jobs * 8)))
+    chunks = [list(items[i:i + size]) for i in range(0, total, size)]
+    out: list[list[R] | None] = [None] * len(chunks)
+    pending = set(range(len(chunks)))
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=initializer,
+                               initargs=initargs)
+    try:
+        futures: dict[Future[list[tuple[bool, Any]]], int] = {
+            pool.submit(_run_chunk, func, chunk): i for i, chunk in enumerate(chunks)
+        }
+        not_done = set(futures)
+        while not_done:
+            finished, not_done = wait(not_done, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i = futures[fut]
+                try:
+                    pairs = fut.result()
+                except BrokenProcessPool:
+                    continue  # redone below, item by item
+                out[i] = [settle(item, ok, v)
+                          for item, (ok, v) in zip(chunks[i], pairs, strict=True)]
+                pending.discard(i)
+                progress(len(chunks[i]))
+    except BrokenProcessPool:
+        pass
+    except BaseException:
+        # Ctrl-C or an error here: do not wait for the rest of the batch.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    if pending:
+        # A worker died (killed, out of memory, a crash in a native library). Redo the
+        # unfinished chunks one item at a time, each in a fresh one-process pool, so the item
+        # that kills its worker is the only one that fails.
+        for i in sorted(pending):
+            results_i: list[R] = []
+            for item in chunks[i]:
+                results_i.append(_isolated(func, item, initializer, initargs, settle, on_error))
+                progress(1)
+            out[i] = results_i
+    return [r for chunk_results in out for r in (chunk_results or [])]
+
+
+def _isolated(
+    func: Callable[[T], R],
+    item: T,
+    initializer: Callable[..., None] | None,
+    initargs: tuple[Any, ...],
+    settle: Callable[[T, bool, Any], R],
+    on_error: Callable[[T, str], R] | None,
+) -> R:
+    try:
+        with ProcessPoolExecutor(max_workers=1, initializer=initializer,
+                                 initargs=initargs) as pool:
+            ((ok, value),) = pool.submit(_run_chunk, func, [item]).result()
+        return settle(item, ok, value)
+    except BrokenProcessPool:
+        message = "the process checking it stopped unexpectedly (crash or out of memory)"
+        if on_error is None:
+            raise
+        return on_error(item, message)

@@ -1,0 +1,643 @@
+"""Compliance: where each unit stands against the baseline, rolled up for the Board.
+
+One definition of each figure, used by every view:
+
+- a unit **meets the baseline** on a set of indicators when it has exactly one return, the
+  return is valid (if the framework's rule requires it), and every indicator of the set that
+  is at the rule's stage or earlier has a combined DCFA score of at least the rule's minimum,
+  with no moderation pending (unless the rule allows it). An indicator the unit validly marked
+  N/A and the advisors did not score is left out of the set.
+- **compliance %** of a group of units = units meeting the baseline / units on the list x 100
+  (units that have not returned count as not meeting).
+- the KPI is **MET** when the organisation's compliance % is at least the cycle's target;
+  **units needed** = the smallest number of further units that would make it so.
+
+Business groups select units; themes, strategy themes, strands and HMIC areas select indicators;
+all of them use `meets_baseline` and `compliance_pct` below.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from esps_cli.framework import STAGES, Framework, Indicator
+from esps_cli.register import Register, ScorePair
+from esps_cli.scoring import combine
+from esps_cli.units import Advisor, Unit
+from esps_cli.validate import BatchReport, WorkbookReport, validate_paths
+
+UnitStatus = Literal[
+    "meets-baseline",
+    "not-returned",
+    "duplicate-returns",
+    "invalid",
+    "awaiting-linked",
+    "awaiting-unlinked",
+    "awaiting-moderation",
+    "below-baseline",
+]
+# Most blocking first: a unit's status is the first of its reasons in this order.
+STATUS_ORDER: tuple[UnitStatus, ...] = (
+    "not-returned",
+    "duplicate-returns",
+    "invalid",
+    "awaiting-linked",
+    "awaiting-unlinked",
+    "awaiting-moderation",
+    "below-baseline",
+    "meets-baseline",
+)
+View = Literal["business-group", "theme", "strategy", "strand", "hmic"]
+VIEWS: tuple[View, ...] = ("business-group", "theme", "strategy", "strand", "hmic")
+
+
+class IndicatorStanding(BaseModel):
+    unit_code: str
+    indicator_id: str
+    theme: str
+    stage: str
+    in_baseline: bool
+    minimum_met: bool | None
+    rating: int | None
+    na: bool
+    linked: int | None
+    linked_assessor: str | None
+    linked_comment: str
+    unlinked: int | None
+    unlinked_assessor: str | None
+    unlinked_comment: str
+    moderated: int | None
+    combined: int | None
+    combined_status: str
+
+
+class UnitStanding(BaseModel):
+    unit_code: str
+    unit_name: str
+    business_group: str
+    linked_dcfa: str
+    unlinked_dcfa: str | None
+    returned: bool
+    return_files: list[str]
+    valid: bool | None
+    errors: int
+    warnings: int
+    evidence_completeness_pct: float | None
+    indicators: int
+    indicators_minimum_met: int
+    baseline_indicators: int
+    linked_scored: int
+    unlinked_scored: int
+    moderation_pending: int
+    baseline_at_or_above: int
+    mean_combined: float | None
+    meets_baseline: bool
+    status: UnitStatus
+    reasons: list[UnitStatus]
+    detail: list[IndicatorStanding]
+
+
+class Rollup(BaseModel):
+    view: str
+    key: str
+    label: str
+    units: int
+    returned: int
+    valid: int
+    meeting: int
+    compliance_pct: float
+    target_pct: float
+    met: bool
+
+
+class Organisation(BaseModel):
+    cycle: str
+    cycle_name: str
+    target_pct: float
+    units: int
+    returned: int
+    valid: int
+    meeting: int
+    compliance_pct: float
+    kpi: Literal["MET", "NOT MET"]
+    units_needed: int
+
+
+class ExceptionItem(BaseModel):
+    unit_code: str
+    unit_name: str
+    business_group: str
+    category: UnitStatus
+    detail: str
+    linked_dcfa: str
+    linked_dcfa_name: str
+
+
+class Gap(BaseModel):
+    unit_code: str
+    indicator_id: str
+    esps_unit: str
+    indicator: str
+    reason: str
+    rating: int | None
+    linked: int | None
+    unlinked: int | None
+    combined: int | None
+
+
+class SummaryReport(BaseModel):
+    framework_id: str
+    framework_version: str
+    rule: str
+    organisation: Organisation
+    units: list[UnitStanding]
+    rollups: list[Rollup]
+    exceptions: list[ExceptionItem]
+    gaps: list[Gap]
+    score_distribution: dict[str, dict[int, int]]
+    public: bool = False
+
+
+# -- the one definition -------------------------------------------------------------------
+
+
+def compliance_pct(meeting: int, total: int) -> float:
+    """Units meeting the baseline as a percentage of units on the list (0 when none)."""
+    return round(100.0 * meeting / total, 1) if total else 0.0
+
+
+def units_needed(meeting: int, total: int, target_pct: float) -> int:
+    """How many more units must meet the baseline for the target to be met."""
+    required = math.ceil(total * target_pct / 100 - 1e-9)
+    return max(0, required - meeting)
+
+
+def reasons_for(
+    standing: UnitStanding, framework: Framework, subset: set[str] | None = None
+) -> list[UnitStatus]:
+    """Why a unit does not meet the baseline on a set of indicators (empty: it meets it)."""
+    rule = framework.rules.baseline
+    if not standing.returned:
+        return ["not-returned"]
+    if len(standing.return_files) > 1:
+        return ["duplicate-returns"]
+    reasons: list[UnitStatus] = []
+    if rule.require_valid_return and not standing.valid:
+        reasons.append("invalid")
+    relevant = [
+        d for d in standing.detail
+        if d.in_baseline and (subset is None or d.indicator_id in subset)
+    ]
+    for d in relevant:
+        if d.linked is None and d.moderated is None:
+            reasons.append("awaiting-linked")
+        if d.unlinked is None and d.moderated is None:
+            reasons.append("awaiting-unlinked")
+        if d.combined_status == "needs-moderation" and not rule.allow_pending_moderation:
+            reasons.append("awaiting-moderation")
+        if d.combined is not None and d.combined < rule.min_combined_score:
+            reasons.append("below-baseline")
+    unique = set(reasons)
+    return [s for s in STATUS_ORDER if s in unique]
+
+
+def meets_baseline(
+    standing: UnitStanding, framework: Framework, subset: set[str] | None = None
+) -> bool:
+    return not reasons_for(standing, framework, subset)
+
+
+def rule_text(framework: Framework) -> str:
+    rule = framework.rules.baseline
+    parts = ["one return"]
+    if rule.require_valid_return:
+        parts.append("a valid return")
+    parts.append(
+        f"every {rule.indicator_stage}-stage indicator with a combined DCFA score of "
+        f"{rule.min_combined_score} or more"
+    )
+    if not rule.allow_pending_moderation:
+        parts.append("no moderation pending")
+    return ", ".join(parts)
+
+
+# -- building the picture -----------------------------------------------------------------
+
+
+def _returns_by_unit(batch: BatchReport, cycle: str) -> dict[str, list[WorkbookReport]]:
+    by_unit: dict[str, list[WorkbookReport]] = {}
+    for report in batch.workbooks:
+        if report.unit_code and report.cycle == cycle:
+            by_unit.setdefault(report.unit_code.casefold(), []).append(report)
+    return by_unit
+
+
+def _stage_index(stage: str) -> int:
+    return STAGES.index(stage)
+
+
+def unit_standing(
+    framework: Framework,
+    cycle_id: str,
+    unit: Unit,
+    returns: list[WorkbookReport],
+    scores: dict[tuple[str, str], ScorePair],
+    unlinked_dcfa: str | None,
+) -> UnitStanding:
+    cycle = framework.cycle(cycle_id)
+    indicators = framework.cycle_indicators(cycle)
+    rule = framework.rules.baseline
+    report = returns[0] if len(returns) == 1 else None
+    statuses = {s.indicator_id: s for s in report.indicators} if report else {}
+    detail: list[IndicatorStanding] = []
+    for ind in indicators:
+        pair = scores.get((unit.code, ind.id), ScorePair())
+        combined = combine(pair, framework.rules.combination)
+        status = statuses.get(ind.id)
+        na = bool(status and status.na)
+        scored = pair.linked or pair.unlinked or pair.moderated
+        detail.append(IndicatorStanding(
+            unit_code=unit.code,
+            indicator_id=ind.id,
+            theme=framework.esps_unit_of[ind.id].theme,
+            stage=ind.stage,
+            in_baseline=_stage_index(ind.stage) <= _stage_index(rule.indicator_stage)
+            and not (na and not scored),
+            minimum_met=status.minimum_met if status else None,
+            rating=status.rating if status else None,
+            na=na,
+            linked=pair.linked.score if pair.linked else None,
+            linked_assessor=pair.linked.assessor if pair.linked else None,
+            linked_comment=pair.linked.comment if pair.linked else "",
+            unlinked=pair.unlinked.score if pair.unlinked else None,
+            unlinked_assessor=pair.unlinked.assessor if pair.unlinked else None,
+            unlinked_comment=pair.unlinked.comment if pair.unlinked else "",
+            moderated=pair.moderated.score if pair.moderated else None,
+            combined=combined.score,
+            combined_status=combined.status,
+        ))
+    base = [d for d in detail if d.in_baseline]
+    combined_scores = [d.combined for d in base if d.combined is not None]
+    standing = UnitStanding(
+        unit_code=unit.code,
+        unit_name=unit.name,
+        business_group=unit.business_group,
+        linked_dcfa=unit.linked_dcfa,
+        unlinked_dcfa=unlinked_dcfa,
+        returned=bool(returns),
+        return_files=[r.file for r in returns],
+        valid=report.valid if report else (False if returns else None),
+        errors=report.errors if report else 0,
+        warnings=report.warnings if report else 0,
+        evidence_completeness_pct=report.evidence_completeness_pct if report else None,
+        indicators=len(indicators),
+        indicators_minimum_met=sum(1 for d in detail if d.minimum_met),
+        baseline_indicators=len(base),
+        linked_scored=sum(1 for d in base if d.linked is not None),
+        unlinked_scored=sum(1 for d in base if d.unlinked is not None),
+        moderation_pending=sum(1 for d in base if d.combined_status == "needs-moderation"),
+        baseline_at_or_above=sum(
+            1 for d in base if d.combined is not None and d.combined >= rule.min_combined_score
+        ),
+        mean_combined=round(sum(combined_scores) / len(combined_scores), 2)
+        if combined_scores else None,
+        meets_baseline=False,
+        status="not-returned",
+        reasons=[],
+        detail=detail,
+    )
+    reasons = reasons_for(standing, framework)
+    return standing.model_copy(update={
+        "reasons": reasons,
+        "meets_baseline": not reasons,
+        "status": reasons[0] if reasons else "meets-baseline",
+    })
+
+
+def view_groups(framework: Framework, view: View) -> list[tuple[str, str, set[str] | None]]:
+    """(key, label, indicator ids) per group of a view; None means "all indicators" (the
+    business-group view selects units instead)."""
+    if view == "business-group":
+        return [(g.id, g.name, None) for g in framework.business_groups]
+    inds = framework.indicators
+
+    def theme_of(i: Indicator) -> set[str]:
+        return {framework.esps_unit_of[i.id].theme}
+
+    def strategy_of(i: Indicator) -> set[str]:
+        return {*i.tags.strategy_themes, framework.esps_unit_of[i.id].strategy_theme}
+
+    tags: dict[str, tuple[list, Callable[[Indicator], Iterable[str]]]] = {
+        "theme": (framework.national_themes, theme_of),
+        "strategy": (framework.strategy_themes, strategy_of),
+        "strand": (framework.strands, lambda i: i.tags.strands),
+        "hmic": (framework.hmic_areas, lambda i: i.tags.hmic),
+    }
+    groups, tag_of = tags[view]
+    return [(g.id, g.name, {i.id for i in inds if g.id in tag_of(i)}) for g in groups]
+
+
+def rollup(
+    framework: Framework, standings: list[UnitStanding], view: View, target_pct: float
+) -> list[Rollup]:
+    rows: list[Rollup] = []
+    for key, label, subset in view_groups(framework, view):
+        if view == "business-group":
+            members = [s for s in standings if s.business_group == key]
+        elif not subset:
+            continue
+        else:
+            members = standings
+        if not members:
+            continue
+        meeting = sum(1 for s in members if meets_baseline(s, framework, subset))
+        pct = compliance_pct(meeting, len(members))
+        rows.append(Rollup(
+            view=view, key=key, label=label, units=len(members),
+            returned=sum(1 for s in members if s.returned),
+            valid=sum(1 for s in members if s.valid),
+            meeting=meeting, compliance_pct=pct, target_pct=target_pct, met=pct >= target_pct,
+        ))
+    return rows
+
+
+EXCEPTION_TEXT: dict[str, str] = {
+    "not-returned": "no return received",
+    "duplicate-returns": "more than one return: DCFD must decide which stands",
+    "invalid": "returned but invalid",
+    "awaiting-linked": "awaiting the linked DCFA's scores",
+    "awaiting-unlinked": "awaiting the unlinked DCFA's scores",
+    "awaiting-moderation": "linked and unlinked scores differ: awaiting moderation",
+    "below-baseline": "combined score below the baseline on some indicators",
+}
+
+
+def _exception_detail(s: UnitStanding, category: str, framework: Framework) -> str:
+    rule = framework.rules.baseline
+    base = [d for d in s.detail if d.in_baseline]
+    if category == "invalid":
+        return f"{s.errors} error(s) in {', '.join(s.return_files)}"
+    if category == "duplicate-returns":
+        return ", ".join(s.return_files)
+    if category == "awaiting-linked":
+        missing = [d.indicator_id for d in base if d.linked is None and d.moderated is None]
+        return f"{len(missing)} indicator(s) unscored: {_ids(missing)}"
+    if category == "awaiting-unlinked":
+        missing = [d.indicator_id for d in base if d.unlinked is None and d.moderated is None]
+        who = f" (allocated: {s.unlinked_dcfa})" if s.unlinked_dcfa else " (none allocated)"
+        return f"{len(missing)} indicator(s) unscored{who}: {_ids(missing)}"
+    if category == "awaiting-moderation":
+        ids = [d.indicator_id for d in base if d.combined_status == "needs-moderation"]
+        return f"{len(ids)} indicator(s): {_ids(ids)}"
+    if category == "below-baseline":
+        ids = [f"{d.indicator_id} ({d.combined})" for d in base
+               if d.combined is not None and d.combined < rule.min_combined_score]
+        return f"{len(ids)} indicator(s) below {rule.min_combined_score}: {_ids(ids)}"
+    return EXCEPTION_TEXT.get(category, "")
+
+
+def _ids(ids: list[str], limit: int = 8) -> str:
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return ", ".join(ids[:limit]) + more
+
+
+def gaps_for(framework: Framework, standing: UnitStanding) -> list[Gap]:
+    """Indicators for the unit's action plan: minimum not met, or combined score too low."""
+    limit = framework.rules.action_plan_max_score
+    out: list[Gap] = []
+    for d in standing.detail:
+        reasons = []
+        if d.minimum_met is False:
+            reasons.append("evidence minimum not met")
+        if d.combined is not None and d.combined <= limit:
+            reasons.append(f"combined score {d.combined} ({framework.scale.label(d.combined)})")
+        if not reasons:
+            continue
+        ind = framework.indicator_by_id[d.indicator_id]
+        unit = framework.esps_unit_of[d.indicator_id]
+        out.append(Gap(
+            unit_code=standing.unit_code, indicator_id=d.indicator_id,
+            esps_unit=f"{unit.number}. {unit.title}", indicator=ind.text,
+            reason="; ".join(reasons), rating=d.rating, linked=d.linked,
+            unlinked=d.unlinked, combined=d.combined,
+        ))
+    return out
+
+
+def build_summary(
+    framework: Framework,
+    cycle_id: str,
+    units: list[Unit],
+    batch: BatchReport,
+    scores: dict[tuple[str, str], ScorePair],
+    allocations: dict[str, str],
+    advisors: list[Advisor],
+    *,
+    views: Iterable[View] = VIEWS,
+    public: bool = False,
+) -> SummaryReport:
+    cycle = framework.cycle(cycle_id)
+    by_unit = _returns_by_unit(batch, cycle.id)
+    standings = [
+        unit_standing(framework, cycle.id, u, by_unit.get(u.code.casefold(), []), scores,
+                      allocations.get(u.code))
+        for u in units
+    ]
+    meeting = sum(1 for s in standings if s.meets_baseline)
+    pct = compliance_pct(meeting, len(standings))
+    organisation = Organisation(
+        cycle=cycle.id, cycle_name=cycle.name, target_pct=cycle.kpi_target_pct,
+        units=len(standings), returned=sum(1 for s in standings if s.returned),
+        valid=sum(1 for s in standings if s.valid), meeting=meeting, compliance_pct=pct,
+        kpi="MET" if pct >= cycle.kpi_target_pct else "NOT MET",
+        units_needed=units_needed(meeting, len(standings), cycle.kpi_target_pct),
+    )
+    names = {a.id: a.name for a in advisors}
+    exceptions = [
+        ExceptionItem(
+            unit_code=s.unit_code, unit_name=s.unit_name, business_group=s.business_group,
+            category=reason, detail=_exception_detail(s, reason, framework),
+            linked_dcfa=s.linked_dcfa, linked_dcfa_name=names.get(s.linked_dcfa, s.linked_dcfa),
+        )
+        for s in standings
+        for reason in s.reasons
+    ]
+    distribution: dict[str, dict[int, int]] = {}
+    for role in ("linked", "unlinked", "combined"):
+        counts = Counter(
+            getattr(d, role) for s in standings for d in s.detail if getattr(d, role) is not None
+        )
+        distribution[role] = {score: counts.get(score, 0) for score in framework.scale.scores}
+    report = SummaryReport(
+        framework_id=framework.meta.id,
+        framework_version=framework.meta.version,
+        rule=rule_text(framework),
+        organisation=organisation,
+        units=standings,
+        rollups=[r for view in views for r in rollup(framework, standings, view,
+                                                       cycle.kpi_target_pct)],
+        exceptions=exceptions,
+        gaps=[g for s in standings for g in gaps_for(framework, s)],
+        score_distribution=distribution,
+    )
+    return make_public(report) if public else report
+
+
+def read_register(path: Path | None, cycle_id: str) -> tuple[dict, dict[str, str]]:
+    """Current scores and allocations for a cycle; none when there is no register yet."""
+    if path is None or not Path(path).exists():
+        return {}, {}
+    with Register.open(path, create=False) as register:
+        return register.current_scores(cycle_id), register.allocations(cycle_id)
+
+
+def collect_summary(
+    framework: Framework,
+    cycle_id: str,
+    units: list[Unit],
+    advisors: list[Advisor],
+    returns: list[Path],
+    register_path: Path | None,
+    *,
+    jobs: int | None = None,
+    on_progress: Callable[..., None] | None = None,
+    views: Iterable[View] = VIEWS,
+    public: bool = False,
+) -> tuple[SummaryReport, BatchReport]:
+    """Validate the returns, read the register, and build the cycle's summary."""
+    batch = validate_paths(returns, framework, units=units, recursive=True, jobs=jobs,
+                           on_progress=on_progress)
+    scores, allocations = read_register(register_path, framework.cycle(cycle_id).id)
+    report = build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
+                           views=views, public=public)
+    return report, batch
+
+
+def make_public(report: SummaryReport) -> SummaryReport:
+    """Fit for community review: standings and scores, no advisors' names or comments."""
+    units = [
+        s.model_copy(update={
+            "linked_dcfa": "",
+            "unlinked_dcfa": None,
+            "detail": [
+                d.model_copy(update={"linked_assessor": None, "unlinked_assessor": None,
+                                     "linked_comment": "", "unlinked_comment": ""})
+                for d in s.detail
+            ],
+        })
+        for s in report.units
+    ]
+    exceptions = [e.model_copy(update={"linked_dcfa": "", "linked_dcfa_name": ""})
+                  for e in report.exceptions]
+    return report.model_copy(update={"units": units, "exceptions": exceptions, "public": True})
+
+
+# -- buddying -----------------------------------------------------------------------------
+
+
+class BuddyPair(BaseModel):
+    unit_code: str
+    unit_name: str
+    buddy_code: str
+    buddy_name: str
+    business_group: str
+    weakest_theme: str
+    unit_theme_score: float | None
+    buddy_theme_score: float | None
+
+
+def _theme_means(standing: UnitStanding) -> dict[str, float]:
+    by_theme: dict[str, list[int]] = {}
+    for d in standing.detail:
+        if d.combined is not None:
+            by_theme.setdefault(d.theme, []).append(d.combined)
+    return {t: sum(v) / len(v) for t, v in by_theme.items()}
+
+
+def suggest_buddies(framework: Framework, report: SummaryReport) -> list[BuddyPair]:
+    """Pair each returned unit below baseline with a unit of its business group that meets it,
+    strongest in the theme where the first is weakest; spread buddies out (fewest pairs first).
+    Units not yet returned are left out: there is nothing to compare yet."""
+    themes = {t.id: t.name for t in framework.national_themes}
+    meeting = [s for s in report.units if s.meets_baseline]
+    load: Counter[str] = Counter()
+    pairs: list[BuddyPair] = []
+    for s in report.units:
+        if s.meets_baseline or not s.returned:
+            continue
+        candidates = [m for m in meeting if m.business_group == s.business_group]
+        if not candidates:
+            continue
+        mine = _theme_means(s)
+        # weakest theme: lowest mean combined score; a theme with no scores yet counts as weakest
+        weakest = min(themes, key=lambda t: (mine.get(t, 0.0), t))
+        best = max(
+            candidates,
+            key=lambda m: (_theme_means(m).get(weakest, 0.0), -load[m.unit_code], m.unit_code),
+        )
+        load[best.unit_code] += 1
+        pairs.append(BuddyPair(
+            unit_code=s.unit_code, unit_name=s.unit_name, buddy_code=best.unit_code,
+            buddy_name=best.unit_name, business_group=s.business_group,
+            weakest_theme=themes[weakest],
+            unit_theme_score=round(mine[weakest], 2) if weakest in mine else None,
+            buddy_theme_score=round(_theme_means(best).get(weakest, 0.0), 2)
+            if weakest in _theme_means(best) else None,
+        ))
+    return pairs
+
+
+# -- comparing cycles ---------------------------------------------------------------------
+
+
+class UnitChange(BaseModel):
+    unit_code: str
+    unit_name: str
+    before: UnitStatus | None
+    after: UnitStatus | None
+    before_mean: float | None
+    after_mean: float | None
+    change: Literal["now meets", "no longer meets", "still meets", "still below", "new", "gone"]
+
+
+class CycleComparison(BaseModel):
+    before: Organisation
+    after: Organisation
+    compliance_change_pts: float
+    units: list[UnitChange]
+
+
+def compare(before: SummaryReport, after: SummaryReport) -> CycleComparison:
+    """What changed between two cycles, per unit and overall."""
+    old = {s.unit_code: s for s in before.units}
+    new = {s.unit_code: s for s in after.units}
+    changes: list[UnitChange] = []
+    for code in sorted(old.keys() | new.keys()):
+        a, b = old.get(code), new.get(code)
+        if a and b:
+            change = {
+                (False, True): "now meets", (True, False): "no longer meets",
+                (True, True): "still meets", (False, False): "still below",
+            }[(a.meets_baseline, b.meets_baseline)]
+        else:
+            change = "new" if b else "gone"
+        changes.append(UnitChange(
+            unit_code=code, unit_name=(b or a).unit_name,  # type: ignore[union-attr]
+            before=a.status if a else None, after=b.status if b else None,
+            before_mean=a.mean_combined if a else None,
+            after_mean=b.mean_combined if b else None,
+            change=change,  # type: ignore[arg-type]
+        ))
+    return CycleComparison(
+        before=before.organisation, after=after.organisation,
+        compliance_change_pts=round(
+            after.organisation.compliance_pct - before.organisation.compliance_pct, 1
+        ),
+        units=changes,
+    )

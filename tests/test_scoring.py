@@ -1,0 +1,699 @@
+"""Scoring rules: parsing scores, who may score, combining, recording, importing, agreement."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl.workbook.workbook import Workbook
+
+from esps_cli.framework import CombinationRule, Framework
+from esps_cli.layout import ASSESSMENT, ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, cell_ref
+from esps_cli.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
+from esps_cli.scoring import (
+    Roster,
+    ScoreError,
+    ScoreProblem,
+    agreement,
+    combine,
+    import_csv,
+    import_path,
+    import_workbook,
+    parse_score,
+    quadratic_weighted_kappa,
+    record_score,
+)
+from esps_cli.units import Advisor, Unit
+
+from .conftest import CYCLE
+
+Edit = Callable[[Path, Callable[[Workbook], None]], Path]
+
+
+# -- helpers shared with test_score_cli --------------------------------------------------
+
+
+def assessment_cells(ws: Any) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """Field rows by key, data rows by indicator id, and columns by key, found by labels."""
+    labels = {f.label: f.key for f in ASSESSMENT_FIELDS}
+    fields = {}
+    for r in range(ASSESSMENT_FIRST_ROW, ASSESSMENT.header_row):
+        key = labels.get(ws.cell(row=r, column=1).value)
+        if key:
+            fields[key] = r
+    header = [ws.cell(row=ASSESSMENT.header_row, column=c).value
+              for c in range(1, len(ASSESSMENT.columns) + 1)]
+    assert header == list(ASSESSMENT.headers)
+    columns = {c.key: i for i, c in enumerate(ASSESSMENT.columns, start=1)}
+    rows = {}
+    for r in range(ASSESSMENT.first_data_row, ws.max_row + 1):
+        value = ws.cell(row=r, column=columns["indicator_id"]).value
+        if value:
+            rows[value] = r
+    return fields, rows, columns
+
+
+def fill_assessment(
+    edit: Edit,
+    path: Path,
+    scores: dict[str, dict[str, Any]],
+    *,
+    unlinked_dcfa: str | None = None,
+    linked_dcfa: str | None = None,
+) -> dict[tuple[str, str], str]:
+    """Type scores into the DCFA Assessment sheet as an advisor would; return the cells used.
+
+    scores: {indicator_id: {"linked_score": 3, "linked_comment": "...", ...}}.
+    """
+    used: dict[tuple[str, str], str] = {}
+
+    def change(wb: Workbook) -> None:
+        ws = wb[ASSESSMENT.sheet]
+        fields, rows, columns = assessment_cells(ws)
+        if unlinked_dcfa is not None:
+            ws.cell(row=fields["unlinked_dcfa"], column=2, value=unlinked_dcfa)
+        if linked_dcfa is not None:
+            ws.cell(row=fields["linked_dcfa"], column=2, value=linked_dcfa)
+        for key in ("linked_dcfa", "unlinked_dcfa"):
+            used[("field", key)] = cell_ref(fields[key], 2)
+        for ind, values in scores.items():
+            for key, value in values.items():
+                ws.cell(row=rows[ind], column=columns[key], value=value)
+                used[(ind, key)] = cell_ref(rows[ind], columns[key])
+
+    edit(path, change)
+    return used
+
+
+@pytest.fixture
+def roster(framework: Framework, units: list[Unit], advisors: list[Advisor]) -> Roster:
+    return Roster(framework, framework.cycle(CYCLE), units, advisors)
+
+
+@pytest.fixture
+def reg(tmp_path: Path) -> Register:
+    with Register.open(tmp_path / "scores.db") as register:
+        yield register
+
+
+def other_advisor(units: list[Unit], unit: Unit, *, not_: tuple[str, ...] = ()) -> str:
+    ids = sorted({u.linked_dcfa for u in units})
+    return next(a for a in ids if a != unit.linked_dcfa and a not in not_)
+
+
+def allocate_one(reg: Register, unit: Unit, advisor: str) -> None:
+    reg.allocate(CYCLE, {unit.code: advisor}, seed=None)
+
+
+# -- parse_score -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["3", "3.0", " 3 ", 3, 3.0, "+3", "3."])
+def test_score_accepts_three_in_its_typed_forms(framework: Framework, value: Any) -> None:
+    assert parse_score(value, framework.scale) == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("5", "score 5 is not on the scale 1-4"),
+        (5, "score 5 is not on the scale 1-4"),
+        ("three", "score 'three' is not a whole number on the scale 1-4"),
+        (0, "score 0 is not on the scale 1-4"),
+        (2.5, "score 2.5 is not a whole number on the scale 1-4"),
+        ("2.5", "score '2.5' is not a whole number on the scale 1-4"),
+        ("-1", "score '-1' is not a whole number on the scale 1-4"),
+        ("", "score is blank"),
+        (None, "score is blank"),
+        (True, "score True is not a whole number on the scale 1-4"),
+        (float("nan"), "score nan is not a whole number on the scale 1-4"),
+    ],
+)
+def test_score_refuses_everything_else(framework: Framework, value: Any, message: str) -> None:
+    with pytest.raises(ScoreProblem) as exc:
+        parse_score(value, framework.scale)
+    assert str(exc.value) == message
+
+
+# -- combine -----------------------------------------------------------------------------
+
+
+def ev(role: str, score: int, assessor: str = "a") -> ScoreEvent:
+    return ScoreEvent(cycle=CYCLE, unit="U", indicator="I", role=role, assessor=assessor,
+                      score=score, recorded_at=now_utc())
+
+
+DEFAULT = CombinationRule()
+
+
+def test_combine_awaiting_both_linked_and_unlinked() -> None:
+    assert combine(ScorePair(), DEFAULT).model_dump() == {
+        "score": None, "status": "awaiting-both", "reason": "no linked or unlinked score yet"}
+    c = combine(ScorePair(linked=ev("linked", 3)), DEFAULT)
+    assert (c.score, c.status) == (None, "awaiting-unlinked")
+    c = combine(ScorePair(unlinked=ev("unlinked", 3)), DEFAULT)
+    assert (c.score, c.status) == (None, "awaiting-linked")
+
+
+def test_combine_agreed() -> None:
+    c = combine(ScorePair(linked=ev("linked", 3), unlinked=ev("unlinked", 3)), DEFAULT)
+    assert (c.score, c.status, c.reason) == (3, "agreed", "linked and unlinked both 3")
+
+
+@pytest.mark.parametrize(("linked", "unlinked"), [(3, 2), (2, 3), (4, 3), (1, 2)])
+def test_combine_lower_stands_within_the_threshold(linked: int, unlinked: int) -> None:
+    c = combine(ScorePair(linked=ev("linked", linked), unlinked=ev("unlinked", unlinked)),
+                DEFAULT)
+    assert (c.score, c.status) == (min(linked, unlinked), "lower-stands")
+    assert c.reason == f"linked {linked}, unlinked {unlinked}: the lower stands"
+
+
+@pytest.mark.parametrize(("linked", "unlinked"), [(4, 2), (1, 3), (1, 4), (4, 1)])
+def test_combine_a_difference_of_two_or_more_needs_moderation(linked: int, unlinked: int) -> None:
+    c = combine(ScorePair(linked=ev("linked", linked), unlinked=ev("unlinked", unlinked)),
+                DEFAULT)
+    assert (c.score, c.status) == (None, "needs-moderation")
+    assert f"differ by {abs(linked - unlinked)}" in c.reason
+
+
+def test_combine_a_moderated_score_overrides() -> None:
+    pair = ScorePair(linked=ev("linked", 4), unlinked=ev("unlinked", 1),
+                     moderated=ev("moderated", 3, "dcfa09"))
+    c = combine(pair, DEFAULT)
+    assert (c.score, c.status) == (3, "moderated")
+    assert c.reason == "moderated score 3 by dcfa09 overrides linked 4, unlinked 1"
+    # It overrides an agreed pair too.
+    pair = ScorePair(linked=ev("linked", 2), unlinked=ev("unlinked", 2),
+                     moderated=ev("moderated", 3))
+    assert combine(pair, DEFAULT).score == 3
+
+
+def test_combine_other_methods_and_thresholds() -> None:
+    pair = ScorePair(linked=ev("linked", 4), unlinked=ev("unlinked", 2))
+    mean = CombinationRule(moderation_threshold=3, method="mean_round_down")
+    assert combine(pair, mean).model_dump(include={"score", "status"}) == {
+        "score": 3, "status": "mean-stands"}
+    pair13 = ScorePair(linked=ev("linked", 1), unlinked=ev("unlinked", 4))
+    assert combine(pair13, CombinationRule(moderation_threshold=4,
+                                           method="mean_round_down")).score == 2
+    linked = CombinationRule(moderation_threshold=3, method="linked")
+    assert combine(pair, linked).model_dump(include={"score", "status"}) == {
+        "score": 4, "status": "linked-stands"}
+    strict = CombinationRule(moderation_threshold=1)
+    pair32 = ScorePair(linked=ev("linked", 3), unlinked=ev("unlinked", 2))
+    assert combine(pair32, strict).status == "needs-moderation"
+
+
+@given(st.integers(1, 4), st.integers(1, 4))
+def test_combined_score_is_never_above_either_score_under_the_default_rule(
+    linked: int, unlinked: int
+) -> None:
+    c = combine(ScorePair(linked=ev("linked", linked), unlinked=ev("unlinked", unlinked)),
+                DEFAULT)
+    if abs(linked - unlinked) >= 2:
+        assert c.score is None
+    else:
+        assert c.score == min(linked, unlinked)
+
+
+# -- kappa and agreement -----------------------------------------------------------------
+
+
+def test_kappa_known_values() -> None:
+    cats = [1, 2, 3, 4]
+    assert quadratic_weighted_kappa([1, 2, 3, 4], [1, 2, 3, 4], cats) == 1.0
+    # Perfect reversal of a symmetric spread: kappa -1.
+    assert quadratic_weighted_kappa([1, 4], [4, 1], cats) == pytest.approx(-1.0)
+    # Worked by hand: observed disagreement mean((a-b)^2) = 1/4; expected over all pairs
+    # mean((a_i-b_j)^2) = (14 + 6 + 6 + 6)/16 = 2; kappa = 1 - (1/4)/2 = 0.875.
+    assert quadratic_weighted_kappa([1, 2, 3, 4], [1, 2, 3, 3], cats) == pytest.approx(0.875)
+
+
+def test_kappa_is_undefined_when_every_score_is_the_same() -> None:
+    assert quadratic_weighted_kappa([3, 3, 3], [3, 3, 3], [1, 2, 3, 4]) is None
+    assert quadratic_weighted_kappa([], [], [1, 2, 3, 4]) is None
+    # One rater constant but different from the other: defined, and no better than chance.
+    assert quadratic_weighted_kappa([3, 3], [4, 4], [1, 2, 3, 4]) == pytest.approx(0.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 4)), min_size=1, max_size=30))
+def test_kappa_matches_the_pairwise_formula(pairs: list[tuple[int, int]]) -> None:
+    a = [x for x, _ in pairs]
+    b = [y for _, y in pairs]
+    n = len(pairs)
+    observed = sum((x - y) ** 2 for x, y in pairs) / n
+    expected = sum((x - y) ** 2 for x, y in itertools.product(a, b)) / (n * n)
+    got = quadratic_weighted_kappa(a, b, [1, 2, 3, 4])
+    if expected == 0:
+        assert got is None
+    else:
+        assert got == pytest.approx(1 - observed / expected)
+
+
+def test_agreement_per_pair_overall_and_moderation_queue(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    u1, u2 = units[0], next(u for u in units if u.linked_dcfa != units[0].linked_dcfa)
+    a1 = other_advisor(units, u1, not_=(u2.linked_dcfa,))
+    a2 = other_advisor(units, u2, not_=(u1.linked_dcfa, a1))
+    reg.allocate(CYCLE, {u1.code: a1, u2.code: a2}, seed=None)
+    given_scores = {
+        (u1, "OD1.1"): (3, 3), (u1, "OD1.2"): (3, 2), (u1, "OD1.3"): (4, 1),
+        (u2, "OD1.1"): (2, 2), (u2, "OD1.2"): (2, 2),
+    }
+    for (unit, ind), (ls, us) in given_scores.items():
+        record_score(reg, roster, unit=unit.code, indicator=ind, role="linked", score=ls,
+                     assessor=unit.linked_dcfa)
+        record_score(reg, roster, unit=unit.code, indicator=ind, role="unlinked", score=us,
+                     assessor=a1 if unit is u1 else a2)
+    # A linked score alone does not count towards agreement.
+    record_score(reg, roster, unit=u2.code, indicator="OD2.1", role="linked", score=1,
+                 assessor=u2.linked_dcfa)
+    report = agreement(roster, reg.current_scores(CYCLE))
+    by_pair = {(p.linked_assessor, p.unlinked_assessor): p for p in report.pairs}
+    p1 = by_pair[(u1.linked_dcfa, a1)]
+    assert (p1.n, p1.exact, p1.within_one) == (3, 1, 2)
+    assert (p1.exact_pct, p1.within_one_pct) == (33.3, 66.7)
+    assert p1.kappa == pytest.approx(
+        round(quadratic_weighted_kappa([3, 3, 4], [3, 2, 1], [1, 2, 3, 4]), 3))
+    p2 = by_pair[(u2.linked_dcfa, a2)]
+    assert (p2.n, p2.exact_pct, p2.within_one_pct, p2.kappa) == (2, 100.0, 100.0, None)
+    assert p2.kappa_note.startswith("undefined")
+    assert report.overall.n == 5
+    assert report.overall.exact_pct == 60.0
+    assert [(m.unit, m.indicator, m.linked_score, m.unlinked_score, m.difference)
+            for m in report.moderation_queue] == [(u1.code, "OD1.3", 4, 1, 3)]
+    assert report.moderation_queue[0].unlinked_assessor == a1
+    # Moderating takes the item off the queue.
+    record_score(reg, roster, unit=u1.code, indicator="OD1.3", role="moderated", score=2,
+                 assessor="dcfa10", comment="agreed at panel")
+    report = agreement(roster, reg.current_scores(CYCLE))
+    assert report.moderation_queue == []
+    assert report.moderated == 1
+
+
+def test_agreement_with_no_scores(reg: Register, roster: Roster) -> None:
+    report = agreement(roster, reg.current_scores(CYCLE))
+    assert report.pairs == []
+    assert report.overall.n == 0
+    assert report.overall.kappa is None
+    assert report.overall.kappa_note == "no indicator has both a linked and an unlinked score"
+
+
+# -- recording from the command line ------------------------------------------------------
+
+
+def test_linked_score_only_from_the_units_linked_dcfa(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    unit = units[0]
+    stranger = other_advisor(units, unit)
+    with pytest.raises(ScoreError) as exc:
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="linked", score=3,
+                     assessor=stranger)
+    assert str(exc.value) == (
+        f"{stranger} is not the linked DCFA of {unit.code} ({unit.linked_dcfa} per the units "
+        "list); linked scores come only from the unit's linked DCFA; nothing recorded")
+    assert reg.event_count() == 0
+
+
+def test_unlinked_score_never_from_the_linked_dcfa_and_only_from_the_allocated_one(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    someone_else = other_advisor(units, unit, not_=(allocated,))
+    with pytest.raises(ScoreError, match="no unlinked DCFA is allocated to TP-CW for 2010-11: "
+                                         "run esps allocate, or pass --any-unlinked"):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=3,
+                     assessor=allocated)
+    allocate_one(reg, unit, allocated)
+    with pytest.raises(ScoreError, match=f"{unit.linked_dcfa} is the linked DCFA of TP-CW, so "
+                                         "cannot give its unlinked score"):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=3,
+                     assessor=unit.linked_dcfa, any_unlinked=True)
+    with pytest.raises(ScoreError, match=f"{someone_else} is not the unlinked DCFA allocated to "
+                                         f"TP-CW \\({allocated}\\)"):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=3,
+                     assessor=someone_else)
+    assert reg.event_count() == 0
+    r = record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=3,
+                     assessor=someone_else, any_unlinked=True)
+    assert r.recorded and r.event.assessor == someone_else
+    r = record_score(reg, roster, unit=unit.code, indicator="OD1.2", role="unlinked", score=2,
+                     assessor=allocated)
+    assert r.recorded
+    assert reg.event_count() == 2
+
+
+def test_unknown_unit_indicator_and_assessor_are_all_listed(
+    reg: Register, roster: Roster
+) -> None:
+    with pytest.raises(ScoreError) as exc:
+        record_score(reg, roster, unit="TP-XX", indicator="ZZ9.9", role="linked", score="5",
+                     assessor="nobody")
+    assert exc.value.problems == [
+        "unknown unit 'TP-XX' (not in the units list)",
+        "unknown indicator 'ZZ9.9' (not in framework esps-mps)",
+        "unknown assessor 'nobody' (not in the advisors list)",
+        "score 5 is not on the scale 1-4",
+    ]
+    with pytest.raises(ScoreError, match="indicator OD1.4 \\(developing\\) is not assessed in "
+                                         "cycle 2010-11"):
+        record_score(reg, roster, unit="TP-CW", indicator="OD1.4", role="linked", score=3,
+                     assessor="dcfa01")
+    assert reg.event_count() == 0
+
+
+def test_recording_is_case_insensitive_and_canonical(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    unit = units[0]
+    r = record_score(reg, roster, unit=unit.code.lower(), indicator="od1.1", role="linked",
+                     score="4.0", assessor=unit.linked_dcfa.upper(), comment="  good plan ")
+    assert (r.event.unit, r.event.indicator, r.event.assessor, r.event.score,
+            r.event.comment) == (unit.code, "OD1.1", unit.linked_dcfa, 4, "good plan")
+
+
+def test_same_score_again_records_nothing_but_a_change_records_an_event(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    unit = units[0]
+    kw = dict(unit=unit.code, indicator="OD1.1", role="linked", assessor=unit.linked_dcfa)
+    assert record_score(reg, roster, score=3, comment="x", **kw).recorded
+    assert not record_score(reg, roster, score="3", comment="x", **kw).recorded
+    assert record_score(reg, roster, score=3, comment="y", **kw).recorded
+    assert record_score(reg, roster, score=2, comment="y", **kw).recorded
+    history = reg.history(CYCLE, unit.code, "OD1.1")
+    assert [(e.score, e.comment) for e in history] == [(3, "x"), (3, "y"), (2, "y")]
+    assert reg.current(CYCLE, unit.code, "OD1.1").linked.score == 2
+
+
+def test_linked_and_unlinked_are_separate_and_never_overwrite_each_other(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    allocate_one(reg, unit, allocated)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="linked", score=4,
+                 assessor=unit.linked_dcfa)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=3,
+                 assessor=allocated)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=2,
+                 assessor=allocated)
+    pair = reg.current_scores(CYCLE)[(unit.code, "OD1.1")]
+    assert (pair.linked.score, pair.linked.assessor) == (4, unit.linked_dcfa)
+    assert (pair.unlinked.score, pair.unlinked.assessor) == (2, allocated)
+    assert pair.moderated is None
+
+
+def test_moderation_needs_both_scores_and_a_comment(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    unit = units[0]
+    with pytest.raises(ScoreError) as exc:
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="moderated",
+                     score=3, assessor="dcfa10")
+    assert exc.value.problems == [
+        "a moderated score needs a --comment saying how it was agreed",
+        "nothing to moderate yet: TP-CW OD1.1 needs both a linked and an unlinked score first",
+    ]
+    assert reg.event_count() == 0
+
+
+# -- importing workbooks -----------------------------------------------------------------
+
+
+def test_import_workbook_records_scores_comments_and_source(
+    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    allocate_one(reg, unit, allocated)
+    fill_assessment(edit, blank_workbook, {
+        "OD1.1": {"linked_score": 3, "linked_comment": "Plan in place",
+                  "unlinked_score": "3", "unlinked_comment": "-see the @plan"},
+        "OD1.2": {"linked_score": 4.0},
+        "OD2.1": {"unlinked_score": 2, "unlinked_comment": "thin"},
+    }, unlinked_dcfa=allocated)
+    before = blank_workbook.read_bytes()
+    result = import_workbook(reg, roster, blank_workbook)
+    assert blank_workbook.read_bytes() == before  # never modified
+    assert (result.status, result.unit, result.recorded, result.by_role) == (
+        "imported", unit.code, 4, {"linked": 2, "unlinked": 2})
+    current = reg.current_scores(CYCLE)
+    assert set(current) == {(unit.code, "OD1.1"), (unit.code, "OD1.2"), (unit.code, "OD2.1")}
+    od11 = current[(unit.code, "OD1.1")]
+    assert (od11.linked.score, od11.linked.assessor, od11.linked.comment) == (
+        3, unit.linked_dcfa, "Plan in place")
+    assert (od11.unlinked.score, od11.unlinked.assessor) == (3, allocated)
+    assert od11.unlinked.comment == "-see the @plan"  # stored as typed; escaped on export
+    assert od11.linked.source == str(blank_workbook.resolve())
+    assert od11.linked.source_sha256 == hashlib.sha256(before).hexdigest()
+    assert current[(unit.code, "OD2.1")].linked is None
+
+
+def test_reimporting_the_same_file_records_nothing_and_a_change_records_an_event(
+    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit,
+    tmp_path: Path,
+) -> None:
+    unit = units[0]
+    fill_assessment(edit, blank_workbook, {"OD1.1": {"linked_score": 3},
+                                           "OD1.2": {"linked_score": 2}})
+    first = import_workbook(reg, roster, blank_workbook)
+    assert (first.status, first.recorded) == ("imported", 2)
+    again = import_workbook(reg, roster, blank_workbook)
+    assert (again.status, again.recorded) == ("already-imported", 0)
+    assert again.previously_imported_at is not None
+    # Saved again with one score changed: only that one is a new event.
+    fill_assessment(edit, blank_workbook, {"OD1.2": {"linked_score": 3}})
+    changed = import_workbook(reg, roster, blank_workbook)
+    assert (changed.status, changed.recorded, changed.unchanged) == ("imported", 1, 1)
+    # Saved again without changes to the scores (new bytes): nothing new either.
+    fill_assessment(edit, blank_workbook, {})
+    resaved = import_workbook(reg, roster, blank_workbook)
+    assert (resaved.status, resaved.recorded, resaved.unchanged) == ("unchanged", 0, 2)
+    assert [e.score for e in reg.history(CYCLE, unit.code, "OD1.2")] == [2, 3]
+    assert reg.event_count() == 3
+
+
+def test_a_bad_workbook_is_rejected_whole_with_every_problem_and_nothing_recorded(
+    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    wrong = other_advisor(units, unit, not_=(allocated,))
+    allocate_one(reg, unit, allocated)
+    cells = fill_assessment(edit, blank_workbook, {
+        "OD1.1": {"linked_score": 3, "unlinked_score": 5},
+        "OD1.2": {"linked_score": "three", "unlinked_score": 2},
+        "OD1.3": {"linked_score": 2.5},
+        "OD2.1": {"linked_score": 4, "unlinked_score": 4},
+    }, unlinked_dcfa=wrong)
+    result = import_workbook(reg, roster, blank_workbook)
+    name = str(blank_workbook)
+    sheet = ASSESSMENT.sheet
+    assert result.status == "rejected"
+    assert [str(p) for p in result.problems] == [
+        f"{name} {sheet}!{cells[('field', 'unlinked_dcfa')]}: {wrong} is not the unlinked DCFA "
+        f"allocated to {unit.code} ({allocated}); pass --any-unlinked to accept another",
+        f"{name} {sheet}!{cells[('OD1.1', 'unlinked_score')]}: score 5 is not on the scale 1-4",
+        f"{name} {sheet}!{cells[('OD1.2', 'linked_score')]}: score 'three' is not a whole "
+        "number on the scale 1-4",
+        f"{name} {sheet}!{cells[('OD1.3', 'linked_score')]}: score 2.5 is not a whole number "
+        "on the scale 1-4",
+    ]
+    assert reg.event_count() == 0
+    # --any-unlinked does not excuse bad scores.
+    assert import_workbook(reg, roster, blank_workbook, any_unlinked=True).rejected
+    assert reg.event_count() == 0
+
+
+def test_workbook_assessor_rules(
+    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    # Unlinked scores with no unlinked DCFA named.
+    cells = fill_assessment(edit, blank_workbook, {"OD1.1": {"unlinked_score": 3}})
+    result = import_workbook(reg, roster, blank_workbook)
+    assert [p.message for p in result.problems] == [
+        "Unlinked DCFA (id) is blank but unlinked scores are present"]
+    assert result.problems[0].cell == cells[("field", "unlinked_dcfa")]
+    # The linked DCFA named as the unlinked one.
+    fill_assessment(edit, blank_workbook, {}, unlinked_dcfa=unit.linked_dcfa)
+    result = import_workbook(reg, roster, blank_workbook, any_unlinked=True)
+    assert [p.message for p in result.problems] == [
+        f"{unit.linked_dcfa} is the linked DCFA of {unit.code}, so cannot give its unlinked "
+        "score"]
+    # No allocation yet: refused unless --any-unlinked.
+    fill_assessment(edit, blank_workbook, {}, unlinked_dcfa=allocated)
+    result = import_workbook(reg, roster, blank_workbook)
+    assert [p.message for p in result.problems] == [
+        f"no unlinked DCFA is allocated to {unit.code} for {CYCLE}: run esps allocate, or pass "
+        "--any-unlinked"]
+    assert import_workbook(reg, roster, blank_workbook, any_unlinked=True).status == "imported"
+    # The linked field changed to someone who is not the unit's linked DCFA; unknown ids.
+    fill_assessment(edit, blank_workbook, {"OD1.2": {"linked_score": 3}},
+                    linked_dcfa=allocated, unlinked_dcfa="ghost")
+    result = import_workbook(reg, roster, blank_workbook, any_unlinked=True)
+    assert [str(p) for p in result.problems] == [
+        f"{blank_workbook} {ASSESSMENT.sheet}!{cells[('field', 'linked_dcfa')]}: {allocated} is "
+        f"not the linked DCFA of {unit.code} ({unit.linked_dcfa} per the units list); linked "
+        "scores come only from the unit's linked DCFA",
+        f"{blank_workbook} {ASSESSMENT.sheet}!{cells[('field', 'unlinked_dcfa')]}: unknown "
+        "assessor 'ghost' (not in the advisors list)",
+    ]
+    assert reg.event_count() == 1
+
+
+def test_workbook_for_another_cycle_or_unknown_unit_is_refused(
+    reg: Register, framework: Framework, units: list[Unit], advisors: list[Advisor],
+    blank_workbook: Path, edit: Edit,
+) -> None:
+    fill_assessment(edit, blank_workbook, {"OD1.1": {"linked_score": 3}})
+    other_cycle = Roster(framework, framework.cycle("2011-12"), units, advisors)
+    result = import_workbook(reg, other_cycle, blank_workbook)
+    assert [p.message for p in result.problems] == [
+        "the workbook is for cycle 2010-11, not 2011-12 (pass --cycle 2010-11 to import it "
+        "into that cycle)"]
+    fewer = Roster(framework, framework.cycle(CYCLE), units[1:], advisors)
+    result = import_workbook(reg, fewer, blank_workbook)
+    assert [str(p) for p in result.problems] == [
+        f"{blank_workbook}: the workbook's unknown unit 'TP-CW' (not in the units list)"]
+    assert reg.event_count() == 0
+
+
+def test_import_refuses_files_that_are_not_esps_workbooks(
+    reg: Register, roster: Roster, tmp_path: Path
+) -> None:
+    bogus = tmp_path / "notes.xlsx"
+    bogus.write_text("hello")
+    result = import_workbook(reg, roster, bogus)
+    assert result.status == "rejected"
+    assert "not an .xlsx workbook" in result.problems[0].message
+    assert reg.event_count() == 0
+
+
+def test_folder_import_each_file_on_its_own(
+    reg: Register, roster: Roster, units: list[Unit], pristine_pack: Path, edit: Edit,
+    tmp_path: Path,
+) -> None:
+    from esps_cli.generate import workbook_filename
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    good, bad = units[0], units[1]
+    for unit in (good, bad):
+        name = workbook_filename(unit, roster.cycle)
+        (folder / name).write_bytes((pristine_pack / name).read_bytes())
+    fill_assessment(edit, folder / workbook_filename(good, roster.cycle),
+                    {"OD1.1": {"linked_score": 3}})
+    fill_assessment(edit, folder / workbook_filename(bad, roster.cycle),
+                    {"OD1.1": {"linked_score": 9}})
+    (folder / f"~${workbook_filename(good, roster.cycle)}").write_bytes(b"lock file")
+    results = import_path(reg, roster, folder)
+    assert {Path(r.file).name: r.status for r in results} == {
+        workbook_filename(good, roster.cycle): "imported",
+        workbook_filename(bad, roster.cycle): "rejected",
+    }
+    assert len(results) == 2
+    assert reg.event_count() == 1
+
+
+# -- importing CSV -----------------------------------------------------------------------
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_import_records_every_row(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    allocate_one(reg, unit, allocated)
+    path = write_csv(tmp_path / "scores.csv", (
+        "unit,indicator,role,assessor,score,comment\n"
+        f"{unit.code},OD1.1,linked,{unit.linked_dcfa},4,good\n"
+        f"{unit.code},OD1.1,unlinked,{allocated},2.0,weak\n"
+        "\n"
+        f"{unit.code},OD1.1,moderated,dcfa10,3,agreed by phone\n"
+    ))
+    result = import_csv(reg, roster, path)
+    assert (result.status, result.recorded, result.by_role) == (
+        "imported", 3, {"linked": 1, "unlinked": 1, "moderated": 1})
+    pair = reg.current(CYCLE, unit.code, "OD1.1")
+    assert combine(pair, roster.rule).model_dump(include={"score", "status"}) == {
+        "score": 3, "status": "moderated"}
+    assert import_csv(reg, roster, path).status == "already-imported"
+
+
+def test_csv_import_lists_every_bad_row_and_records_nothing(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
+) -> None:
+    unit = units[0]
+    path = write_csv(tmp_path / "scores.csv", (
+        "unit,indicator,role,assessor,score,comment\n"
+        f"{unit.code},OD1.1,linked,{unit.linked_dcfa},3,fine\n"
+        f"NOPE,OD1.1,linked,{unit.linked_dcfa},3,\n"
+        f"{unit.code},OD1.2,linked,{unit.linked_dcfa},5,\n"
+        f"{unit.code},OD1.3,boss,{unit.linked_dcfa},three,\n"
+        f"{unit.code},OD1.1,linked,{unit.linked_dcfa},2,again\n"
+        f"{unit.code},OD2.1,unlinked,dcfa10,3,\n"
+    ))
+    result = import_csv(reg, roster, path)
+    assert result.status == "rejected"
+    assert [str(p) for p in result.problems] == [
+        f"{path} row 3: unknown unit 'NOPE' (not in the units list)",
+        f"{path} row 4: score 5 is not on the scale 1-4",
+        f"{path} row 5: unknown role 'boss' (use linked, unlinked or moderated)",
+        f"{path} row 5: score 'three' is not a whole number on the scale 1-4",
+        f"{path} row 6: {unit.code} OD1.1 linked appears twice (first at row 2)",
+        f"{path} row 7: no unlinked DCFA is allocated to {unit.code} for {CYCLE}: run esps "
+        "allocate, or pass --any-unlinked",
+    ]
+    assert reg.event_count() == 0
+
+
+def test_csv_import_needs_its_header(reg: Register, roster: Roster, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "scores.csv", "TP-CW,OD1.1,linked,dcfa01,3,\n")
+    result = import_csv(reg, roster, path)
+    assert [str(p) for p in result.problems] == [
+        f"{path} row 1: missing column(s) unit, indicator, role, assessor, score: the header "
+        "must be unit,indicator,role,assessor,score,comment"]
+
+
+def test_import_is_one_transaction_even_for_a_valid_looking_file_with_a_late_problem(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
+) -> None:
+    unit = units[0]
+    lines = ["unit,indicator,role,assessor,score,comment"]
+    lines += [f"{unit.code},{ind},linked,{unit.linked_dcfa},3,ok"
+              for ind in roster.indicator_list[:20]]
+    lines.append(f"{unit.code},{roster.indicator_list[20]},linked,{unit.linked_dcfa},7,late")
+    path = write_csv(tmp_path / "late.csv", "\n".join(lines) + "\n")
+    before = reg.event_count()
+    result = import_csv(reg, roster, path)
+    assert result.rejected
+    assert [p.row for p in result.problems] == [22]
+    assert reg.event_count() == before
+
+
+def test_new_event_same_as() -> None:
+    e = ev("linked", 3)
+    assert NewEvent(cycle=CYCLE, unit="U", indicator="I", role="linked", assessor="a",
+                    score=3).same_as(e)
+    assert not NewEvent(cycle=CYCLE, unit="U", indicator="I", role="linked", assessor="b",
+                        score=3).same_as(e)
+    assert not NewEvent(cycle=CYCLE, unit="U", indicator="I", role="linked", assessor="a",
+                        score=3).same_as(None)
