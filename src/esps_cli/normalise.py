@@ -61,10 +61,19 @@ class Parsed(Generic[T]):
         return self.status in ("ok", "text", "ambiguous")
 
 
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # two whitespace characters, or any but a space
+
+
 def clean(value: Any) -> str:
     """Text with runs of whitespace (including non-breaking spaces) collapsed; None -> ""."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        text = value.strip()
+        # Most cells need nothing more; only rewrite the ones that do.
+        if _ODD_SPACE.search(text) is None:
+            return text
+        return " ".join(text.replace("\u00a0", " ").split())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).replace("\u00a0", " ").split())

@@ -115,6 +115,25 @@ def _norm(value: Any) -> str:
     return " ".join(str(value).split()).casefold() if value is not None else ""
 
 
+class _Labels:
+    """Look up cell text among known labels, ignoring case and extra whitespace.
+
+    Exact text is tried first, and text much longer than any label (an indicator's wording, a
+    narrative) is not normalised at all: most cells a search passes are one or the other.
+    """
+
+    def __init__(self, labels: dict[str, Any]):
+        self.exact = dict(labels)
+        self.norm = {_norm(k): v for k, v in labels.items()}
+        self.max_len = 2 * max((len(k) for k in labels), default=0) + 16
+
+    def get(self, value: Any) -> Any:
+        if not isinstance(value, str) or len(value) > self.max_len:
+            return None
+        hit = self.exact.get(value)
+        return hit if hit is not None else self.norm.get(_norm(value))
+
+
 def sniff_problem(path: Path) -> str | None:
     """Why a file cannot be an .xlsx workbook, checked before any parsing; None if it may be."""
     try:
@@ -193,15 +212,17 @@ def _find_fields(
     rows: list[list[Any]], fields: tuple[Field, ...]
 ) -> tuple[dict[str, FieldValue], list[Field]]:
     """Labelled values: a label in any of the first columns, its value in the next cell."""
-    wanted = {_norm(f.label): f for f in fields}
+    wanted = _Labels({f.label: f for f in fields})
     found: dict[str, FieldValue] = {}
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row[:4], start=1):
             if isinstance(value, str):
-                f = wanted.get(_norm(value))
+                f = wanted.get(value)
                 if f and f.key not in found:
                     v = row[c] if c < len(row) else ""
                     found[f.key] = FieldValue(v, cell_ref(r, c + 1))
+        if len(found) == len(fields):
+            break
     missing = [f for f in fields if f.key not in found]
     return found, missing
 
@@ -210,16 +231,18 @@ def find_table(
     rows: list[list[Any]], table: Table
 ) -> tuple[TableData | None, list[str]]:
     """Locate a table by its header labels; return it and the headers not found."""
-    wanted = {_norm(c.header): c.key for c in table.columns}
+    wanted = _Labels({c.header: c.key for c in table.columns})
     best_row, best_cols = 0, {}
     for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
         cols = {}
         for c, value in enumerate(row, start=1):
-            key = wanted.get(_norm(value)) if isinstance(value, str) else None
+            key = wanted.get(value)
             if key and key not in cols:
                 cols[key] = c
         if len(cols) > len(best_cols):
             best_row, best_cols = r, cols
+            if len(cols) == len(table.columns):
+                break
     missing = [c.header for c in table.columns if c.key not in best_cols]
     first_key = table.columns[0].key
     if not best_cols or first_key not in best_cols:
