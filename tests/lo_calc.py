@@ -35,6 +35,7 @@ failed to start, crashed or timed out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -68,6 +69,10 @@ oor:op="fuse"><value>false</value></prop></item>
 """
 
 
+# Every soffice this driver started, so the watchdog can kill one still starting up.
+STARTED: list[subprocess.Popen] = []
+
+
 class DriverError(Exception):
     """A bad job or an edit Calc refused (exit status 2)."""
 
@@ -89,8 +94,9 @@ class Office:
     """One soffice process, its UNO connection and its desktop."""
 
     def __init__(self, soffice: str, profile_url: str, log: Path, start_timeout: float):
-        import uno  # noqa: PLC0415 (only the system python has it)
-        from com.sun.star.connection import NoConnectException  # noqa: PLC0415
+        # Only the system python has these.
+        import uno
+        from com.sun.star.connection import NoConnectException
 
         self.uno = uno
         self.pipe = f"esps_lo_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -103,6 +109,7 @@ class Office:
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so it can be killed as a whole
         )
+        STARTED.append(self.proc)
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
             "com.sun.star.bridge.UnoUrlResolver", local)
@@ -127,7 +134,7 @@ class Office:
         self.startup_seconds = time.monotonic() - started
 
     def prop(self, name: str, value: Any) -> Any:
-        from com.sun.star.beans import PropertyValue  # noqa: PLC0415
+        from com.sun.star.beans import PropertyValue
 
         p = PropertyValue()
         p.Name, p.Value = name, value
@@ -147,10 +154,8 @@ class Office:
             return ""
 
     def close(self, timeout: float = 30) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the bridge goes away as soffice quits
             self.desktop.terminate()
-        except Exception:
-            pass  # the bridge goes away as soffice quits
         try:
             self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -170,9 +175,6 @@ def kill_group(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-CONTENT_TYPES = {0: "EMPTY", 1: "VALUE", 2: "TEXT", 3: "FORMULA"}
 
 
 def describe(office: Office, doc: Any, sheet_name: str, ref: str) -> dict[str, Any]:
@@ -214,7 +216,9 @@ def apply_edit(doc: Any, edit: dict[str, Any]) -> None:
             f"{edit['sheet']}!{edit['cell']} is locked on a protected sheet; a user could not "
             "edit it either (add an unprotect edit first)")
     if op == "type":
-        cell.setFormula(edit["text"])
+        # FormulaLocal parses as keyboard input in the profile's locale; setFormula would
+        # parse numbers and dates as en-US whatever the locale (the API's "English" mode).
+        cell.setPropertyValue("FormulaLocal", edit["text"])
     elif op == "string":
         cell.setString(edit["text"])
     elif op == "value":
@@ -267,9 +271,9 @@ def run_job(office: Office, job: dict[str, Any]) -> dict[str, Any]:
     if not src.is_file():
         raise DriverError(f"input {src} does not exist")
     dst.parent.mkdir(parents=True, exist_ok=True)
-    hidden = job.get("hidden", True)
+    # Hidden: headless Calc has no usable window (a visible load fails or crashes).
     doc = office.desktop.loadComponentFromURL(
-        src.as_uri(), "_blank", 0, (office.prop("Hidden", hidden),))
+        src.as_uri(), "_blank", 0, (office.prop("Hidden", True),))
     if doc is None:
         raise DriverError(f"LibreOffice could not open {src}")
     try:
@@ -323,8 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     def watchdog() -> None:
         print(f"lo_calc: timed out after {args.timeout:.0f} s; killing soffice",
               file=sys.stderr, flush=True)
-        if office is not None:
-            kill_group(office.proc)
+        for proc in STARTED:
+            kill_group(proc)
         shutil.rmtree(work, ignore_errors=True)
         os._exit(3)
 
@@ -357,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if office is not None:
             office.close()
+        for proc in STARTED:  # one that failed to start properly
+            if proc.poll() is None:
+                kill_group(proc)
         timer.cancel()
         shutil.rmtree(work, ignore_errors=True)
     return status

@@ -3,6 +3,7 @@ reliability with real processes (concurrent writers; a process killed mid-import
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -162,8 +163,14 @@ WRITER = textwrap.dedent("""
                 record_score(reg, roster, unit=unit.code, indicator=ind, role="linked",
                              score=score, assessor=unit.linked_dcfa, comment=f"pass {score}")
                 n += 1
+                time.sleep(0.001)  # an advisor's next score comes a moment later
     print(n)
 """)
+
+
+@pytest.fixture
+def roster_units(framework, units, advisors) -> Roster:
+    return Roster(framework, framework.cycle(CYCLE), units, advisors)
 
 
 def _env() -> dict[str, str]:
@@ -186,7 +193,7 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path, roster_uni
     time.sleep(0.3)
     go.touch()  # both start writing at the same moment
     outs = [p.communicate(timeout=60) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     written = [int(out) for out, _ in outs]
     roster: Roster = roster_units
@@ -194,17 +201,15 @@ def test_two_processes_recording_at_once_lose_nothing(tmp_path: Path, roster_uni
     assert written == [per_process, per_process]
     with Register.open(db) as reg:
         assert reg.event_count() == 2 * per_process
+        # The writes really were concurrent: the two processes' events interleave.
+        order = [e.unit for e in reg.history(CYCLE)]
+        assert sum(a != b for a, b in itertools.pairwise(order)) >= 2
         for i in (0, 1):
             unit = roster.units[i]
             current = reg.current_scores(CYCLE)
             for ind in roster.indicator_list:
                 assert [e.score for e in reg.history(CYCLE, unit.code, ind)] == [1, 2, 3]
                 assert current[(unit.code, ind)].linked.comment == "pass 3"
-
-
-@pytest.fixture
-def roster_units(framework, units, advisors) -> Roster:
-    return Roster(framework, framework.cycle(CYCLE), units, advisors)
 
 
 def test_a_process_killed_mid_import_leaves_the_register_as_it_was(

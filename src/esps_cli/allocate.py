@@ -142,9 +142,15 @@ def _repair(assigned: dict[str, str], load: dict[str, int], ids: list[str],
             movable: list[str], units: dict[str, Unit]) -> None:
     """Move movable units along advisor chains until no advisor has 2+ more than another
     reachable one."""
+    order = {a: i for i, a in enumerate(ids)}
     while True:
+        fewest = min(load.values())
+        if max(load.values()) - fewest <= 1:
+            return
         moved = False
-        for source in sorted(ids, key=lambda a: (-load[a], ids.index(a))):
+        for source in sorted(ids, key=lambda a: (-load[a], order[a])):
+            if load[source] - fewest < 2:
+                break
             path = _find_chain(source, assigned, load, ids, movable, units)
             if path:
                 for unit_code, target in path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -157,10 +158,7 @@ def sniff_problem(path: Path) -> str | None:
     except OSError as exc:
         return f"cannot open the file: {exc.strerror or exc}"
     if not head.startswith(b"PK"):
-        kind = "a PDF document" if head.startswith(b"%PDF") else "not an Excel workbook"
-        if head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml")):
-            kind = "an HTML or XML document"
-        return f"the file is {kind}, not an .xlsx workbook (it does not start as a zip archive)"
+        return _not_a_zip(path, head)
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -188,6 +186,26 @@ def sniff_problem(path: Path) -> str | None:
             "(possible zip bomb)"
         )
     return None
+
+
+def _not_a_zip(path: Path, head: bytes) -> str:
+    """What a file that is not a zip archive (so not an .xlsx) seems to be."""
+    if head.startswith(b"%PDF"):
+        kind = "a PDF document"
+    elif head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml")):
+        kind = "an HTML or XML document (perhaps a web page or an XML spreadsheet)"
+    else:
+        try:
+            with path.open("rb") as fh:
+                sample = fh.read(4096)
+            text = sample.decode("utf-8")
+            printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+            is_text = bool(text) and printable / len(text) > 0.95
+        except (OSError, UnicodeDecodeError):
+            is_text = False
+        kind = ("plain text (an e-mail, a note or a CSV saved with a workbook's name)"
+                if is_text else "not in any spreadsheet format esps-cli knows")
+    return f"the file is {kind}, not an .xlsx workbook (it does not start as a zip archive)"
 
 
 def open_calamine(path: Path) -> calamine.CalamineWorkbook:
@@ -248,16 +266,28 @@ def find_table(
     if not best_cols or first_key not in best_cols:
         return None, missing
     data = TableData(table=table, header_row=best_row, columns=best_cols)
-    input_keys = [k for k in best_cols if table.column(k).is_input] or list(best_cols)
+    keys = list(best_cols)
+    indexes = [best_cols[k] - 1 for k in keys]
+    width = max(indexes) + 1
+    pick = itemgetter(*indexes)
+    single = len(indexes) == 1
+    if table is EVIDENCE:
+        # An evidence row counts if any input cell holds something.
+        check = [best_cols[k] - 1 for k in best_cols if table.column(k).is_input] or indexes
+    else:
+        check = [best_cols[first_key] - 1]
     for r in range(best_row, len(rows)):  # rows[r] is sheet row r + 1
         row = rows[r]
-        values = {k: (row[c - 1] if c - 1 < len(row) else "") for k, c in best_cols.items()}
-        if table is EVIDENCE:
-            keep = any(_blank(values[k]) is False for k in input_keys)
+        if len(row) < width:
+            row = list(row) + [""] * (width - len(row))
+        for i in check:
+            v = row[i]
+            if v is not None and v != "" and not (isinstance(v, str) and not v.strip()):
+                break
         else:
-            keep = not _blank(values.get(first_key))
-        if keep:
-            data.rows.append(Row(row=r + 1, values=values))
+            continue
+        values = {keys[0]: pick(row)} if single else dict(zip(keys, pick(row), strict=True))
+        data.rows.append(Row(row=r + 1, values=values))
     return data, missing
 
 

@@ -265,7 +265,15 @@ class Register:
         row = self._conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
         return int(row[0] or 0)
 
+    def _read_version(self) -> int:
+        exists = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        return self.schema_version if exists else 0
+
     def _migrate(self) -> None:
+        if self._read_version() == SCHEMA_VERSION:
+            return  # the usual case: no write lock needed just to open
         with self.transaction():
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version ("

@@ -515,6 +515,7 @@ def import_workbook(register: Register, roster: Roster, path: Path, *,
     except OSError as exc:
         return result.model_copy(update={"problems": [
             _at(whole, f"cannot read the file: {exc.strerror or exc}")]})
+    sha = _sha256(data)
     wb = read_workbook(path)
     problems: list[ImportProblem] = []
     fatal = {UNREADABLE_FILE.code, NOT_ESPS_WORKBOOK.code}
@@ -595,7 +596,7 @@ def import_workbook(register: Register, roster: Roster, path: Path, *,
                 event=NewEvent(cycle=roster.cycle.id, unit=unit.code if unit else "",
                                indicator=ind_id, role=role, assessor="", score=value,
                                comment=comment, source=str(path.resolve()),
-                               source_sha256=_sha256(data)),
+                               source_sha256=sha),
                 where=where))
 
     checks: list[_Check] = []
@@ -628,7 +629,7 @@ def import_workbook(register: Register, roster: Roster, path: Path, *,
         cand.event = cand.event.model_copy(
             update={"assessor": assessors.get(cand.event.role, "")})
     result = result.model_copy(update={"warnings": warnings})
-    return _commit(register, roster, result, source=str(path.resolve()), sha256=_sha256(data),
+    return _commit(register, roster, result, source=str(path.resolve()), sha256=sha,
                    candidates=candidates, checks=checks, problems=problems,
                    any_unlinked=any_unlinked)
 

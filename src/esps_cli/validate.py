@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlparse
@@ -26,7 +27,7 @@ from pydantic import BaseModel
 
 from esps_cli.batch import Discovered, discover, parallel_map, resolve_jobs
 from esps_cli.findings import Code, Finding, finding, register
-from esps_cli.framework import Cycle, Framework, Indicator
+from esps_cli.framework import Cycle, EvidenceType, Framework, Indicator
 from esps_cli.layout import (
     EVIDENCE,
     LAYOUT_VERSION,
@@ -280,6 +281,14 @@ class SkippedFile(BaseModel):
     reason: str
 
 
+class UnitRef(BaseModel):
+    """A unit from the units list (for the units that have not returned)."""
+
+    code: str
+    name: str
+    business_group: str = ""
+
+
 class BatchTotals(BaseModel):
     files: int = 0
     valid: int = 0
@@ -306,6 +315,7 @@ class BatchReport(BaseModel):
     workbooks: list[WorkbookReport] = []
     findings: list[Finding] = []  # unit-not-returned, duplicate-return, unit-not-on-list
     skipped: list[SkippedFile] = []
+    not_returned: list[UnitRef] = []  # with a units list: the units with no return
     totals: BatchTotals = BatchTotals()
 
     @property
@@ -389,6 +399,39 @@ def location_problem(location: str, base_dir: Path) -> str | None:
     return None
 
 
+class _Index:
+    """What the checks look up in a framework for one cycle, computed once per process."""
+
+    def __init__(self, framework: Framework, cycle: Cycle):
+        self.indicators = framework.cycle_indicators(cycle)
+        self.by_id = {ind.id: ind for ind in self.indicators}
+        self.by_id_ci = {ind.id.casefold(): ind for ind in self.indicators}
+        self.all_ids_ci = {i.casefold() for i in framework.indicator_ids}
+        self.locked = {ind.id: indicator_locked_cells(framework, ind) for ind in self.indicators}
+        self.locked_tuple = {i: tuple(cells[k] for k in LOCKED_INDICATOR_KEYS)
+                             for i, cells in self.locked.items()}
+        self.expected_hash = {i: indicator_hash(cells) for i, cells in self.locked.items()}
+        types: dict[str, EvidenceType] = {t.id.casefold(): t for t in framework.evidence_types}
+        types.update({clean(t.label).casefold(): t for t in framework.evidence_types})
+        self.types_by_name = types
+        self.type_labels = ", ".join(t.label for t in framework.evidence_types)
+        self.scores = framework.scale.scores
+
+
+_INDEX_CACHE: dict[tuple[int, str], tuple[Framework, _Index]] = {}
+
+
+def _index(framework: Framework, cycle: Cycle) -> _Index:
+    key = (id(framework), cycle.id)
+    hit = _INDEX_CACHE.get(key)
+    if hit is None or hit[0] is not framework:
+        if len(_INDEX_CACHE) > 16:
+            _INDEX_CACHE.clear()
+        hit = (framework, _Index(framework, cycle))
+        _INDEX_CACHE[key] = hit
+    return hit[1]
+
+
 class _Check:
     """The checks of one workbook, collecting findings."""
 
@@ -408,17 +451,22 @@ class _Check:
         self.check_evidence = check_evidence
         self.file = rw.name
         self.findings: list[Finding] = list(rw.findings)
+        self.errors = sum(1 for f in self.findings if f.severity == "error")
         self.cycle: Cycle | None = None
+        self.index: _Index | None = None
         self.indicators: list[Indicator] = []
-        self.status: dict[str, IndicatorStatus] = {}
+        self.status: dict[str, dict[str, Any]] = {}
         self.rows_by_id: dict[str, Row] = {}
         self.submission_date: date | None = None
         self.evidence_rows = 0
 
     def add(self, code: Code, message: str, *, sheet: str = "", cell: str = "",
             indicator_id: str = "", hint: str | None = None) -> None:
-        self.findings.append(finding(code, self.file, message, sheet=sheet, cell=cell,
-                                     indicator_id=indicator_id, hint=hint))
+        f = finding(code, self.file, message, sheet=sheet, cell=cell,
+                    indicator_id=indicator_id, hint=hint)
+        self.findings.append(f)
+        if f.severity == "error":
+            self.errors += 1
 
     # identity ---------------------------------------------------------------------------
 
@@ -500,7 +548,8 @@ class _Check:
         if self.cycle is None:
             content_ok = False
         if content_ok and self.cycle is not None:
-            self.indicators = fw.cycle_indicators(self.cycle)
+            self.index = _index(fw, self.cycle)
+            self.indicators = self.index.indicators
         return content_ok
 
     def _cover_matches_meta(self, cover_cycle_id: str, meta_cycle_id: str) -> None:
@@ -524,31 +573,33 @@ class _Check:
 
     def indicator_rows(self) -> None:
         td = self.rw.indicators
-        if td is None:
+        index = self.index
+        if td is None or index is None:
             return
-        expected = {ind.id: ind for ind in self.indicators}
         meta_hashes = dict(self.rw.meta_indicator_hashes)
         can_hash = all(k in td.columns for k in LOCKED_INDICATOR_KEYS)
+        locked_of = itemgetter(*LOCKED_INDICATOR_KEYS)
+        sheet = td.table.sheet
         first_row: dict[str, Row] = {}
         for row in td.rows:
-            ind_id = clean(row.values.get("indicator_id"))
+            values = row.values
+            ind_id = clean(values.get("indicator_id"))
             if ind_id in first_row:
                 self.add(INDICATOR_DUPLICATED,
                          f"indicator {ind_id} appears again on row {row.row} (first on row "
                          f"{first_row[ind_id].row})",
-                         sheet=td.table.sheet, cell=td.ref("indicator_id", row.row),
-                         indicator_id=ind_id)
+                         sheet=sheet, cell=td.ref("indicator_id", row.row), indicator_id=ind_id)
                 continue
             first_row[ind_id] = row
-            ind = expected.get(ind_id)
+            ind = index.by_id.get(ind_id)
             if ind is None:
                 self.add(INDICATOR_UNEXPECTED,
                          f"row {row.row} has Indicator ID {ind_id!r}, which is not one of this "
                          "workbook's indicators",
-                         sheet=td.table.sheet, cell=td.ref("indicator_id", row.row),
-                         indicator_id=ind_id)
+                         sheet=sheet, cell=td.ref("indicator_id", row.row), indicator_id=ind_id)
                 continue
-            if can_hash:
+            # Untouched rows hold exactly the text written; only others need hashing.
+            if can_hash and locked_of(values) != index.locked_tuple[ind_id]:
                 self._wording(td, row, ind, meta_hashes.get(ind_id))
         # Missing rows: say where each should be (after the indicator before it).
         prev_row = td.header_row
@@ -558,17 +609,15 @@ class _Check:
                 continue
             self.add(INDICATOR_MISSING,
                      f"the row for indicator {ind.id} is missing (it belongs after row "
-                     f"{prev_row}): {clean(ind.text)[:80]}",
-                     sheet=td.table.sheet, cell=td.ref("indicator_id", prev_row + 1),
-                     indicator_id=ind.id)
-        self.rows_by_id = {k: v for k, v in first_row.items() if k in expected}
+                     f"{prev_row}): {_short(clean(ind.text), 80)}",
+                     sheet=sheet, cell=td.ref("indicator_id", prev_row + 1), indicator_id=ind.id)
+        self.rows_by_id = {k: v for k, v in first_row.items() if k in index.by_id}
 
     def _wording(self, td: TableData, row: Row, ind: Indicator, meta_hash: str | None) -> None:
+        assert self.index is not None
         actual = indicator_hash(row.values)
-        original = indicator_locked_cells(self.fw, ind)
-        expected_hash = indicator_hash(original)
-        if actual == expected_hash:
-            return
+        if actual == self.index.expected_hash[ind.id]:
+            return  # only whitespace differs (an app re-wrapped the text)
         if meta_hash and actual == meta_hash:
             # The unit changed nothing; the framework's wording differs from the workbook's.
             self.add(INDICATOR_OUTDATED,
@@ -577,17 +626,18 @@ class _Check:
                      sheet=td.table.sheet, cell=td.ref("indicator_id", row.row),
                      indicator_id=ind.id)
             return
+        original = self.index.locked[ind.id]
         changed = [k for k in LOCKED_INDICATOR_KEYS
                    if clean(row.values.get(k)) != clean(original[k])]
         key = changed[0] if changed else "indicator_id"
         header = td.table.column(key).header
-        was = clean(original[key])
-        now = clean(row.values.get(key))
+        also = ""
+        if len(changed) > 1:
+            also = f" (also changed: {', '.join(td.table.column(k).header for k in changed[1:])})"
+        now, was = _difference(clean(row.values.get(key)), clean(original[key]))
         self.add(INDICATOR_CHANGED,
                  f"the locked {header!r} of indicator {ind.id} has been changed: it reads "
-                 f"{_short(now)!r}, the original is {_short(was)!r}"
-                 + (f" (also changed: {', '.join(td.table.column(k).header for k in changed[1:])})"
-                    if len(changed) > 1 else ""),
+                 f"{now!r} where the original reads {was!r}{also}",
                  sheet=td.table.sheet, cell=td.ref(key, row.row), indicator_id=ind.id)
 
     # the Cover --------------------------------------------------------------------------
@@ -648,55 +698,57 @@ class _Check:
     def evidence(self) -> dict[str, list[str]] | None:
         """Check every evidence row; the usable items' type ids by indicator id."""
         td = self.rw.evidence
-        if td is None:
+        index = self.index
+        if td is None or index is None:
             return None
         sheet = td.table.sheet
-        by_id_ci = {ind.id.casefold(): ind for ind in self.indicators}
-        all_ids = {i.casefold() for i in self.fw.indicator_ids}
-        types_by_name = {t.label.casefold(): t for t in self.fw.evidence_types}
-        types_by_name.update({t.id.casefold(): t for t in self.fw.evidence_types})
-        type_labels = ", ".join(t.label for t in self.fw.evidence_types)
+        ref = td.ref
         usable: dict[str, list[str]] = {}
         seen: dict[tuple[str, ...], int] = {}
         base_dir = self.rw.path.parent
-        required = ("indicator_id", "title", "type", "location", "date")
+        required = [k for k in ("indicator_id", "title", "type", "location", "date")
+                    if k in td.columns]
+        has_date = "date" in td.columns
+        check_location = self.check_evidence and "location" in td.columns
         submission = self.submission_date or self.today
+        oldest_by_months: dict[int, date] = {}
         for row in td.rows:
             self.evidence_rows += 1
             v = row.values
             r = row.row
             ok = True
-            missing = [k for k in required if k in td.columns and is_blank(v.get(k))]
+            raw_id = clean(v.get("indicator_id"))
+            missing = [k for k in required if is_blank(v.get(k))]
             if missing:
                 names = ", ".join(EVIDENCE.column(k).header for k in missing)
-                self.add(EVIDENCE_INCOMPLETE,
-                         f"evidence row {r} is missing: {names}",
-                         sheet=sheet, cell=td.ref(missing[0], r),
-                         indicator_id=clean(v.get("indicator_id")))
+                self.add(EVIDENCE_INCOMPLETE, f"evidence row {r} is missing: {names}",
+                         sheet=sheet, cell=ref(missing[0], r), indicator_id=raw_id)
                 ok = False
-            raw_id = clean(v.get("indicator_id"))
-            ind = by_id_ci.get(raw_id.casefold()) if raw_id else None
+            ind = index.by_id_ci.get(raw_id.casefold()) if raw_id else None
             ind_id = ind.id if ind else raw_id
             if raw_id and ind is None:
-                where = ("is not in this cycle's workbook" if raw_id.casefold() in all_ids
+                where = ("is not in this cycle's workbook" if raw_id.casefold() in index.all_ids_ci
                          else "is not an indicator of the framework")
                 self.add(UNKNOWN_INDICATOR,
                          f"evidence row {r} is for indicator {raw_id!r}, which {where}",
-                         sheet=sheet, cell=td.ref("indicator_id", r), indicator_id=raw_id)
+                         sheet=sheet, cell=ref("indicator_id", r), indicator_id=raw_id)
                 ok = False
             type_text = clean(v.get("type"))
-            etype = types_by_name.get(type_text.casefold()) if type_text else None
+            etype = index.types_by_name.get(type_text.casefold()) if type_text else None
             if type_text and etype is None:
                 self.add(UNKNOWN_EVIDENCE_TYPE,
                          f"evidence row {r} has type {type_text!r}, which is not on the list "
-                         f"({type_labels})",
-                         sheet=sheet, cell=td.ref("type", r), indicator_id=ind_id)
+                         f"({index.type_labels})",
+                         sheet=sheet, cell=ref("type", r), indicator_id=ind_id)
                 ok = False
             ev_date: date | None = None
-            if "date" in td.columns and not is_blank(v.get("date")):
-                parsed = parse_date(v.get("date"))
+            raw_date = v.get("date") if has_date else None
+            if type(raw_date) is date:
+                ev_date = raw_date  # the usual case: a real date in a date cell
+            elif has_date and not is_blank(raw_date):
+                parsed = parse_date(raw_date)
                 if self._date_findings(parsed, f"the date of evidence row {r}", sheet,
-                                       td.ref("date", r), ind_id):
+                                       ref("date", r), ind_id):
                     ev_date = parsed.value
                 else:
                     ok = False
@@ -705,35 +757,38 @@ class _Check:
                     self.add(EVIDENCE_AFTER_SUBMISSION,
                              f"evidence row {r} is dated {uk(ev_date)}, after the submission "
                              f"date {uk(submission)}",
-                             sheet=sheet, cell=td.ref("date", r), indicator_id=ind_id)
+                             sheet=sheet, cell=ref("date", r), indicator_id=ind_id)
                     ok = False
                 elif ind is not None and ind.evidence.max_age_months:
-                    oldest = add_months(submission, -ind.evidence.max_age_months)
+                    months = ind.evidence.max_age_months
+                    oldest = oldest_by_months.get(months)
+                    if oldest is None:
+                        oldest = oldest_by_months[months] = add_months(submission, -months)
                     if ev_date < oldest:
                         self.add(EVIDENCE_TOO_OLD,
                                  f"evidence row {r} is dated {uk(ev_date)}; evidence for "
-                                 f"{ind.id} must be dated within {ind.evidence.max_age_months} "
-                                 f"months of the submission date {uk(submission)} (on or after "
-                                 f"{uk(oldest)})",
-                                 sheet=sheet, cell=td.ref("date", r), indicator_id=ind_id)
+                                 f"{ind.id} must be dated within {months} months of the "
+                                 f"submission date {uk(submission)} (on or after {uk(oldest)})",
+                                 sheet=sheet, cell=ref("date", r), indicator_id=ind_id)
                         ok = False
             key = (ind_id.casefold(), clean(v.get("title")).casefold(),
                    etype.id if etype else type_text.casefold(),
                    clean(v.get("location")).casefold(), str(ev_date or clean(v.get("date"))))
-            if key in seen:
+            first = seen.get(key)
+            if first is not None:
                 self.add(DUPLICATE_EVIDENCE,
-                         f"evidence row {r} repeats row {seen[key]} (same indicator, title, "
+                         f"evidence row {r} repeats row {first} (same indicator, title, "
                          "type, location and date)",
-                         sheet=sheet, cell=td.ref("indicator_id", r), indicator_id=ind_id)
+                         sheet=sheet, cell=ref("indicator_id", r), indicator_id=ind_id)
                 ok = False
             else:
                 seen[key] = r
-            if self.check_evidence and "location" in td.columns:
+            if check_location:
                 location = clean(v.get("location"))
                 problem = location_problem(location, base_dir) if location else None
                 if problem:
                     self.add(EVIDENCE_LOCATION_BROKEN, f"evidence row {r}: {problem}",
-                             sheet=sheet, cell=td.ref("location", r), indicator_id=ind_id)
+                             sheet=sheet, cell=ref("location", r), indicator_id=ind_id)
             if ok and ind is not None and etype is not None:
                 usable.setdefault(ind.id, []).append(etype.id)
         return usable
@@ -742,24 +797,31 @@ class _Check:
 
     def indicator_minimums(self, usable: dict[str, list[str]] | None) -> None:
         td = self.rw.indicators
-        scores = self.fw.scale.scores
+        index = self.index
+        if index is None:
+            return
+        scores = index.scores
+        has = set(td.columns) if td is not None else set()
         for ind in self.indicators:
-            st = IndicatorStatus(indicator_id=ind.id)
-            self.status[ind.id] = st
             row = self.rows_by_id.get(ind.id)
             if td is None or row is None:
+                self.status[ind.id] = {"indicator_id": ind.id, "rating": None, "na": False,
+                                       "narrative_chars": 0, "evidence_items": 0,
+                                       "minimum_met": False}
                 continue
             mins = ind.evidence
-            before = len(self.findings)
+            errors_before = self.errors
             sheet = td.table.sheet
             r = row.row
-            st.evidence_items = len(usable.get(ind.id, [])) if usable is not None else 0
-            narrative = clean(row.values.get("narrative"))
-            st.narrative_chars = len(narrative)
+            values = row.values
+            items = len(usable.get(ind.id, ())) if usable is not None else 0
+            narrative = clean(values.get("narrative"))
+            rating: int | None = None
             na = False
-            if "rating" in td.columns:
-                cell = td.ref("rating", r)
-                parsed = parse_rating(row.values.get("rating"), scores)
+            if "rating" in has:
+                raw = values.get("rating")
+                parsed = parse_rating(raw, scores)
+                cell = "" if parsed.status == "ok" and parsed.value != NA else td.ref("rating", r)
                 if parsed.status == "blank":
                     if mins.rating_required:
                         self.add(MISSING_RATING, f"{ind.id} has no self-assessment rating",
@@ -768,53 +830,57 @@ class _Check:
                     options = ", ".join(str(s) for s in scores) + (
                         f" or {NA}" if mins.na_allowed else "")
                     self.add(INVALID_RATING,
-                             f"{ind.id}'s rating {clean(row.values.get('rating'))!r} is not on "
-                             f"the scale (choose {options})",
+                             f"{ind.id}'s rating {clean(raw)!r} is not on the scale "
+                             f"(choose {options})",
                              sheet=sheet, cell=cell, indicator_id=ind.id)
                 elif parsed.value == NA:
                     na = True
-                    st.na = True
                     if not mins.na_allowed:
                         self.add(NA_NOT_ALLOWED,
                                  f"{ind.id} does not allow N/A; give a rating from "
                                  f"{scores[0]} to {scores[-1]}",
                                  sheet=sheet, cell=cell, indicator_id=ind.id)
-                    elif is_blank(row.values.get("na_reason")) and not narrative:
+                    elif is_blank(values.get("na_reason")) and not narrative:
                         self.add(NA_WITHOUT_REASON,
                                  f"{ind.id} is rated N/A but no reason is given",
                                  sheet=sheet,
-                                 cell=td.ref("na_reason" if "na_reason" in td.columns
-                                             else "rating", r),
+                                 cell=td.ref("na_reason" if "na_reason" in has else "rating", r),
                                  indicator_id=ind.id)
                 else:
-                    st.rating = int(parsed.value)  # type: ignore[arg-type]
+                    rating = int(parsed.value)  # type: ignore[arg-type]
                     if parsed.status == "text":
                         self.add(NUMBER_AS_TEXT,
                                  f"{ind.id}'s rating was typed as text: {parsed.note}; it was "
-                                 f"read as {st.rating}",
+                                 f"read as {rating}",
                                  sheet=sheet, cell=cell, indicator_id=ind.id)
             evidence_unknown = False
             if not (na and mins.na_allowed):
-                if "narrative" in td.columns and st.narrative_chars < mins.min_narrative_chars:
+                if "narrative" in has and len(narrative) < mins.min_narrative_chars:
                     what = ("has no narrative" if not narrative else
-                            f"has a narrative of {st.narrative_chars} characters")
+                            f"has a narrative of {len(narrative)} characters")
                     self.add(NARRATIVE_TOO_SHORT,
                              f"{ind.id} {what}; the minimum is {mins.min_narrative_chars}",
                              sheet=sheet, cell=td.ref("narrative", r), indicator_id=ind.id)
                 if usable is not None:
-                    self._evidence_minimum(ind, usable.get(ind.id, []), sheet,
-                                           td.ref("indicator_id", r))
+                    self._evidence_minimum(ind, usable.get(ind.id, []), sheet, td, r)
                 elif mins.min_items:
                     # The Evidence sheet could not be read (already a finding): no minimum
                     # that needs evidence can be shown to be met.
                     evidence_unknown = True
-            st.minimum_met = not evidence_unknown and not any(
-                f.severity == "error" for f in self.findings[before:]
-            )
+            # Plain dicts: the report validates them all at once (much faster than one
+            # model per indicator).
+            self.status[ind.id] = {
+                "indicator_id": ind.id, "rating": rating, "na": na,
+                "narrative_chars": len(narrative), "evidence_items": items,
+                "minimum_met": not evidence_unknown and self.errors == errors_before,
+            }
 
     def _evidence_minimum(self, ind: Indicator, type_ids: list[str], sheet: str,
-                          cell: str) -> None:
+                          td: TableData, r: int) -> None:
         mins = ind.evidence
+        if len(type_ids) >= mins.min_items and all(t in type_ids for t in mins.required_types):
+            return
+        cell = td.ref("indicator_id", r)
         if len(type_ids) < mins.min_items:
             listed = self._rows_for(ind.id)
             extra = ""
@@ -840,6 +906,26 @@ class _Check:
             return 0
         key = ind_id.casefold()
         return sum(1 for row in td.rows if clean(row.values.get("indicator_id")).casefold() == key)
+
+
+def _difference(now: str, was: str, context: int = 25, limit: int = 70) -> tuple[str, str]:
+    """The part of two texts that differs, with a little context either side."""
+    start = 0
+    while start < min(len(now), len(was)) and now[start] == was[start]:
+        start += 1
+    end = 0
+    while end < min(len(now), len(was)) - start and now[-1 - end] == was[-1 - end]:
+        end += 1
+    lo = max(0, start - context)
+
+    def cut(text: str) -> str:
+        hi = min(len(text), len(text) - end + context)
+        part = text[lo:hi]
+        if len(part) > limit:
+            part = part[:limit - 1] + "…"
+        return ("…" if lo else "") + part + ("…" if hi < len(text) else "")
+
+    return cut(now), cut(was)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -871,11 +957,10 @@ def validate_workbook(
     path = Path(path)
     today = today or date.today()
     rw = read_workbook(path, name=name)
-    report = WorkbookReport(file=rw.name, path=str(path), readable=rw.readable)
     if not rw.readable:
-        report.findings = rw.findings
-        report.errors, report.warnings = _count(rw.findings)
-        return report
+        errors, warnings = _count(rw.findings)
+        return WorkbookReport(file=rw.name, path=str(path), readable=False, errors=errors,
+                              warnings=warnings, findings=rw.findings)
     check = _Check(rw, framework, today=today, cycle=cycle, check_evidence=check_evidence)
     content = check.identity()
     if content:
@@ -888,26 +973,30 @@ def validate_workbook(
     meta = rw.meta
     cover_code = rw.cover.get("unit_code")
     cover_name = rw.cover.get("unit_name")
-    report.unit_code = clean(meta.get("unit_code")) or (clean(cover_code.value) if cover_code
-                                                         else "")
-    report.unit_name = clean(meta.get("unit_name")) or (clean(cover_name.value) if cover_name
-                                                        else "")
-    report.cycle = check.cycle.id if check.cycle else clean(meta.get("cycle"))
-    report.framework_id = clean(meta.get("framework_id"))
-    report.framework_version = clean(meta.get("framework_version"))
-    report.findings = check.findings
-    report.errors, report.warnings = _count(check.findings)
-    report.valid = report.errors == 0
-    report.indicators = [check.status[ind.id] for ind in check.indicators if ind.id in check.status]
-    report.indicators_total = len(check.indicators)
-    report.indicators_met = sum(1 for s in report.indicators if s.minimum_met)
-    report.evidence_completeness_pct = (
-        round(100.0 * report.indicators_met / report.indicators_total, 1)
-        if report.indicators_total else 0.0
+    statuses = [check.status[ind.id] for ind in check.indicators if ind.id in check.status]
+    met = sum(1 for st in statuses if st["minimum_met"])
+    total = len(check.indicators)
+    errors, warnings = _count(check.findings)
+    return WorkbookReport(
+        file=rw.name,
+        path=str(path),
+        unit_code=clean(meta.get("unit_code")) or (clean(cover_code.value) if cover_code else ""),
+        unit_name=clean(meta.get("unit_name")) or (clean(cover_name.value) if cover_name else ""),
+        cycle=check.cycle.id if check.cycle else clean(meta.get("cycle")),
+        framework_id=clean(meta.get("framework_id")),
+        framework_version=clean(meta.get("framework_version")),
+        readable=True,
+        valid=errors == 0,
+        errors=errors,
+        warnings=warnings,
+        findings=check.findings,
+        indicators=statuses,  # type: ignore[arg-type]  # validated into IndicatorStatus
+        indicators_met=met,
+        indicators_total=total,
+        evidence_completeness_pct=round(100.0 * met / total, 1) if total else 0.0,
+        evidence_rows=check.evidence_rows,
+        submission_date=check.submission_date,
     )
-    report.evidence_rows = check.evidence_rows
-    report.submission_date = check.submission_date
-    return report
 
 
 # -- batches ------------------------------------------------------------------------------
@@ -977,6 +1066,10 @@ def validate_paths(
                  for s in found.skipped],
     )
     batch.findings = _against_units(reports, units)
+    if units is not None:
+        returned = {wb.unit_code.casefold() for wb in reports if wb.unit_code}
+        batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)
+                              for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
     return batch
 
@@ -1057,6 +1150,7 @@ __all__ = [
     "BatchTotals",
     "IndicatorStatus",
     "SkippedFile",
+    "UnitRef",
     "WorkbookReport",
     "add_months",
     "location_problem",

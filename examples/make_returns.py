@@ -1,0 +1,124 @@
+"""Regenerate examples/returned/: sample returned workbooks for the README quick start.
+
+    python examples/make_returns.py
+
+Each sample starts from a workbook freshly generated from the bundled framework for an example
+unit (so the samples follow the layout whenever it changes), then is filled in or damaged the
+way real returns are:
+
+| file | what it shows |
+|---|---|
+| TP-EK_Camden_2010-11.xlsx | a complete return: valid |
+| TP-BS_Kensington-Chelsea_2010-11.xlsx | dates and a rating typed as text: valid, warnings |
+| Westminster ESPS return v2.xlsx | renamed by the unit and only half done: invalid |
+| TP-FH_Hammersmith-Fulham_2010-11.xlsx | an indicator's wording edited, a row deleted |
+| TP-RP_Royal-Parks-OCU_2010-11.xlsx | cut short in transfer (a truncated file): unreadable |
+| TP-NI_Islington_2010-11.xlsx | an e-mail saved with a workbook's name: unreadable |
+| README.txt | this list, for people (validation lists it as ignored) |
+
+The other units on examples/units.csv have not returned.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from esps_cli.framework import Framework, load_framework  # noqa: E402
+from esps_cli.generate import (  # noqa: E402
+    build_template,
+    render_workbook,
+    unit_values,
+    workbook_filename,
+)
+from esps_cli.layout import INDICATORS  # noqa: E402
+from esps_cli.samples import make_complete, make_dates_as_text, make_incomplete  # noqa: E402
+from esps_cli.units import load_advisors, load_units  # noqa: E402
+
+OUT = ROOT / "examples" / "returned"
+CYCLE = "2010-11"
+GENERATED_AT = datetime(2010, 4, 12, 9, 0)
+
+
+def tamper(wb: Workbook, framework: Framework) -> None:
+    """A complete return whose author "improved" an indicator's wording and deleted a row
+    they thought did not apply."""
+    make_complete(wb, framework)
+    ws = wb[INDICATORS.sheet]
+    text_col = next(c.column for c in ws[INDICATORS.header_row] if c.value == "Indicator")
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    cell = ws.cell(row=rows["OD2.1"], column=text_col)
+    cell.value = str(cell.value).rstrip(".") + " where resources allow."
+    ws.delete_rows(rows["PC9.2"])
+
+
+def truncate(data: bytes) -> bytes:
+    return data[: len(data) // 3]
+
+
+EMAIL = (
+    b"From: Management Information Team, Islington\r\n"
+    b"Subject: RE: ESPS workbook\r\n\r\n"
+    b"Hi, sorry, the workbook is still with the Superintendent. We will send it next week.\r\n"
+)
+
+SAMPLES: list[tuple[str, str | None, Callable[[Workbook, Framework], None] | None]] = [
+    ("TP-EK", None, make_complete),
+    ("TP-BS", None, make_dates_as_text),
+    ("TP-CW", "Westminster ESPS return v2.xlsx", make_incomplete),
+    ("TP-FH", None, tamper),
+    ("TP-RP", None, None),  # truncated
+    ("TP-NI", None, None),  # an e-mail
+]
+
+
+def main() -> None:
+    framework = load_framework()
+    cycle = framework.cycle(CYCLE)
+    advisors = load_advisors(ROOT / "examples" / "dcfas.csv")
+    units = {u.code: u for u in load_units(ROOT / "examples" / "units.csv", framework,
+                                           advisors)}
+    by_id = {a.id: a for a in advisors}
+    template = build_template(framework, cycle, advisors, generated_at=GENERATED_AT)
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.iterdir():
+        if old.suffix.lower() == ".xlsx" or old.name == "README.txt":
+            old.unlink()
+    for code, name, fill in SAMPLES:
+        unit = units[code]
+        target = OUT / (name or workbook_filename(unit, cycle))
+        data = render_workbook(template, unit_values(unit, framework, by_id))
+        if fill is not None:
+            wb = openpyxl.load_workbook(io.BytesIO(data))
+            fill(wb, framework)
+            buf = io.BytesIO()
+            wb.save(buf)
+            data = buf.getvalue()
+        elif code == "TP-RP":
+            data = truncate(data)
+        else:
+            data = EMAIL
+        target.write_bytes(data)
+        print(f"wrote {target.relative_to(ROOT)}")
+    readme = OUT / "README.txt"
+    readme.write_text(
+        "Sample returned workbooks, made by examples/make_returns.py from freshly generated "
+        "ones.\nRun `python examples/make_returns.py` to make them again; "
+        "`esps validate examples/returned --units examples/units.csv` checks them.\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {readme.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
