@@ -91,7 +91,7 @@ def test_workbook_structure_as_excel_sees_it(pristine_pack, units, framework, ad
     assert ind.cell(row=5, column=4).protection.locked is True
     dv = _validation_for(ind, "H5")
     assert dv.type == "list" and dv.formula1 == f"={LIST_NAMES['ratings']}"
-    assert _list_values(wb, LIST_NAMES["ratings"]) == ["1", "2", "3", "4", "N/A"]
+    assert _list_values(wb, LIST_NAMES["ratings"]) == [1, 2, 3, 4, "N/A"]
     assert ind.page_setup.fitToWidth == 1 and ind.sheet_properties.pageSetUpPr.fitToPage
 
     ev = wb["Evidence"]

@@ -473,19 +473,13 @@ def test_filled_in_calc_gives_exactly_the_expected_findings(calc: Calc, framewor
 
 
 def test_calc_own_validity_accepts_the_filled_cells(calc: Calc):
-    """Tools > Detective > Mark Invalid Data: only the rating (see the xfail below)."""
-    rating = next(e for e in calc.edits if e.typed == "3")
+    """Tools > Detective > Mark Invalid Data: nothing the unit typed is circled."""
     invalid = {(c["sheet"], c["cell"]) for c in calc.job(calc.filled)["invalid_cells"]}
-    assert invalid - {(rating.sheet, rating.cell)} == set()
+    assert invalid == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the ratings drop-down source (_esps_meta!G2:G6) holds the scores as text "
-           "'1'..'4'; Calc compares a typed 3 (a number) with the text '3' and rejects it "
-           "with the Stop message. Fix in generate: write the scores as numbers.",
-)
 def test_calc_validity_accepts_a_typed_rating(calc: Calc):
+    """The ratings list holds numbers, so a typed 3 matches (text '3' would not)."""
     rating = next(e for e in calc.edits if e.typed == "3")
     invalid = {(c["sheet"], c["cell"]) for c in calc.job(calc.filled)["invalid_cells"]}
     assert (rating.sheet, rating.cell) not in invalid

@@ -194,8 +194,9 @@ LIST_NAMES = {
 }
 
 
-def rating_options(framework: Framework) -> list[str]:
-    return [str(s) for s in framework.scale.scores] + [NA]
+def rating_options(framework: Framework) -> list[int | str]:
+    """The self-assessment drop-down: the scores as numbers (so a typed 3 matches) and N/A."""
+    return [*framework.scale.scores, NA]
 
 
 def score_options(framework: Framework) -> list[str]:
