@@ -85,9 +85,9 @@ def validate(
     targets = list(paths or [])
     if not targets:
         if settings.returns is None:
-            raise typer.BadParameter(
+            raise ConfigError(
                 "say which workbooks to validate (a file, folder or glob), or set `returns` in "
-                "esps.toml", param_hint="PATHS")
+                "esps.toml")
         targets = [settings.returns]
     # The working folder's units list applies when validating its returns folder; for files
     # named on the command line, only when --units is given.
@@ -104,7 +104,7 @@ def validate(
 
     if output is not None:
         if output.suffix.lower() != ".xlsx":
-            raise typer.BadParameter("the report must be an .xlsx file", param_hint="--output")
+            raise ConfigError(f"--output {output}: the report must be an .xlsx file")
         check_can_write(output, force)
 
     from esps_cli.batch import discover

@@ -276,18 +276,19 @@ def find_table(
         check = [best_cols[k] - 1 for k in best_cols if table.column(k).is_input] or indexes
     else:
         check = [best_cols[first_key] - 1]
+    append = data.rows.append
     for r in range(best_row, len(rows)):  # rows[r] is sheet row r + 1
         row = rows[r]
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         for i in check:
             v = row[i]
-            if v is not None and v != "" and not (isinstance(v, str) and not v.strip()):
+            if v != "" and v is not None and not (v.__class__ is str and v.isspace()):
                 break
         else:
             continue
-        values = {keys[0]: pick(row)} if single else dict(zip(keys, pick(row), strict=True))
-        data.rows.append(Row(row=r + 1, values=values))
+        append(Row(r + 1, {keys[0]: pick(row)} if single
+                   else dict(zip(keys, pick(row), strict=True))))
     return data, missing
 
 

@@ -140,10 +140,10 @@ def fill_indicators(
             continue
         rating = ratings(i, ind) if ratings else (3, 4, 3, 2)[i % 4]
         narrative = narratives(i, ind) if narratives else narrative_for(ind)
-        ws.cell(row=r, column=cols["rating"], value=rating)
-        ws.cell(row=r, column=cols["narrative"], value=narrative)
+        ws.cell(row=r, column=cols["rating"]).value = rating
+        ws.cell(row=r, column=cols["narrative"]).value = narrative
         if na_reasons and ind.id in na_reasons:
-            ws.cell(row=r, column=cols["na_reason"], value=na_reasons[ind.id])
+            ws.cell(row=r, column=cols["na_reason"]).value = na_reasons[ind.id]
 
 
 EvidenceRow = dict[str, object]
@@ -193,8 +193,8 @@ def fill_evidence(wb: Workbook, rows: list[EvidenceRow], *, first: int | None = 
     start = r
     for values in rows:
         for key, value in values.items():
-            if key in cols and value is not None:
-                ws.cell(row=r, column=cols[key], value=value)
+            if key in cols:
+                ws.cell(row=r, column=cols[key]).value = value
         r += 1
     return start
 

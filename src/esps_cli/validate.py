@@ -414,7 +414,9 @@ class _Index:
         types: dict[str, EvidenceType] = {t.id.casefold(): t for t in framework.evidence_types}
         types.update({clean(t.label).casefold(): t for t in framework.evidence_types})
         self.types_by_name = types
+        self.types_exact = {t.label: t for t in framework.evidence_types}
         self.type_labels = ", ".join(t.label for t in framework.evidence_types)
+        self.score_set = frozenset(framework.scale.scores)
         self.scores = framework.scale.scores
 
 
@@ -704,7 +706,7 @@ class _Check:
         sheet = td.table.sheet
         ref = td.ref
         usable: dict[str, list[str]] = {}
-        seen: dict[tuple[str, ...], int] = {}
+        seen: dict[tuple[object, ...], int] = {}
         base_dir = self.rw.path.parent
         required = [k for k in ("indicator_id", "title", "type", "location", "date")
                     if k in td.columns]
@@ -718,13 +720,14 @@ class _Check:
             r = row.row
             ok = True
             raw_id = clean(v.get("indicator_id"))
-            missing = [k for k in required if is_blank(v.get(k))]
+            missing = [k for k in required if _blank(v.get(k))]
             if missing:
                 names = ", ".join(EVIDENCE.column(k).header for k in missing)
                 self.add(EVIDENCE_INCOMPLETE, f"evidence row {r} is missing: {names}",
                          sheet=sheet, cell=ref(missing[0], r), indicator_id=raw_id)
                 ok = False
-            ind = index.by_id_ci.get(raw_id.casefold()) if raw_id else None
+            ind = index.by_id.get(raw_id) or (index.by_id_ci.get(raw_id.casefold())
+                                              if raw_id else None)
             ind_id = ind.id if ind else raw_id
             if raw_id and ind is None:
                 where = ("is not in this cycle's workbook" if raw_id.casefold() in index.all_ids_ci
@@ -733,8 +736,11 @@ class _Check:
                          f"evidence row {r} is for indicator {raw_id!r}, which {where}",
                          sheet=sheet, cell=ref("indicator_id", r), indicator_id=raw_id)
                 ok = False
-            type_text = clean(v.get("type"))
-            etype = index.types_by_name.get(type_text.casefold()) if type_text else None
+            raw_type = v.get("type")
+            etype = index.types_exact.get(raw_type) if type(raw_type) is str else None
+            type_text = etype.label if etype else clean(raw_type)
+            if etype is None and type_text:
+                etype = index.types_by_name.get(type_text.casefold())
             if type_text and etype is None:
                 self.add(UNKNOWN_EVIDENCE_TYPE,
                          f"evidence row {r} has type {type_text!r}, which is not on the list "
@@ -771,9 +777,9 @@ class _Check:
                                  f"submission date {uk(submission)} (on or after {uk(oldest)})",
                                  sheet=sheet, cell=ref("date", r), indicator_id=ind_id)
                         ok = False
-            key = (ind_id.casefold(), clean(v.get("title")).casefold(),
+            key = (ind_id.casefold(), _key_text(v.get("title")),
                    etype.id if etype else type_text.casefold(),
-                   clean(v.get("location")).casefold(), str(ev_date or clean(v.get("date"))))
+                   _key_text(v.get("location")), ev_date or _key_text(v.get("date")))
             first = seen.get(key)
             if first is not None:
                 self.add(DUPLICATE_EVIDENCE,
@@ -820,7 +826,10 @@ class _Check:
             na = False
             if "rating" in has:
                 raw = values.get("rating")
-                parsed = parse_rating(raw, scores)
+                if type(raw) is float and raw in index.score_set:
+                    parsed = Parsed(int(raw), "ok")  # the usual case: a number from the list
+                else:
+                    parsed = parse_rating(raw, scores)
                 cell = "" if parsed.status == "ok" and parsed.value != NA else td.ref("rating", r)
                 if parsed.status == "blank":
                     if mins.rating_required:
@@ -926,6 +935,18 @@ def _difference(now: str, was: str, context: int = 25, limit: int = 70) -> tuple
         return ("…" if lo else "") + part + ("…" if hi < len(text) else "")
 
     return cut(now), cut(was)
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (type(value) is str and not value.strip())
+
+
+def _key_text(value: object) -> str:
+    """Text compared for repeated evidence rows: case and outer or repeated spaces ignored."""
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return clean(text).casefold()
 
 
 def _short(text: str, limit: int = 60) -> str:
