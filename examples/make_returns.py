@@ -22,7 +22,9 @@ The other units on examples/units.csv have not returned.
 from __future__ import annotations
 
 import io
+import re
 import sys
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +61,25 @@ def tamper(wb: Workbook, framework: Framework) -> None:
     cell = ws.cell(row=rows["OD2.1"], column=text_col)
     cell.value = str(cell.value).rstrip(".") + " where resources allow."
     ws.delete_rows(rows["PC9.2"])
+
+
+def stable(data: bytes) -> bytes:
+    """The same workbook with fixed zip timestamps and save time, so running the script again
+    without a layout change rewrites identical files."""
+    stamp = GENERATED_AT.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp,
+                              body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=GENERATED_AT.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, body)
+    return out.getvalue()
 
 
 def truncate(data: bytes) -> bytes:
@@ -103,9 +124,9 @@ def main() -> None:
             fill(wb, framework)
             buf = io.BytesIO()
             wb.save(buf)
-            data = buf.getvalue()
+            data = stable(buf.getvalue())
         elif code == "TP-RP":
-            data = truncate(data)
+            data = truncate(stable(data))
         else:
             data = EMAIL
         target.write_bytes(data)

@@ -13,6 +13,7 @@ from rich.tree import Tree
 from esps_cli import __version__
 from esps_cli.cli_common import EXIT_USAGE, handles_errors, load_context, load_framework_from
 from esps_cli.config import init_folder
+from esps_cli.errors import ConfigError
 from esps_cli.framework import FrameworkError, load_framework
 from esps_cli.generate import generate_workbooks
 from esps_cli.output import OutputFormat, console, err_console, print_json
@@ -140,7 +141,7 @@ def generate(
     chosen = select_units(ctx.units, unit)
     out_dir = out or ctx.settings.packs
     if out_dir is None:
-        raise typer.BadParameter("say where to write the workbooks", param_hint="--out")
+        raise ConfigError("say where to write the workbooks: --out DIR (or `packs` in esps.toml)")
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                   transient=True) as progress:

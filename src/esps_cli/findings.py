@@ -108,3 +108,13 @@ MISSING_FIELD = register(
     "missing-field", "error", "A labelled field on the sheet is missing or relabelled",
     "Restore the label in column A exactly as it was in the original workbook.",
 )
+MACRO_ENABLED = register(
+    "macro-enabled", "warning", "The workbook contains macros (saved as .xlsm)",
+    "esps-cli reads only the values and never runs macros; save the workbook as an Excel "
+    "Workbook (.xlsx) without macros.",
+)
+TOO_MANY_ROWS = register(
+    "too-many-rows", "error", "A sheet has far more rows than a return can hold",
+    "Delete the rows pasted below the table (select them, then Delete Rows), or start from "
+    "the original workbook.",
+)

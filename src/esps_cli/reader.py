@@ -18,11 +18,13 @@ import python_calamine as calamine
 
 from esps_cli.errors import ConfigError
 from esps_cli.findings import (
+    MACRO_ENABLED,
     METADATA_UNHIDDEN,
     MISSING_FIELD,
     MISSING_HEADER,
     MISSING_SHEET,
     NOT_ESPS_WORKBOOK,
+    TOO_MANY_ROWS,
     UNREADABLE_FILE,
     Finding,
     finding,
@@ -47,6 +49,9 @@ from esps_cli.layout import (
 # Bounds that stop hostile files from exhausting memory before parsing starts.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
+
+# Filled rows a table may hold before the sheet is reported as one finding (not row by row).
+MAX_TABLE_ROWS = {INDICATORS.sheet: 1_000, EVIDENCE.sheet: 5_000, ASSESSMENT.sheet: 1_000}
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
@@ -208,6 +213,14 @@ def _not_a_zip(path: Path, head: bytes) -> str:
     return f"the file is {kind}, not an .xlsx workbook (it does not start as a zip archive)"
 
 
+def _has_macros(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def open_calamine(path: Path) -> calamine.CalamineWorkbook:
     """Open a workbook with calamine, turning every failure into a ConfigError."""
     problem = sniff_problem(path)
@@ -329,6 +342,11 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
     if problem:
         wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {problem}"))
         return wb
+    if _has_macros(path):
+        wb.findings.append(finding(
+            MACRO_ENABLED, fname,
+            f"{fname} contains macros (a VBA project); they were not run, only the values read",
+        ))
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         wb.sheet_names = list(book.sheet_names)
@@ -395,6 +413,16 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
         if table.sheet not in sheets:
             continue
         data, missing = find_table(sheets[table.sheet], table)
+        limit = MAX_TABLE_ROWS[table.sheet]
+        if data is not None and len(data.rows) > limit:
+            # Rows pasted by the thousand: one finding, not one per row; the table is not read.
+            wb.findings.append(finding(
+                TOO_MANY_ROWS, fname,
+                f"the {table.sheet} sheet has {len(data.rows):,} filled rows below its header; "
+                f"a return holds at most {limit:,}, so the sheet was not checked",
+                sheet=table.sheet, cell=data.ref(table.columns[0].key, data.rows[limit].row),
+            ))
+            data = None
         setattr(wb, attr, data)
         where = data.header_row if data else None
         for header in missing:

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 from pydantic import BaseModel
 
 from esps_cli.batch import Discovered, discover, parallel_map, resolve_jobs
-from esps_cli.findings import Code, Finding, finding, register
+from esps_cli.findings import METADATA_UNHIDDEN, Code, Finding, finding, register
 from esps_cli.framework import Cycle, EvidenceType, Framework, Indicator
 from esps_cli.layout import (
     EVIDENCE,
@@ -958,6 +958,23 @@ def _count(findings: list[Finding]) -> tuple[int, int]:
     return errors, len(findings) - errors
 
 
+def _fold_unhidden_metadata(findings: list[Finding]) -> None:
+    """An unhidden metadata sheet that was also edited is one problem, not two: keep the
+    error that says what was edited and say there that the sheet was unhidden."""
+    unhidden = [f for f in findings if f.code == METADATA_UNHIDDEN.code]
+    edits = [i for i, f in enumerate(findings)
+             if f.sheet == SHEET_META and f.severity == "error"]
+    if not unhidden or not edits:
+        return
+    for i in edits:
+        f = findings[i]
+        findings[i] = f.model_copy(update={
+            "message": f"{f.message} (the hidden {SHEET_META} sheet was unhidden and edited)",
+        })
+    for f in unhidden:
+        findings.remove(f)
+
+
 def validate_workbook(
     path: Path,
     framework: Framework,
@@ -991,6 +1008,7 @@ def validate_workbook(
     if content:
         check.indicator_minimums(usable)
 
+    _fold_unhidden_metadata(check.findings)
     meta = rw.meta
     cover_code = rw.cover.get("unit_code")
     cover_name = rw.cover.get("unit_name")
