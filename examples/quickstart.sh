@@ -29,3 +29,39 @@ echo
 echo "Validation report workbook: $OUT/validation.xlsx (exit code $status: 0 all valid, 1 problems found)"
 
 # --- scoring and summary steps ---
+
+REGISTER="$OUT/esps.db"
+echo
+echo "== 3. Allocate an unlinked DCFA to every unit (never its linked DCFA; seeded, balanced)"
+esps allocate --units examples/units.csv --cycle 2010-11 --register "$REGISTER" --seed 2010 \
+    --output "$OUT/allocations.csv" > /dev/null
+echo "Allocations: $OUT/allocations.csv"
+
+echo
+echo "== 4. Record the linked and unlinked DCFAs' scores from examples/scores.csv"
+esps score import examples/scores.csv --any-unlinked --units examples/units.csv \
+    --cycle 2010-11 --register "$REGISTER"
+
+echo
+echo "== 5. Moderate the one disagreement (Camden OD3.1: linked 4, unlinked 2)"
+esps score moderate TP-EK OD3.1 3 --assessor dcfa03 --comment "Agreed at moderation panel" \
+    --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+
+echo
+echo "== 6. Agreement between assessors"
+esps score agreement --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+
+echo
+echo "== 7. The compliance summary against the FY2010/11 KPI, and the Board report workbook"
+# Exit code 1 means the KPI is not met (expected with a handful of sample returns).
+status=0
+esps summary --returns examples/returned --units examples/units.csv --cycle 2010-11 \
+    --register "$REGISTER" --output "$OUT/board-report.xlsx" || status=$?
+if [ "$status" -ge 2 ]; then
+    echo "esps summary failed (exit code $status)" >&2
+    exit "$status"
+fi
+esps actions --returns examples/returned --units examples/units.csv --cycle 2010-11 \
+    --register "$REGISTER" --out "$OUT/action-plans" --unit TP-BS --unit TP-FH
+echo
+echo "Board report: $OUT/board-report.xlsx; action plans: $OUT/action-plans/"
