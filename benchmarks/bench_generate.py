@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -65,6 +66,9 @@ def main() -> None:
           f"(includes the template build)")
     print(f"per workbook (wall / count):                        {wall * 1000 / args.count:8.1f} ms")
     print(f"average file size:                                  {size / 1024:8.1f} KB")
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    print(f"peak memory (largest process):                      {peak:8.0f} MB")
     target = 10.0 * args.count / 200
     verdict = "MET" if wall <= target else "NOT MET"
     print(f"target {target:.1f} s for {args.count} workbooks: {verdict}")
