@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel
 
@@ -32,18 +32,8 @@ from esps_cli.scoring import combine
 from esps_cli.units import Advisor, Unit
 from esps_cli.validate import BatchReport, WorkbookReport, validate_paths
 
-UnitStatus = Literal[
-    "meets-baseline",
-    "not-returned",
-    "duplicate-returns",
-    "invalid",
-    "awaiting-linked",
-    "awaiting-unlinked",
-    "awaiting-moderation",
-    "below-baseline",
-]
 # Most blocking first: a unit's status is the first of its reasons in this order.
-STATUS_ORDER: tuple[UnitStatus, ...] = (
+UnitStatus = Literal[
     "not-returned",
     "duplicate-returns",
     "invalid",
@@ -52,9 +42,10 @@ STATUS_ORDER: tuple[UnitStatus, ...] = (
     "awaiting-moderation",
     "below-baseline",
     "meets-baseline",
-)
+]
+STATUS_ORDER: tuple[UnitStatus, ...] = get_args(UnitStatus)
 View = Literal["business-group", "theme", "strategy", "strand", "hmic"]
-VIEWS: tuple[View, ...] = ("business-group", "theme", "strategy", "strand", "hmic")
+VIEWS: tuple[View, ...] = get_args(View)
 
 
 class IndicatorStanding(BaseModel):
