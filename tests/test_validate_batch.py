@@ -268,7 +268,8 @@ def test_default_paths_and_units_from_esps_toml(tmp_path, returns, units):
 def test_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     result = invoke(str(tmp_path / "empty"))
-    assert result.exit_code == 0 and "No workbooks found" in result.output
+    assert result.exit_code == 2 and "No workbooks found" in result.output
+    assert "Traceback" not in result.output
 
 
 # -- the code catalogue ---------------------------------------------------------------------

@@ -112,6 +112,10 @@ def validate(
     found = discover(targets, recursive=recursive, exclude=[output] if output else None)
     if not found.files:
         where = ", ".join(str(t) for t in targets)
+        if unit_list is None:
+            # Nothing to check and nothing expected: most likely the wrong folder.
+            raise ConfigError(f"No workbooks found in {where}: check the path (add --recursive "
+                              "for subfolders)")
         err_console.print(f"[yellow]No workbooks found in {escape(where)}.[/yellow]")
 
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
