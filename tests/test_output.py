@@ -1,0 +1,39 @@
+"""Output safety shared by every report: formula escaping, atomic no-overwrite writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from openpyxl import Workbook
+
+from esps_cli.errors import OutputExistsError
+from esps_cli.output import add_table_sheet, csv_text, save_workbook
+from esps_cli.safety import atomic_write_text, escape_formula
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)"])
+def test_formula_text_is_escaped(text, tmp_path):
+    assert escape_formula(text) == "'" + text
+    assert list(csv.reader(io.StringIO(csv_text(["name"], [[text]])))) == [["name"], ["'" + text]]
+    wb = Workbook()
+    add_table_sheet(wb, "Units", ["name", "score"], [[text, 3]])
+    path = tmp_path / "report.xlsx"
+    save_workbook(wb, path)
+    ws = openpyxl.load_workbook(path)["Units"]
+    assert ws["A2"].value == "'" + text and ws["A2"].data_type == "s"
+    assert ws["B2"].value == 3  # numbers are left alone
+    assert wb.sheetnames == ["Units"]
+
+
+def test_writes_refuse_to_overwrite_and_leave_no_temp_files(tmp_path):
+    path = tmp_path / "summary.csv"
+    atomic_write_text(path, "first")
+    with pytest.raises(OutputExistsError, match="already exists; use --force"):
+        atomic_write_text(path, "second")
+    assert path.read_text() == "first"
+    atomic_write_text(path, "second", force=True)
+    assert path.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.csv"]
