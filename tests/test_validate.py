@@ -183,7 +183,7 @@ def test_missing_header(ret, framework):
 
 def test_missing_field(ret, framework):
     set_cells(ret, "Cover", A13="Commander")
-    check(ret, framework, "missing-field", "Cover", "", 1)
+    check(ret, framework, "missing-field", "Cover", "A13", 1)
 
 
 def test_not_esps_workbook_when_the_metadata_sheet_is_deleted(ret, framework):

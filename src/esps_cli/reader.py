@@ -32,7 +32,9 @@ from esps_cli.findings import (
 from esps_cli.layout import (
     ASSESSMENT,
     ASSESSMENT_FIELDS,
+    ASSESSMENT_FIRST_ROW,
     COVER_FIELDS,
+    COVER_FIRST_ROW,
     EVIDENCE,
     HEADER_SEARCH_ROWS,
     INDICATORS,
@@ -239,6 +241,11 @@ def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[Any]]:
     return rows
 
 
+def _field_home(fields: tuple[Field, ...], first_row: int, field: Field) -> str:
+    """Where the writer put a field's label: the cell to look at when it has gone missing."""
+    return cell_ref(first_row + fields.index(field), 1)
+
+
 def _find_fields(
     rows: list[list[Any]], fields: tuple[Field, ...]
 ) -> tuple[dict[str, FieldValue], list[Field]]:
@@ -404,7 +411,7 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
         for f in missing:
             wb.findings.append(finding(
                 MISSING_FIELD, fname, f"the Cover field labelled {f.label!r} is missing",
-                sheet=SHEET_COVER,
+                sheet=SHEET_COVER, cell=_field_home(COVER_FIELDS, COVER_FIRST_ROW, f),
                 hint=f"Restore the label {f.label!r} in column A with its value beside it.",
             ))
 
@@ -443,5 +450,6 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
                     MISSING_FIELD, fname,
                     f"the {table.sheet} field labelled {f.label!r} is missing",
                     sheet=table.sheet,
+                    cell=_field_home(ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, f),
                 ))
     return wb
