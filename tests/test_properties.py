@@ -3,6 +3,7 @@ it makes about a workbook names the file, the sheet and the cell."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ def test_random_edits_never_crash_and_findings_are_located(
     fill_file(base, framework, "complete")
     work = base.parent / "edited.xlsx"
 
-    @settings(max_examples=25, deadline=None,
+    @settings(max_examples=int(os.environ.get("ESPS_PROPERTY_EXAMPLES", "25")), deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(edits)
     def check(changes: list[tuple[str, int, int, object]]) -> None:

@@ -177,7 +177,7 @@ def test_missing_sheet_renamed_evidence_no_cascade(ret, framework):
 
 def test_missing_header(ret, framework):
     set_cells(ret, INDICATORS.sheet, J4="Notes")
-    report = check(ret, framework, "missing-header", "Indicators", "A4", 1)
+    report = check(ret, framework, "missing-header", "Indicators", "J4", 1)
     assert "Narrative" in report.findings[0].message
 
 

@@ -433,12 +433,14 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
         setattr(wb, attr, data)
         where = data.header_row if data else None
         for header in missing:
+            # Point at where the writer put the heading: its column in the header row.
+            column = table.headers.index(header) + 1
             wb.findings.append(finding(
                 MISSING_HEADER, fname,
                 f"column heading {header!r} is missing"
                 + (f" from the header row ({where})" if where else ""),
                 sheet=table.sheet,
-                cell=f"A{where}" if where else "",
+                cell=cell_ref(where or table.header_row, column),
                 hint=f"Restore the heading {header!r} exactly as it was in the original workbook.",
             ))
         if table is ASSESSMENT:
