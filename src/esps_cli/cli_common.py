@@ -81,6 +81,26 @@ def load_framework_from(option: Path | None, s: Settings | None = None) -> Frame
     return load_framework(option or s.framework)
 
 
+def load_lists(
+    fw: Framework, s: Settings, units_path: Path | None, advisors: Path | None
+) -> tuple[list[Advisor], list[Unit]]:
+    """The advisors list (flag, esps.toml, or beside the units list) and the units list,
+    checked against each other; no units when units_path is None."""
+    if units_path is not None and not Path(units_path).exists():
+        raise ConfigError(f"units list {units_path}: file not found")
+    advisors_path = advisors or s.advisors
+    if advisors_path is None:
+        base = units_path if units_path else EXAMPLES_DIR / "units.csv"
+        advisors_path = default_advisors_path(Path(base))
+    if not Path(advisors_path).exists():
+        raise ConfigError(
+            f"advisors list {advisors_path} not found: pass --advisors or set `advisors` in "
+            "esps.toml"
+        )
+    advisor_list = load_advisors(advisors_path)
+    return advisor_list, (load_units(units_path, fw, advisor_list) if units_path else [])
+
+
 def load_context(
     *,
     framework: Path | None = None,
@@ -99,17 +119,5 @@ def load_context(
             "no units list: pass one (e.g. examples/units.csv) or set `units` in esps.toml "
             "(esps init creates one)"
         )
-    if units_path is not None and not Path(units_path).exists():
-        raise ConfigError(f"units list {units_path}: file not found")
-    advisors_path = advisors or s.advisors
-    if advisors_path is None:
-        base = units_path if units_path else EXAMPLES_DIR / "units.csv"
-        advisors_path = default_advisors_path(Path(base))
-    if not Path(advisors_path).exists():
-        raise ConfigError(
-            f"advisors list {advisors_path} not found: pass --advisors or set `advisors` in "
-            "esps.toml"
-        )
-    advisor_list = load_advisors(advisors_path)
-    unit_list = load_units(units_path, fw, advisor_list) if units_path else []
+    advisor_list, unit_list = load_lists(fw, s, units_path, advisors)
     return Context(s, fw, cyc, advisor_list, unit_list, Path(units_path) if units_path else None)

@@ -8,14 +8,19 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from esps_cli.cli_common import EXIT_FINDINGS, EXIT_OK, handles_errors, load_framework_from
+from esps_cli.cli_common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    handles_errors,
+    load_framework_from,
+    load_lists,
+)
 from esps_cli.config import load_settings
 from esps_cli.errors import ConfigError
 from esps_cli.findings import catalogue
 from esps_cli.normalise import parse_date
 from esps_cli.output import OutputFormat, console, err_console, print_csv, print_json
 from esps_cli.safety import check_can_write
-from esps_cli.units import default_advisors_path, load_advisors, load_units
 
 
 def register(app: typer.Typer) -> None:
@@ -92,15 +97,7 @@ def validate(
     # The working folder's units list applies when validating its returns folder; for files
     # named on the command line, only when --units is given.
     units_path = units or (settings.units if not paths else None)
-    unit_list = None
-    if units_path is not None:
-        if not Path(units_path).exists():
-            raise ConfigError(f"units list {units_path}: file not found")
-        advisors_path = advisors or settings.advisors or default_advisors_path(Path(units_path))
-        if not Path(advisors_path).exists():
-            raise ConfigError(f"advisors list {advisors_path} not found: pass --advisors or "
-                              "set `advisors` in esps.toml")
-        unit_list = load_units(units_path, fw, load_advisors(advisors_path))
+    unit_list = load_lists(fw, settings, units_path, advisors)[1] if units_path else None
 
     if output is not None:
         if output.suffix.lower() != ".xlsx":
