@@ -17,10 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from esps_cli.framework import load_framework
-from esps_cli.generate import build_template, generate_workbooks
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.units import Unit, load_advisors, load_units
+from esps_cli.domain.framework import load_framework
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Unit
+from esps_cli.validation.lists import load_advisors, load_units
+from esps_cli.workbook.generate import build_template, generate_workbooks
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

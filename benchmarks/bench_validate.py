@@ -29,15 +29,21 @@ from pathlib import Path
 
 import openpyxl
 import python_calamine
+from tests.samples import fill_bytes
 
-from esps_cli.batch import resolve_jobs
-from esps_cli.framework import load_framework
-from esps_cli.generate import build_template, render_workbook, unit_values, workbook_filename
-from esps_cli.layout import READ_SHEETS
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.samples import fill_bytes
-from esps_cli.units import Unit, load_advisors, load_units
-from esps_cli.validate import validate_paths, validate_workbook
+from esps_cli.domain.framework import load_framework
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Unit
+from esps_cli.io.batch import resolve_jobs
+from esps_cli.validation.lists import load_advisors, load_units
+from esps_cli.validation.validate import validate_paths, validate_workbook
+from esps_cli.workbook.generate import (
+    build_template,
+    render_workbook,
+    unit_values,
+    workbook_filename,
+)
+from esps_cli.workbook.layout import READ_SHEETS
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

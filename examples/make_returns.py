@@ -34,17 +34,19 @@ from openpyxl.workbook.workbook import Workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
-from esps_cli.framework import Framework, load_framework  # noqa: E402
-from esps_cli.generate import (  # noqa: E402
+from tests.samples import make_complete, make_dates_as_text, make_incomplete  # noqa: E402
+
+from esps_cli.domain.framework import Framework, load_framework  # noqa: E402
+from esps_cli.validation.lists import load_advisors, load_units  # noqa: E402
+from esps_cli.workbook.generate import (  # noqa: E402
     build_template,
     render_workbook,
     unit_values,
     workbook_filename,
 )
-from esps_cli.layout import INDICATORS  # noqa: E402
-from esps_cli.samples import make_complete, make_dates_as_text, make_incomplete  # noqa: E402
-from esps_cli.units import load_advisors, load_units  # noqa: E402
+from esps_cli.workbook.layout import INDICATORS  # noqa: E402
 
 OUT = ROOT / "examples" / "returned"
 CYCLE = "2010-11"

@@ -14,10 +14,11 @@ import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
-from esps_cli.framework import Framework, load_framework
-from esps_cli.generate import generate_workbooks
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.units import Advisor, Unit, load_advisors, load_units
+from esps_cli.domain.framework import Framework, load_framework
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Advisor, Unit
+from esps_cli.validation.lists import load_advisors, load_units
+from esps_cli.workbook.generate import generate_workbooks
 
 CYCLE = "2010-11"
 
@@ -53,7 +54,7 @@ def pristine_pack(
 @pytest.fixture
 def blank_workbook(pristine_pack: Path, tmp_path: Path, units: list[Unit]) -> Path:
     """A fresh copy of the first example unit's generated workbook, safe to edit."""
-    from esps_cli.generate import workbook_filename
+    from esps_cli.workbook.generate import workbook_filename
 
     unit = units[0]
     src = pristine_pack / workbook_filename(unit, load_framework().cycle(CYCLE))

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from esps_cli.allocate import AllocationPlan, allocate, plan_allocation
+from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
-from esps_cli.register import Register
-from esps_cli.units import Advisor, Unit
+from esps_cli.scoring.allocate import AllocationPlan, allocate, plan_allocation
+from esps_cli.scoring.register import Register
 
 from .conftest import CYCLE
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from esps_cli.batch import discover, parallel_map, resolve_jobs
 from esps_cli.errors import ConfigError
+from esps_cli.io.batch import discover, parallel_map, resolve_jobs
 
 
 def _tree(root: Path) -> Path:

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
-from esps_cli.framework import FrameworkError, load_framework
-from esps_cli.paths import default_framework_path
+from esps_cli.cli.app import app
+from esps_cli.domain.framework import FrameworkError, load_framework
+from esps_cli.domain.paths import default_framework_path
 
 runner = CliRunner()
 

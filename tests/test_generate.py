@@ -8,10 +8,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
+from esps_cli.cli.app import app
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Unit
 from esps_cli.errors import OutputExistsError
-from esps_cli.generate import generate_workbooks, workbook_filename
-from esps_cli.layout import (
+from esps_cli.workbook.generate import generate_workbooks, workbook_filename
+from esps_cli.workbook.layout import (
     ASSESSMENT,
     EVIDENCE,
     INDICATORS,
@@ -23,9 +25,7 @@ from esps_cli.layout import (
     indicator_hash,
     workbook_fingerprint,
 )
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.reader import read_workbook
-from esps_cli.units import Unit
+from esps_cli.workbook.reader import read_workbook
 
 from .conftest import CYCLE
 

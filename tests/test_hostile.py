@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
-from esps_cli.samples import fill_file
-from esps_cli.validate import validate_paths, validate_workbook
+from esps_cli.cli.app import app
+from esps_cli.validation.validate import validate_paths, validate_workbook
+from tests.samples import fill_file
 
 from . import hostile
 
@@ -21,7 +21,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def good_return(tmp_path_factory, pristine_pack, units, framework) -> Path:
-    from esps_cli.generate import workbook_filename
+    from esps_cli.workbook.generate import workbook_filename
 
     folder = tmp_path_factory.mktemp("good")
     src = pristine_pack / workbook_filename(units[1], framework.cycle("2010-11"))

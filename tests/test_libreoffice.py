@@ -40,9 +40,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from esps_cli.framework import Framework
-from esps_cli.generate import workbook_filename
-from esps_cli.layout import (
+from esps_cli.domain.framework import Framework
+from esps_cli.domain.units import Unit
+from esps_cli.validation.validate import WorkbookReport, validate_workbook
+from esps_cli.workbook.generate import workbook_filename
+from esps_cli.workbook.layout import (
     COVER_FIELDS,
     COVER_FIRST_ROW,
     EVIDENCE,
@@ -55,9 +57,7 @@ from esps_cli.layout import (
     indicator_hash,
     workbook_fingerprint,
 )
-from esps_cli.reader import ReturnedWorkbook, read_workbook
-from esps_cli.units import Unit
-from esps_cli.validate import WorkbookReport, validate_workbook
+from esps_cli.workbook.reader import ReturnedWorkbook, read_workbook
 
 from .conftest import CYCLE, edit_workbook
 

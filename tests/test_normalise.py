@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from esps_cli.normalise import clean, is_blank, is_na, parse_date, parse_number, parse_rating, uk
+from esps_cli.domain.normalise import (
+    clean,
+    is_blank,
+    is_na,
+    parse_date,
+    parse_number,
+    parse_rating,
+    uk,
+)
 
 SCORES = [1, 2, 3, 4]
 

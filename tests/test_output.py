@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 from esps_cli.errors import OutputExistsError
-from esps_cli.output import add_table_sheet, csv_text, save_workbook
-from esps_cli.safety import atomic_write_text, escape_formula
+from esps_cli.io.output import add_table_sheet, csv_text, save_workbook
+from esps_cli.io.safety import atomic_write_text, escape_formula
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)"])

@@ -12,9 +12,9 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from esps_cli.layout import VISIBLE_SHEETS
-from esps_cli.samples import fill_file
-from esps_cli.validate import validate_workbook
+from esps_cli.validation.validate import validate_workbook
+from esps_cli.workbook.layout import VISIBLE_SHEETS
+from tests.samples import fill_file
 
 values = st.one_of(
     st.none(),
@@ -35,7 +35,7 @@ edits = st.lists(
 def test_random_edits_never_crash_and_findings_are_located(
     tmp_path_factory, pristine_pack, units, framework
 ):
-    from esps_cli.generate import workbook_filename
+    from esps_cli.workbook.generate import workbook_filename
 
     base = tmp_path_factory.mktemp("prop") / "complete.xlsx"
     shutil.copy(pristine_pack / workbook_filename(units[2], framework.cycle("2010-11")), base)

@@ -15,17 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Unit
 from esps_cli.errors import ConfigError
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.register import (
+from esps_cli.scoring.register import (
     DEFAULT_REGISTER,
     SCHEMA_VERSION,
     NewEvent,
     Register,
     default_register_path,
 )
-from esps_cli.scoring import PAUSE_ENV, PAUSE_MARKER, Roster
-from esps_cli.units import Unit
+from esps_cli.scoring.scores import PAUSE_ENV, PAUSE_MARKER, Roster
 
 from .conftest import CYCLE
 
@@ -142,11 +142,11 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 WRITER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from esps_cli.framework import load_framework
-    from esps_cli.paths import EXAMPLES_DIR
-    from esps_cli.register import Register
-    from esps_cli.scoring import Roster, record_score
-    from esps_cli.units import load_advisors, load_units
+    from esps_cli.domain.framework import load_framework
+    from esps_cli.domain.paths import EXAMPLES_DIR
+    from esps_cli.scoring.register import Register
+    from esps_cli.scoring.scores import Roster, record_score
+    from esps_cli.validation.lists import load_advisors, load_units
 
     db, unit_index, go = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     fw = load_framework()
@@ -254,7 +254,7 @@ def test_a_process_killed_mid_import_leaves_the_register_as_it_was(
     assert _dump(db) == dump_before  # not one event, import log or allocation more
     # Nothing was left half-done: the same import now runs to the end.
     with Register.open(db) as reg:
-        from esps_cli.scoring import import_csv
+        from esps_cli.scoring.scores import import_csv
 
         result = import_csv(reg, roster, big)
         assert (result.status, result.recorded) == ("imported", rows)

@@ -11,13 +11,13 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
-from esps_cli.framework import Framework
-from esps_cli.generate import workbook_filename
-from esps_cli.layout import ASSESSMENT
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.register import Register
-from esps_cli.units import Unit
+from esps_cli.cli.app import app
+from esps_cli.domain.framework import Framework
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Unit
+from esps_cli.scoring.register import Register
+from esps_cli.workbook.generate import workbook_filename
+from esps_cli.workbook.layout import ASSESSMENT
 
 from .conftest import CYCLE
 from .test_scoring import Edit, fill_assessment

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.workbook.workbook import Workbook
 
-from esps_cli.framework import CombinationRule, Framework
-from esps_cli.layout import ASSESSMENT, ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, cell_ref
-from esps_cli.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
-from esps_cli.scoring import (
+from esps_cli.domain.framework import CombinationRule, Framework
+from esps_cli.domain.units import Advisor, Unit
+from esps_cli.scoring.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
+from esps_cli.scoring.scores import (
     Roster,
     ScoreError,
     ScoreProblem,
@@ -30,7 +30,7 @@ from esps_cli.scoring import (
     quadratic_weighted_kappa,
     record_score,
 )
-from esps_cli.units import Advisor, Unit
+from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, cell_ref
 
 from .conftest import CYCLE
 
@@ -587,7 +587,7 @@ def test_folder_import_each_file_on_its_own(
     reg: Register, roster: Roster, units: list[Unit], pristine_pack: Path, edit: Edit,
     tmp_path: Path,
 ) -> None:
-    from esps_cli.generate import workbook_filename
+    from esps_cli.workbook.generate import workbook_filename
 
     folder = tmp_path / "returns"
     folder.mkdir()

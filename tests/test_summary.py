@@ -8,12 +8,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
-from esps_cli.generate import generate_workbooks, workbook_filename
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.register import NewEvent, Register
-from esps_cli.samples import fill_file
-from esps_cli.summary import (
+from esps_cli.cli.app import app
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.scoring.register import NewEvent, Register
+from esps_cli.summary.compliance import (
     build_summary,
     compare,
     compliance_pct,
@@ -22,7 +20,9 @@ from esps_cli.summary import (
     suggest_buddies,
     units_needed,
 )
-from esps_cli.validate import validate_paths
+from esps_cli.validation.validate import validate_paths
+from esps_cli.workbook.generate import generate_workbooks, workbook_filename
+from tests.samples import fill_file
 
 from .conftest import CYCLE
 

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
+from esps_cli.cli.app import app
+from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.errors import UnitsListError
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.units import load_advisors, load_units
+from esps_cli.validation.lists import load_advisors, load_units
 
 runner = CliRunner()
 HEADER = "code,name,business_group,linked_dcfa\n"

@@ -15,10 +15,12 @@ from openpyxl.workbook.workbook import Workbook
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
-from esps_cli.framework import Framework
-from esps_cli.generate import workbook_filename
-from esps_cli.layout import (
+from esps_cli.cli.app import app
+from esps_cli.domain.framework import Framework
+from esps_cli.domain.units import Unit
+from esps_cli.validation.validate import WorkbookReport, validate_paths, validate_workbook
+from esps_cli.workbook.generate import workbook_filename
+from esps_cli.workbook.layout import (
     EVIDENCE,
     INDICATORS,
     LOCKED_INDICATOR_KEYS,
@@ -26,9 +28,7 @@ from esps_cli.layout import (
     indicator_hash,
     workbook_fingerprint,
 )
-from esps_cli.samples import evidence_rows_for, fill_evidence, fill_file
-from esps_cli.units import Unit
-from esps_cli.validate import WorkbookReport, validate_paths, validate_workbook
+from tests.samples import evidence_rows_for, fill_evidence, fill_file
 
 from .conftest import CYCLE, edit_workbook
 

@@ -15,14 +15,14 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from esps_cli.cli import app
+from esps_cli.cli.app import app
+from esps_cli.domain.framework import Framework
+from esps_cli.domain.paths import EXAMPLES_DIR, PROJECT_ROOT
+from esps_cli.domain.units import Unit
 from esps_cli.findings import catalogue
-from esps_cli.framework import Framework
-from esps_cli.generate import workbook_filename
-from esps_cli.paths import EXAMPLES_DIR, PROJECT_ROOT
-from esps_cli.samples import fill_file
-from esps_cli.units import Unit
-from esps_cli.validate import validate_paths
+from esps_cli.validation.validate import validate_paths
+from esps_cli.workbook.generate import workbook_filename
+from tests.samples import fill_file
 
 from .conftest import CYCLE
 
@@ -327,7 +327,7 @@ def test_examples_returned_validate_as_documented(framework, units):
 def test_a_file_whose_check_fails_is_a_check_failed_finding():
     """What validate_paths records for a file whose check raised or whose process died (see
     test_batch for the parallel map that calls it)."""
-    from esps_cli.validate import _failed_job
+    from esps_cli.validation.validate import _failed_job
 
     report = _failed_job(("/returns/Camden.xlsx", "Camden.xlsx"), "MemoryError")
     (finding,) = report.findings

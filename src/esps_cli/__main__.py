@@ -1,3 +1,3 @@
-from esps_cli.cli import main
+from esps_cli.cli.app import main
 
 main()

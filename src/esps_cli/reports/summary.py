@@ -16,10 +16,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from esps_cli.framework import Framework
-from esps_cli.output import add_table_sheet, save_workbook
-from esps_cli.safety import clean_text, escape_formula, inside, safe_filename
-from esps_cli.summary import (
+from esps_cli.domain.framework import Framework
+from esps_cli.io.output import add_table_sheet, save_workbook
+from esps_cli.io.safety import clean_text, escape_formula, inside, safe_filename
+from esps_cli.summary.compliance import (
     BuddyPair,
     CycleComparison,
     Gap,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# src/esps_cli/paths.py -> project root (the package is installed editable from the repo).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# src/esps_cli/domain/paths.py -> project root (the package is installed editable from the repo).
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES_DIR = Path(os.environ.get("ESPS_TEMPLATES", PROJECT_ROOT / "templates"))
 EXAMPLES_DIR = PROJECT_ROOT / "examples"
 DEFAULT_FRAMEWORK_FILE = "esps-framework.yaml"

@@ -1,4 +1,4 @@
-"""Units ((B)OCUs) and advisors (DCFAs): loading the lists from CSV or XLSX.
+"""Loading the units and advisors lists from CSV or XLSX.
 
 A bad list reports every bad row at once, with its row number (the header is row 1), so the
 analyst fixes the file in one pass.
@@ -6,82 +6,13 @@ analyst fixes the file in one pass.
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from esps_cli.errors import ConfigError, UnitsListError
-from esps_cli.framework import Framework
-
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-class Advisor(BaseModel):
-    """A Diversity and Citizen Focus Advisor (DCFA)."""
-
-    model_config = ConfigDict(frozen=True)
-    id: str
-    name: str
-    email: str = ""
-
-
-class Unit(BaseModel):
-    """A (B)OCU or other unit that completes a workbook."""
-
-    model_config = ConfigDict(frozen=True)
-    code: str
-    name: str
-    business_group: str
-    linked_dcfa: str
-    row: int = 0  # row in the source list, for messages
-
-
-UNIT_COLUMNS = {
-    "code": ("code", "unit code", "unit_code", "ocu code"),
-    "name": ("name", "unit name", "unit_name", "unit"),
-    "business_group": ("business_group", "business group", "group"),
-    "linked_dcfa": ("linked_dcfa", "linked dcfa", "dcfa", "linked advisor"),
-}
-ADVISOR_COLUMNS = {
-    "id": ("id", "dcfa", "dcfa id", "advisor id"),
-    "name": ("name", "advisor", "advisor name"),
-    "email": ("email", "e-mail"),
-}
-
-
-def _read_rows(path: Path) -> list[list[str]]:
-    """All rows of a CSV or the first sheet of an XLSX, as stripped strings."""
-    if not path.exists():
-        raise ConfigError(f"{path}: file not found")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from esps_cli.reader import open_calamine
-
-        book = open_calamine(path)
-        if not book.sheet_names:
-            return []
-        sheet = book.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-        return [[_cell_text(v) for v in row] for row in rows]
-    if suffix not in (".csv", ".txt"):
-        raise ConfigError(f"{path}: a units or advisors list must be .csv or .xlsx")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            return [[c.strip() for c in row] for row in csv.reader(fh)]
-    except UnicodeDecodeError:
-        with path.open(newline="", encoding="cp1252") as fh:
-            return [[c.strip() for c in row] for row in csv.reader(fh)]
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+from esps_cli.domain.framework import Framework
+from esps_cli.domain.units import ADVISOR_COLUMNS, CODE_PATTERN, UNIT_COLUMNS, Advisor, Unit
+from esps_cli.errors import UnitsListError
+from esps_cli.io.tables import read_rows as _read_rows
 
 
 def _map_columns(
@@ -205,21 +136,3 @@ def load_units(
     return units
 
 
-def default_advisors_path(units_path: Path) -> Path:
-    """The advisors list beside a units list: dcfas.csv (or .xlsx)."""
-    for name in ("dcfas.csv", "dcfas.xlsx", "advisors.csv", "advisors.xlsx"):
-        candidate = units_path.parent / name
-        if candidate.exists():
-            return candidate
-    return units_path.parent / "dcfas.csv"
-
-
-def select_units(units: list[Unit], codes: list[str] | None) -> list[Unit]:
-    """The units named by code (case-insensitive), or all when none are named."""
-    if not codes:
-        return units
-    by_code = {u.code.casefold(): u for u in units}
-    unknown = [c for c in codes if c.casefold() not in by_code]
-    if unknown:
-        raise ConfigError(f"unknown unit code(s): {', '.join(unknown)} (not in the units list)")
-    return [by_code[c.casefold()] for c in codes]

@@ -55,7 +55,7 @@ def register(code: str, severity: Severity, title: str, hint: str) -> Code:
 def catalogue() -> list[Code]:
     """Every finding code, sorted by code."""
     # Importing the checking modules registers their codes.
-    import esps_cli.validate  # noqa: F401
+    import esps_cli.validation.validate  # noqa: F401
 
     return sorted(_CATALOGUE.values(), key=lambda c: c.code)
 

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
-from esps_cli.framework import Framework, Indicator
+from esps_cli.domain.framework import Framework, Indicator
 
 LAYOUT_VERSION = "1"
 

@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 import typer
 from rich.markup import escape
 
-from esps_cli.config import Settings, load_settings
+from esps_cli.domain.config import Settings, load_settings
+from esps_cli.domain.framework import Cycle, Framework, load_framework
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import Advisor, Unit, default_advisors_path
 from esps_cli.errors import ConfigError, EspsError
-from esps_cli.framework import Cycle, Framework, load_framework
-from esps_cli.output import err_console
-from esps_cli.paths import EXAMPLES_DIR
-from esps_cli.units import Advisor, Unit, default_advisors_path, load_advisors, load_units
+from esps_cli.io.output import err_console
+from esps_cli.validation.lists import load_advisors, load_units
 
 # Exit codes: documented in the README and stable.
 EXIT_OK = 0

@@ -8,19 +8,19 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from esps_cli.cli_common import (
+from esps_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     handles_errors,
     load_framework_from,
     load_lists,
 )
-from esps_cli.config import load_settings
+from esps_cli.domain.config import load_settings
+from esps_cli.domain.normalise import parse_date
 from esps_cli.errors import ConfigError
 from esps_cli.findings import catalogue
-from esps_cli.normalise import parse_date
-from esps_cli.output import OutputFormat, console, err_console, print_csv, print_json
-from esps_cli.safety import check_can_write
+from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
+from esps_cli.io.safety import check_can_write
 
 
 def register(app: typer.Typer) -> None:
@@ -69,8 +69,8 @@ def validate(
     Examples: [bold]esps validate returns/Camden.xlsx[/bold]
     [bold]esps validate returns/ --units units.csv --output validation.xlsx[/bold]
     """
-    from esps_cli.report_validate import findings_csv, print_text, write_report_xlsx
-    from esps_cli.validate import validate_paths
+    from esps_cli.reports.validation import findings_csv, print_text, write_report_xlsx
+    from esps_cli.validation.validate import validate_paths
 
     if list_codes:
         _print_codes(fmt)
@@ -104,7 +104,7 @@ def validate(
             raise ConfigError(f"--output {output}: the report must be an .xlsx file")
         check_can_write(output, force)
 
-    from esps_cli.batch import discover
+    from esps_cli.io.batch import discover
 
     found = discover(targets, recursive=recursive, exclude=[output] if output else None)
     if not found.files:
@@ -139,7 +139,7 @@ def validate(
 
 
 def _print_codes(fmt: OutputFormat) -> None:
-    from esps_cli.report_validate import codes_table
+    from esps_cli.reports.validation import codes_table
 
     codes = catalogue()
     if fmt is OutputFormat.json:

@@ -25,8 +25,9 @@ import openpyxl
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from esps_cli.framework import Cycle, Framework, Indicator
-from esps_cli.layout import (
+from esps_cli.domain.framework import Cycle, Framework, Indicator
+from esps_cli.domain.normalise import uk
+from esps_cli.workbook.layout import (
     COVER_FIELDS,
     EVIDENCE,
     INDICATORS,
@@ -35,7 +36,6 @@ from esps_cli.layout import (
     SHEET_META,
     Table,
 )
-from esps_cli.normalise import uk
 
 Kind = Literal["complete", "incomplete", "dates-as-text"]
 

@@ -9,19 +9,18 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from esps_cli.cli_common import EXIT_FINDINGS, EXIT_OK, Context, handles_errors, load_context
+from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, Context, handles_errors, load_context
+from esps_cli.domain.units import select_units
 from esps_cli.errors import ConfigError
-from esps_cli.output import OutputFormat, console, err_console, print_csv, print_json, save_workbook
-from esps_cli.register import default_register_path
-from esps_cli.summary import (
-    VIEWS,
-    BatchReport,
-    SummaryReport,
-    collect_summary,
-    compare,
-    suggest_buddies,
+from esps_cli.io.output import (
+    OutputFormat,
+    console,
+    err_console,
+    print_csv,
+    print_json,
+    save_workbook,
 )
-from esps_cli.summary_report import (
+from esps_cli.reports.summary import (
     GAP_HEADER,
     UNIT_HEADER,
     action_plan_workbook,
@@ -35,7 +34,15 @@ from esps_cli.summary_report import (
     unit_rows,
     write_unit_workbook,
 )
-from esps_cli.units import select_units
+from esps_cli.scoring.register import default_register_path
+from esps_cli.summary.compliance import (
+    VIEWS,
+    BatchReport,
+    SummaryReport,
+    collect_summary,
+    compare,
+    suggest_buddies,
+)
 
 
 class ByView(StrEnum):

@@ -27,9 +27,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from esps_cli import __version__
+from esps_cli.domain.framework import Cycle, Framework
+from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import OutputExistsError
-from esps_cli.framework import Cycle, Framework
-from esps_cli.layout import (
+from esps_cli.io.safety import atomic_write_bytes, clean_text, inside, safe_filename
+from esps_cli.workbook.layout import (
     ASSESSMENT,
     ASSESSMENT_FIELDS,
     ASSESSMENT_FIRST_ROW,
@@ -56,8 +58,6 @@ from esps_cli.layout import (
     score_options,
     workbook_fingerprint,
 )
-from esps_cli.safety import atomic_write_bytes, clean_text, inside, safe_filename
-from esps_cli.units import Advisor, Unit
 
 # Placeholders replaced per unit. They appear only inside strings of the template.
 UNIT_FIELDS = ("unit_code", "unit_name", "business_group", "linked_dcfa", "linked_dcfa_name")

@@ -18,8 +18,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from esps_cli.domain.paths import default_framework_path
 from esps_cli.errors import ConfigError
-from esps_cli.paths import default_framework_path
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 # Cross-reference problems are raised together, one per line, and split again on loading.

@@ -19,8 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from esps_cli.findings import Code, Finding, catalogue
-from esps_cli.output import add_table_sheet, csv_text, save_workbook
-from esps_cli.validate import (
+from esps_cli.io.output import add_table_sheet, csv_text, save_workbook
+from esps_cli.validation.validate import (
     DUPLICATE_RETURN,
     UNIT_NOT_ON_LIST,
     UNIT_NOT_RETURNED,

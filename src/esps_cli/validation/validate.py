@@ -25,20 +25,8 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel
 
-from esps_cli.batch import Discovered, discover, parallel_map, resolve_jobs
-from esps_cli.findings import METADATA_UNHIDDEN, Code, Finding, finding, register
-from esps_cli.framework import Cycle, EvidenceType, Framework, Indicator
-from esps_cli.layout import (
-    EVIDENCE,
-    LAYOUT_VERSION,
-    LOCKED_INDICATOR_KEYS,
-    SHEET_COVER,
-    SHEET_META,
-    indicator_hash,
-    indicator_locked_cells,
-    workbook_fingerprint,
-)
-from esps_cli.normalise import (
+from esps_cli.domain.framework import Cycle, EvidenceType, Framework, Indicator
+from esps_cli.domain.normalise import (
     NA,
     Parsed,
     clean,
@@ -48,8 +36,20 @@ from esps_cli.normalise import (
     parse_rating,
     uk,
 )
-from esps_cli.reader import ReturnedWorkbook, Row, TableData, read_workbook
-from esps_cli.units import Unit
+from esps_cli.domain.units import Unit
+from esps_cli.findings import METADATA_UNHIDDEN, Code, Finding, finding, register
+from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
+from esps_cli.workbook.layout import (
+    EVIDENCE,
+    LAYOUT_VERSION,
+    LOCKED_INDICATOR_KEYS,
+    SHEET_COVER,
+    SHEET_META,
+    indicator_hash,
+    indicator_locked_cells,
+    workbook_fingerprint,
+)
+from esps_cli.workbook.reader import ReturnedWorkbook, Row, TableData, read_workbook
 
 # -- the catalogue ------------------------------------------------------------------------
 # Structural codes (unreadable-file, not-esps-workbook, metadata-unhidden, missing-sheet,

@@ -26,11 +26,11 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
-from esps_cli.framework import STAGES, Framework, Indicator
-from esps_cli.register import Register, ScorePair
-from esps_cli.scoring import combine
-from esps_cli.units import Advisor, Unit
-from esps_cli.validate import BatchReport, WorkbookReport, validate_paths
+from esps_cli.domain.framework import STAGES, Framework, Indicator
+from esps_cli.domain.units import Advisor, Unit
+from esps_cli.scoring.register import Register, ScorePair
+from esps_cli.scoring.scores import combine
+from esps_cli.validation.validate import BatchReport, WorkbookReport, validate_paths
 
 # Most blocking first: a unit's status is the first of its reasons in this order.
 UnitStatus = Literal[

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel
 from rich.console import Console
 
-from esps_cli.safety import atomic_write, clean_text, escape_formula
+from esps_cli.io.safety import atomic_write, clean_text, escape_formula
 
 console = Console()
 # Messages are not hard-wrapped, so paths and cells stay whole (and greppable).

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from esps_cli.domain.paths import EXAMPLES_DIR, default_framework_path
 from esps_cli.errors import ConfigError
-from esps_cli.paths import EXAMPLES_DIR, default_framework_path
 
 CONFIG_NAME = "esps.toml"
 

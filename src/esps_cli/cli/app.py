@@ -11,13 +11,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from esps_cli import __version__
-from esps_cli.cli_common import EXIT_USAGE, handles_errors, load_context, load_framework_from
-from esps_cli.config import init_folder
+from esps_cli.cli.common import EXIT_USAGE, handles_errors, load_context, load_framework_from
+from esps_cli.domain.config import init_folder
+from esps_cli.domain.framework import FrameworkError, load_framework
+from esps_cli.domain.units import select_units
 from esps_cli.errors import ConfigError
-from esps_cli.framework import FrameworkError, load_framework
-from esps_cli.generate import generate_workbooks
-from esps_cli.output import OutputFormat, console, err_console, print_json
-from esps_cli.units import select_units
+from esps_cli.io.output import OutputFormat, console, err_console, print_json
+from esps_cli.workbook.generate import generate_workbooks
 
 app = typer.Typer(
     name="esps",
@@ -160,9 +160,9 @@ def generate(
 
 def _register_subcommands() -> None:
     # Each area keeps its commands in its own module.
-    from esps_cli import cli_score, cli_summary, cli_validate
+    from esps_cli.cli import score, summary, validate
 
-    for module in (cli_validate, cli_score, cli_summary):
+    for module in (validate, score, summary):
         module.register(app)
 
 

@@ -15,11 +15,9 @@ from openpyxl import Workbook
 from rich.markup import escape
 from rich.table import Table
 
-from esps_cli.allocate import AllocationPlan
-from esps_cli.allocate import allocate as allocate_units
-from esps_cli.cli_common import EXIT_FINDINGS, handles_errors, load_context
+from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, load_context
 from esps_cli.errors import ConfigError
-from esps_cli.output import (
+from esps_cli.io.output import (
     add_table_sheet,
     console,
     csv_text,
@@ -29,9 +27,11 @@ from esps_cli.output import (
     to_jsonable,
     write_csv,
 )
-from esps_cli.register import Register, ScoreEvent, default_register_path
-from esps_cli.safety import atomic_write_text, check_can_write
-from esps_cli.scoring import (
+from esps_cli.io.safety import atomic_write_text, check_can_write
+from esps_cli.scoring.allocate import AllocationPlan
+from esps_cli.scoring.allocate import allocate as allocate_units
+from esps_cli.scoring.register import Register, ScoreEvent, default_register_path
+from esps_cli.scoring.scores import (
     AgreementReport,
     AgreementStats,
     ImportResult,

@@ -25,12 +25,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from esps_cli.domain.framework import CombinationRule, Cycle, Framework, Scale
+from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError, EspsError
 from esps_cli.findings import MISSING_SHEET, NOT_ESPS_WORKBOOK, UNREADABLE_FILE
-from esps_cli.framework import CombinationRule, Cycle, Framework, Scale
-from esps_cli.layout import ASSESSMENT, ASSESSMENT_FIELDS
-from esps_cli.reader import read_workbook
-from esps_cli.register import (
+from esps_cli.scoring.register import (
     COMMAND_LINE_SOURCE,
     ROLES,
     NewEvent,
@@ -39,7 +38,8 @@ from esps_cli.register import (
     ScoreEvent,
     ScorePair,
 )
-from esps_cli.units import Advisor, Unit
+from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS
+from esps_cli.workbook.reader import read_workbook
 
 # Test hook: an import sleeps inside its transaction after recording this many events, so a
 # test can kill the process mid-import deterministically. Never set it in normal use.

@@ -23,9 +23,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
-from esps_cli.register import Register
-from esps_cli.units import Advisor, Unit
+from esps_cli.scoring.register import Register
 
 
 class AllocationEntry(BaseModel):
