@@ -1,0 +1,232 @@
+"""Every finding code esps-cli can report, in one place: its severity, title and hint.
+
+`esps validate --list-codes` prints this catalogue and the README's table of codes is generated
+from it (a test keeps the two in step). Codes are stable: never rename one. This module imports
+nothing from the rest of the package, so every layer can use it.
+"""
+
+from __future__ import annotations
+
+from esps_cli.findings.model import register
+
+# -- opening and reading a workbook's structure ---------------------------------------------
+
+# Codes raised while opening and reading a workbook's structure.
+UNREADABLE_FILE = register(
+    "unreadable-file", "error", "The file cannot be read as an .xlsx workbook",
+    "Open the file in Excel and save it as an Excel Workbook (.xlsx), without a password.",
+)
+NOT_ESPS_WORKBOOK = register(
+    "not-esps-workbook", "error", "The workbook has no ESPS metadata sheet",
+    "Start again from the workbook DCFD sent for your unit; do not copy sheets into a new file.",
+)
+METADATA_UNHIDDEN = register(
+    "metadata-unhidden", "warning", "The hidden metadata sheet has been made visible",
+    "Leave the _esps_meta sheet hidden and unchanged; it identifies the workbook.",
+)
+MISSING_SHEET = register(
+    "missing-sheet", "error", "A required sheet is missing or has been renamed",
+    "Rename the sheet back to its original name, or start from the original workbook.",
+)
+MISSING_HEADER = register(
+    "missing-header", "error", "A required column heading is missing or has been changed",
+    "Restore the column heading exactly as it was in the original workbook.",
+)
+MISSING_FIELD = register(
+    "missing-field", "error", "A labelled field on the sheet is missing or relabelled",
+    "Restore the label in column A exactly as it was in the original workbook.",
+)
+MACRO_ENABLED = register(
+    "macro-enabled", "warning", "The workbook contains macros (saved as .xlsm)",
+    "esps-cli reads only the values and never runs macros; save the workbook as an Excel "
+    "Workbook (.xlsx) without macros.",
+)
+TOO_MANY_ROWS = register(
+    "too-many-rows", "error", "A sheet has far more rows than a return can hold",
+    "Delete the rows pasted below the table (select them, then Delete Rows), or start from "
+    "the original workbook.",
+)
+
+
+# -- checking a returned workbook's content -------------------------------------------------
+
+METADATA_INCOMPLETE = register(
+    "metadata-incomplete", "error", "The hidden metadata is missing a value",
+    "Start again from the workbook DCFD sent; the hidden _esps_meta sheet must not be edited.",
+)
+METADATA_TAMPERED = register(
+    "metadata-tampered", "error", "The hidden metadata does not match its own fingerprint",
+    "The hidden _esps_meta sheet has been edited. Start again from the workbook DCFD sent, "
+    "copying your answers across.",
+)
+UNKNOWN_FRAMEWORK = register(
+    "unknown-framework", "error", "The workbook was made from a different framework",
+    "Validate with the framework the workbook was made from (--framework FILE), or ask DCFD "
+    "for a workbook made from the current framework.",
+)
+WRONG_FRAMEWORK_VERSION = register(
+    "wrong-framework-version", "error",
+    "The workbook was made from another version of the framework",
+    "Ask DCFD for a workbook made from the current framework version, or validate with the "
+    "framework file of the workbook's version (--framework FILE).",
+)
+FRAMEWORK_CHANGED = register(
+    "framework-changed", "warning",
+    "The framework file has changed since the workbook was made (same id and version)",
+    "DCFD: when the framework's content changes, give it a new version and generate the "
+    "workbooks again, so returns are checked against the text units saw.",
+)
+UNSUPPORTED_LAYOUT = register(
+    "unsupported-layout", "error", "The workbook was made with a different workbook layout",
+    "Ask DCFD for a workbook made by the current esps-cli, or validate with the esps-cli "
+    "version that made it.",
+)
+UNKNOWN_CYCLE = register(
+    "unknown-cycle", "error", "The workbook's assessment cycle is not in the framework",
+    "Check the framework file lists the cycle (esps framework show), or ask DCFD for a "
+    "workbook for the current cycle.",
+)
+WRONG_CYCLE = register(
+    "wrong-cycle", "error", "The workbook is for a different assessment cycle",
+    "Return this cycle's workbook (see the Cover's Assessment cycle), or validate with --cycle "
+    "set to the workbook's cycle.",
+)
+IDENTITY_MISMATCH = register(
+    "identity-mismatch", "error",
+    "The Cover and the hidden metadata name different units or cycles",
+    "The locked Cover cells have been changed or sheets copied between workbooks. Start again "
+    "from your unit's own workbook.",
+)
+INDICATOR_CHANGED = register(
+    "indicator-changed", "error", "The locked wording of an indicator row has been changed",
+    "Put the original wording back (copy the grey cells of the row from the workbook DCFD "
+    "sent); every unit must answer the same question.",
+)
+INDICATOR_OUTDATED = register(
+    "indicator-outdated", "warning",
+    "An indicator's wording is not the loaded framework's (the workbook predates a change)",
+    "The workbook was made from an earlier text of the framework; it is checked against the "
+    "current minimums. DCFD: regenerate the workbook if the change matters.",
+)
+INDICATOR_MISSING = register(
+    "indicator-missing", "error", "An indicator row has been deleted",
+    "Copy the row back in from the workbook DCFD sent, in its place, and answer it.",
+)
+INDICATOR_DUPLICATED = register(
+    "indicator-duplicated", "error", "An indicator appears on more than one row",
+    "Delete the extra copy of the row, keeping your answers on one row per indicator.",
+)
+INDICATOR_UNEXPECTED = register(
+    "indicator-unexpected", "error",
+    "A row on the Indicators sheet is not one of the workbook's indicators",
+    "Remove the row, or restore its Indicator ID; only the indicators DCFD listed are assessed.",
+)
+MISSING_RATING = register(
+    "missing-rating", "error", "An indicator has no self-assessment rating",
+    "Choose a rating from the drop-down: 1 Not at all satisfactory to 4 Very satisfactory.",
+)
+INVALID_RATING = register(
+    "invalid-rating", "error", "A self-assessment rating is not on the scale",
+    "Choose 1, 2, 3 or 4 (or N/A where the indicator allows it) from the drop-down.",
+)
+NA_NOT_ALLOWED = register(
+    "na-not-allowed", "error", "N/A was chosen for an indicator that does not allow it",
+    "Give a rating from 1 to 4; this indicator applies to every unit.",
+)
+NA_WITHOUT_REASON = register(
+    "na-without-reason", "error", "N/A was chosen without a reason",
+    "Say why the indicator does not apply to your unit in the N/A reason column.",
+)
+NUMBER_AS_TEXT = register(
+    "number-as-text", "warning", "A number was typed as text; it was read as the number",
+    "Choose the value from the drop-down (or retype it) so the cell holds a number.",
+)
+NARRATIVE_TOO_SHORT = register(
+    "narrative-too-short", "error", "A narrative is missing or shorter than the minimum",
+    "Say what your unit does for this indicator and how you know it works, in at least the "
+    "number of characters the evidence minimum gives.",
+)
+TOO_FEW_EVIDENCE = register(
+    "too-few-evidence", "error", "An indicator has fewer usable evidence items than its minimum",
+    "List more evidence for the indicator on the Evidence sheet, each row complete and in date.",
+)
+REQUIRED_TYPE_MISSING = register(
+    "required-type-missing", "error", "An indicator lacks an evidence type its minimum requires",
+    "Add an evidence row of each required type for the indicator (see its Evidence minimum).",
+)
+EVIDENCE_INCOMPLETE = register(
+    "evidence-incomplete", "error", "An evidence row is missing a required value",
+    "Fill in the indicator ID, title, type, location and date of every evidence row, or "
+    "clear the row.",
+)
+UNKNOWN_INDICATOR = register(
+    "unknown-indicator", "error", "An evidence row names an indicator the workbook does not have",
+    "Choose the Indicator ID from the drop-down (the IDs on the Indicators sheet).",
+)
+UNKNOWN_EVIDENCE_TYPE = register(
+    "unknown-evidence-type", "error", "An evidence type is not one from the list",
+    "Choose the evidence type from the drop-down (see the Guidance sheet for the types).",
+)
+INVALID_DATE = register(
+    "invalid-date", "error", "A date cannot be read as a date",
+    "Type the date as dd/mm/yyyy, for example 13/04/2010.",
+)
+DATE_AS_TEXT = register(
+    "date-as-text", "warning", "A date was typed as text; it was read as the UK date meant",
+    "Retype the date as dd/mm/yyyy in the cell so Excel stores it as a date; check the "
+    "reading in the message is what you meant.",
+)
+AMBIGUOUS_DATE = register(
+    "ambiguous-date", "warning", "A date could be read more than one way; the reading is given",
+    "Type the full date as dd/mm/yyyy (four-digit year, with the day) so there is no doubt.",
+)
+DATE_IN_FUTURE = register(
+    "date-in-future", "error", "A Cover date is after today",
+    "Give the date the workbook was actually completed or signed off.",
+)
+EVIDENCE_AFTER_SUBMISSION = register(
+    "evidence-after-submission", "error", "Evidence is dated after the workbook was completed",
+    "Check the evidence date (dd/mm/yyyy) and the Cover's Date completed.",
+)
+EVIDENCE_TOO_OLD = register(
+    "evidence-too-old", "error", "Evidence is older than the indicator's maximum age",
+    "List more recent evidence; the indicator's Evidence minimum gives the maximum age.",
+)
+DUPLICATE_EVIDENCE = register(
+    "duplicate-evidence", "warning", "An evidence row repeats an earlier row; it counts once",
+    "Delete the repeated row, or change it if it was meant to be a different item.",
+)
+MISSING_SIGNOFF = register(
+    "missing-signoff", "error", "The commander's sign-off or its date is missing",
+    "The (B)OCU commander or head of unit signs the return off: fill in the sign-off name and "
+    "date on the Cover.",
+)
+COVER_INCOMPLETE = register(
+    "cover-incomplete", "warning", "Who completed the workbook, their role or the date is missing",
+    "Fill in the yellow Completed by, Rank or role and Date completed cells on the Cover.",
+)
+EVIDENCE_LOCATION_BROKEN = register(
+    "evidence-location-broken", "warning",
+    "An evidence location is a path on this machine that does not exist or cannot be read "
+    "(--check-evidence)",
+    "Correct the path to where the evidence is kept, or check the file is still there and "
+    "readable.",
+)
+CHECK_FAILED = register(
+    "check-failed", "error", "esps-cli failed while checking the file (a bug)",
+    "Report this to the esps-cli maintainers with the file; the rest of the batch was checked.",
+)
+UNIT_NOT_RETURNED = register(
+    "unit-not-returned", "error", "A unit on the units list has not returned a workbook",
+    "Chase the unit for its return; check the file is in the folder being validated.",
+)
+DUPLICATE_RETURN = register(
+    "duplicate-return", "error", "Two or more returns are for the same unit; neither is chosen",
+    "Keep only the unit's final return in the folder (move the others out), then validate again.",
+)
+UNIT_NOT_ON_LIST = register(
+    "unit-not-on-list", "error", "A return is for a unit that is not on the units list",
+    "Check the units list is complete, or that the file belongs in this folder.",
+)
+
+BATCH_CODES = {UNIT_NOT_RETURNED.code, DUPLICATE_RETURN.code, UNIT_NOT_ON_LIST.code}
