@@ -309,6 +309,15 @@ def test_import_a_csv_of_scores(db: Path, units: list[Unit], tmp_path: Path) -> 
     result = run(db, "score", "import", str(bad))
     assert result.exit_code == 1
     assert f"{bad} row 2: score 6 is not on the scale 1-4" in result.stdout
+    as_json = run(db, "score", "import", str(bad), "--format", "json")
+    assert as_json.exit_code == 1
+    assert [(p["row"], p["code"]) for p in json.loads(as_json.stdout)[0]["problems"]] == [
+        (2, "score-invalid")]
+    as_csv = run(db, "score", "import", str(bad), "--format", "csv")
+    assert as_csv.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [(r["status"], r["severity"], r["code"], r["row"], r["message"]) for r in rows] == [
+        ("rejected", "error", "score-invalid", "2", "score 6 is not on the scale 1-4")]
 
 
 def test_import_path_errors(db: Path, tmp_path: Path) -> None:

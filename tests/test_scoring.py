@@ -16,20 +16,13 @@ from openpyxl.workbook.workbook import Workbook
 
 from esps_cli.domain.framework import CombinationRule, Framework
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.scoring.agreement import agreement, quadratic_weighted_kappa
+from esps_cli.scoring.combine import combine
+from esps_cli.scoring.importing import import_csv, import_path, import_workbook
+from esps_cli.scoring.record import ScoreError, record_score
 from esps_cli.scoring.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
-from esps_cli.scoring.scores import (
-    Roster,
-    ScoreError,
-    ScoreProblem,
-    agreement,
-    combine,
-    import_csv,
-    import_path,
-    import_workbook,
-    parse_score,
-    quadratic_weighted_kappa,
-    record_score,
-)
+from esps_cli.scoring.roster import Roster
+from esps_cli.scoring.scale import ScoreProblem, parse_score
 from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, cell_ref
 
 from .conftest import CYCLE
@@ -511,6 +504,8 @@ def test_a_bad_workbook_is_rejected_whole_with_every_problem_and_nothing_recorde
         f"{name} {sheet}!{cells[('OD1.3', 'linked_score')]}: score 2.5 is not a whole number "
         "on the scale 1-4",
     ]
+    assert [p.code for p in result.problems] == [
+        "score-wrong-assessor", "score-invalid", "score-invalid", "score-invalid"]
     assert reg.event_count() == 0
     # --any-unlinked does not excuse bad scores.
     assert import_workbook(reg, roster, blank_workbook, any_unlinked=True).rejected
@@ -527,6 +522,7 @@ def test_workbook_assessor_rules(
     result = import_workbook(reg, roster, blank_workbook)
     assert [p.message for p in result.problems] == [
         "Unlinked DCFA (id) is blank but unlinked scores are present"]
+    assert [p.code for p in result.problems] == ["score-assessor-unnamed"]
     assert result.problems[0].cell == cells[("field", "unlinked_dcfa")]
     # The linked DCFA named as the unlinked one.
     fill_assessment(edit, blank_workbook, {}, unlinked_dcfa=unit.linked_dcfa)
@@ -552,6 +548,8 @@ def test_workbook_assessor_rules(
         f"{blank_workbook} {ASSESSMENT.sheet}!{cells[('field', 'unlinked_dcfa')]}: unknown "
         "assessor 'ghost' (not in the advisors list)",
     ]
+    assert [p.code for p in result.problems] == ["score-wrong-assessor",
+                                                 "score-unknown-assessor"]
     assert reg.event_count() == 1
 
 
@@ -565,10 +563,12 @@ def test_workbook_for_another_cycle_or_unknown_unit_is_refused(
     assert [p.message for p in result.problems] == [
         "the workbook is for cycle 2010-11, not 2011-12 (pass --cycle 2010-11 to import it "
         "into that cycle)"]
+    assert [p.code for p in result.problems] == ["score-wrong-cycle"]
     fewer = Roster(framework, framework.cycle(CYCLE), units[1:], advisors)
     result = import_workbook(reg, fewer, blank_workbook)
     assert [str(p) for p in result.problems] == [
         f"{blank_workbook}: the workbook's unknown unit 'TP-CW' (not in the units list)"]
+    assert [p.code for p in result.problems] == ["score-unknown-unit"]
     assert reg.event_count() == 0
 
 
@@ -580,6 +580,7 @@ def test_import_refuses_files_that_are_not_esps_workbooks(
     result = import_workbook(reg, roster, bogus)
     assert result.status == "rejected"
     assert "not an .xlsx workbook" in result.problems[0].message
+    assert [p.code for p in result.problems] == ["unreadable-file"]
     assert reg.event_count() == 0
 
 
@@ -663,6 +664,9 @@ def test_csv_import_lists_every_bad_row_and_records_nothing(
         f"{path} row 7: no unlinked DCFA is allocated to {unit.code} for {CYCLE}: run esps "
         "allocate, or pass --any-unlinked",
     ]
+    assert [p.code for p in result.problems] == [
+        "score-unknown-unit", "score-invalid", "score-unknown-role", "score-invalid",
+        "score-duplicate", "score-not-allocated"]
     assert reg.event_count() == 0
 
 
@@ -672,6 +676,7 @@ def test_csv_import_needs_its_header(reg: Register, roster: Roster, tmp_path: Pa
     assert [str(p) for p in result.problems] == [
         f"{path} row 1: missing column(s) unit, indicator, role, assessor, score: the header "
         "must be unit,indicator,role,assessor,score,comment"]
+    assert [p.code for p in result.problems] == ["score-missing-column"]
 
 
 def test_import_is_one_transaction_even_for_a_valid_looking_file_with_a_late_problem(
@@ -698,3 +703,61 @@ def test_new_event_same_as() -> None:
                         score=3).same_as(e)
     assert not NewEvent(cycle=CYCLE, unit="U", indicator="I", role="linked", assessor="a",
                         score=3).same_as(None)
+
+
+# -- finding codes of import problems ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "code", "message"), [
+    ("{unit},OD1.1,linked,{linked},3,,2009-10", "score-wrong-cycle",
+     "cycle 2009-10 is not 2010-11"),
+    ("{unit},ZZ9.9,linked,{linked},3,,", "score-unknown-indicator",
+     "unknown indicator 'ZZ9.9' (not in framework esps-mps)"),
+    ("{unit},OD1.4,linked,{linked},3,,", "score-indicator-not-assessed",
+     "indicator OD1.4 (developing) is not assessed in cycle 2010-11"),
+    ("{unit},OD1.1,linked,nobody,3,,", "score-unknown-assessor",
+     "unknown assessor 'nobody' (not in the advisors list)"),
+    ("{unit},OD1.1,linked,{linked},,,", "score-invalid", "score is blank"),
+    ("{unit},OD1.1,linked,{linked},0,,", "score-invalid", "score 0 is not on the scale 1-4"),
+    ("{unit},OD1.1,moderated,{linked},3,,", "score-moderation-unexplained",
+     "a moderated score needs a comment saying how it was agreed"),
+    ("{unit},OD1.1,moderated,{linked},3,agreed,", "score-nothing-to-moderate",
+     "nothing to moderate yet: {unit} OD1.1 has no linked or unlinked score"),
+    ("{unit},OD1.1,linked,{other},3,,", "score-wrong-assessor",
+     "{other} is not the linked DCFA of {unit} ({linked} per the units list); linked scores "
+     "come only from the unit's linked DCFA"),
+])
+def test_each_csv_problem_has_its_code(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path, row: str, code: str,
+    message: str,
+) -> None:
+    unit = units[0]
+    names = {"unit": unit.code, "linked": unit.linked_dcfa, "other": other_advisor(units, unit)}
+    path = write_csv(tmp_path / "one.csv", "unit,indicator,role,assessor,score,comment,cycle\n"
+                     + row.format(**names) + "\n")
+    result = import_csv(reg, roster, path)
+    assert [(p.row, p.code, p.message) for p in result.problems] == [
+        (2, code, message.format(**names))]
+    assert reg.event_count() == 0
+
+
+def test_import_codes_are_in_the_catalogue_and_shown_in_json(
+    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit,
+    tmp_path: Path,
+) -> None:
+    from esps_cli.findings import catalogue
+
+    known = {c.code: c.severity for c in catalogue()}
+    cells = fill_assessment(edit, blank_workbook, {
+        "OD1.1": {"linked_score": 3, "unlinked_comment": "no score here"}})
+    result = import_workbook(reg, roster, blank_workbook)
+    assert result.status == "imported"
+    assert [(w.cell, w.code) for w in result.warnings] == [
+        (cells[("OD1.1", "unlinked_comment")], "score-comment-without-score")]
+    assert known["score-comment-without-score"] == "warning"
+    missing = import_csv(reg, roster, tmp_path / "gone.csv")
+    assert [p.code for p in missing.problems] == ["score-file-unreadable"]
+    for code in ("score-file-unreadable", "score-missing-column", "score-wrong-cycle",
+                 "score-unknown-unit", "score-unknown-indicator", "score-invalid",
+                 "score-wrong-assessor", "score-duplicate"):
+        assert known[code] == "error"

@@ -28,21 +28,19 @@ from esps_cli.io.output import (
     write_csv,
 )
 from esps_cli.io.safety import atomic_write_text, check_can_write
+from esps_cli.scoring.agreement import AgreementReport, AgreementStats, agreement
 from esps_cli.scoring.allocate import AllocationPlan
 from esps_cli.scoring.allocate import allocate as allocate_units
-from esps_cli.scoring.register import Register, ScoreEvent, default_register_path
-from esps_cli.scoring.scores import (
-    AgreementReport,
-    AgreementStats,
+from esps_cli.scoring.importing import (
+    IMPORT_TABLE_HEADER,
     ImportResult,
-    RecordResult,
-    Roster,
-    ScoreRow,
-    agreement,
     import_path,
-    record_score,
-    score_rows,
+    import_table,
 )
+from esps_cli.scoring.record import RecordResult, record_score
+from esps_cli.scoring.register import Register, ScoreEvent, default_register_path
+from esps_cli.scoring.roster import Roster
+from esps_cli.scoring.rows import ScoreRow, score_rows
 
 score_app = typer.Typer(
     help="Record, import, show and export the DCFAs' scores (the score register).",
@@ -66,6 +64,12 @@ AnyUnlinkedOpt = typer.Option(
 class Fmt(StrEnum):
     text = "text"
     json = "json"
+
+
+class TableFmt(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
 
 
 class ExportFmt(StrEnum):
@@ -272,7 +276,8 @@ def score_import(
     path: Path = typer.Argument(..., help="A returned workbook, a folder of them, or a CSV "
                                           "(unit,indicator,role,assessor,score,comment)."),
     any_unlinked: bool = AnyUnlinkedOpt,
-    fmt: Fmt = typer.Option(Fmt.text, "--format", help="text or json."),
+    fmt: TableFmt = typer.Option(TableFmt.text, "--format", help="text, json or csv (a row "
+                                                                "per problem, with its code)."),
     cycle: str = CycleOpt,
     units: Path = UnitsOpt,
     advisors: Path = AdvisorsOpt,
@@ -291,8 +296,10 @@ def score_import(
     with Register.open(reg_path) as reg:
         results = import_path(reg, roster, path, any_unlinked=any_unlinked)
     rejected = sum(r.rejected for r in results)
-    if fmt is Fmt.json:
+    if fmt is TableFmt.json:
         print_json(results)
+    elif fmt is TableFmt.csv:
+        print(csv_text(IMPORT_TABLE_HEADER, import_table(results)), end="")
     else:
         for r in results:
             _report_import(r)

@@ -230,3 +230,79 @@ UNIT_NOT_ON_LIST = register(
 )
 
 BATCH_CODES = {UNIT_NOT_RETURNED.code, DUPLICATE_RETURN.code, UNIT_NOT_ON_LIST.code}
+
+
+# -- importing scores (esps score import) --------------------------------------------------
+
+SCORE_FILE_UNREADABLE = register(
+    "score-file-unreadable", "error", "A file of scores cannot be read",
+    "Check the path and that the file is not open elsewhere; save a CSV of scores as UTF-8 "
+    "text (CSV UTF-8 in Excel).",
+)
+SCORE_MISSING_COLUMN = register(
+    "score-missing-column", "error", "A column the scores need is missing from the header row",
+    "A CSV needs the header unit,indicator,role,assessor,score,comment; on a workbook, put "
+    "the DCFA Assessment sheet's column headings back as they were.",
+)
+SCORE_WRONG_CYCLE = register(
+    "score-wrong-cycle", "error", "Scores are for a different assessment cycle",
+    "Import the file with --cycle set to the cycle it is for, or correct the cycle column.",
+)
+SCORE_UNKNOWN_UNIT = register(
+    "score-unknown-unit", "error", "A score names a unit that is not on the units list",
+    "Correct the unit code, or add the unit to the units list (--units).",
+)
+SCORE_UNKNOWN_INDICATOR = register(
+    "score-unknown-indicator", "error", "A score names an indicator not in the framework",
+    "Correct the indicator id (as on the workbook's Indicators sheet, e.g. OD1.1).",
+)
+SCORE_INDICATOR_NOT_ASSESSED = register(
+    "score-indicator-not-assessed", "error", "A score is for an indicator this cycle does not "
+    "assess",
+    "Remove the score, or import it into a cycle that assesses the indicator (--cycle).",
+)
+SCORE_UNKNOWN_ASSESSOR = register(
+    "score-unknown-assessor", "error", "A score names an assessor not on the advisors list",
+    "Correct the advisor's id (e.g. dcfa01), or add the advisor to the advisors list.",
+)
+SCORE_UNKNOWN_ROLE = register(
+    "score-unknown-role", "error", "A score's role is not linked, unlinked or moderated",
+    "Write linked, unlinked or moderated in the role column.",
+)
+SCORE_INVALID = register(
+    "score-invalid", "error", "A score is blank, not a whole number or not on the scale",
+    "Give a whole number on the framework's scale (1, 2, 3 or 4).",
+)
+SCORE_ASSESSOR_UNNAMED = register(
+    "score-assessor-unnamed", "error", "Scores are present but who gave them is not said",
+    "Fill in the Linked DCFA (id) or Unlinked DCFA (id) field above the table, or restore its "
+    "label.",
+)
+SCORE_WRONG_ASSESSOR = register(
+    "score-wrong-assessor", "error", "The assessor may not give this unit a score in this role",
+    "Linked scores come only from the unit's linked DCFA; unlinked scores from the allocated "
+    "unlinked DCFA (--any-unlinked accepts any other advisor), never the linked one.",
+)
+SCORE_NOT_ALLOCATED = register(
+    "score-not-allocated", "error", "No unlinked DCFA is allocated to the unit yet",
+    "Run esps allocate first, or pass --any-unlinked to accept unlinked scores from any "
+    "advisor other than the linked DCFA.",
+)
+SCORE_DUPLICATE = register(
+    "score-duplicate", "error", "The same unit, indicator and role is scored twice in one file",
+    "Keep one score per unit, indicator and role in the file; delete the other.",
+)
+SCORE_MODERATION_UNEXPLAINED = register(
+    "score-moderation-unexplained", "error", "A moderated score has no comment",
+    "Say how the moderated score was agreed in the comment.",
+)
+SCORE_NOTHING_TO_MODERATE = register(
+    "score-nothing-to-moderate", "error",
+    "A moderated score is given before both the linked and the unlinked score",
+    "Record the linked and unlinked scores first (or put them earlier in the same file).",
+)
+SCORE_COMMENT_WITHOUT_SCORE = register(
+    "score-comment-without-score", "warning", "A comment was given without a score; it is not "
+    "recorded",
+    "Give the score beside the comment, or clear the comment.",
+)

@@ -28,8 +28,8 @@ from pydantic import BaseModel
 
 from esps_cli.domain.framework import STAGES, Framework, Indicator
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.scoring.combine import combine
 from esps_cli.scoring.register import Register, ScorePair
-from esps_cli.scoring.scores import combine
 from esps_cli.validation.validate import BatchReport, WorkbookReport, validate_paths
 
 # Most blocking first: a unit's status is the first of its reasons in this order.
