@@ -28,7 +28,13 @@ from esps_cli.io.output import (
     write_csv,
 )
 from esps_cli.io.safety import atomic_write_text, check_can_write
-from esps_cli.scoring.agreement import AgreementReport, AgreementStats, agreement
+from esps_cli.scoring.agreement import (
+    AGREEMENT_TABLE_HEADER,
+    AgreementReport,
+    AgreementStats,
+    agreement,
+    agreement_table,
+)
 from esps_cli.scoring.allocate import AllocationPlan
 from esps_cli.scoring.allocate import allocate as allocate_units
 from esps_cli.scoring.importing import (
@@ -466,40 +472,65 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
-def _kappa(stats: AgreementStats) -> str:
-    return "undefined" if stats.kappa is None else f"{stats.kappa:.3f}"
+def _coefficient(stats: AgreementStats, name: str) -> str:
+    value = getattr(stats, name)
+    if value is None:
+        return "undefined"
+    low, high = getattr(stats, f"{name}_ci_low"), getattr(stats, f"{name}_ci_high")
+    ci = "" if low is None else f"\n[{low:.2f}, {high:.2f}]"
+    return f"{value:.3f} {getattr(stats, f'{name}_benchmark')}{ci}"
+
+
+COEFFICIENTS = ("kappa", "gwet_ac2", "krippendorff_alpha")
+
+
+class AgreementBy(StrEnum):
+    indicator = "indicator"
+    theme = "theme"
+    business_group = "business-group"
 
 
 @score_app.command("agreement")
 @handles_errors
 def score_agreement(
-    fmt: Fmt = typer.Option(Fmt.text, "--format", help="text or json."),
+    fmt: TableFmt = typer.Option(TableFmt.text, "--format", help="text, json or csv."),
+    by: AgreementBy = typer.Option(None, "--by", help="Also per indicator, theme or "
+                                                      "business-group."),
     cycle: str = CycleOpt,
     units: Path = UnitsOpt,
     advisors: Path = AdvisorsOpt,
     framework: Path = FrameworkOpt,
     register: Path = RegisterOpt,
 ) -> None:
-    """Agreement between linked and unlinked scores, per assessor pair and overall, and the
+    """Agreement between linked and unlinked scores (exact, within one, weighted kappa, Gwet's
+    AC2, Krippendorff's alpha with 95% intervals), per assessor pair and overall, and the
     moderation queue.
 
-    Example: [bold]esps score agreement --format json[/bold]
+    Example: [bold]esps score agreement --by theme --format json[/bold]
     """
     roster, reg_path = _setup(framework, units, advisors, cycle, register)
     with Register.open(reg_path, create=False) as reg:
-        report: AgreementReport = agreement(roster, reg.current_scores(roster.cycle.id))
-    if fmt is Fmt.json:
+        report: AgreementReport = agreement(roster, reg.current_scores(roster.cycle.id),
+                                            by=by.value if by else None)
+    if fmt is TableFmt.json:
         print_json(report)
         return
+    if fmt is TableFmt.csv:
+        print(csv_text(AGREEMENT_TABLE_HEADER, agreement_table(report)), end="")
+        return
     table = Table("linked", "unlinked", "n", "exact", "within one", "weighted kappa",
+                  "Gwet's AC2", "Krippendorff's alpha",
                   title=f"Assessor agreement, {roster.cycle.name}")
-    for s in report.pairs:
-        table.add_row(s.linked_assessor, s.unlinked_assessor, str(s.n), _pct(s.exact_pct),
-                      _pct(s.within_one_pct), _kappa(s))
     o = report.overall
-    table.add_row("[bold]overall[/bold]", "", str(o.n), _pct(o.exact_pct),
-                  _pct(o.within_one_pct), _kappa(o))
+    rows = [(s.linked_assessor or "", s.unlinked_assessor or "", s) for s in report.pairs]
+    rows.append(("[bold]overall[/bold]", "", o))
+    rows += [(escape(s.group or ""), "", s) for s in report.groups]
+    for first, second, s in rows:
+        table.add_row(first, second, str(s.n), _pct(s.exact_pct), _pct(s.within_one_pct),
+                      *(_coefficient(s, c) for c in COEFFICIENTS))
     console.print(table)
+    _say(f"95% intervals: {report.bootstrap_resamples} bootstrap resamples of the scored "
+         f"indicators (seed {report.bootstrap_seed}); labels: {report.benchmarks}")
     notes = {s.kappa_note for s in [*report.pairs, o] if s.kappa_note}
     for note in sorted(notes):
         _say(f"kappa: {note}")
