@@ -1,5 +1,9 @@
 """What every command shares: error handling, exit codes, and loading the working context
-(framework, units, advisors, cycle) from flags and esps.toml."""
+(framework, units, advisors, cycle) from flags and esps.toml.
+
+Imported by `esps --help`, so the library (pydantic models, YAML, the list readers) is imported
+inside the functions that load it, never at the top.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,19 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from esps_cli.domain.config import Settings, load_settings
-from esps_cli.domain.framework import Cycle, Framework, load_framework
-from esps_cli.domain.paths import EXAMPLES_DIR
-from esps_cli.domain.units import Advisor, Unit, default_advisors_path
 from esps_cli.errors import ConfigError, EspsError
 from esps_cli.io.output import err_console
-from esps_cli.validation.lists import load_advisors, load_units
+
+if TYPE_CHECKING:
+    from esps_cli.domain.config import Settings
+    from esps_cli.domain.framework import Cycle, Framework
+    from esps_cli.domain.units import Advisor, Unit
 
 # Exit codes: documented in the README and stable.
 EXIT_OK = 0
@@ -74,12 +79,23 @@ class Context:
 
 
 def settings() -> Settings:
+    from esps_cli.domain.config import load_settings
+
     return load_settings()
 
 
 def load_framework_from(option: Path | None, s: Settings | None = None) -> Framework:
+    from esps_cli.domain.framework import load_framework
+
     s = s or settings()
     return load_framework(option or s.framework)
+
+
+def register_location(option: str | None, s: Settings) -> Path:
+    """--register (a string, so that a URL can be given too), else esps.toml's, else ./esps.db."""
+    from esps_cli.scoring.register import default_register_path
+
+    return default_register_path(Path(option) if option else None, s.register_path)
 
 
 def load_lists(
@@ -87,6 +103,10 @@ def load_lists(
 ) -> tuple[list[Advisor], list[Unit]]:
     """The advisors list (flag, esps.toml, or beside the units list) and the units list,
     checked against each other; no units when units_path is None."""
+    from esps_cli.domain.paths import EXAMPLES_DIR
+    from esps_cli.domain.units import default_advisors_path
+    from esps_cli.validation.lists import load_advisors, load_units
+
     if units_path is not None and not Path(units_path).exists():
         raise ConfigError(f"units list {units_path}: file not found")
     advisors_path = advisors or s.advisors
@@ -122,3 +142,10 @@ def load_context(
         )
     advisor_list, unit_list = load_lists(fw, s, units_path, advisors)
     return Context(s, fw, cyc, advisor_list, unit_list, Path(units_path) if units_path else None)
+
+
+def progress_bar(*, disable: bool = False) -> Progress:
+    """The progress bar every batch shows on stderr; it vanishes when done."""
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                    transient=True, disable=disable)

@@ -100,3 +100,23 @@ def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False
     )
     created.append(config)
     return created
+
+
+def packs_folder(settings: Settings, out: Path | None) -> Path:
+    """Where `esps generate` writes: --out, else esps.toml's `packs`."""
+    folder = out or settings.packs
+    if folder is None:
+        raise ConfigError("say where to write the workbooks: --out DIR (or `packs` in esps.toml)")
+    return folder
+
+
+def returns_folders(settings: Settings, returns: list[Path] | None) -> list[Path]:
+    """The returned workbooks' folders: --returns, else esps.toml's `returns`; each must exist."""
+    paths = returns or ([settings.returns] if settings.returns else [])
+    if not paths:
+        raise ConfigError("say where the returned workbooks are: --returns FOLDER "
+                          "(or `returns` in esps.toml)")
+    for p in paths:
+        if not p.exists():
+            raise ConfigError(f"returns folder {p} not found")
+    return paths

@@ -13,15 +13,17 @@ import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from pydantic import BaseModel
 from rich.console import Console
 
 from esps_cli.io.safety import atomic_write, clean_text, escape_formula
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+# Every command imports this module, `esps --version` included: openpyxl and pydantic are
+# imported inside the functions that need them, so start-up stays fast.
 
 console = Console()
 # Messages are not hard-wrapped, so paths and cells stay whole (and greppable).
@@ -35,6 +37,8 @@ class OutputFormat(StrEnum):
 
 
 def to_jsonable(obj: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(obj, BaseModel):
         return obj.model_dump(mode="json")
     if isinstance(obj, list | tuple):
@@ -44,6 +48,8 @@ def to_jsonable(obj: Any) -> Any:
 
 def print_json(obj: Any) -> None:
     """JSON on stdout, unstyled (safe for pipes and jq)."""
+    from pydantic import BaseModel
+
     text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(
         to_jsonable(obj), indent=2, default=str
     )
@@ -69,8 +75,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]],
     atomic_write(path, lambda fh: fh.write(data), force=force)
 
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+HEADER_COLOURS = {"font": "FFFFFF", "fill": "1F3864"}
 
 
 def add_table_sheet(
@@ -81,11 +86,14 @@ def add_table_sheet(
     widths: dict[str, float] | None = None,
 ) -> None:
     """A sheet with a styled header, autofilter, frozen header row and sensible widths."""
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     ws = wb.create_sheet(title=title[:31])
     ws.append(list(header))
     for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
+        cell.font = Font(bold=True, color=HEADER_COLOURS["font"])
+        cell.fill = PatternFill("solid", fgColor=HEADER_COLOURS["fill"])
     lengths = [len(h) for h in header]
     count = 0
     for row in rows:

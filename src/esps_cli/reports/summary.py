@@ -381,3 +381,39 @@ def print_comparison(console: Console, comparison: CycleComparison) -> None:
         f"{a.cycle_name}: {a.compliance_pct:.1f}% ({a.kpi} against {a.target_pct:g}%); "
         f"change {comparison.compliance_change_pts:+.1f} points."
     )
+
+
+# -- CSV rows and action plans for the commands ------------------------------------------
+
+COMPARISON_HEADER = ("unit_code", "unit_name", "before", "after", "before_mean", "after_mean",
+                     "change")
+EXCEPTION_HEADER = ("unit_code", "unit_name", "business_group", "exception", "detail",
+                    "linked_dcfa", "linked_dcfa_name")
+BUDDY_HEADER = ("unit_code", "unit_name", "buddy_code", "buddy_name", "business_group",
+                "weakest_theme", "unit_theme_score", "buddy_theme_score")
+
+
+def comparison_rows(comparison: CycleComparison) -> list[list[Any]]:
+    return [[getattr(u, k) for k in COMPARISON_HEADER] for u in comparison.units]
+
+
+def exception_rows(report: SummaryReport) -> list[list[Any]]:
+    return [[e.unit_code, e.unit_name, e.business_group, e.category, e.detail, e.linked_dcfa,
+             e.linked_dcfa_name] for e in report.exceptions]
+
+
+def buddy_rows(pairs: list[BuddyPair]) -> list[list[Any]]:
+    return [[getattr(p, k) for k in BUDDY_HEADER] for p in pairs]
+
+
+def write_action_plans(framework: Framework, report: SummaryReport, codes: set[str],
+                       cycle_id: str, cycle_name: str, next_year: str, out_dir: Path, *,
+                       force: bool) -> list[Path]:
+    """One action plan workbook per chosen unit, in the summary's order."""
+    written = []
+    for standing in report.units:
+        if standing.unit_code in codes:
+            wb = action_plan_workbook(framework, standing, cycle_name, next_year)
+            written.append(write_unit_workbook(wb, out_dir, "action-plan", standing, cycle_id,
+                                               force=force))
+    return written

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from rich import box
 from rich.console import Console
 from rich.markup import escape
@@ -221,6 +220,8 @@ def summary_rows(batch: BatchReport) -> list[list[Any]]:
 
 def write_report_xlsx(batch: BatchReport, path: Path, *, force: bool = False) -> None:
     """The report workbook: Summary, Findings, Skipped (if any) and Totals sheets."""
+    from openpyxl import Workbook  # here, not at the top: a one-file validate never needs it
+
     wb = Workbook()
     add_table_sheet(wb, "Summary", SUMMARY_COLUMNS, summary_rows(batch),
                     widths={"first_error": 70, "path": 50})
@@ -256,6 +257,14 @@ def codes_table(codes: list[Code] | None = None) -> Table:
         sev = SEVERITY_STYLE[c.severity]
         table.add_row(c.code, f"[{sev}]{c.severity}[/{sev}]", escape(c.title), escape(c.hint))
     return table
+
+
+CODE_COLUMNS = ("code", "severity", "title", "hint")
+
+
+def code_rows(codes: list[Code] | None = None) -> list[list[str]]:
+    """The catalogue as CSV rows (`esps validate --list-codes --format csv`)."""
+    return [[c.code, c.severity, c.title, c.hint] for c in codes or catalogue()]
 
 
 def codes_markdown(codes: list[Code] | None = None) -> str:

@@ -208,3 +208,8 @@ def allocate(
         if changed:
             register.allocate(cycle, changed, seed)
     return plan
+
+
+def random_seed() -> int:
+    """A fresh seed when none is given; printed with the result so the run can be repeated."""
+    return random.SystemRandom().randrange(1_000_000)

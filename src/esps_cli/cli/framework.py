@@ -1,0 +1,129 @@
+"""`esps init`, `esps framework check|show` and `esps generate`: setting up a working folder
+and the workbooks it sends out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from esps_cli.cli import options
+from esps_cli.cli.common import (
+    EXIT_USAGE,
+    handles_errors,
+    load_context,
+    load_framework_from,
+    progress_bar,
+)
+from esps_cli.io.output import console, err_console, print_json
+
+app = typer.Typer()
+framework_app = typer.Typer(help="Check and show the ESPS framework file.", no_args_is_help=True)
+app.add_typer(framework_app, name="framework")
+
+FrameworkFile = Annotated[
+    Path | None,
+    typer.Argument(help="Framework file; default: esps.toml's or bundled.", show_default=False),
+]
+
+
+@app.command()
+@handles_errors
+def init(
+    folder: Annotated[Path, typer.Argument(help="The working folder to set up.")] = Path("."),
+    examples: Annotated[bool, typer.Option(
+        "--examples/--no-examples", help="Copy the example units and advisors lists.")] = True,
+    force: Annotated[bool, typer.Option("--force", help="Rewrite an existing esps.toml.")] = False,
+) -> None:
+    """Set up a working folder with an esps.toml every command reads when run inside it.
+
+    Example: [bold]esps init cycle-2010[/bold] then [bold]cd cycle-2010 && esps generate[/bold]
+    """
+    from esps_cli.domain.config import init_folder
+
+    created = init_folder(folder, with_examples=examples, force=force)
+    for path in created:
+        console.print(f"created {escape(str(path))}")
+    console.print(f"Edit {escape(str(folder / 'esps.toml'))}, then run commands inside {folder}.")
+
+
+@framework_app.command("check")
+@handles_errors
+def framework_check(file: FrameworkFile = None) -> None:
+    """Validate a framework file and report every problem with its location.
+
+    Example: [bold]esps framework check templates/esps-framework.yaml[/bold]
+    """
+    from esps_cli.domain.framework import FrameworkError
+
+    try:
+        fw = load_framework_from(file)
+    except FrameworkError as exc:
+        err_console.print(f"[bold red]{len(exc.problems)} problem(s)[/bold red] in {exc.path}:")
+        for p in exc.problems:
+            err_console.print(f"  {escape(str(p))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    console.print(
+        f"[green]OK[/green] {fw.meta.id} {fw.meta.version}: {len(fw.esps_units)} ESPS units, "
+        f"{len(fw.indicators)} indicators, {len(fw.cycles)} cycles."
+    )
+
+
+@framework_app.command("show")
+@handles_errors
+def framework_show(
+    file: FrameworkFile = None,
+    fmt: options.FormatTextJson = options.TextOrJson.text,
+) -> None:
+    """Print the framework as a tree: themes, ESPS units, indicators and their minimums.
+
+    Example: [bold]esps framework show --format json[/bold]
+    """
+    from esps_cli.reports.framework import cycles_table, framework_tree
+
+    fw = load_framework_from(file)
+    if fmt is options.TextOrJson.json:
+        print_json(fw)
+        return
+    console.print(framework_tree(fw))
+    console.print(cycles_table(fw))
+
+
+@app.command()
+@handles_errors
+def generate(
+    units: Annotated[Path | None, typer.Argument(
+        help="Units list (CSV or XLSX); default: esps.toml's.", show_default=False)] = None,
+    out: options.Packs = None,
+    cycle: options.Cycle = None,
+    framework: options.Framework = None,
+    advisors: options.Advisors = None,
+    unit: options.OnlyUnits = None,
+    force: options.Force = False,
+    jobs: options.Jobs = 0,
+) -> None:
+    """Write one self-assessment workbook per (B)OCU.
+
+    Example: [bold]esps generate examples/units.csv --out packs/ --cycle 2010-11[/bold]
+    """
+    from esps_cli.domain.config import packs_folder
+    from esps_cli.domain.units import select_units
+    from esps_cli.workbook.generate import generate_workbooks
+
+    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    chosen = select_units(ctx.units, unit)
+    out_dir = packs_folder(ctx.settings, out)
+    with progress_bar() as progress:
+        task = progress.add_task("Generating workbooks", total=len(chosen))
+        result = generate_workbooks(
+            ctx.framework, chosen, ctx.advisors, out_dir, ctx.cycle, force=force,
+            jobs=jobs or None, on_written=lambda _p: progress.advance(task),
+        )
+    console.print(
+        f"[green]Wrote {len(result.written)} workbook(s)[/green] for {ctx.cycle.name} to "
+        f"{escape(str(out_dir))} in {result.seconds:.1f}s "
+        f"(framework {ctx.framework.meta.id} {ctx.framework.meta.version}, "
+        f"{len(ctx.framework.cycle_indicators(ctx.cycle))} indicators)."
+    )

@@ -1,0 +1,106 @@
+"""Every option more than one command takes, defined once as a typed `Annotated` alias.
+
+A command declares `framework: options.Framework = None`: the alias carries the flag names and
+help, the command's signature carries the default. An option that means something narrower in
+one command (validate's `--cycle` is the cycle every return must be for) has its own alias
+here, so help texts stay in one file.
+
+This module is imported by `esps --help`: keep its imports light (typer, the standard library,
+io.output); the choice enums live here, not in the library, for that reason.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from esps_cli.io.output import OutputFormat
+
+# -- choices -----------------------------------------------------------------------------
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class ScoreRole(StrEnum):
+    linked = "linked"
+    unlinked = "unlinked"
+
+
+class AgreementBy(StrEnum):
+    indicator = "indicator"
+    theme = "theme"
+    business_group = "business-group"
+
+
+class ByView(StrEnum):
+    business_group = "business-group"
+    theme = "theme"
+    strategy = "strategy"
+    strand = "strand"
+    hmic = "hmic"
+
+
+# -- the working context: framework, cycle, lists, register ------------------------------
+
+Framework = Annotated[
+    Path | None, typer.Option("--framework", "-f", help="Framework file (YAML).")
+]
+Cycle = Annotated[str | None, typer.Option("--cycle", "-c", help="Assessment cycle, e.g. 2010-11.")]
+ExpectedCycle = Annotated[
+    str | None,
+    typer.Option("--cycle", "-c", help="The cycle every return must be for, e.g. 2010-11."),
+]
+Units = Annotated[
+    Path | None, typer.Option("--units", help="Units list (CSV or XLSX); default: esps.toml's.")
+]
+UnitsToCheck = Annotated[
+    Path | None,
+    typer.Option("--units", "-u", help="Units list (CSV or XLSX): report units with no return, "
+                                       "duplicate returns and returns for units not on it."),
+]
+Advisors = Annotated[
+    Path | None, typer.Option("--advisors", help="Advisors (DCFA) list, CSV or XLSX.")
+]
+# A string, not a Path: a register may be named by a URL as well as a file.
+Register = Annotated[
+    str | None,
+    typer.Option("--register",
+                 help="Score register (SQLite); default: esps.toml's, else ./esps.db."),
+]
+Returns = Annotated[
+    list[Path] | None,
+    typer.Option("--returns", "-r",
+                 help="Returned workbooks folder (repeatable); default: esps.toml's."),
+]
+OnlyUnits = Annotated[
+    list[str] | None, typer.Option("--unit", "-u", help="Only this unit code (repeatable).")
+]
+
+# -- output ------------------------------------------------------------------------------
+
+Format = Annotated[OutputFormat, typer.Option("--format", help="text, json or csv.")]
+FormatTextJson = Annotated[TextOrJson, typer.Option("--format", help="text or json.")]
+FormatExport = Annotated[ExportFormat, typer.Option("--format", help="csv, json or xlsx.")]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Also write the result to this file.")
+]
+Force = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
+OutFolder = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the workbooks to.")]
+Packs = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Output folder; default: esps.toml's.")
+]
+
+# -- running -----------------------------------------------------------------------------
+
+Jobs = Annotated[int, typer.Option("--jobs", "-j", help="Processes to use (0: one per core).")]

@@ -1,0 +1,248 @@
+"""The score register as people read it: allocation and workload tables, what a recording or
+an import did, a unit's scores, an indicator's history, agreement, and the export tables
+(`esps allocate`, `esps score ...`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from esps_cli.io.output import add_table_sheet, csv_text, save_workbook, to_jsonable, write_csv
+from esps_cli.io.safety import atomic_write_text
+from esps_cli.scoring.agreement import AgreementReport, AgreementStats
+from esps_cli.scoring.allocate import AllocationPlan
+from esps_cli.scoring.importing import ImportResult
+from esps_cli.scoring.record import RecordResult
+from esps_cli.scoring.register import ScoreEvent, ScorePair
+from esps_cli.scoring.roster import Roster
+from esps_cli.scoring.rows import ScoreRow, score_rows
+
+
+def say(console: Console, text: str, style: str = "") -> None:
+    """One line of plain text (escaped, never wrapped), optionally styled."""
+    body = escape(text)
+    console.print(f"[{style}]{body}[/{style}]" if style else body, soft_wrap=True,
+                  highlight=False)
+
+
+def _score_cell(score: int | None, who: str | None) -> str:
+    return "" if score is None else f"{score} ({who})"
+
+
+# -- allocation --------------------------------------------------------------------------
+
+ALLOC_HEADER = ("cycle", "unit", "unit_name", "linked_dcfa", "unlinked_dcfa", "status", "note")
+
+
+def allocation_rows(plan: AllocationPlan) -> list[list[object]]:
+    return [[plan.cycle, e.unit, e.unit_name, e.linked_dcfa, e.unlinked_dcfa, e.status, e.note]
+            for e in plan.entries]
+
+
+def print_allocation(console: Console, plan: AllocationPlan, cycle_name: str) -> None:
+    table = Table("unit", "name", "linked DCFA", "unlinked DCFA", "status",
+                  title=f"Unlinked DCFA allocation, {cycle_name}")
+    for e in plan.entries:
+        table.add_row(e.unit, escape(e.unit_name), e.linked_dcfa, e.unlinked_dcfa,
+                      e.status + (f" ({escape(e.note)})" if e.note else ""))
+    console.print(table)
+    loads = Table("advisor", "name", "linked units", "unlinked units", title="Workloads")
+    for w in plan.workloads:
+        loads.add_row(w.advisor, escape(w.name), str(w.linked), str(w.unlinked))
+    console.print(loads)
+
+
+def allocation_outcome(plan: AllocationPlan, register: Path) -> str:
+    """The one-line outcome: how many new, reallocated and kept, the spread and the seed."""
+    counts = Counter(e.status for e in plan.entries)
+    return (f"{counts['new']} new, {counts['reallocated']} reallocated, {counts['kept']} kept; "
+            f"workloads differ by at most {plan.spread}; seed {plan.seed} "
+            f"(register {escape(str(register))})")
+
+
+# -- recording and importing -------------------------------------------------------------
+
+
+def print_recorded(console: Console, result: RecordResult, role: str) -> None:
+    ev = result.event
+    where = f"{ev.unit} {ev.indicator}"
+    if result.recorded:
+        say(console, f"recorded {role} score {ev.score} for {where} by {ev.assessor} "
+                     f"(cycle {ev.cycle})", "green")
+    else:
+        say(console, f"unchanged: the {role} score for {where} is already {ev.score} by "
+                     f"{ev.assessor} with the same comment; nothing recorded")
+    c = result.combined
+    shown = "-" if c.score is None else str(c.score)
+    say(console, f"combined: {shown} ({c.status}: {c.reason})")
+
+
+def _print_import(console: Console, r: ImportResult) -> None:
+    unit = f" ({r.unit})" if r.unit else ""
+    if r.status == "rejected":
+        say(console, f"REJECTED {r.file}{unit}: {len(r.problems)} problem(s); nothing recorded "
+                     "from this file:", "bold red")
+        for p in r.problems:
+            say(console, f"  - {p}")
+    elif r.status == "already-imported":
+        when = f" on {r.previously_imported_at:%Y-%m-%d %H:%M} UTC" \
+            if r.previously_imported_at else ""
+        say(console, f"already imported {r.file}{unit}: the same file was imported{when}; "
+                     "nothing recorded")
+    elif r.status == "unchanged":
+        say(console, f"unchanged {r.file}{unit}: {r.unchanged} score(s), all already recorded")
+    else:
+        roles = ", ".join(f"{role} {n}" for role, n in r.by_role.items())
+        say(console, f"imported {r.file}{unit}: {r.recorded} new score(s) ({roles}), "
+                     f"{r.unchanged} unchanged", "green")
+    for w in r.warnings:
+        say(console, f"  warning: {w}", "yellow")
+
+
+def print_imports(console: Console, results: list[ImportResult]) -> None:
+    """One block per file, then the totals when there was more than one file."""
+    for r in results:
+        _print_import(console, r)
+    if len(results) > 1:
+        rejected = sum(r.rejected for r in results)
+        recorded = sum(r.recorded for r in results)
+        say(console, f"{len(results)} file(s): {len(results) - rejected} accepted, {rejected} "
+                     f"rejected; {recorded} new score(s) recorded")
+
+
+# -- a unit's scores, an indicator's history ---------------------------------------------
+
+
+def print_unit_scores(console: Console, rows: list[ScoreRow], title: str) -> None:
+    table = Table("indicator", "linked", "unlinked", "moderated", "combined", "status",
+                  title=title)
+    for r in rows:
+        table.add_row(r.indicator, _score_cell(r.linked_score, r.linked_assessor),
+                      _score_cell(r.unlinked_score, r.unlinked_assessor),
+                      _score_cell(r.moderated_score, r.moderator),
+                      "" if r.combined_score is None else str(r.combined_score), r.status)
+    console.print(table)
+    counts = Counter(r.status for r in rows)
+    say(console, ", ".join(f"{n} {status}" for status, n in counts.items()))
+
+
+def print_history(console: Console, events: list[ScoreEvent], title: str) -> None:
+    table = Table("#", "recorded at (UTC)", "role", "assessor", "score", "comment", "source",
+                  title=title)
+    for ev in events:
+        table.add_row(str(ev.id), f"{ev.recorded_at:%Y-%m-%d %H:%M:%S}", ev.role, ev.assessor,
+                      str(ev.score), escape(ev.comment), escape(ev.source))
+    console.print(table)
+    say(console, f"{len(events)} event(s)")
+
+
+# -- export ------------------------------------------------------------------------------
+
+HISTORY_HEADER = ("id", "cycle", "unit", "indicator", "role", "assessor", "score", "comment",
+                  "recorded_at", "source", "source_sha256")
+SCORE_HEADER = tuple(ScoreRow.model_fields)
+
+
+@dataclass
+class ExportTable:
+    """What `esps score export` writes: a titled table and the models behind it (for json)."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[list[object]]
+    models: list[Any]
+
+
+def history_table(events: list[ScoreEvent]) -> ExportTable:
+    rows: list[list[object]] = [
+        [e.id, e.cycle, e.unit, e.indicator, e.role, e.assessor, e.score, e.comment,
+         e.recorded_at.isoformat(), e.source, e.source_sha256 or ""] for e in events]
+    return ExportTable("Score history", HISTORY_HEADER, rows, list(events))
+
+
+def scores_table(roster: Roster, current: dict[tuple[str, str], ScorePair], *,
+                 include_unscored: bool) -> ExportTable:
+    models = score_rows(roster, current, include_unscored=include_unscored)
+    rows: list[list[object]] = [[getattr(r, k) for k in SCORE_HEADER] for r in models]
+    return ExportTable("Scores", SCORE_HEADER, rows, list(models))
+
+
+def export_text(table: ExportTable, fmt: str) -> str:
+    """The table as csv or json text."""
+    if fmt == "csv":
+        return csv_text(table.header, table.rows)
+    return json.dumps(to_jsonable(table.models), indent=2, default=str) + "\n"
+
+
+def write_export(table: ExportTable, fmt: str, path: Path, sheet: str, *, force: bool) -> None:
+    """The table written atomically as csv, json or an xlsx sheet named `sheet`."""
+    if fmt == "csv":
+        write_csv(path, table.header, table.rows, force=force)
+    elif fmt == "json":
+        atomic_write_text(path, export_text(table, fmt), force=force)
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        add_table_sheet(wb, sheet, table.header, table.rows)
+        save_workbook(wb, path, force=force)
+
+
+# -- agreement ---------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
+def _coefficient(stats: AgreementStats, name: str) -> str:
+    value = getattr(stats, name)
+    if value is None:
+        return "undefined"
+    low, high = getattr(stats, f"{name}_ci_low"), getattr(stats, f"{name}_ci_high")
+    ci = "" if low is None else f"\n[{low:.2f}, {high:.2f}]"
+    return f"{value:.3f} {getattr(stats, f'{name}_benchmark')}{ci}"
+
+
+COEFFICIENTS = ("kappa", "gwet_ac2", "krippendorff_alpha")
+
+
+def print_agreement(console: Console, report: AgreementReport, cycle_name: str) -> None:
+    table = Table("linked", "unlinked", "n", "exact", "within one", "weighted kappa",
+                  "Gwet's AC2", "Krippendorff's alpha",
+                  title=f"Assessor agreement, {cycle_name}")
+    o = report.overall
+    rows = [(s.linked_assessor or "", s.unlinked_assessor or "", s) for s in report.pairs]
+    rows.append(("[bold]overall[/bold]", "", o))
+    rows += [(escape(s.group or ""), "", s) for s in report.groups]
+    for first, second, s in rows:
+        table.add_row(first, second, str(s.n), _pct(s.exact_pct), _pct(s.within_one_pct),
+                      *(_coefficient(s, c) for c in COEFFICIENTS))
+    console.print(table)
+    say(console, f"95% intervals: {report.bootstrap_resamples} bootstrap resamples of the "
+                 f"scored indicators (seed {report.bootstrap_seed}); labels: "
+                 f"{report.benchmarks}")
+    notes = {s.kappa_note for s in [*report.pairs, o] if s.kappa_note}
+    for note in sorted(notes):
+        say(console, f"kappa: {note}")
+    _print_queue(console, report)
+    say(console, f"{report.moderated} moderated score(s) recorded")
+
+
+def _print_queue(console: Console, report: AgreementReport) -> None:
+    if not report.moderation_queue:
+        say(console, "moderation queue: empty")
+        return
+    queue = Table("unit", "indicator", "linked", "unlinked", "difference",
+                  title=f"Moderation queue ({len(report.moderation_queue)})")
+    for m in report.moderation_queue:
+        queue.add_row(m.unit, m.indicator, f"{m.linked_score} ({m.linked_assessor})",
+                      f"{m.unlinked_score} ({m.unlinked_assessor})", str(m.difference))
+    console.print(queue)

@@ -1,0 +1,59 @@
+"""Start-up stays fast: `esps --version`, `esps --help` and a one-file `esps validate` import
+only what they use (issue 16). Measured in a fresh interpreter with -X importtime, which
+lists every module imported; the times themselves are in benchmarks/bench_startup.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("openpyxl", "python_calamine", "esps_cli.summary", "esps_cli.scoring")
+
+
+def imported_modules(*argv: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Run `esps ARGV` in a fresh interpreter; the modules it imported, and the result."""
+    code = (f"import sys; sys.argv = ['esps', *{list(argv)!r}]\n"
+            "from esps_cli.cli.app import main\n"
+            "main()")
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
+                          capture_output=True, text=True, timeout=120)
+    modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
+               if line.startswith("import time:")}
+    return modules, done
+
+
+def heavy(modules: set[str], names: tuple[str, ...] = HEAVY) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in names or m.startswith(names))
+
+
+# Nothing of the library's: no models, no YAML, no readers or writers.
+LIBRARY = (*HEAVY, "yaml", "esps_cli.domain", "esps_cli.validation", "esps_cli.workbook",
+           "esps_cli.reports")
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"]])
+def test_version_and_help_import_nothing_heavy(argv: list[str]) -> None:
+    modules, done = imported_modules(*argv)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "esps_cli.cli.app" in modules  # the measurement saw the app being imported
+    assert heavy(modules, (*LIBRARY, "pydantic")) == []
+
+
+@pytest.mark.parametrize("argv", [["validate", "--help"], ["score", "export", "--help"],
+                                  ["summary", "--help"], ["generate", "--help"]])
+def test_command_help_imports_none_of_the_library(argv: list[str]) -> None:
+    # typer itself imports pydantic to check a command's parameters, so only ours are counted
+    modules, done = imported_modules(*argv)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert heavy(modules, LIBRARY) == []
+
+
+def test_one_file_validate_imports_only_validation(blank_workbook: Path) -> None:
+    modules, done = imported_modules("validate", str(blank_workbook))
+    assert done.returncode == 1, done.stdout[-2000:]  # a blank return is invalid
+    assert "esps_cli.validation.validate" in modules
+    assert "python_calamine" in modules  # the reader
+    assert heavy(modules, ("openpyxl", "esps_cli.summary", "esps_cli.scoring")) == []
