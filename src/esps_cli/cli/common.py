@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from esps_cli.errors import ConfigError, EspsError
 from esps_cli.io.output import err_console
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from esps_cli.domain.config import Settings
     from esps_cli.domain.framework import Cycle, Framework
     from esps_cli.domain.units import Advisor, Unit
@@ -146,6 +147,14 @@ def load_context(
 
 def progress_bar(*, disable: bool = False) -> Progress:
     """The progress bar every batch shows on stderr; it vanishes when done."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                     MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                     transient=True, disable=disable)

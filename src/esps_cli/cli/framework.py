@@ -1,8 +1,6 @@
 """`esps init`, `esps framework check|show` and `esps generate`: setting up a working folder
 and the workbooks it sends out."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -9,8 +9,6 @@ This module is imported by `esps --help`: keep its imports light (typer, the sta
 io.output); the choice enums live here, not in the library, for that reason.
 """
 
-from __future__ import annotations
-
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated

@@ -1,8 +1,6 @@
 """`esps allocate` and `esps score set|moderate|import|show|history|export|agreement`: the
 DCFAs' allocation and the score register. Rendering lives in reports/scores.py."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -32,7 +30,7 @@ IndicatorId = Annotated[str, typer.Argument(help="Indicator id, e.g. OD1.1.")]
 
 
 def _roster(framework: Path | None, units: Path | None, advisors: Path | None,
-            cycle: str | None, register: str | None) -> tuple[Roster, Path]:
+            cycle: str | None, register: str | None) -> "tuple[Roster, Path]":
     from esps_cli.scoring.roster import Roster
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)

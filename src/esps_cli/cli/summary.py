@@ -2,8 +2,6 @@
 and the score register. Decisions live in summary/selection.py, rendering in
 reports/summary.py."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,7 +29,7 @@ app = typer.Typer()
 
 def _collect(ctx: Context, returns: list[Path] | None, register: str | None, jobs: int,
              cycle_id: str | None = None, public: bool = False
-             ) -> tuple[SummaryReport, BatchReport]:
+             ) -> "tuple[SummaryReport, BatchReport]":
     """Validate the returns and read the register: the summary of one cycle."""
     from esps_cli.domain.config import returns_folders
     from esps_cli.summary.compliance import collect_summary

@@ -1,7 +1,5 @@
 """`esps validate`: check returned workbooks against the evidence minimums."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -96,7 +94,7 @@ def validate(
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-def _print_report(report: BatchReport, fmt: OutputFormat, output: Path | None, *, force: bool,
+def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None, *, force: bool,
                   errors_only: bool) -> None:
     from esps_cli.reports.validation import findings_csv, print_text, write_report_xlsx
     if output is not None:

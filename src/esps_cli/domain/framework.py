@@ -443,7 +443,6 @@ def _load_framework(path: Path) -> Framework:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read framework file {path}: {exc}") from None
     try:
-        node = yaml.compose(text, Loader=_LOADER)
         data = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -451,14 +450,17 @@ def _load_framework(path: Path) -> Framework:
         raise FrameworkError(
             path, [FrameworkProblem(location="(file)", line=line, message=f"not valid YAML: {exc}")]
         ) from None
-    if not isinstance(data, dict) or node is None:
+    if not isinstance(data, dict):
         raise FrameworkError(
             path, [FrameworkProblem(location="(file)", line=1, message="expected a YAML mapping")]
         )
-    lines = _line_index(node)
     try:
         return Framework.model_validate(data)
     except ValidationError as exc:
+        # The node tree (for line numbers) is parsed only when there are problems to place.
+        node = yaml.compose(text, Loader=_LOADER)
+        assert node is not None  # the document is a mapping, so not empty
+        lines = _line_index(node)
         problems = []
         id_lines = _id_lines(node)
         for err in exc.errors():
