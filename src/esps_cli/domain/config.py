@@ -43,12 +43,7 @@ def load_settings(path: Path | None = None) -> Settings:
     path = path or find_config()
     if path is None:
         return Settings()
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: settings file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    raw = _read_toml(path)
     data = raw.get("esps", raw)
     try:
         settings = Settings.model_validate(data)
@@ -64,6 +59,36 @@ def load_settings(path: Path | None = None) -> Settings:
     }
     resolved["source"] = path
     return Settings.model_validate(resolved)
+
+
+MAX_SETTINGS_BYTES = 1_000_000
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    """esps.toml as a dict; every problem with the file is a ConfigError naming it."""
+    try:
+        if not path.is_file():
+            raise ConfigError(
+                f"{path}: settings file not found" if not path.exists()
+                else f"{path}: not a settings file (it is a folder or a device); point "
+                     "ESPS_CONFIG at an esps.toml"
+            )
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            raise ConfigError(f"{path}: too large for a settings file; is this esps.toml?")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the settings file: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start + 1}); save esps.toml as UTF-8 "
+            "(in Notepad: Save As, Encoding: UTF-8)"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False) -> list[Path]:

@@ -95,11 +95,18 @@ class NationalTheme(_Model):
     name: str
 
 
+MAX_AGE_MONTHS = 600  # 50 years
+MAX_EVIDENCE_ITEMS = 1_000
+MAX_NARRATIVE_CHARS = 32_767  # what one Excel cell holds
+
+
 class EvidenceMinimum(_Model):
-    min_items: int = Field(ge=0, default=1)
+    # Upper bounds keep date arithmetic and counts meaningful (a typo such as 10^20 months is
+    # a framework problem, not a crash in every validation).
+    min_items: int = Field(ge=0, le=MAX_EVIDENCE_ITEMS, default=1)
     required_types: list[str] = Field(default_factory=list)
-    max_age_months: int | None = Field(ge=1, default=24)
-    min_narrative_chars: int = Field(ge=0, default=50)
+    max_age_months: int | None = Field(ge=1, le=MAX_AGE_MONTHS, default=24)
+    min_narrative_chars: int = Field(ge=0, le=MAX_NARRATIVE_CHARS, default=50)
     rating_required: bool = True
     na_allowed: bool = False
 
@@ -359,6 +366,35 @@ class FrameworkError(ConfigError):
         )
 
 
+MAX_FRAMEWORK_CHARS = 5_000_000
+
+
+# A cheap first look: only a file with something like "*name" is composed and walked.
+_MAY_HAVE_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+
+
+def _first_alias(root: yaml.Node | None) -> yaml.Node | None:
+    """The first node reached twice (an alias), or None.
+
+    Aliases are how a small YAML file expands to gigabytes (a "billion laughs" file) or refers
+    to itself; the composed graph shares the aliased node, so a walk that remembers what it has
+    seen finds them without expanding anything.
+    """
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.extend((key_node, value_node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
 def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
     """Map each YAML path (keys and list indices) to its 1-based line number."""
     index: dict[tuple[Any, ...], int] = {path: node.start_mark.line + 1}
@@ -434,6 +470,10 @@ _CACHE: dict[tuple[str, int, int], Framework] = {}
 
 
 def _load_framework(path: Path) -> Framework:
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"framework file {path} is not a file (a folder or a device)")
+    if path.is_file() and path.stat().st_size > MAX_FRAMEWORK_CHARS * 4:
+        raise ConfigError(f"framework file {path} is far too large to be a framework")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -442,7 +482,19 @@ def _load_framework(path: Path) -> Framework:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read framework file {path}: {exc}") from None
+    if len(text) > MAX_FRAMEWORK_CHARS:
+        raise FrameworkError(path, [FrameworkProblem(
+            location="(file)", line=None,
+            message=f"the file is {len(text):,} characters long; a framework is far smaller "
+                    f"(limit {MAX_FRAMEWORK_CHARS:,}): is this the right file?")])
     try:
+        if _MAY_HAVE_ALIAS.search(text):
+            alias = _first_alias(yaml.compose(text, Loader=_LOADER))
+            if alias is not None:
+                raise FrameworkError(path, [FrameworkProblem(
+                    location="(file)", line=alias.start_mark.line + 1,
+                    message="YAML anchors and aliases (&name, *name) are not accepted in a "
+                            "framework file; write each value out in full")])
         data = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import glob
 import os
+import signal
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -174,6 +176,42 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def _worker_init(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """Start a worker: Ctrl-C is the parent's to handle (it stops the workers), then the
+    caller's initializer."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer:
+        initializer(*initargs)
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = 15.0) -> None:
+    """Stop a pool after Ctrl-C or an error: cancel what has not started, let each worker
+    finish the item in hand (within grace seconds), then end any that have not.
+
+    Workers ignore SIGINT, so a worker is never killed while it sends a result: a worker
+    killed mid-send leaves a half message that the pool's manager thread waits on forever,
+    and the interpreter's exit waits on that thread (a hang after Ctrl-C). Further Ctrl-C
+    presses are ignored meanwhile; the command is already stopping.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for process in processes:
+            process.join(timeout=max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def _run_chunk(func: Callable[[T], R], chunk: list[T]) -> list[tuple[bool, Any]]:
     """Apply func to each item of a chunk in a worker; an exception becomes (False, message)."""
     out: list[tuple[bool, Any]] = []
@@ -239,8 +277,8 @@ def parallel_map(
     chunks = [list(items[i:i + size]) for i in range(0, total, size)]
     out: list[list[R] | None] = [None] * len(chunks)
     pending = set(range(len(chunks)))
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=initializer,
-                               initargs=initargs)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_worker_init,
+                               initargs=(initializer, initargs))
     try:
         futures: dict[Future[list[tuple[bool, Any]]], int] = {
             pool.submit(_run_chunk, func, chunk): i for i, chunk in enumerate(chunks)
@@ -262,7 +300,7 @@ def parallel_map(
         pass
     except BaseException:
         # Ctrl-C or an error here: do not wait for the rest of the batch.
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool)
         raise
     pool.shutdown(wait=True)
     if pending:
@@ -287,9 +325,14 @@ def _isolated(
     on_error: Callable[[T, str], R] | None,
 ) -> R:
     try:
-        with ProcessPoolExecutor(max_workers=1, initializer=initializer,
-                                 initargs=initargs) as pool:
+        pool = ProcessPoolExecutor(max_workers=1, initializer=_worker_init,
+                                   initargs=(initializer, initargs))
+        try:
             ((ok, value),) = pool.submit(_run_chunk, func, [item]).result()
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         return settle(item, ok, value)
     except BrokenProcessPool:
         message = "the process checking it stopped unexpectedly (crash or out of memory)"

@@ -3,14 +3,19 @@ no silent overwrites, and cell text that spreadsheets will not run as a formula.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
+import signal
+import stat
 import tempfile
+import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from esps_cli.errors import ConfigError, OutputExistsError
 
@@ -80,11 +85,21 @@ def atomic_write(
     """Write path through a temporary file in the same folder, then rename it into place.
 
     Refuses to replace an existing file unless force. With keep_backup the file being replaced
-    is kept beside it as NAME.bak (or NAME.bak2, ...); its path is returned.
+    is kept beside it as NAME.bak (or NAME.bak2, ...); its path is returned. The folder must
+    exist: a mistyped output folder is reported, not created. The new file gets the mode of the
+    file it replaces, or the user's umask, as any program's output would (not mkstemp's 0600).
     """
     check_can_write(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if not path.parent.is_dir():
+        raise ConfigError(
+            f"cannot write {path}: the folder {path.parent} does not exist; create it first "
+            "or choose another output path"
+        )
+    mode = _mode_for(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(path, exc) from None
     tmp = Path(tmp_name)
     backup: Path | None = None
     try:
@@ -92,14 +107,94 @@ def atomic_write(
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
         if keep_backup and path.exists():
             backup = _free_backup_name(path)
             shutil.copy2(path, backup)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise write_error(path, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return backup
+
+
+def ensure_folder(folder: Path) -> Path:
+    """Create an output folder (and its parents) for a command that writes many files into it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ConfigError(f"cannot write into {folder}: it exists and is not a folder") from None
+    except OSError as exc:
+        raise write_error(folder, exc) from None
+    return folder
+
+
+@contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) for a short critical section, then deliver it after.
+
+    Only the main thread can set signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    previous = signal.signal(signal.SIGINT, lambda sig, frame: caught.append((sig, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
+
+
+def current_umask() -> int:
+    """The process umask (read by setting and restoring it: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def write_error(path: Path, exc: OSError) -> ConfigError:
+    """A clear message for an operating-system error while writing path (exit code 2)."""
+    reasons = {
+        errno.ENOSPC: "the disk is full; free some space and run the command again",
+        errno.EDQUOT: "the disk quota is used up; free some space and run the command again",
+        errno.EACCES: "permission denied; choose a folder you can write to",
+        errno.EPERM: "permission denied; choose a folder you can write to",
+        errno.EROFS: "the file system is read-only; choose another folder",
+        errno.ENAMETOOLONG: "the file name is too long; choose a shorter output path",
+    }
+    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
+    return ConfigError(f"cannot write {path}: {reason}. Nothing was changed.")
+
+
+def check_not_input(path: Path, inputs: list[Path], what: str = "an input") -> None:
+    """Refuse an output path that is one of the command's inputs (a return, the register)."""
+    try:
+        target = path.resolve()
+    except OSError:
+        return
+    for source in inputs:
+        try:
+            same = source.exists() and target.exists() and os.path.samefile(source, target)
+        except OSError:
+            same = False
+        if same or target == source.resolve():
+            raise ConfigError(
+                f"refusing to write {path}: it is {what} of this command ({source}); "
+                "choose another output path"
+            )
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, force: bool = False) -> None:

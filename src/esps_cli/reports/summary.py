@@ -18,7 +18,7 @@ from rich.table import Table
 
 from esps_cli.domain.framework import Framework
 from esps_cli.io.output import add_table_sheet, save_workbook
-from esps_cli.io.safety import clean_text, escape_formula, inside, safe_filename
+from esps_cli.io.safety import clean_text, ensure_folder, escape_formula, inside, safe_filename
 from esps_cli.summary.compliance import (
     BuddyPair,
     CycleComparison,
@@ -341,8 +341,8 @@ def feedback_workbook(framework: Framework, standing: UnitStanding, findings: li
 
 def write_unit_workbook(wb: Workbook, out_dir: Path, prefix: str, standing: UnitStanding,
                         cycle_id: str, *, force: bool) -> Path:
-    path = inside(out_dir, safe_filename(prefix, standing.unit_code, standing.unit_name,
-                                         cycle_id))
+    name = safe_filename(prefix, standing.unit_code, standing.unit_name, cycle_id)
+    path = inside(ensure_folder(out_dir), name)
     save_workbook(wb, path, force=force)
     return path
 

@@ -9,11 +9,14 @@ processes for large batches.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +33,16 @@ from esps_cli import __version__
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import OutputExistsError
-from esps_cli.io.safety import atomic_write_bytes, clean_text, inside, safe_filename
+from esps_cli.io.batch import parallel_map
+from esps_cli.io.safety import (
+    clean_text,
+    current_umask,
+    deferred_interrupt,
+    ensure_folder,
+    inside,
+    safe_filename,
+    write_error,
+)
 from esps_cli.workbook.layout import (
     ASSESSMENT,
     ASSESSMENT_FIELDS,
@@ -122,6 +134,7 @@ def build_template(
     _write_evidence(ev_ws, framework)
     _write_assessment(as_ws, framework, cycle)
 
+    _text_not_formulas(wb)
     meta.sheet_state = "veryHidden"
     for ws in (cover, guidance, ind_ws, ev_ws, as_ws):
         _protect(ws, allow_rows=ws is ev_ws)
@@ -138,6 +151,19 @@ def build_template(
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _text_not_formulas(wb: Workbook) -> None:
+    """Every cell the template holds is text or a number, never a formula.
+
+    openpyxl stores any string that starts with "=" as a formula; framework wording such as
+    "=100% of staff" must reach the unit as the words DCFD wrote, not as something Excel runs.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def _protect(ws: Worksheet, allow_rows: bool = False) -> None:
@@ -515,25 +541,54 @@ def unit_values(unit: Unit, framework: Framework, advisors: dict[str, Advisor]) 
 
 
 def render_workbook(template: bytes, values: dict[str, str]) -> bytes:
-    """The template with each placeholder replaced by the unit's (XML-escaped) value."""
-    replacements = [
-        (placeholder(k).encode(), escape(clean_text(v)).encode("utf-8"))
-        for k, v in values.items()
-    ]
+    """The template with each placeholder replaced by the unit's (XML-escaped) value.
+
+    One pass over each part: a value that itself looks like a placeholder (a unit named
+    "{{esps:linked_dcfa}}") is written as typed, never expanded.
+    """
+    replacements = {
+        k.encode(): escape(clean_text(v)).encode("utf-8") for k, v in values.items()
+    }
+
+    def _value(match: re.Match[bytes]) -> bytes:
+        return replacements.get(match.group(1), match.group(0))
+
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(template)) as src, \
             zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst:
         for info in src.infolist():
             data = src.read(info)
             if b"{{esps:" in data:
-                for token, value in replacements:
-                    data = data.replace(token, value)
+                data = _PLACEHOLDER.sub(_value, data)
             dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
+_PLACEHOLDER = re.compile(rb"\{\{esps:([a-z_]+)\}\}")
+
+
 def workbook_filename(unit: Unit, cycle: Cycle) -> str:
     return safe_filename(unit.code, unit.name, cycle.id)
+
+
+def unit_filenames(units: list[Unit], cycle: Cycle) -> dict[str, str]:
+    """Each unit's workbook file name, distinct for every unit.
+
+    Names are slugs, so codes such as B.C, B-C and B_C (or long codes cut to the same 60
+    characters) can map to one name; those units get a short, stable tag from their exact code
+    so that no pack overwrites another. Names are compared case-insensitively (Windows, macOS).
+    """
+    names = {u.code: workbook_filename(u, cycle) for u in units}
+    seen: dict[str, list[str]] = {}
+    for code, name in names.items():
+        seen.setdefault(name.casefold(), []).append(code)
+    for codes in seen.values():
+        if len(codes) > 1:
+            for code in codes:
+                tag = hashlib.sha256(code.encode("utf-8")).hexdigest()[:6]
+                stem, dot, suffix = names[code].rpartition(".")
+                names[code] = f"{stem}~{tag}{dot}{suffix}"
+    return names
 
 
 # Worker state for process pools: the template is sent once per process, not per unit.
@@ -545,9 +600,9 @@ def _init_worker(template: bytes) -> None:
     _TEMPLATE = template
 
 
-def _render_to(job: tuple[dict[str, str], str, bool]) -> str:
-    values, path, force = job
-    atomic_write_bytes(Path(path), render_workbook(_TEMPLATE, values), force=force)
+def _render_to(job: tuple[dict[str, str], str]) -> str:
+    values, path = job
+    Path(path).write_bytes(render_workbook(_TEMPLATE, values))
     return path
 
 
@@ -562,37 +617,64 @@ def generate_workbooks(
     jobs: int | None = None,
     on_written: Callable[[Path], None] | None = None,
 ) -> GenerateResult:
-    """Write one workbook per unit into out_dir; refuse to overwrite anything unless force."""
+    """Write one workbook per unit into out_dir; refuse to overwrite anything unless force.
+
+    Packs are rendered into a hidden staging folder inside out_dir and moved into place only
+    when every one is ready, so an interrupted or failed run leaves out_dir as it was.
+    """
     started = datetime.now()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    targets = [(u, inside(out_dir, workbook_filename(u, cycle))) for u in units]
+    ensure_folder(out_dir)
+    names = unit_filenames(units, cycle)
+    targets = [(u, inside(out_dir, names[u.code])) for u in units]
     existing = [p for _, p in targets if p.exists()]
     if existing and not force:
-        names = ", ".join(p.name for p in existing[:5])
+        shown = ", ".join(p.name for p in existing[:5])
         more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
         raise OutputExistsError(
-            f"{len(existing)} workbook(s) already exist in {out_dir}: {names}{more}. "
+            f"{len(existing)} workbook(s) already exist in {out_dir}: {shown}{more}. "
             "Nothing was written; use --force to replace them."
         )
     template = build_template(framework, cycle, advisors)
     by_id = {a.id: a for a in advisors}
-    work = [(unit_values(u, framework, by_id), str(p), force) for u, p in targets]
-    result = GenerateResult()
-    jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(work) < 16:
-        _init_worker(template)
-        for job in work:
-            path = Path(_render_to(job))
-            result.written.append(path)
-            if on_written:
-                on_written(path)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                 initargs=(template,)) as pool:
-            for done in pool.map(_render_to, work, chunksize=max(1, len(work) // (jobs * 4))):
-                path = Path(done)
-                result.written.append(path)
-                if on_written:
-                    on_written(path)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".esps-generate-", dir=out_dir.resolve()))
+    except OSError as exc:
+        raise write_error(out_dir, exc) from None
+    try:
+        work = [(unit_values(u, framework, by_id), str(staging / p.name)) for u, p in targets]
+        try:
+            _render_all(work, template, jobs or os.cpu_count() or 1, on_written)
+        except OSError as exc:
+            raise write_error(staging, exc) from None
+        result = GenerateResult(written=_move_into_place(staging, [p for _, p in targets]))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     result.seconds = (datetime.now() - started).total_seconds()
     return result
+
+
+def _render_all(work: list[tuple[dict[str, str], str]], template: bytes, jobs: int,
+                on_written: Callable[[Path], None] | None) -> None:
+    def progress(done: int, _total: int) -> None:
+        while on_written and len(reported) < done:
+            on_written(Path(work[len(reported)][1]))
+            reported.append(1)
+
+    reported: list[int] = []
+    parallel_map(_render_to, work, jobs=jobs, initializer=_init_worker, initargs=(template,),
+                 on_progress=progress, min_parallel=16)
+
+
+def _move_into_place(staging: Path, targets: list[Path]) -> list[Path]:
+    """Rename each staged pack to its place (same folder, so each rename is atomic).
+
+    Ctrl-C is held back while the renames run, so they finish together; they take
+    milliseconds even for thousands of packs.
+    """
+    with deferred_interrupt():
+        mode = 0o666 & ~current_umask()
+        for target in targets:
+            staged = staging / target.name
+            os.chmod(staged, mode)
+            os.replace(staged, target)
+    return targets

@@ -1,0 +1,263 @@
+"""Faults and hostile input beyond bad workbooks (issue 13): each gets a clear answer, and
+nothing is left partial or lost. Real processes, real signals, a real full disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from esps_cli.cli.app import app
+from esps_cli.domain.framework import load_framework
+from esps_cli.domain.paths import EXAMPLES_DIR, default_framework_path
+from esps_cli.domain.units import Unit
+from esps_cli.workbook.generate import generate_workbooks, unit_filenames, workbook_filename
+from esps_cli.workbook.reader import read_workbook
+
+from .conftest import CYCLE
+
+runner = CliRunner()
+ESPS = [sys.executable, "-m", "esps_cli"]
+
+
+def _units_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    lines = ["code,name,business_group,linked_dcfa"]
+    lines += [f"{code},{name},TP,dcfa01" for code, name in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+# -- permissions follow the umask -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_generated_packs_follow_the_umask(tmp_path, framework, advisors, units, mask, expected):
+    old = os.umask(mask)
+    try:
+        result = generate_workbooks(framework, units[:2], advisors, tmp_path / "packs",
+                                    framework.cycle(CYCLE), jobs=1)
+    finally:
+        os.umask(old)
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in result.written}
+    assert modes == {expected}
+
+
+def test_a_replaced_report_keeps_its_mode(tmp_path, pristine_pack, units, framework):
+    report = tmp_path / "report.xlsx"
+    report.write_bytes(b"old")
+    report.chmod(0o644)
+    pack = pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE))
+    old = os.umask(0o077)
+    try:
+        result = runner.invoke(app, ["validate", str(pack), "--output", str(report), "--force"])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 1, result.output  # a blank pack is invalid: findings, exit 1
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644
+    assert openpyxl.load_workbook(report).sheetnames
+
+
+def test_output_into_a_missing_folder_is_refused(tmp_path, pristine_pack, units, framework):
+    pack = pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE))
+    target = tmp_path / "no-such-folder" / "report.xlsx"
+    result = runner.invoke(app, ["validate", str(pack), "--output", str(target)])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert not target.parent.exists()
+
+
+# -- file names that would collide -----------------------------------------------------------
+
+
+def test_codes_that_slug_alike_get_distinct_pack_names(tmp_path, framework, advisors):
+    long_a = "X" * 70 + "A"
+    long_b = "X" * 70 + "B"
+    units = [Unit(code=c, name="Same Name", business_group="TP", linked_dcfa="dcfa01")
+             for c in ("B.C", "B-C", "B_C", long_a, long_b, "TP-EK")]
+    cycle = framework.cycle(CYCLE)
+    names = unit_filenames(units, cycle)
+    assert len({n.casefold() for n in names.values()}) == len(units)
+    # a unit whose name collides with nobody keeps the plain convention name
+    assert names["TP-EK"] == "TP-EK_Same-Name_2010-11.xlsx"
+    assert names["B.C"].startswith("B-C_Same-Name_2010-11~")
+    result = generate_workbooks(framework, units, advisors, tmp_path, cycle, jobs=1)
+    assert len(result.written) == len(units)
+    assert len(list(tmp_path.glob("*.xlsx"))) == len(units)
+    codes = {read_workbook(p).cover["unit_code"].value for p in tmp_path.glob("*.xlsx")}
+    assert codes == {u.code for u in units}
+
+
+# -- text is text ------------------------------------------------------------------------------
+
+
+def test_framework_text_is_never_a_formula(tmp_path, advisors, units):
+    data = yaml.safe_load(default_framework_path().read_text(encoding="utf-8"))
+    indicator = data["esps_units"][0]["indicators"][0]
+    indicator["text"] = '=HYPERLINK("http://example.invalid","click")'
+    path = tmp_path / "framework.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    framework = load_framework(path)
+    out = tmp_path / "packs"
+    generate_workbooks(framework, units[:1], advisors, out, framework.cycle(CYCLE), jobs=1)
+    (pack,) = out.glob("*.xlsx")
+    ws = openpyxl.load_workbook(pack)["Indicators"]
+    cells = [c for row in ws.iter_rows() for c in row if c.value == indicator["text"]]
+    assert cells, "the indicator text is in the workbook"
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_placeholders_typed_in_a_unit_name_are_not_expanded(tmp_path, framework, advisors):
+    unit = Unit(code="TP-ZZ", name="{{esps:linked_dcfa}} & {{esps:unit_code}}",
+                business_group="TP", linked_dcfa="dcfa01")
+    result = generate_workbooks(framework, [unit], advisors, tmp_path, framework.cycle(CYCLE),
+                                jobs=1)
+    cover = read_workbook(result.written[0]).cover
+    assert cover["unit_name"].value == "{{esps:linked_dcfa}} & {{esps:unit_code}}"
+
+
+# -- a full disk -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_generate_onto_a_full_disk_says_so_and_leaves_nothing(tiny_disk):
+    result = runner.invoke(app, ["generate", str(EXAMPLES_DIR / "units.csv"), "--out",
+                                 str(tiny_disk), "--cycle", CYCLE, "-j", "1"])
+    assert result.exit_code == 2, result.output
+    assert "the disk is full" in result.output
+    assert "Traceback" not in result.output
+    assert list(tiny_disk.iterdir()) == []
+
+
+def test_report_onto_a_full_disk_says_so(tiny_disk, pristine_pack, units, framework):
+    filler = tiny_disk / "filler"
+    with filler.open("wb") as fh, pytest.raises(OSError):
+        fh.write(b"x" * 200_000)
+    pack = pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE))
+    result = runner.invoke(app, ["validate", str(pack), "--output",
+                                 str(tiny_disk / "report.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert "the disk is full" in result.output
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["filler"]
+
+
+# -- settings and framework files that would hang or explode ----------------------------------
+
+
+def test_settings_pointing_at_a_device_is_refused(tmp_path):
+    result = subprocess.run([*ESPS, "summary"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "ESPS_CONFIG": "/dev/zero"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "/dev/zero: not a settings file" in result.stderr
+
+
+def test_settings_not_in_utf8_is_a_clear_error(tmp_path):
+    config = tmp_path / "esps.toml"
+    config.write_bytes('cycle = "2010-11"\n# caf\xe9\n'.encode("cp1252"))
+    result = subprocess.run([*ESPS, "summary"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "ESPS_CONFIG": str(config)}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+BOMB = "\n".join(
+    [f'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+)
+
+
+@pytest.mark.parametrize("content", [BOMB, "a: &a [*a]\n"], ids=["billion-laughs", "self"])
+def test_yaml_aliases_are_refused_quickly(tmp_path, content):
+    path = tmp_path / "framework.yaml"
+    path.write_text(content, encoding="utf-8")
+    result = subprocess.run([*ESPS, "framework", "check", str(path)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert "anchors and aliases" in result.stdout + result.stderr
+
+
+def test_an_absurd_evidence_age_is_a_framework_problem(tmp_path):
+    data = yaml.safe_load(default_framework_path().read_text(encoding="utf-8"))
+    data["esps_units"][0]["indicators"][0]["evidence"]["max_age_months"] = 10**20
+    path = tmp_path / "framework.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    result = runner.invoke(app, ["framework", "check", str(path)])
+    assert result.exit_code == 2
+    assert "max_age_months" in result.output
+    assert "less than or equal to 600" in result.output
+
+
+# -- Ctrl-C: a real SIGINT to a real process group --------------------------------------------
+
+
+def _interrupt_when(proc: subprocess.Popen, ready, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None, "the command finished before it could be interrupted"
+        assert time.monotonic() < deadline, "the command never reached the point to interrupt"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+
+
+def test_interrupted_generate_leaves_no_packs_and_no_temp_files(tmp_path):
+    units = _units_csv(tmp_path / "units.csv", [(f"U{i:04d}", f"Unit {i}") for i in range(3000)])
+    shutil.copy(EXAMPLES_DIR / "dcfas.csv", tmp_path / "dcfas.csv")
+    out = tmp_path / "packs"
+    proc = subprocess.Popen([*ESPS, "generate", str(units), "--out", str(out), "--cycle", CYCLE,
+                             "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, text=True)
+
+    def some_packs_rendered() -> bool:
+        staged = list(out.glob(".esps-generate-*/*.xlsx")) if out.exists() else []
+        return len(staged) > 20
+
+    _interrupt_when(proc, some_packs_rendered)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []
+
+
+def test_interrupted_parallel_validate_ends_promptly(tmp_path, pristine_pack, units, framework):
+    pack = (pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE))).read_bytes()
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for i in range(1500):
+        (folder / f"return-{i:04d}.xlsx").write_bytes(pack)
+    for attempt in range(3):
+        proc = subprocess.Popen([*ESPS, "validate", str(folder), "-j", "2", "--format", "json"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True, text=True)
+        started = time.monotonic()
+        _interrupt_when(proc, lambda s=started: time.monotonic() - s > 1.5 + attempt * 0.3)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"validate hung after Ctrl-C (attempt {attempt + 1})")
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
