@@ -253,7 +253,8 @@ def test_interrupted_parallel_validate_ends_promptly(tmp_path, pristine_pack, un
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 start_new_session=True, text=True)
         started = time.monotonic()
-        _interrupt_when(proc, lambda s=started: time.monotonic() - s > 1.5 + attempt * 0.3)
+        wait = 1.5 + attempt * 0.3
+        _interrupt_when(proc, lambda s=started, w=wait: time.monotonic() - s > w)
         try:
             _, err = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
