@@ -262,3 +262,94 @@ def test_interrupted_parallel_validate_ends_promptly(tmp_path, pristine_pack, un
             pytest.fail(f"validate hung after Ctrl-C (attempt {attempt + 1})")
         assert proc.returncode == 130, err
         assert "Traceback" not in err
+
+
+# -- misread input ---------------------------------------------------------------------------
+
+
+def test_a_file_name_not_in_utf8_is_read_and_reported(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    odd = os.fsdecode(b"caf\xe9 return.xlsx")  # Latin-1 bytes from an old file server
+    shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", folder / odd)
+    for fmt in ("json", "csv", "text"):
+        result = runner.invoke(app, ["validate", str(folder), "--format", fmt])
+        assert result.exit_code == 0, (fmt, result.output)
+    result = runner.invoke(app, ["validate", str(folder), "--format", "json"])
+    assert '"file": "caf\ufffd return.xlsx"' in result.output
+    assert '"unit_code": "TP-EK"' in result.output
+
+
+def test_a_link_out_of_the_folder_is_not_followed(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", outside / "x.xlsx")
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "link.xlsx").symlink_to(outside / "x.xlsx")
+    shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", folder / "own.xlsx")
+    result = runner.invoke(app, ["validate", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert '"file": "own.xlsx"' in result.output
+    assert '"file": "link.xlsx"' not in result.output
+    assert "a link to a file outside the folder" in result.output
+
+
+def test_a_folder_that_cannot_be_read_is_an_error_not_silence(tmp_path):
+    base = tmp_path / "returns"
+    base.mkdir()
+    here = os.getcwd()
+    os.chdir(base)
+    try:  # nest folders past PATH_MAX, as a deep copy from a file share can
+        for _ in range(24):
+            os.mkdir("d" * 200)
+            os.chdir("d" * 200)
+        shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", "deep.xlsx")
+    finally:
+        os.chdir(here)
+    result = runner.invoke(app, ["validate", str(base), "-r", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    assert '"code": "folder-unreadable"' in result.output
+    assert "File name too long" in result.output
+
+
+SCORES_HEADER = ["unit", "indicator", "role", "assessor", "score", "comment"]
+
+
+@pytest.mark.parametrize("sep, encoding", [(";", "utf-8"), ("\t", "utf-8"), (",", "utf-16"),
+                                           (";", "cp1252")])
+def test_units_lists_saved_by_other_excels_are_read(tmp_path, framework, advisors, sep,
+                                                     encoding):
+    from esps_cli.validation.lists import load_units
+
+    text = sep.join(["code", "name", "business_group", "linked_dcfa"]) + "\n"
+    text += sep.join(["TP-EK", "Camden Caf\u00e9", "TP", "dcfa01"]) + "\n"
+    path = tmp_path / "units.csv"
+    path.write_bytes(text.encode(encoding))
+    (unit,) = load_units(path, framework, advisors)
+    assert (unit.code, unit.name) == ("TP-EK", "Camden Caf\u00e9")
+
+
+def test_a_column_given_twice_is_refused(tmp_path, framework, advisors):
+    from esps_cli.errors import UnitsListError
+    from esps_cli.validation.lists import load_units
+
+    path = tmp_path / "units.csv"
+    path.write_text("code,name,business_group,linked_dcfa,Unit Code\nTP-EK,Camden,TP,dcfa01,X\n")
+    with pytest.raises(UnitsListError) as caught:
+        load_units(path, framework, advisors)
+    assert caught.value.problems == [
+        "row 1: column 'code' is given 2 times, in A ('code'), E ('Unit Code'); keep one and "
+        "delete or rename the others"]
+
+
+def test_a_huge_csv_field_is_a_clear_error(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text(",".join(SCORES_HEADER) + "\n" + "TP-EK,OD1.1,linked,dcfa01,3,"
+                    + '"' + "x" * 1_100_000 + '"\n')
+    result = runner.invoke(app, ["score", "import", str(path), "--units",
+                                 str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
+                                 "--register", str(tmp_path / "esps.db"), "--format", "json"])
+    assert result.exit_code in (1, 2), result.output
+    assert "row 2: the CSV cannot be read" in result.output
+    assert "Traceback" not in result.output

@@ -228,8 +228,14 @@ UNIT_NOT_ON_LIST = register(
     "unit-not-on-list", "error", "A return is for a unit that is not on the units list",
     "Check the units list is complete, or that the file belongs in this folder.",
 )
+FOLDER_UNREADABLE = register(
+    "folder-unreadable", "error", "A folder to search could not be read; its files were not "
+    "checked",
+    "Check the folder's permissions (or shorten its path), then validate again.",
+)
 
-BATCH_CODES = {UNIT_NOT_RETURNED.code, DUPLICATE_RETURN.code, UNIT_NOT_ON_LIST.code}
+BATCH_CODES = {UNIT_NOT_RETURNED.code, DUPLICATE_RETURN.code, UNIT_NOT_ON_LIST.code,
+               FOLDER_UNREADABLE.code}
 
 
 # -- importing scores (esps score import) --------------------------------------------------

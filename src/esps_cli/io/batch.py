@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from esps_cli.errors import ConfigError
+from esps_cli.io.xlsx import display_name
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,7 +46,7 @@ class FoundFile:
 @dataclass(frozen=True)
 class Skipped:
     path: Path
-    kind: Literal["lock", "ignored"]
+    kind: Literal["lock", "ignored", "unreadable"]
     reason: str
 
 
@@ -74,6 +75,14 @@ def ignore_reason(name: str, suffixes: Sequence[str]) -> str | None:
         suffix = Path(name).suffix or "(no extension)"
         return f"not a spreadsheet file ({suffix})"
     return None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def _sort_key(path: Path) -> tuple[str, str]:
@@ -112,19 +121,40 @@ def discover(
         if reason:
             skipped[resolved] = Skipped(path, "ignored", reason)
             return
-        found[resolved] = FoundFile(path, name)
+        found[resolved] = FoundFile(path, display_name(name))
 
     def add_folder(folder: Path) -> None:
+        root_dir = folder.resolve()
+
+        def unreadable(err: OSError) -> None:
+            where = Path(err.filename) if err.filename else folder
+            skipped[where.resolve()] = Skipped(
+                where, "unreadable", f"folder cannot be read ({err.strerror}); its files were "
+                "not checked")
+
+        def add_listed(p: Path, name: str) -> None:
+            if p.is_symlink() and not _within(p, root_dir):
+                skipped[p.resolve()] = Skipped(
+                    p, "ignored", "a link to a file outside the folder; name the file itself "
+                    "to check it")
+                return
+            add_file(p, name, explicit=False)
+
         if recursive:
-            for root, dirs, files in os.walk(folder):
+            for root, dirs, files in os.walk(folder, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for fname in files:
                     p = Path(root) / fname
-                    add_file(p, p.relative_to(folder).as_posix(), explicit=False)
-        else:
-            for p in folder.iterdir():
-                if p.is_file():
-                    add_file(p, p.name, explicit=False)
+                    add_listed(p, p.relative_to(folder).as_posix())
+            return
+        try:
+            entries = list(folder.iterdir())
+        except OSError as exc:
+            unreadable(exc)
+            return
+        for p in entries:
+            if p.is_file():
+                add_listed(p, p.name)
 
     for item in paths:
         path = Path(item)
@@ -151,7 +181,8 @@ def discover(
     names: dict[str, int] = {}
     for f in files:
         names[f.name] = names.get(f.name, 0) + 1
-    files = [f if names[f.name] == 1 else FoundFile(f.path, str(f.path)) for f in files]
+    files = [f if names[f.name] == 1 else FoundFile(f.path, display_name(str(f.path)))
+             for f in files]
     return Discovered(
         files=files,
         skipped=sorted(skipped.values(), key=lambda s: _sort_key(s.path)),

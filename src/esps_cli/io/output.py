@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from esps_cli.io.safety import atomic_write, clean_text, escape_formula
+from esps_cli.io.xlsx import display_name
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -49,11 +51,39 @@ def to_jsonable(obj: Any) -> Any:
 def print_json(obj: Any) -> None:
     """JSON on stdout, unstyled (safe for pipes and jq)."""
     from pydantic import BaseModel
+    from pydantic_core import PydanticSerializationError
 
-    text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(
-        to_jsonable(obj), indent=2, default=str
-    )
+    try:
+        text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(
+            to_jsonable(obj), indent=2, default=str, ensure_ascii=False
+        )
+    except (PydanticSerializationError, UnicodeEncodeError):
+        # A file name in a foreign encoding: show its odd bytes as \ufffd, never crash.
+        text = json.dumps(_printable(to_jsonable(obj)), indent=2, default=str,
+                          ensure_ascii=False)
     print(text)
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return display_name(value)
+    if isinstance(value, dict):
+        return {_printable(k): _printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_printable(v) for v in value]
+    return value
+
+
+# C0 and C1 control characters other than tab and line breaks: in free text they can only be
+# terminal escape sequences or damage, never content.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """Free text made safe for a terminal, a CSV or a log: control characters removed (an
+    escape sequence typed into a comment cannot retitle or clear a terminal), and bytes that
+    are not UTF-8 shown as \ufffd."""
+    return _CONTROL.sub("", display_name(text))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -61,7 +91,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else escape_formula(v) for v in row])
+        writer.writerow(["" if v is None else escape_formula(plain(v) if isinstance(v, str) else v)
+                         for v in row])
     return buf.getvalue()
 
 

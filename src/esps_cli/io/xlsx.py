@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -98,13 +99,42 @@ def has_macros(path: Path) -> bool:
         return False
 
 
+def _utf8_safe(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_name(text: str) -> str:
+    """A file name as people and JSON can take it: bytes that are not UTF-8 (kept by Python
+    as surrogates) are shown as \ufffd instead of breaking the report."""
+    if _utf8_safe(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def calamine_book(path: Path) -> calamine.CalamineWorkbook:
+    """calamine's workbook for path, whatever the encoding of its name.
+
+    calamine takes UTF-8 paths only; a name in another encoding (from an old file server,
+    say) is read through Python's own file handling instead.
+    """
+    name = str(path)
+    if _utf8_safe(name):
+        return calamine.CalamineWorkbook.from_path(name)
+    with path.open("rb") as fh:
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+
+
 def open_calamine(path: Path) -> calamine.CalamineWorkbook:
     """Open a workbook with calamine, turning every failure into a ConfigError."""
     problem = sniff_problem(path)
     if problem:
         raise ConfigError(f"{path}: {problem}")
     try:
-        return calamine.CalamineWorkbook.from_path(str(path))
+        return calamine_book(path)
     except Exception as exc:  # calamine raises several unrelated types
         raise ConfigError(f"{path}: cannot read the workbook: {exc}") from None
 

@@ -147,7 +147,13 @@ def _print_units(batch: BatchReport, console: Console) -> None:
 
 
 def _print_skipped(batch: BatchReport, console: Console) -> None:
-    for kind, title in (("lock", "Skipped lock files"), ("ignored", "Ignored (not workbooks)")):
+    unreadable = [s for s in batch.skipped if s.kind == "unreadable"]
+    if unreadable:
+        console.print(f"[bold red]Folders that could not be read ({len(unreadable)}):[/bold red]")
+        for s in unreadable:
+            console.print(f"  {escape(s.path)}: {escape(s.reason)} [folder-unreadable]",
+                          soft_wrap=True)
+    for kind, title in (("lock", "Skipped lock files"), ("ignored", "Not checked")):
         items = [s for s in batch.skipped if s.kind == kind]
         if items:
             console.print(f"[dim]{title} ({len(items)}):[/dim]")

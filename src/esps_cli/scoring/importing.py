@@ -7,9 +7,7 @@ means nothing from that file is recorded.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from esps_cli.findings import (
     Code,
     catalogue,
 )
+from esps_cli.io.tables import csv_rows, map_columns
 from esps_cli.scoring.register import ROLES, NewEvent, Register, Role
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, cell_text, parse_score
@@ -399,33 +398,22 @@ CSV_COLUMNS = {
 CSV_REQUIRED = ("unit", "indicator", "role", "assessor", "score")
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
 def _csv_columns(rows: list[list[str]], name: str) -> dict[str, int] | ImportProblem:
     """Each known column's index, from the header row, or the problem with the header."""
     if not rows or not any(c.strip() for c in rows[0]):
         return ImportProblem(
             file=name, row=1, code=SCORE_MISSING_COLUMN.code,
             message="no header row: expected unit,indicator,role,assessor,score,comment")
-    header = [h.strip().casefold() for h in rows[0]]
-    cols: dict[str, int] = {}
-    for key, aliases in CSV_COLUMNS.items():
-        for alias in aliases:
-            if alias in header:
-                cols[key] = header.index(alias)
-                break
+    cols, problems = map_columns(rows[0], CSV_COLUMNS, CSV_REQUIRED)
     missing = [k for k in CSV_REQUIRED if k not in cols]
     if missing:
         return ImportProblem(
             file=name, row=1, code=SCORE_MISSING_COLUMN.code,
             message=f"missing column(s) {', '.join(missing)}: the header must be "
                     "unit,indicator,role,assessor,score,comment")
+    if problems:  # a column given twice
+        return ImportProblem(file=name, row=1, code=SCORE_MISSING_COLUMN.code,
+                             message="; ".join(p.removeprefix("row 1: ") for p in problems))
     return cols
 
 
@@ -489,10 +477,12 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
     result = ImportResult(file=name, kind="csv", status="rejected")
     try:
         data = path.read_bytes()
-        rows = _csv_rows(data)
-    except (OSError, csv.Error) as exc:
+        rows = csv_rows(data, name)
+    except (OSError, ConfigError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc).removeprefix(f"{name}: ")
         return result.model_copy(update={"problems": [ImportProblem(
-            file=name, code=SCORE_FILE_UNREADABLE.code, message=f"cannot read the file: {exc}")]})
+            file=name, code=SCORE_FILE_UNREADABLE.code,
+            message=f"cannot read the file: {reason}")]})
     cols = _csv_columns(rows, name)
     if isinstance(cols, ImportProblem):
         return result.model_copy(update={"problems": [cols]})

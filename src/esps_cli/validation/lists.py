@@ -12,28 +12,16 @@ from pathlib import Path
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import ADVISOR_COLUMNS, CODE_PATTERN, UNIT_COLUMNS, Advisor, Unit
 from esps_cli.errors import UnitsListError
+from esps_cli.io.tables import map_columns
 from esps_cli.io.tables import read_rows as _read_rows
 
 
 def _map_columns(
     path: Path, header: list[str], wanted: dict[str, tuple[str, ...]], required: Iterable[str]
 ) -> dict[str, int]:
-    norm = [h.strip().casefold() for h in header]
-    found: dict[str, int] = {}
-    for key, aliases in wanted.items():
-        for alias in aliases:
-            if alias in norm:
-                found[key] = norm.index(alias)
-                break
-    missing = [k for k in required if k not in found]
-    if missing:
-        raise UnitsListError(
-            path,
-            [
-                f"row 1: missing column {k!r} (accepted headers: {', '.join(wanted[k])})"
-                for k in missing
-            ],
-        )
+    found, problems = map_columns(header, wanted, required)
+    if problems:
+        raise UnitsListError(path, problems)
     return found
 
 

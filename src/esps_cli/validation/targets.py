@@ -60,7 +60,8 @@ def discover_returns(targets: list[Path], *, recursive: bool, output: Path | Non
     if found.files:
         return found, None
     where = ", ".join(str(t) for t in targets)
-    if not expecting_units:
+    # A folder that could not be read is reported as a finding by the batch, not as this.
+    if not expecting_units and not any(s.kind == "unreadable" for s in found.skipped):
         raise ConfigError(f"No workbooks found in {where}: check the path (add --recursive "
                           "for subfolders)")
     return found, f"No workbooks found in {where}."

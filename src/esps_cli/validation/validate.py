@@ -51,6 +51,7 @@ from esps_cli.findings.catalogue import (
     EVIDENCE_INCOMPLETE,
     EVIDENCE_LOCATION_BROKEN,
     EVIDENCE_TOO_OLD,
+    FOLDER_UNREADABLE,
     FRAMEWORK_CHANGED,
     IDENTITY_MISMATCH,
     INDICATOR_CHANGED,
@@ -132,7 +133,7 @@ class WorkbookReport(BaseModel):
 
 class SkippedFile(BaseModel):
     path: str
-    kind: Literal["lock", "ignored"]
+    kind: Literal["lock", "ignored", "unreadable"]
     reason: str
 
 
@@ -959,7 +960,10 @@ def validate_paths(
         skipped=[SkippedFile(path=str(s.path), kind=s.kind, reason=s.reason)
                  for s in found.skipped],
     )
-    batch.findings = _against_units(reports, units)
+    batch.findings = _against_units(reports, units) + [
+        finding(FOLDER_UNREADABLE, str(s.path), f"{s.path}: {s.reason}")
+        for s in found.skipped if s.kind == "unreadable"
+    ]
     if units is not None:
         returned = {wb.unit_code.casefold() for wb in reports if wb.unit_code}
         batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)

@@ -27,7 +27,7 @@ from esps_cli.findings import (
     Finding,
     finding,
 )
-from esps_cli.io.xlsx import has_macros, sniff_problem
+from esps_cli.io.xlsx import calamine_book, has_macros, sniff_problem
 from esps_cli.workbook.layout import (
     ASSESSMENT,
     ASSESSMENT_FIELDS,
@@ -255,7 +255,7 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
             f"{fname} contains macros (a VBA project); they were not run, only the values read",
         ))
     try:
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        book = calamine_book(path)
         wb.sheet_names = list(book.sheet_names)
         wb.sheet_visibility = {m.name: str(m.visible).split(".")[-1].lower()
                                for m in book.sheets_metadata}
