@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from esps_cli.errors import ConfigError
-from esps_cli.io.xlsx import display_name
+from esps_cli.io.safety import display_name
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from esps_cli.io.safety import atomic_write, clean_text, escape_formula
-from esps_cli.io.xlsx import display_name
+from esps_cli.io.safety import atomic_write, clean_text, display_name, escape_formula
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

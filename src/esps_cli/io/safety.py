@@ -29,6 +29,22 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+def utf8_safe(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_name(text: str) -> str:
+    """A file name as people and JSON can take it: bytes that are not UTF-8 (kept by Python
+    as surrogates) are shown as \ufffd instead of breaking the report."""
+    if utf8_safe(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def slug(text: str, max_len: int = 60) -> str:
     """A file-name-safe version of free text: ASCII letters, digits and single hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

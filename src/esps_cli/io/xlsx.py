@@ -9,6 +9,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from esps_cli.errors import ConfigError
+from esps_cli.io.safety import utf8_safe
 
 # Bounds that stop hostile files from exhausting memory before parsing starts.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -99,22 +100,6 @@ def has_macros(path: Path) -> bool:
         return False
 
 
-def _utf8_safe(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def display_name(text: str) -> str:
-    """A file name as people and JSON can take it: bytes that are not UTF-8 (kept by Python
-    as surrogates) are shown as \ufffd instead of breaking the report."""
-    if _utf8_safe(text):
-        return text
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
 def calamine_book(path: Path) -> calamine.CalamineWorkbook:
     """calamine's workbook for path, whatever the encoding of its name.
 
@@ -122,7 +107,7 @@ def calamine_book(path: Path) -> calamine.CalamineWorkbook:
     say) is read through Python's own file handling instead.
     """
     name = str(path)
-    if _utf8_safe(name):
+    if utf8_safe(name):
         return calamine.CalamineWorkbook.from_path(name)
     with path.open("rb") as fh:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
