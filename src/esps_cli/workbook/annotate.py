@@ -22,6 +22,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Sequence
+from copy import copy
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -304,8 +305,9 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
         c.alignment = Alignment(wrap_text=True, vertical="center")
         ws.column_dimensions[column_letter(col)].width = width
     ws.row_dimensions[HEADER_ROW].height = 20
+    styles = _row_styles(ws, HEADER_ROW + 1)
     for i, f in enumerate(findings, start=1):
-        _finding_row(ws, HEADER_ROW + i, i, f, wb)
+        _finding_row(ws, HEADER_ROW + i, i, f, wb, styles)
     last = HEADER_ROW + max(1, len(findings))
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{column_letter(len(FINDINGS_COLUMNS))}{last}"
@@ -317,27 +319,42 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook) -> None:
+def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
+                 styles: dict[str, Any]) -> None:
     where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "the whole file")
     values: list[Any] = [number, f.severity, where, f.indicator_id, f.message, f.hint, f.code]
+    hit = _located(wb, f)
+    location = ""
+    if hit is not None:
+        location = f"'{hit[0].title}'!{hit[1].coordinate}"
+    elif f.sheet in wb.sheetnames and wb[f.sheet].sheet_state == "visible":
+        location = f"'{f.sheet}'!A1"
     for col, value in enumerate(values, start=1):
         c = ws.cell(row=row, column=col)
         _set_text(c, value)
-        c.alignment = WRAP_TOP
-        c.border = BOX
-    ws.cell(row=row, column=2).fill = MARK_FILLS[f.severity]
-    hit = _located(wb, f)
-    link = ws.cell(row=row, column=3)
-    if hit is not None:
-        target, cell = hit
-        link.hyperlink = Hyperlink(ref=link.coordinate,
-                                   location=f"'{target.title}'!{cell.coordinate}")
-        link.font = LINK_FONT
-    elif f.sheet in wb.sheetnames and wb[f.sheet].sheet_state == "visible":
-        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!A1")
-        link.font = LINK_FONT
+        # Copying a ready style is much faster than setting fill, font and border per cell.
+        key = f.severity if col == 2 else ("link" if col == 3 and location else "plain")
+        c._style = copy(styles[key])
+    if location:
+        link = ws.cell(row=row, column=3)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=location)
     longest = max(len(f.message) / 70, len(f.hint) / 60)
     ws.row_dimensions[row].height = 15 * (1 + int(longest * 1.1)) + 2
+
+
+def _row_styles(ws: Worksheet, row: int) -> dict[str, Any]:
+    """The styles of a findings row, made once on a scratch cell (then cleared)."""
+    cell = ws.cell(row=row, column=1)
+    cell.alignment, cell.border = WRAP_TOP, BOX
+    styles = {"plain": copy(cell._style)}
+    for severity, fill in MARK_FILLS.items():
+        cell.fill = fill
+        styles[severity] = copy(cell._style)
+    cell.fill = PatternFill()
+    cell.font = LINK_FONT
+    styles["link"] = copy(cell._style)
+    cell.font = Font()
+    return styles
 
 
 def mark_up_workbook(
