@@ -216,10 +216,14 @@ def test_formulas_become_the_values_they_showed(blank_workbook: Path, framework:
 def test_marking_up_a_marked_up_copy_replaces_its_findings_sheet(
         returned, framework: Framework, tmp_path: Path):
     _report, first = copy_of(returned("incomplete"), framework, tmp_path / "one")
+    # The unit fixes the sign-off name in the copy, and returns it.
+    edit_workbook(first, lambda wb: wb[SHEET_COVER].__setitem__("B13", "Ch Supt R Hughes"))
     report2, second = copy_of(first, framework, tmp_path / "two")
+    assert ("Cover", "B13") not in {(f.sheet, f.cell) for f in report2.findings}
     wb = openpyxl.load_workbook(second)
     assert wb.sheetnames.count(FINDINGS_SHEET) == 1 and wb.sheetnames[0] == FINDINGS_SHEET
-    comment = wb[SHEET_COVER]["B13"].comment.text
+    assert wb[SHEET_COVER]["B13"].comment is None  # fixed: the earlier comment is gone
+    comment = wb[SHEET_COVER]["B14"].comment.text
     assert comment.count("esps-cli check of") == 1  # our earlier comment is replaced
     assert same_findings(check(second, framework)) == same_findings(report2)
 
@@ -313,6 +317,7 @@ def test_cli_says_when_an_unreadable_file_gets_no_copy(returned, tmp_path: Path,
     out = tmp_path / "marked"
     result = runner.invoke(app, ["validate", str(folder), "--annotate", str(out)])
     assert result.exit_code == 1
-    assert ("No marked-up copy for TP-NI_Islington_2010-11.xlsx: it cannot be read, so "
-            "nothing was written for it") in result.stderr
+    assert ("Marked-up copies of 1 return(s) with findings written to "
+            f"{out}; none for 1 that cannot be read: TP-NI_Islington_2010-11.xlsx\n"
+            ) in result.stderr
     assert sorted(p.name for p in out.iterdir()) == [marked_up_name(good.name)]

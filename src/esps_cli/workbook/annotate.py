@@ -106,6 +106,7 @@ class MarkedUpCopy(BaseModel):
 class NotMarkedUp(BaseModel):
     file: str
     reason: str
+    unreadable: bool = False  # the return itself cannot be read (else copying it failed)
 
 
 class MarkUpResult(BaseModel):
@@ -223,8 +224,18 @@ def _comment_text(found: list[Finding], checked_on: date) -> str:
     return clean_text("\n".join(parts))
 
 
+def _clear_earlier_comments(wb: Workbook) -> None:
+    """Remove the comments an earlier mark-up left (a copy marked up again)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
+                    cell.comment = None
+
+
 def _mark_cells(wb: Workbook, findings: list[Finding], checked_on: date) -> int:
     """Comment and fill each located finding's cell; returns the number of cells marked."""
+    _clear_earlier_comments(wb)
     by_cell: dict[tuple[str, str], list[Finding]] = {}
     cells: dict[tuple[str, str], Cell] = {}
     for f in findings:
@@ -443,7 +454,8 @@ def mark_up_returns(
             continue
         if not ret.readable:
             result.not_written.append(NotMarkedUp(
-                file=ret.file, reason="it cannot be read, so nothing was written for it"))
+                file=ret.file, reason="it cannot be read, so nothing was written for it",
+                unreadable=True))
             continue
         extra = [f for f in batch_findings if f.file == ret.file]
         work.append((ret, str(marked_up_path(out_dir, ret.file)), checked_on, extra, force))
