@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.units import Unit
 from esps_cli.io.safety import slug
+from esps_cli.validation.validate import WorkbookReport
 
 _CYCLE = re.compile(r"(?<!\d)(\d{4}-\d{2})(?!\d)")
 # Words of a file name: unit codes hold letters, digits, '-' and '.', so '_' and spaces split.
@@ -56,3 +57,25 @@ def unit_from_filename(name: str, units: Sequence[Unit]) -> Attribution | None:
         return Attribution(unit_code=u.code, unit_name=u.name, cycle=cycle,
                            how="unit code in the name")
     return None
+
+
+def attribute_unreadable(
+    reports: list[WorkbookReport], units: Sequence[Unit] | None, cycle: str | None = None
+) -> list[WorkbookReport]:
+    """The reports, with each file that cannot be read given the unit its name names.
+
+    Its cycle is the one the name gives, else `cycle` (the cycle every return must be for).
+    Without a units list nothing can be matched, and the reports are returned as they are.
+    """
+    if not units:
+        return reports
+    out: list[WorkbookReport] = []
+    for report in reports:
+        found = None if report.readable or report.unit_code else \
+            unit_from_filename(report.file, units)
+        if found is not None:
+            report = report.model_copy(update={
+                "unit_code": found.unit_code, "unit_name": found.unit_name,
+                "cycle": found.cycle or cycle or ""})
+        out.append(report)
+    return out
