@@ -48,7 +48,7 @@ def upgrade(
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
                        need_units=False)
     template = build_template(ctx.framework, ctx.cycle, ctx.advisors)
-    done: list["UpgradeReport"] = []
+    done: list[UpgradeReport] = []
     refused = 0
     for path in returns:
         try:
