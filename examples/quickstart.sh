@@ -20,7 +20,7 @@ echo "== 2. Validate the sample returns in examples/returned against the units l
 # include incomplete, tampered and broken returns); 2 or more is a real failure.
 status=0
 esps validate examples/returned --units examples/units.csv \
-    --output "$OUT/validation.xlsx" || status=$?
+    --output "$OUT/validation.xlsx" --annotate "$OUT/marked-up" || status=$?
 if [ "$status" -ge 2 ]; then
     echo "esps validate failed (exit code $status)" >&2
     exit "$status"

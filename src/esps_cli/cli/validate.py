@@ -51,6 +51,11 @@ def validate(
         show_default=False)] = None,
     list_codes: Annotated[bool, typer.Option(
         "--list-codes", help="Print every finding code and exit.")] = False,
+    annotate: Annotated[Path | None, typer.Option(
+        "--annotate", show_default=False,
+        help="Write a marked-up copy of every return with findings into this folder: a "
+             "Findings sheet first, comments and shading on the cells (originals untouched)."
+    )] = None,
 ) -> None:
     """Check returned workbooks against the evidence minimums: one file, a folder or a glob.
 
@@ -82,6 +87,10 @@ def validate(
                                            expecting_units=unit_list is not None)
     if warning:
         err_console.print(f"[yellow]{escape(warning)}[/yellow]")
+    if annotate is not None:
+        from esps_cli.workbook.annotate import check_mark_up_folder
+
+        check_mark_up_folder(annotate, targets, [f.name for f in found.files], force=force)
 
     with progress_bar(disable=len(found.files) < 2) as progress:
         task = progress.add_task("Validating workbooks", total=len(found.files))
@@ -91,6 +100,8 @@ def validate(
             today=today, cycle=expected_cycle, discovered=found,
         )
     _print_report(report, fmt, output, force=force, errors_only=errors_only)
+    if annotate is not None:
+        _mark_up(report, annotate, force=force, jobs=jobs)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -107,6 +118,29 @@ def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None,
         print_text(report, console, errors_only=errors_only)
     if output is not None:
         err_console.print(f"Report written to {escape(str(output))}")
+
+
+def _mark_up(report: "BatchReport", out_dir: Path, *, force: bool, jobs: int) -> None:
+    from esps_cli.workbook.annotate import mark_up_returns
+
+    with progress_bar() as progress:
+        task = progress.add_task("Writing marked-up copies", total=None)
+        result = mark_up_returns(
+            report.workbooks, out_dir, checked_on=report.checked_on,
+            batch_findings=report.findings, force=force, jobs=jobs or None,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    for copy in result.written:
+        for note in copy.notes:
+            err_console.print(f"[yellow]{escape(Path(copy.source).name)}:[/yellow] {escape(note)}")
+    unreadable = [m.file for m in result.not_written if m.unreadable]
+    for miss in result.not_written:
+        if not miss.unreadable:
+            err_console.print(f"[yellow]No marked-up copy for {escape(miss.file)}:[/yellow] "
+                              f"{escape(miss.reason)}")
+    none_for = (f"; none for {len(unreadable)} that cannot be read: {', '.join(unreadable)}"
+                if unreadable else "")
+    err_console.print(f"Marked-up copies of {len(result.written)} return(s) with findings "
+                      f"written to {escape(str(out_dir))}{escape(none_for)}", soft_wrap=True)
 
 
 def _print_codes(fmt: OutputFormat) -> None:

@@ -34,6 +34,7 @@ STATUS_STYLE = {
     "not-returned": "red",
     "invalid": "red",
     "duplicate-returns": "red",
+    "unreadable": "red",
 }
 
 UNIT_HEADER = (

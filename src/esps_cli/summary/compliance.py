@@ -36,6 +36,7 @@ from esps_cli.validation.validate import BatchReport, WorkbookReport, validate_p
 UnitStatus = Literal[
     "not-returned",
     "duplicate-returns",
+    "unreadable",
     "invalid",
     "awaiting-linked",
     "awaiting-unlinked",
@@ -76,6 +77,7 @@ class UnitStanding(BaseModel):
     unlinked_dcfa: str | None
     returned: bool
     return_files: list[str]
+    readable: bool | None = None  # None: no return, or more than one
     valid: bool | None
     errors: int
     warnings: int
@@ -178,6 +180,8 @@ def reasons_for(
         return ["not-returned"]
     if len(standing.return_files) > 1:
         return ["duplicate-returns"]
+    if standing.readable is False:
+        return ["unreadable"]
     reasons: list[UnitStatus] = []
     if rule.require_valid_return and not standing.valid:
         reasons.append("invalid")
@@ -224,7 +228,10 @@ def rule_text(framework: Framework) -> str:
 def _returns_by_unit(batch: BatchReport, cycle: str) -> dict[str, list[WorkbookReport]]:
     by_unit: dict[str, list[WorkbookReport]] = {}
     for report in batch.workbooks:
-        if report.unit_code and report.cycle == cycle:
+        # A file that cannot be read belongs to the cycle its name gives; if it gives none,
+        # to the cycle being summarised.
+        if report.unit_code and (report.cycle == cycle or
+                                 (not report.readable and not report.cycle)):
             by_unit.setdefault(report.unit_code.casefold(), []).append(report)
     return by_unit
 
@@ -283,6 +290,7 @@ def unit_standing(
         unlinked_dcfa=unlinked_dcfa,
         returned=bool(returns),
         return_files=[r.file for r in returns],
+        readable=report.readable if report else None,
         valid=report.valid if report else (False if returns else None),
         errors=report.errors if report else 0,
         warnings=report.warnings if report else 0,
@@ -361,6 +369,7 @@ def rollup(
 EXCEPTION_TEXT: dict[str, str] = {
     "not-returned": "no return received",
     "duplicate-returns": "more than one return: DCFD must decide which stands",
+    "unreadable": "returned, but the file cannot be read: ask the unit to send it again",
     "invalid": "returned but invalid",
     "awaiting-linked": "awaiting the linked DCFA's scores",
     "awaiting-unlinked": "awaiting the unlinked DCFA's scores",
@@ -376,6 +385,8 @@ def _exception_detail(s: UnitStanding, category: str, framework: Framework) -> s
         return f"{s.errors} error(s) in {', '.join(s.return_files)}"
     if category == "duplicate-returns":
         return ", ".join(s.return_files)
+    if category == "unreadable":
+        return f"{', '.join(s.return_files)} cannot be read: ask the unit to send it again"
     if category == "awaiting-linked":
         missing = [d.indicator_id for d in base if d.linked is None and d.moderated is None]
         return f"{len(missing)} indicator(s) unscored: {_ids(missing)}"

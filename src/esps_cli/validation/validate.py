@@ -951,6 +951,10 @@ def validate_paths(
         _validate_job, work, jobs=jobs_n, initializer=_init_worker,
         initargs=(framework, options), on_progress=on_progress, on_error=_failed_job,
     )
+    # A file that cannot be read is still its unit's return when its name says whose it is.
+    from esps_cli.validation.attribution import attribute_unreadable
+
+    reports = attribute_unreadable(reports, units, cycle.id if cycle else None)
     batch = BatchReport(
         framework_id=framework.meta.id,
         framework_version=framework.meta.version,

@@ -1,0 +1,82 @@
+"""`esps upgrade`: carry units' answers into fresh workbooks for another cycle or version."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from esps_cli.cli import options
+from esps_cli.cli.common import EXIT_OK, EXIT_USAGE, handles_errors, load_context
+from esps_cli.errors import EspsError
+from esps_cli.io.output import console, err_console, print_json
+
+if TYPE_CHECKING:
+    from esps_cli.workbook.upgrade import UpgradeReport
+
+app = typer.Typer()
+
+
+@app.command()
+@handles_errors
+def upgrade(
+    returns: Annotated[list[Path], typer.Argument(help="Returned workbooks to upgrade.")],
+    cycle: Annotated[str, typer.Option("--cycle", "-c",
+                                       help="The cycle of the new workbooks, e.g. 2011-12.")],
+    out: options.OutFolder,
+    framework: options.Framework = None,
+    units: Annotated[Path | None, typer.Option(
+        "--units", "-u", help="Units list, for each unit's current name, group and linked "
+                              "DCFA (default: as the return says).")] = None,
+    advisors: options.Advisors = None,
+    force: options.Force = False,
+    fmt: options.FormatTextJson = options.TextOrJson.text,
+) -> None:
+    """Carry units' answers into fresh workbooks for another cycle or framework version.
+
+    Cover names, ratings, N/A reasons, narratives and evidence rows are carried and shaded
+    blue for the unit to re-confirm; what could not be carried (removed or reworded
+    indicators) is listed. The returns are never changed. Exit code 2 if any return could not
+    be upgraded (an unknown framework version, an unreadable file).
+
+    Example: [bold]esps upgrade returns/TP-EK_Camden_2010-11.xlsx --cycle 2011-12
+    --out packs-2011/[/bold]
+    """
+    from esps_cli.workbook.generate import build_template
+    from esps_cli.workbook.upgrade import upgrade_return
+
+    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
+                       need_units=False)
+    template = build_template(ctx.framework, ctx.cycle, ctx.advisors)
+    done: list[UpgradeReport] = []
+    refused = 0
+    for path in returns:
+        try:
+            if not path.is_file():
+                raise EspsError(f"{path}: file not found")
+            done.append(upgrade_return(path, ctx.framework, ctx.cycle, ctx.advisors, out,
+                                       units=ctx.units, force=force, template=template))
+        except EspsError as exc:
+            refused += 1
+            err_console.print(f"[bold red]not upgraded:[/bold red] {escape(str(exc))}")
+    if fmt is options.TextOrJson.json:
+        print_json(done)
+    else:
+        for report in done:
+            _print_report(report)
+    raise typer.Exit(EXIT_USAGE if refused else EXIT_OK)
+
+
+def _print_report(r: "UpgradeReport") -> None:
+    carried = sum(1 for o in r.indicators if o.status in ("carried", "changed"))
+    total = sum(1 for o in r.indicators if o.status != "removed")
+    console.print(
+        f"[green]{escape(Path(r.target).name)}[/green]: {escape(r.unit_code)} "
+        f"{escape(r.unit_name)}, {r.from_cycle} ({r.from_version}) -> {r.to_cycle} "
+        f"({r.to_version}): answers carried for {carried} of {total} indicators, "
+        f"{r.evidence_carried} evidence row(s); shaded blue to re-confirm.")
+    for o in r.attention:
+        lost = f" Not carried: {', '.join(o.not_carried)}." if o.not_carried else ""
+        console.print(f"  {o.indicator_id:<8} {o.status:<9} {escape(o.note)}.{escape(lost)}")
+    for line in r.evidence_not_carried:
+        console.print(f"  not carried: {escape(line)}")
