@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from esps_cli.errors import ConfigError, EspsError, OutputExistsError
 from esps_cli.findings import Finding
 from esps_cli.io.batch import parallel_map
-from esps_cli.io.safety import atomic_write, clean_text, inside
+from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
 from esps_cli.workbook.generate import (
     BOLD,
     BOX,
@@ -394,7 +394,8 @@ def mark_up_workbook(
     _write_findings(ws, ret, findings, checked_on, notes, wb)
     buf = io.BytesIO()
     wb.save(buf)
-    atomic_write(target, lambda fh: fh.write(buf.getvalue()), force=force)
+    atomic_write(ensure_folder(target.parent) / target.name,
+                 lambda fh: fh.write(buf.getvalue()), force=force)
     return MarkedUpCopy(source=str(source), target=str(target), findings=len(findings),
                         marked_cells=marked, notes=notes)
 
@@ -460,7 +461,7 @@ def mark_up_returns(
         extra = [f for f in batch_findings if f.file == ret.file]
         work.append((ret, str(marked_up_path(out_dir, ret.file)), checked_on, extra, force))
     if work:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        ensure_folder(out_dir)
 
     def failed(job: _Job, error: str) -> NotMarkedUp:
         return NotMarkedUp(file=job[0].file, reason=f"copying {job[0].file} failed: {error}")

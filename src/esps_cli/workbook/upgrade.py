@@ -42,7 +42,7 @@ from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.domain.normalise import clean, is_blank, parse_date, parse_rating
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
-from esps_cli.io.safety import atomic_write, clean_text, inside
+from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
 from esps_cli.workbook.generate import (
     DATE_FORMAT,
     build_template,
@@ -485,6 +485,7 @@ def upgrade_return(
     _write_summary_sheet(wb, report)
     buf = io.BytesIO()
     wb.save(buf)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, lambda fh: fh.write(buf.getvalue()), force=force)
+    ensure_folder(out_dir)
+    atomic_write(ensure_folder(target.parent) / target.name,
+                 lambda fh: fh.write(buf.getvalue()), force=force)
     return report
