@@ -353,3 +353,30 @@ def test_a_huge_csv_field_is_a_clear_error(tmp_path):
     assert result.exit_code in (1, 2), result.output
     assert "row 2: the CSV cannot be read" in result.output
     assert "Traceback" not in result.output
+
+
+# -- outputs that would destroy an input -------------------------------------------------------
+
+
+def test_the_report_never_replaces_a_return(tmp_path):
+    ret = tmp_path / "TP-EK.xlsx"
+    shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", ret)
+    before = ret.read_bytes()
+    result = runner.invoke(app, ["validate", str(tmp_path), "--output", str(ret), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "it is a unit's ESPS workbook, not a report" in result.output
+    assert ret.read_bytes() == before
+
+
+def test_an_export_never_replaces_the_register(tmp_path):
+    register = tmp_path / "esps.db"
+    common = ["--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
+              "--register", str(register)]
+    result = runner.invoke(app, ["allocate", *common, "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    before = register.read_bytes()
+    result = runner.invoke(app, ["score", "export", *common, "--format", "csv",
+                                 "--output", str(register), "--force"])
+    assert result.exit_code == 2, result.output
+    assert "it is a database (an esps register?)" in result.output
+    assert register.read_bytes() == before

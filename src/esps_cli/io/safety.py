@@ -86,8 +86,27 @@ def escape_formula(value: object) -> object:
     return value
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 def check_can_write(path: Path, force: bool) -> None:
-    if path.exists() and not force:
+    """An output may replace an existing file only with force, and never a database: an
+    output named like the register (`--output esps.db --force`) must not wipe the scores."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise ConfigError(f"cannot write {path}: it is a folder; give a file name")
+    try:
+        with path.open("rb") as fh:
+            is_database = fh.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        is_database = False
+    if is_database:
+        raise ConfigError(
+            f"refusing to write {path}: it is a database (an esps register?), and replacing it "
+            "would lose what it holds; choose another output name"
+        )
+    if not force:
         raise OutputExistsError(f"{path} already exists; use --force to replace it")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -98,6 +100,18 @@ def has_macros(path: Path) -> bool:
             return any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
     except (OSError, zipfile.BadZipFile):
         return False
+
+
+def workbook_sheet_names(path: Path) -> list[str]:
+    """The sheet names an .xlsx declares (hidden ones too), read from its workbook part
+    without loading any sheet; [] for a file that is not a readable .xlsx."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            text = zf.read("xl/workbook.xml")[:1_000_000].decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return []
+    return [html.unescape(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"',
+                                                 text)]
 
 
 def calamine_book(path: Path) -> calamine.CalamineWorkbook:

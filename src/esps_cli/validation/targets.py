@@ -11,6 +11,8 @@ from esps_cli.domain.normalise import parse_date
 from esps_cli.errors import ConfigError
 from esps_cli.io.batch import Discovered, discover
 from esps_cli.io.safety import check_can_write
+from esps_cli.io.xlsx import workbook_sheet_names
+from esps_cli.workbook.layout import SHEET_META
 
 
 def parse_as_of(text: str | None) -> date | None:
@@ -48,6 +50,11 @@ def check_report_path(output: Path | None, force: bool) -> None:
         return
     if output.suffix.lower() != ".xlsx":
         raise ConfigError(f"--output {output}: the report must be an .xlsx file")
+    if output.is_file() and SHEET_META in workbook_sheet_names(output):
+        raise ConfigError(
+            f"refusing to write the report over {output}: it is a unit's ESPS workbook, not a "
+            "report; choose another --output name"
+        )
     check_can_write(output, force)
 
 
