@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Unit
-from esps_cli.validation.validate import WorkbookReport, validate_workbook
+from esps_cli.validation.report import WorkbookReport
+from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.annotate import (
     COMMENT_AUTHOR,
     FINDINGS_SHEET,

@@ -83,6 +83,11 @@ def test_cross_reference_problems_each_named(tmp_path):
         load_framework(path)
     messages = [p.message for p in exc.value.problems]
     assert "indicator OD1.1: unknown evidence type 'memo'" in messages
+    codes = {p.message: p.code for p in exc.value.problems}
+    assert codes["indicator OD1.1: unknown evidence type 'memo'"] == "framework-unknown-reference"
+    assert codes["ESPS unit OD3: unknown national theme 'XX'"] == "framework-unknown-reference"
+    assert codes["duplicate indicator id 'OD4.2'"] == "framework-duplicate-id"
+    assert "unknown evidence type 'memo' [framework-unknown-reference]" in str(exc.value)
     assert "ESPS unit OD3: unknown national theme 'XX'" in messages
     dup = next(m for m in messages if m.startswith("duplicate indicator id"))
     assert dup == "duplicate indicator id 'OD4.2'"
@@ -95,7 +100,7 @@ def test_framework_check_cli_reports_and_exits_2(tmp_path):
     result = runner.invoke(app, ["framework", "check", str(path)])
     assert result.exit_code == 2
     assert "1 problem(s)" in result.output
-    assert "meta.status: Field required" in result.output
+    assert "meta.status: Field required [framework-invalid-value]" in result.output
     assert "Traceback" not in result.output
 
 
@@ -137,3 +142,22 @@ def test_unknown_cycle(framework):
     with pytest.raises(ConfigError, match="unknown cycle '2099-00'"):
         framework.cycle("2099-00")
     assert framework.cycle("FY2011/12").id == "2011-12"
+
+
+def test_framework_problem_codes(tmp_path):
+    def mutate(d):
+        d["esps_units"][0]["indicators"][0]["evidence"]["min_items"] = 1  # 2 types required
+        d["rules"]["baseline"]["min_combined_score"] = 9
+
+    with pytest.raises(FrameworkError) as exc:
+        load_framework(_write(tmp_path, mutate))
+    assert {(p.code, p.message.split(":")[0]) for p in exc.value.problems} >= {
+        ("framework-inconsistent", "indicator OD1.1"),
+    }
+    assert any(p.code == "framework-inconsistent" and "min_combined_score" in p.message
+               for p in exc.value.problems)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("meta: [unclosed\n", encoding="utf-8")
+    with pytest.raises(FrameworkError) as exc:
+        load_framework(bad)
+    assert [(p.code, p.location) for p in exc.value.problems] == [("framework-not-yaml", "(file)")]

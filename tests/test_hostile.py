@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
-from esps_cli.validation.validate import validate_paths, validate_workbook
+from esps_cli.validation.batch import validate_paths
+from esps_cli.validation.validate import validate_workbook
 from tests.samples import fill_file
 
 from . import hostile

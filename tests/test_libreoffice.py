@@ -42,7 +42,8 @@ import pytest
 
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Unit
-from esps_cli.validation.validate import WorkbookReport, validate_workbook
+from esps_cli.validation.report import WorkbookReport
+from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import (
     COVER_FIELDS,

@@ -20,7 +20,7 @@ from esps_cli.summary.compliance import (
     suggest_buddies,
     units_needed,
 )
-from esps_cli.validation.validate import validate_paths
+from esps_cli.validation.batch import validate_paths
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
 from tests.samples import fill_file
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.errors import UnitsListError
+from esps_cli.findings import catalogue
 from esps_cli.validation.lists import load_advisors, load_units
 
 runner = CliRunner()
@@ -39,14 +40,20 @@ def test_every_bad_row_reported_at_once(tmp_path, framework, advisors):
     )
     with pytest.raises(UnitsListError) as exc:
         load_units(path, framework, advisors)
-    assert exc.value.problems == [
-        "row 3: missing unit code",
-        "row 4: duplicate unit code 'TP-A' (first at row 2)",
-        "row 5: unknown business group 'Nowhere' (known: TP, SCD, SO, CO, HR, DOI, DPA, DOR, "
-        "DCFD)",
-        "row 6: unknown linked DCFA 'dcfa99' (not in the advisors list)",
-        "row 7: unit code 'TP/../D' may hold only letters, digits, '-', '_' and '.'",
+    assert [(p.code, str(p)) for p in exc.value.problems] == [
+        ("list-missing-value", "row 3: missing unit code"),
+        ("list-duplicate", "row 4: duplicate unit code 'TP-A' (first at row 2)"),
+        ("list-unknown-business-group",
+         "row 5: unknown business group 'Nowhere' (known: TP, SCD, SO, CO, HR, DOI, DPA, DOR, "
+         "DCFD)"),
+        ("list-unknown-dcfa", "row 6: unknown linked DCFA 'dcfa99' (not in the advisors list)"),
+        ("list-invalid-code",
+         "row 7: unit code 'TP/../D' may hold only letters, digits, '-', '_' and '.'"),
     ]
+    # The message names each problem's code; each code is in the catalogue (--list-codes).
+    assert "  - row 3: missing unit code [list-missing-value]" in str(exc.value)
+    codes = {c.code for c in catalogue()}
+    assert all(p.code in codes for p in exc.value.problems)
 
 
 def test_missing_column(tmp_path, framework, advisors):
@@ -54,7 +61,9 @@ def test_missing_column(tmp_path, framework, advisors):
     path.write_text("code,name,linked_dcfa\nTP-A,Alpha,dcfa01\n")
     with pytest.raises(UnitsListError) as exc:
         load_units(path, framework, advisors)
-    assert exc.value.problems[0].startswith("row 1: missing column 'business_group'")
+    (problem,) = exc.value.problems
+    assert (problem.code, problem.row) == ("list-missing-column", 1)
+    assert str(problem).startswith("row 1: missing column 'business_group'")
 
 
 def test_units_from_xlsx_with_aliases_and_names(tmp_path, framework, advisors):
@@ -78,10 +87,24 @@ def test_bad_advisors_list(tmp_path):
     path.write_text("id,name\ndcfa01,Ann\ndcfa01,Bob\n,Carl\n")
     with pytest.raises(UnitsListError) as exc:
         load_advisors(path)
-    assert exc.value.problems == [
-        "row 3: duplicate advisor id 'dcfa01' (first at row 2)",
-        "row 4: missing advisor id",
+    assert [(p.code, p.row, p.message) for p in exc.value.problems] == [
+        ("list-duplicate", 3, "duplicate advisor id 'dcfa01' (first at row 2)"),
+        ("list-missing-value", 4, "missing advisor id"),
     ]
+
+
+@pytest.mark.parametrize("text,words", [
+    ("", "the file is empty"),
+    (HEADER, "no units: the list has a header but no rows"),
+])
+def test_an_empty_units_list(tmp_path, framework, advisors, text, words):
+    path = tmp_path / "units.csv"
+    path.write_text(text)
+    with pytest.raises(UnitsListError) as exc:
+        load_units(path, framework, advisors)
+    (problem,) = exc.value.problems
+    assert (problem.code, problem.row) == ("list-empty", None)
+    assert words in str(problem)
 
 
 def test_generate_reports_bad_units_list_with_exit_2(tmp_path):
@@ -91,8 +114,9 @@ def test_generate_reports_bad_units_list_with_exit_2(tmp_path):
     result = runner.invoke(app, ["generate", str(units), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "has 2 problem(s)" in result.output
-    assert "row 3: duplicate unit code 'TP-A' (first at row 2)" in result.output
+    assert "row 3: duplicate unit code 'TP-A' (first at row 2) [list-duplicate]" in result.output
     assert "row 4: unknown business group 'XX'" in result.output
+    assert "[list-unknown-business-group]" in result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -18,7 +18,9 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Unit
-from esps_cli.validation.validate import WorkbookReport, validate_paths, validate_workbook
+from esps_cli.validation.batch import validate_paths
+from esps_cli.validation.report import WorkbookReport
+from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import (
     EVIDENCE,

@@ -20,7 +20,8 @@ from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR, PROJECT_ROOT
 from esps_cli.domain.units import Unit
 from esps_cli.findings import catalogue
-from esps_cli.validation.validate import validate_paths
+from esps_cli.reports.validation import codes_markdown
+from esps_cli.validation.batch import validate_paths
 from esps_cli.workbook.generate import workbook_filename
 from tests.samples import fill_file
 
@@ -297,6 +298,11 @@ def test_readme_documents_every_code():
     section = readme.split("### Finding codes", 1)[1].split("\n## ", 1)[0]
     documented = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning) \|", section, re.M))
     assert documented == {c.code: c.severity for c in catalogue()}
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    assert table == codes_markdown(), (
+        "README.md's table of codes is out of date: replace it with the output of "
+        "python -c 'from esps_cli.reports.validation import codes_markdown; "
+        "print(codes_markdown())'")
 
 
 # -- the bundled sample returns ------------------------------------------------------------
@@ -328,9 +334,9 @@ def test_examples_returned_validate_as_documented(framework, units):
 def test_a_file_whose_check_fails_is_a_check_failed_finding():
     """What validate_paths records for a file whose check raised or whose process died (see
     test_batch for the parallel map that calls it)."""
-    from esps_cli.validation.validate import _failed_job
+    from esps_cli.validation.batch import failed_job
 
-    report = _failed_job(("/returns/Camden.xlsx", "Camden.xlsx"), "MemoryError")
+    report = failed_job(("/returns/Camden.xlsx", "Camden.xlsx"), "MemoryError")
     (finding,) = report.findings
     assert (finding.code, finding.severity, finding.file) == ("check-failed", "error",
                                                              "Camden.xlsx")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 
 class EspsError(Exception):
     """Base of every error esps-cli reports to the user without a traceback."""
@@ -15,13 +17,24 @@ class ConfigError(EspsError):
     exit_code = 2
 
 
-class UnitsListError(ConfigError):
-    """A units or advisors list with bad rows; every bad row is listed."""
+class ListProblem(BaseModel):
+    """One problem with a units or advisors list: its code from the catalogue and its row."""
 
-    def __init__(self, path: object, problems: list[str]):
+    code: str
+    row: int | None = None  # the row of the list (the header is row 1), if one row
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}" if self.row else self.message
+
+
+class UnitsListError(ConfigError):
+    """A units or advisors list with bad rows; every bad row is listed, with its code."""
+
+    def __init__(self, path: object, problems: list[ListProblem]):
         self.path = path
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
+        lines = "\n".join(f"  - {p} [{p.code}]" for p in problems)
         super().__init__(f"{path} has {len(problems)} problem(s):\n{lines}")
 
 
@@ -29,3 +42,20 @@ class OutputExistsError(EspsError):
     """Refusing to overwrite a file the user already has."""
 
     exit_code = 2
+
+
+# Exceptions no boundary may swallow. Everything else is turned into a finding or an exit
+# code at a boundary, including a native library's panic: python-calamine's
+# pyo3_runtime.PanicException derives from BaseException, not Exception.
+PROPAGATE = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def must_propagate(exc: BaseException) -> bool:
+    """True for Ctrl-C, exit and generator close: a boundary re-raises these."""
+    return isinstance(exc, PROPAGATE)
+
+
+def describe(exc: BaseException) -> str:
+    """An exception in one line: its type and the first line of its message."""
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

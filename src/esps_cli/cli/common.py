@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.markup import escape
 
-from esps_cli.errors import ConfigError, EspsError
+from esps_cli.errors import ConfigError, EspsError, must_propagate
 from esps_cli.io.output import err_console
 
 if TYPE_CHECKING:
@@ -57,7 +57,9 @@ def handles_errors(func: F) -> F:
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except Exception as exc:
+        except BaseException as exc:  # a native library's panic is a BaseException
+            if must_propagate(exc):
+                raise
             if os.environ.get("ESPS_DEBUG"):
                 traceback.print_exc()
             raise fail(

@@ -22,7 +22,7 @@ from esps_cli.io.output import OutputFormat, console, err_console, print_csv, pr
 
 if TYPE_CHECKING:
     from esps_cli.summary.compliance import SummaryReport
-    from esps_cli.validation.validate import BatchReport
+    from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
 

@@ -19,7 +19,7 @@ from esps_cli.cli.common import settings as working_settings
 from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
 
 if TYPE_CHECKING:
-    from esps_cli.validation.validate import BatchReport
+    from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
 
@@ -72,7 +72,7 @@ def validate(
         _print_codes(fmt)
         return
     from esps_cli.validation import targets as plan
-    from esps_cli.validation.validate import validate_paths
+    from esps_cli.validation.batch import validate_paths
 
     settings = working_settings()
     fw = load_framework_from(framework, settings)

@@ -8,6 +8,7 @@ it without touching code. Loading validates it and reports every problem with it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import date
@@ -20,6 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from esps_cli.domain.paths import default_framework_path
 from esps_cli.errors import ConfigError
+from esps_cli.findings.catalogue import (
+    FRAMEWORK_DUPLICATE_ID,
+    FRAMEWORK_INCONSISTENT,
+    FRAMEWORK_INVALID_VALUE,
+    FRAMEWORK_NOT_YAML,
+    FRAMEWORK_UNKNOWN_REFERENCE,
+)
+from esps_cli.findings.model import Code
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 # Cross-reference problems are raised together, one per line, and split again on loading.
@@ -205,6 +214,18 @@ class Contact(_Model):
     phone: str = ""
 
 
+class CrossReferenceProblems(ValueError):
+    """The framework's cross-reference problems, raised together, each with its code."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Code, str]] = []
+        super().__init__()
+
+    def add(self, code: Code, message: str) -> None:
+        self.items.append((code, message))
+        self.args = (PROBLEM_SEPARATOR.join(m for _, m in self.items),)
+
+
 class Framework(_Model):
     schema_version: Literal[1] = 1
     meta: FrameworkMeta
@@ -223,13 +244,14 @@ class Framework(_Model):
 
     @model_validator(mode="after")
     def _references(self) -> Framework:
-        problems: list[str] = []
+        problems = CrossReferenceProblems()
+        unknown = functools.partial(problems.add, FRAMEWORK_UNKNOWN_REFERENCE)
 
         def unique(kind: str, ids: list[str]) -> None:
             seen: set[str] = set()
             for i in ids:
                 if i in seen:
-                    problems.append(f"duplicate {kind} id {i!r}")
+                    problems.add(FRAMEWORK_DUPLICATE_ID, f"duplicate {kind} id {i!r}")
                 seen.add(i)
 
         unique("evidence type", [t.id for t in self.evidence_types])
@@ -249,36 +271,36 @@ class Framework(_Model):
         types = {t.id for t in self.evidence_types}
         for unit in self.esps_units:
             if unit.theme not in themes:
-                problems.append(f"ESPS unit {unit.id}: unknown national theme {unit.theme!r}")
+                unknown(f"ESPS unit {unit.id}: unknown national theme {unit.theme!r}")
             if unit.strategy_theme not in strategy:
-                problems.append(
-                    f"ESPS unit {unit.id}: unknown strategy theme {unit.strategy_theme!r}"
-                )
+                unknown(f"ESPS unit {unit.id}: unknown strategy theme {unit.strategy_theme!r}")
             for ind in unit.indicators:
                 for tag in ind.tags.strategy_themes:
                     if tag not in strategy:
-                        problems.append(f"indicator {ind.id}: unknown strategy theme {tag!r}")
+                        unknown(f"indicator {ind.id}: unknown strategy theme {tag!r}")
                 for tag in ind.tags.strands:
                     if tag not in strands:
-                        problems.append(f"indicator {ind.id}: unknown equality strand {tag!r}")
+                        unknown(f"indicator {ind.id}: unknown equality strand {tag!r}")
                 for tag in ind.tags.hmic:
                     if tag not in hmic:
-                        problems.append(f"indicator {ind.id}: unknown HMIC area {tag!r}")
+                        unknown(f"indicator {ind.id}: unknown HMIC area {tag!r}")
                 for t in ind.evidence.required_types:
                     if t not in types:
-                        problems.append(f"indicator {ind.id}: unknown evidence type {t!r}")
+                        unknown(f"indicator {ind.id}: unknown evidence type {t!r}")
                 if len(ind.evidence.required_types) > ind.evidence.min_items:
-                    problems.append(
+                    problems.add(
+                        FRAMEWORK_INCONSISTENT,
                         f"indicator {ind.id}: requires {len(ind.evidence.required_types)} "
-                        f"evidence types but only {ind.evidence.min_items} items"
+                        f"evidence types but only {ind.evidence.min_items} items",
                     )
         rule = self.rules.baseline
         if rule.min_combined_score not in self.scale.scores:
-            problems.append(
-                f"rules.baseline.min_combined_score {rule.min_combined_score} is not on the scale"
+            problems.add(
+                FRAMEWORK_INCONSISTENT,
+                f"rules.baseline.min_combined_score {rule.min_combined_score} is not on the scale",
             )
-        if problems:
-            raise ValueError(PROBLEM_SEPARATOR.join(problems))
+        if problems.items:
+            raise problems
         return self
 
     # -- look-ups -------------------------------------------------------------------------
@@ -349,10 +371,11 @@ class FrameworkProblem(BaseModel):
     location: str
     line: int | None
     message: str
+    code: str = FRAMEWORK_INVALID_VALUE.code  # from the catalogue's framework section
 
     def __str__(self) -> str:
         where = f"line {self.line}: " if self.line else ""
-        return f"{where}{self.location}: {self.message}"
+        return f"{where}{self.location}: {self.message} [{self.code}]"
 
 
 class FrameworkError(ConfigError):
@@ -500,11 +523,13 @@ def _load_framework(path: Path) -> Framework:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise FrameworkError(
-            path, [FrameworkProblem(location="(file)", line=line, message=f"not valid YAML: {exc}")]
+            path, [FrameworkProblem(location="(file)", line=line, message=f"not valid YAML: {exc}",
+                                    code=FRAMEWORK_NOT_YAML.code)]
         ) from None
     if not isinstance(data, dict):
         raise FrameworkError(
-            path, [FrameworkProblem(location="(file)", line=1, message="expected a YAML mapping")]
+            path, [FrameworkProblem(location="(file)", line=1, message="expected a YAML mapping",
+                                    code=FRAMEWORK_NOT_YAML.code)]
         )
     try:
         return Framework.model_validate(data)
@@ -522,12 +547,18 @@ def _load_framework(path: Path) -> Framework:
                 if loc[:cut] in lines:
                     line = lines[loc[:cut]]
                     break
-            msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
-            for part in msg.split(PROBLEM_SEPARATOR):
+            error = err.get("ctx", {}).get("error")
+            if isinstance(error, CrossReferenceProblems):
+                parts = error.items
+            else:
+                msg = re.sub(r"^(Value error|Assertion failed), ", "", err["msg"])
+                parts = [(FRAMEWORK_INVALID_VALUE, part) for part in msg.split(PROBLEM_SEPARATOR)]
+            for code, part in parts:
                 where, part_line = _describe_loc(data, loc), line
                 # "indicator OD1.1: ..." names the object; point at its line and id.
                 m = re.match(r"^(?:indicator|ESPS unit) (\S+): ", part)
                 if not loc and m and m.group(1) in id_lines:
                     where, part_line = m.group(1), id_lines[m.group(1)]
-                problems.append(FrameworkProblem(location=where, line=part_line, message=part))
+                problems.append(FrameworkProblem(location=where, line=part_line, message=part,
+                                                 code=code.code))
         raise FrameworkError(path, problems) from None

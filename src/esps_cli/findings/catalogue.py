@@ -46,6 +46,13 @@ TOO_MANY_ROWS = register(
     "Delete the rows pasted below the table (select them, then Delete Rows), or start from "
     "the original workbook.",
 )
+UNREADABLE_CELL = register(
+    "unreadable-cell", "error",
+    "A cell holds a value that cannot be read (a number in a date format that is no date); "
+    "the rest of its sheet was not checked",
+    "Clear the cell or type a real date in it (dd/mm/yyyy), save the workbook and validate it "
+    "again.",
+)
 
 
 # -- checking a returned workbook's content -------------------------------------------------
@@ -311,4 +318,72 @@ SCORE_COMMENT_WITHOUT_SCORE = register(
     "score-comment-without-score", "warning", "A comment was given without a score; it is not "
     "recorded",
     "Give the score beside the comment, or clear the comment.",
+)
+
+
+# -- units and advisors lists (a bad list stops the command: exit code 2) -------------------
+
+LIST_EMPTY = register(
+    "list-empty", "error", "A units or advisors list is empty, or has a header but no rows",
+    "Give the list a header row (units: code,name,business_group,linked_dcfa; advisors: "
+    "id,name,email) and one row per unit or advisor.",
+)
+LIST_MISSING_COLUMN = register(
+    "list-missing-column", "error", "A units or advisors list lacks a required column",
+    "Add the column with one of the accepted headers the message lists, in row 1.",
+)
+LIST_REPEATED_COLUMN = register(
+    "list-repeated-column", "error", "A column of a units or advisors list is given twice",
+    "Keep one column with that heading and delete or rename the others.",
+)
+LIST_MISSING_VALUE = register(
+    "list-missing-value", "error", "A row of a units or advisors list lacks a required value",
+    "Fill in the unit code and name, or the advisor id and name, on the row named.",
+)
+LIST_INVALID_CODE = register(
+    "list-invalid-code", "error", "A unit code holds characters a code may not",
+    "Use only letters, digits, '-', '_' and '.' in unit codes (they name files).",
+)
+LIST_DUPLICATE = register(
+    "list-duplicate", "error", "A unit code or advisor id appears on more than one row",
+    "Keep one row per unit or advisor; codes and ids are compared ignoring case.",
+)
+LIST_UNKNOWN_BUSINESS_GROUP = register(
+    "list-unknown-business-group", "error",
+    "A unit's business group is not one the framework defines",
+    "Use a business group id or name from the framework (esps framework show).",
+)
+LIST_UNKNOWN_DCFA = register(
+    "list-unknown-dcfa", "error", "A unit's linked DCFA is not on the advisors list",
+    "Use an advisor id or name from the advisors list, or add the advisor to it.",
+)
+
+
+# -- the framework file (a bad framework stops the command: exit code 2) -----------------------
+
+FRAMEWORK_NOT_YAML = register(
+    "framework-not-yaml", "error", "The framework file is not valid YAML, or not a mapping",
+    "Fix the YAML at the line given (indentation, a missing colon or quote), then run "
+    "esps framework check.",
+)
+FRAMEWORK_INVALID_VALUE = register(
+    "framework-invalid-value", "error",
+    "A framework value is missing, of the wrong kind or out of range",
+    "Correct the value at the location and line given; the bundled framework shows the "
+    "expected shape.",
+)
+FRAMEWORK_DUPLICATE_ID = register(
+    "framework-duplicate-id", "error", "Two framework entries of one kind share an id",
+    "Give every theme, strand, group, cycle, ESPS unit and indicator its own id.",
+)
+FRAMEWORK_UNKNOWN_REFERENCE = register(
+    "framework-unknown-reference", "error",
+    "A framework entry refers to an id the framework does not define",
+    "Use an id defined in the framework (a theme, strand, HMIC area or evidence type), or "
+    "define it.",
+)
+FRAMEWORK_INCONSISTENT = register(
+    "framework-inconsistent", "error", "Two framework rules contradict each other",
+    "Make the rule possible to meet: e.g. no more required evidence types than items, a "
+    "baseline minimum score on the scale.",
 )

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from esps_cli.errors import ConfigError
+from esps_cli.errors import ConfigError, describe, must_propagate
 from esps_cli.io.safety import display_name
 
 T = TypeVar("T")
@@ -202,11 +202,6 @@ def resolve_jobs(jobs: int | None) -> int:
         return os.cpu_count() or 1
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def _worker_init(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     """Start a worker: Ctrl-C is the parent's to handle (it stops the workers), then the
     caller's initializer."""
@@ -244,13 +239,18 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 15.0) -> None:
 
 
 def _run_chunk(func: Callable[[T], R], chunk: list[T]) -> list[tuple[bool, Any]]:
-    """Apply func to each item of a chunk in a worker; an exception becomes (False, message)."""
+    """Apply func to each item of a chunk in a worker; an exception becomes (False, message).
+
+    A native library's panic (a BaseException) is caught too: sent back as it is, it cannot
+    even be pickled, and the whole batch would stop."""
     out: list[tuple[bool, Any]] = []
     for item in chunk:
         try:
             out.append((True, func(item)))
-        except Exception as exc:
-            out.append((False, _describe(exc)))
+        except BaseException as exc:
+            if must_propagate(exc):
+                raise
+            out.append((False, describe(exc)))
     return out
 
 
@@ -364,9 +364,11 @@ def _isolated(
             stop_pool(pool)
             raise
         pool.shutdown(wait=True)
-        return settle(item, ok, value)
-    except BrokenProcessPool:
-        message = "the process checking it stopped unexpectedly (crash or out of memory)"
-        if on_error is None:
+    except BaseException as exc:
+        if must_propagate(exc) or on_error is None:
             raise
-        return on_error(item, message)
+        if isinstance(exc, BrokenProcessPool):
+            return on_error(item, "the process checking it stopped unexpectedly (crash or out "
+                                  "of memory)")
+        return on_error(item, describe(exc))
+    return settle(item, ok, value)

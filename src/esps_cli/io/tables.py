@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from esps_cli.errors import ConfigError
-from esps_cli.io.xlsx import open_calamine
+from esps_cli.io.xlsx import open_calamine, sheet_rows
 
 # A comment or narrative can be long; a field beyond this is damage, not content.
 MAX_FIELD_CHARS = 1_000_000
@@ -27,8 +27,7 @@ def read_rows(path: Path) -> list[list[str]]:
         book = open_calamine(path)
         if not book.sheet_names:
             return []
-        sheet = book.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet_rows(book, path, 0)
         return [[_cell_text(v) for v in row] for row in rows]
     if suffix not in (".csv", ".txt"):
         raise ConfigError(f"{path}: a list must be .csv or .xlsx")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
 import html
 import io
+import os
 import re
+import tempfile
+import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 import python_calamine as calamine
 
-from esps_cli.errors import ConfigError
+from esps_cli.errors import ConfigError, must_propagate
 from esps_cli.io.safety import utf8_safe
 
 # Bounds that stop hostile files from exhausting memory before parsing starts.
@@ -127,14 +134,146 @@ def calamine_book(path: Path) -> calamine.CalamineWorkbook:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
 
 
+class XlsxReadError(ConfigError):
+    """A workbook, or one sheet of it, that cannot be read; names the file, the sheet and the
+    cells to look at where they could be found."""
+
+    def __init__(self, path: Path, reason: str, *, sheet: str = "",
+                 cells: tuple[str, ...] = ()):
+        self.path = path
+        self.reason = reason
+        self.sheet = sheet
+        self.cells = cells
+        if cells:  # the reason says what the cells hold
+            where = f"sheet {sheet!r} cell{'s' if len(cells) > 1 else ''} {', '.join(cells)}"
+            super().__init__(f"{path}: {where} {reason}")
+        else:
+            super().__init__(f"{path}: cannot read {f'sheet {sheet!r}' if sheet else 'it'}: "
+                             f"{reason}")
+
+
 def open_calamine(path: Path) -> calamine.CalamineWorkbook:
-    """Open a workbook with calamine, turning every failure into a ConfigError."""
+    """Open a workbook with calamine, turning every failure into an XlsxReadError."""
     problem = sniff_problem(path)
     if problem:
         raise ConfigError(f"{path}: {problem}")
+    return open_book(path)
+
+
+def open_book(path: Path) -> calamine.CalamineWorkbook:
+    """Open a workbook with calamine (not sniffed first); every failure, a panic in the native
+    reader included, is an XlsxReadError."""
     try:
-        return calamine_book(path)
-    except Exception as exc:  # calamine raises several unrelated types
-        raise ConfigError(f"{path}: cannot read the workbook: {exc}") from None
+        with _quiet_native_stderr():
+            return calamine_book(path)
+    except BaseException as exc:  # calamine raises several unrelated types, and may panic
+        if must_propagate(exc):
+            raise
+        reason = _first_line(exc)
+        if "password" in reason.lower() or "encrypt" in reason.lower():
+            reason = "the workbook is encrypted (password-protected)"
+        raise XlsxReadError(path, f"the file is corrupt ({reason})") from None
 
 
+def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int) -> list[list[Any]]:
+    """A sheet's values from A1 as a list of rows (row 1 first), by name or 0-based index.
+
+    Raises XlsxReadError naming the file and sheet when calamine cannot read it. A cell holding
+    a number far outside Excel's dates in a date format (-1e20) makes python-calamine panic
+    (pyo3's PanicException, a BaseException); that becomes an XlsxReadError naming the cell.
+    """
+    name = sheet if isinstance(sheet, str) else f"#{sheet + 1}"
+    try:
+        with _quiet_native_stderr():
+            data = (book.get_sheet_by_name(sheet) if isinstance(sheet, str)
+                    else book.get_sheet_by_index(sheet))
+            name = data.name
+            rows: list[list[Any]] = data.to_python(skip_empty_area=False)
+            return rows
+    except BaseException as exc:
+        if must_propagate(exc):
+            raise
+        cells = _bad_date_cells(path, name)
+        reason = (f"{'holds' if len(cells) == 1 else 'hold'} a number in a date format that is "
+                  f"not a date Excel can show (python-calamine: {_first_line(exc)})" if cells
+                  else f"the file is corrupt ({_first_line(exc)})")
+        raise XlsxReadError(path, reason, sheet=name, cells=cells) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+_BAD_DATE = re.compile(r"^Cell (\$?[A-Z]{1,3}\$?\d+) is marked as a date")
+
+
+def _bad_date_cells(path: Path, sheet: str) -> tuple[str, ...]:
+    """The cells of a sheet holding a date serial outside the range of dates, as openpyxl
+    finds them (it warns about each); () if none can be found. Only run after a failure."""
+    import openpyxl  # only here: reading values is calamine's job
+
+    found: list[str] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                for _row in wb[sheet].iter_rows(values_only=True):
+                    pass
+            finally:
+                wb.close()
+        for w in caught:
+            m = _BAD_DATE.match(str(w.message))
+            if m:
+                found.append(m.group(1).replace("$", ""))
+    except Exception:  # a best effort to say where: the error is reported either way
+        return ()
+    return tuple(dict.fromkeys(found))
+
+
+_SCRATCH: dict[int, IO[bytes]] = {}  # by process id: a forked worker makes its own
+
+
+def _scratch() -> IO[bytes]:
+    """This process's scratch file for fd 2 (one per process: creating one per read costs
+    more than the read of a small sheet)."""
+    pid = os.getpid()
+    scratch = _SCRATCH.get(pid)
+    if scratch is None or scratch.closed:
+        _SCRATCH.clear()
+        # Kept open for the life of the process, closed (and so deleted) when it ends.
+        scratch = _SCRATCH[pid] = tempfile.TemporaryFile()  # noqa: SIM115
+        atexit.register(scratch.close)
+    return scratch
+
+
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Keep a native library's panic report (a Rust backtrace under RUST_BACKTRACE) off the
+    terminal: file descriptor 2 goes to a scratch file while calamine runs, and what was
+    written is passed on unless calamine failed (then the error says it clearly instead).
+    Single-threaded use only: the descriptor is process-wide."""
+    try:
+        scratch = _scratch()
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    os.dup2(scratch.fileno(), 2)
+    failed = False
+    try:
+        yield
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        written = os.lseek(scratch.fileno(), 0, os.SEEK_CUR)
+        if written:
+            os.lseek(scratch.fileno(), 0, os.SEEK_SET)
+            data = os.read(scratch.fileno(), written)
+            os.lseek(scratch.fileno(), 0, os.SEEK_SET)
+            os.ftruncate(scratch.fileno(), 0)
+            if not failed:  # calamine did not fail: pass on what it wrote
+                os.write(2, data)

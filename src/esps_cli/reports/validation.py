@@ -17,15 +17,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from esps_cli.findings import Code, Finding, catalogue
-from esps_cli.io.output import add_table_sheet, csv_text, save_workbook
-from esps_cli.validation.validate import (
+from esps_cli.findings import (
     DUPLICATE_RETURN,
     UNIT_NOT_ON_LIST,
     UNIT_NOT_RETURNED,
-    BatchReport,
-    WorkbookReport,
+    Code,
+    Finding,
+    catalogue,
 )
+from esps_cli.io.output import add_table_sheet, csv_text, save_workbook
+from esps_cli.validation.report import BatchReport, WorkbookReport
 
 FINDING_COLUMNS = ("file", "unit_code", "severity", "code", "sheet", "cell", "indicator_id",
                    "message", "hint")

@@ -31,6 +31,7 @@ from esps_cli.findings import (
     SCORE_NOTHING_TO_MODERATE,
     SCORE_UNKNOWN_ROLE,
     SCORE_WRONG_CYCLE,
+    UNREADABLE_CELL,
     UNREADABLE_FILE,
     Code,
     catalogue,
@@ -39,7 +40,7 @@ from esps_cli.io.tables import csv_rows, map_columns
 from esps_cli.scoring.register import ROLES, NewEvent, Register, Role
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, cell_text, parse_score
-from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS
+from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, SHEET_META
 from esps_cli.workbook.reader import ReturnedWorkbook, read_workbook
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -216,7 +217,8 @@ def _reader_problems(wb: ReturnedWorkbook, name: str) -> list[ImportProblem]:
     problems: list[ImportProblem] = []
     fatal = {UNREADABLE_FILE.code, NOT_ESPS_WORKBOOK.code}
     for f in wb.findings:
-        if f.code in fatal or (f.code == MISSING_SHEET.code and f.sheet == sheet):
+        if f.code in fatal or (f.code == MISSING_SHEET.code and f.sheet == sheet) or (
+                f.code == UNREADABLE_CELL.code and f.sheet in (sheet, SHEET_META)):
             message = f.message.removeprefix(f"cannot read {wb.name}: ")
             problems.append(ImportProblem(file=name, sheet=f.sheet, cell=f.cell, code=f.code,
                                           message=message))

@@ -30,7 +30,8 @@ from esps_cli.domain.framework import STAGES, Framework, Indicator
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.scoring.combine import combine
 from esps_cli.scoring.register import Register, ScorePair
-from esps_cli.validation.validate import BatchReport, WorkbookReport, validate_paths
+from esps_cli.validation.batch import validate_paths
+from esps_cli.validation.report import BatchReport, WorkbookReport
 
 # Most blocking first: a unit's status is the first of its reasons in this order.
 UnitStatus = Literal[

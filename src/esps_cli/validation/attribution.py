@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.units import Unit
 from esps_cli.io.safety import slug
-from esps_cli.validation.validate import WorkbookReport
+from esps_cli.validation.report import WorkbookReport
 
 _CYCLE = re.compile(r"(?<!\d)(\d{4}-\d{2})(?!\d)")
 # Words of a file name: unit codes hold letters, digits, '-' and '.', so '_' and spaces split.

@@ -11,7 +11,18 @@ from pathlib import Path
 
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import ADVISOR_COLUMNS, CODE_PATTERN, UNIT_COLUMNS, Advisor, Unit
-from esps_cli.errors import UnitsListError
+from esps_cli.errors import ListProblem, UnitsListError
+from esps_cli.findings import (
+    LIST_DUPLICATE,
+    LIST_EMPTY,
+    LIST_INVALID_CODE,
+    LIST_MISSING_COLUMN,
+    LIST_MISSING_VALUE,
+    LIST_REPEATED_COLUMN,
+    LIST_UNKNOWN_BUSINESS_GROUP,
+    LIST_UNKNOWN_DCFA,
+    Code,
+)
 from esps_cli.io.tables import map_columns
 from esps_cli.io.tables import read_rows as _read_rows
 
@@ -21,8 +32,16 @@ def _map_columns(
 ) -> dict[str, int]:
     found, problems = map_columns(header, wanted, required)
     if problems:
-        raise UnitsListError(path, problems)
+        raise UnitsListError(path, [
+            _problem(LIST_MISSING_COLUMN if "missing column" in p else LIST_REPEATED_COLUMN, 1,
+                     p.removeprefix("row 1: "))
+            for p in problems
+        ])
     return found
+
+
+def _problem(code: Code, row: int | None, message: str) -> ListProblem:
+    return ListProblem(code=code.code, row=row, message=message)
 
 
 def _get(row: list[str], cols: dict[str, int], key: str) -> str:
@@ -34,25 +53,28 @@ def load_advisors(path: Path | str) -> list[Advisor]:
     path = Path(path)
     rows = _read_rows(path)
     if not rows:
-        raise UnitsListError(path, ["the file is empty: expected a header row id,name,email"])
+        raise UnitsListError(path, [_problem(
+            LIST_EMPTY, None, "the file is empty: expected a header row id,name,email")])
     cols = _map_columns(path, rows[0], ADVISOR_COLUMNS, ("id", "name"))
     advisors: list[Advisor] = []
-    problems: list[str] = []
+    problems: list[ListProblem] = []
     seen: dict[str, int] = {}
     for rownum, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
         adv_id, name = _get(row, cols, "id"), _get(row, cols, "name")
         if not adv_id:
-            problems.append(f"row {rownum}: missing advisor id")
+            problems.append(_problem(LIST_MISSING_VALUE, rownum, "missing advisor id"))
             continue
         if adv_id.casefold() in seen:
             first = seen[adv_id.casefold()]
-            problems.append(f"row {rownum}: duplicate advisor id {adv_id!r} (first at row {first})")
+            problems.append(_problem(LIST_DUPLICATE, rownum,
+                                     f"duplicate advisor id {adv_id!r} (first at row {first})"))
             continue
         seen[adv_id.casefold()] = rownum
         if not name:
-            problems.append(f"row {rownum}: advisor {adv_id!r} has no name")
+            problems.append(_problem(LIST_MISSING_VALUE, rownum,
+                                     f"advisor {adv_id!r} has no name"))
         advisors.append(Advisor(id=adv_id, name=name or adv_id, email=_get(row, cols, "email")))
     if problems:
         raise UnitsListError(path, problems)
@@ -66,9 +88,9 @@ def load_units(
     path = Path(path)
     rows = _read_rows(path)
     if not rows:
-        raise UnitsListError(
-            path, ["the file is empty: expected a header row code,name,business_group,linked_dcfa"]
-        )
+        raise UnitsListError(path, [_problem(
+            LIST_EMPTY, None,
+            "the file is empty: expected a header row code,name,business_group,linked_dcfa")])
     cols = _map_columns(path, rows[0], UNIT_COLUMNS, UNIT_COLUMNS.keys())
     groups = {g.id.casefold(): g.id for g in framework.business_groups}
     groups.update({g.name.casefold(): g.id for g in framework.business_groups})
@@ -76,7 +98,7 @@ def load_units(
     by_advisor.update({a.name.casefold(): a.id for a in advisors})
 
     units: list[Unit] = []
-    problems: list[str] = []
+    problems: list[ListProblem] = []
     seen: dict[str, int] = {}
     for rownum, row in enumerate(rows[1:], start=2):
         if not any(row):
@@ -84,26 +106,27 @@ def load_units(
         code, name, group, dcfa = (
             _get(row, cols, k) for k in ("code", "name", "business_group", "linked_dcfa")
         )
-        row_problems: list[str] = []
+        row_problems: list[tuple[Code, str]] = []
         if not code:
-            row_problems.append("missing unit code")
+            row_problems.append((LIST_MISSING_VALUE, "missing unit code"))
         elif not CODE_PATTERN.match(code):
-            row_problems.append(
-                f"unit code {code!r} may hold only letters, digits, '-', '_' and '.'"
-            )
+            row_problems.append((LIST_INVALID_CODE,
+                                 f"unit code {code!r} may hold only letters, digits, '-', '_' "
+                                 "and '.'"))
         elif code.casefold() in seen:
-            row_problems.append(
-                f"duplicate unit code {code!r} (first at row {seen[code.casefold()]})"
-            )
+            row_problems.append((LIST_DUPLICATE, f"duplicate unit code {code!r} (first at row "
+                                                 f"{seen[code.casefold()]})"))
         if not name:
-            row_problems.append("missing unit name")
+            row_problems.append((LIST_MISSING_VALUE, "missing unit name"))
         if group.casefold() not in groups:
             known = ", ".join(g.id for g in framework.business_groups)
-            row_problems.append(f"unknown business group {group!r} (known: {known})")
+            row_problems.append((LIST_UNKNOWN_BUSINESS_GROUP,
+                                 f"unknown business group {group!r} (known: {known})"))
         if dcfa.casefold() not in by_advisor:
-            row_problems.append(f"unknown linked DCFA {dcfa!r} (not in the advisors list)")
+            row_problems.append((LIST_UNKNOWN_DCFA,
+                                 f"unknown linked DCFA {dcfa!r} (not in the advisors list)"))
         if row_problems:
-            problems.extend(f"row {rownum}: {p}" for p in row_problems)
+            problems.extend(_problem(c, rownum, message) for c, message in row_problems)
             if code and CODE_PATTERN.match(code):
                 seen.setdefault(code.casefold(), rownum)
             continue
@@ -120,7 +143,8 @@ def load_units(
     if problems:
         raise UnitsListError(path, problems)
     if not units:
-        raise UnitsListError(path, ["no units: the list has a header but no rows"])
+        raise UnitsListError(path, [_problem(
+            LIST_EMPTY, None, "no units: the list has a header but no rows")])
     return units
 
 

@@ -13,8 +13,6 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import python_calamine as calamine
-
 from esps_cli.findings import (
     MACRO_ENABLED,
     METADATA_UNHIDDEN,
@@ -23,11 +21,12 @@ from esps_cli.findings import (
     MISSING_SHEET,
     NOT_ESPS_WORKBOOK,
     TOO_MANY_ROWS,
+    UNREADABLE_CELL,
     UNREADABLE_FILE,
     Finding,
     finding,
 )
-from esps_cli.io.xlsx import calamine_book, has_macros, sniff_problem
+from esps_cli.io.xlsx import XlsxReadError, has_macros, open_book, sheet_rows, sniff_problem
 from esps_cli.workbook.layout import (
     ASSESSMENT,
     ASSESSMENT_FIELDS,
@@ -99,6 +98,7 @@ class ReturnedWorkbook:
     evidence: TableData | None = None
     assessment: TableData | None = None
     findings: list[Finding] = field(default_factory=list)
+    unreadable_sheets: list[str] = field(default_factory=list)  # present, but not readable
 
     @property
     def readable(self) -> bool:
@@ -132,13 +132,6 @@ class _Labels:
             return None
         hit = self.exact.get(value)
         return hit if hit is not None else self.norm.get(_norm(value))
-
-
-def _sheet_rows(book: calamine.CalamineWorkbook, name: str) -> list[list[Any]]:
-    """A sheet's values from A1, as a list of rows (row 1 first)."""
-    sheet = book.get_sheet_by_name(name)
-    rows = sheet.to_python(skip_empty_area=False)
-    return rows
 
 
 def _field_home(fields: tuple[Field, ...], first_row: int, field: Field) -> str:
@@ -238,64 +231,25 @@ def _read_meta(
     return meta, hashes
 
 
+# The sheets read (others are listed by name only).
+_READ = (SHEET_META, SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, ASSESSMENT.sheet)
+
+
 def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
     """Read a returned workbook. Never raises for a bad file: problems become findings.
 
     name: how findings name the file (default: the file's name).
     """
     wb = ReturnedWorkbook(path=path, display_name=name or "")
+    sheets = _open(wb)
+    if sheets is None:
+        return wb
+    _read_metadata(wb, sheets)
     fname = wb.name
-    problem = sniff_problem(path)
-    if problem:
-        wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {problem}"))
-        return wb
-    if has_macros(path):
-        wb.findings.append(finding(
-            MACRO_ENABLED, fname,
-            f"{fname} contains macros (a VBA project); they were not run, only the values read",
-        ))
-    try:
-        book = calamine_book(path)
-        wb.sheet_names = list(book.sheet_names)
-        wb.sheet_visibility = {m.name: str(m.visible).split(".")[-1].lower()
-                               for m in book.sheets_metadata}
-        sheets = {name: _sheet_rows(book, name) for name in wb.sheet_names
-                  if name in (SHEET_META, SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet,
-                              ASSESSMENT.sheet)}
-    except Exception as exc:  # calamine's error types vary by failure
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "password" in reason.lower() or "encrypt" in reason.lower():
-            reason = "the workbook is encrypted (password-protected)"
-        wb.findings.append(
-            finding(UNREADABLE_FILE, fname, f"cannot read {fname}: the file is corrupt ({reason})")
-        )
-        return wb
-
-    if SHEET_META not in sheets:
-        wb.findings.append(finding(
-            NOT_ESPS_WORKBOOK, fname,
-            f"{fname} has no {SHEET_META} sheet, so it is not a workbook made by esps generate "
-            "(or the hidden sheet was deleted)",
-            sheet=SHEET_META,
-        ))
-    else:
-        wb.meta, wb.meta_indicator_hashes = _read_meta(sheets[SHEET_META], wb.meta_refs)
-        if wb.meta.get("esps_workbook") != META_MARKER:
-            wb.findings.append(finding(
-                NOT_ESPS_WORKBOOK, fname,
-                f"the {SHEET_META} sheet does not identify an ESPS workbook (B1 is "
-                f"{wb.meta.get('esps_workbook', '')!r}, expected {META_MARKER!r})",
-                sheet=SHEET_META, cell="B1",
-            ))
-        if wb.sheet_visibility.get(SHEET_META) == "visible":
-            wb.findings.append(finding(
-                METADATA_UNHIDDEN, fname, f"the hidden {SHEET_META} sheet has been unhidden",
-                sheet=SHEET_META,
-            ))
-
     for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, ASSESSMENT.sheet):
-        if sheet_name not in sheets:
-            similar = [n for n in wb.sheet_names if n not in sheets]
+        if sheet_name not in sheets and sheet_name not in wb.unreadable_sheets:
+            similar = [n for n in wb.sheet_names
+                       if n not in sheets and n not in wb.unreadable_sheets]
             extra = (
                 f" (sheets found that are not expected: {', '.join(similar)})" if similar else ""
             )
@@ -305,7 +259,6 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
                 hint=f"Rename the sheet back to {sheet_name!r}, or start from the original "
                      "workbook DCFD sent.",
             ))
-
     if SHEET_COVER in sheets:
         wb.cover, missing = _find_fields(sheets[SHEET_COVER], COVER_FIELDS)
         for f in missing:
@@ -314,44 +267,126 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
                 sheet=SHEET_COVER, cell=_field_home(COVER_FIELDS, COVER_FIRST_ROW, f),
                 hint=f"Restore the label {f.label!r} in column A with its value beside it.",
             ))
-
     for table, attr in ((INDICATORS, "indicators"), (EVIDENCE, "evidence"),
                         (ASSESSMENT, "assessment")):
-        if table.sheet not in sheets:
-            continue
-        data, missing = find_table(sheets[table.sheet], table)
-        limit = MAX_TABLE_ROWS[table.sheet]
-        if data is not None and len(data.rows) > limit:
-            # Rows pasted by the thousand: one finding, not one per row; the table is not read.
+        if table.sheet in sheets:
+            setattr(wb, attr, _read_table(wb, sheets[table.sheet], table))
+    if ASSESSMENT.sheet in sheets:
+        wb.assessment_fields, missing_fields = _find_fields(
+            sheets[ASSESSMENT.sheet], ASSESSMENT_FIELDS
+        )
+        for f in missing_fields:
             wb.findings.append(finding(
-                TOO_MANY_ROWS, fname,
-                f"the {table.sheet} sheet has {len(data.rows):,} filled rows below its header; "
-                f"a return holds at most {limit:,}, so the sheet was not checked",
-                sheet=table.sheet, cell=data.ref(table.columns[0].key, data.rows[limit].row),
+                MISSING_FIELD, fname,
+                f"the {ASSESSMENT.sheet} field labelled {f.label!r} is missing",
+                sheet=ASSESSMENT.sheet,
+                cell=_field_home(ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, f),
             ))
-            data = None
-        setattr(wb, attr, data)
-        where = data.header_row if data else None
-        for header in missing:
-            # Point at where the writer put the heading: its column in the header row.
-            column = table.headers.index(header) + 1
-            wb.findings.append(finding(
-                MISSING_HEADER, fname,
-                f"column heading {header!r} is missing"
-                + (f" from the header row ({where})" if where else ""),
-                sheet=table.sheet,
-                cell=cell_ref(where or table.header_row, column),
-                hint=f"Restore the heading {header!r} exactly as it was in the original workbook.",
-            ))
-        if table is ASSESSMENT:
-            wb.assessment_fields, missing_fields = _find_fields(
-                sheets[table.sheet], ASSESSMENT_FIELDS
-            )
-            for f in missing_fields:
-                wb.findings.append(finding(
-                    MISSING_FIELD, fname,
-                    f"the {table.sheet} field labelled {f.label!r} is missing",
-                    sheet=table.sheet,
-                    cell=_field_home(ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, f),
-                ))
     return wb
+
+
+def _open(wb: ReturnedWorkbook) -> dict[str, list[list[Any]]] | None:
+    """The rows of the sheets read, by sheet name; None (and an unreadable-file finding) when
+    the file cannot be read. A sheet that cannot be read because of cells the reader cannot
+    convert is left out, with an unreadable-cell finding naming them, and the other sheets
+    are still read."""
+    fname, path = wb.name, wb.path
+    problem = sniff_problem(path)
+    if problem:
+        wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {problem}"))
+        return None
+    if has_macros(path):
+        wb.findings.append(finding(
+            MACRO_ENABLED, fname,
+            f"{fname} contains macros (a VBA project); they were not run, only the values read",
+        ))
+    try:
+        book = open_book(path)
+    except XlsxReadError as exc:
+        wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {exc.reason}"))
+        return None
+    wb.sheet_names = list(book.sheet_names)
+    wb.sheet_visibility = {m.name: str(m.visible).split(".")[-1].lower()
+                           for m in book.sheets_metadata}
+    sheets: dict[str, list[list[Any]]] = {}
+    for name in wb.sheet_names:
+        if name in _READ:
+            try:
+                sheets[name] = sheet_rows(book, path, name)
+            except XlsxReadError as exc:
+                if not exc.cells:  # the sheet itself is broken: so is the file
+                    wb.findings.append(finding(UNREADABLE_FILE, fname,
+                                               f"cannot read {fname}: {exc.reason}"))
+                    return None
+                wb.unreadable_sheets.append(name)
+                wb.findings.append(_unreadable_cells(fname, name, exc))
+    return sheets
+
+
+def _unreadable_cells(fname: str, sheet: str, exc: XlsxReadError) -> Finding:
+    """The finding for a sheet the reader could not read because of the cells named."""
+    where = ", ".join(f"{sheet}!{c}" for c in exc.cells)
+    return finding(
+        UNREADABLE_CELL, fname,
+        f"{where} {exc.reason}; the rest of the {sheet} sheet was not checked",
+        sheet=sheet, cell=exc.cells[0],
+        hint=f"Clear {where} or type a real date in it (dd/mm/yyyy), save the workbook and "
+             "validate it again.",
+    )
+
+
+def _read_metadata(wb: ReturnedWorkbook, sheets: dict[str, list[list[Any]]]) -> None:
+    fname = wb.name
+    if SHEET_META in wb.unreadable_sheets:
+        return  # already a finding: what the sheet says cannot be known
+    if SHEET_META not in sheets:
+        wb.findings.append(finding(
+            NOT_ESPS_WORKBOOK, fname,
+            f"{fname} has no {SHEET_META} sheet, so it is not a workbook made by esps generate "
+            "(or the hidden sheet was deleted)",
+            sheet=SHEET_META,
+        ))
+        return
+    wb.meta, wb.meta_indicator_hashes = _read_meta(sheets[SHEET_META], wb.meta_refs)
+    if wb.meta.get("esps_workbook") != META_MARKER:
+        wb.findings.append(finding(
+            NOT_ESPS_WORKBOOK, fname,
+            f"the {SHEET_META} sheet does not identify an ESPS workbook (B1 is "
+            f"{wb.meta.get('esps_workbook', '')!r}, expected {META_MARKER!r})",
+            sheet=SHEET_META, cell="B1",
+        ))
+    if wb.sheet_visibility.get(SHEET_META) == "visible":
+        wb.findings.append(finding(
+            METADATA_UNHIDDEN, fname, f"the hidden {SHEET_META} sheet has been unhidden",
+            sheet=SHEET_META,
+        ))
+
+
+def _read_table(wb: ReturnedWorkbook, rows: list[list[Any]], table: Table) -> TableData | None:
+    """A table found in its sheet's rows, with a finding for each heading missing; None if it
+    cannot be found or holds far more rows than a return can."""
+    fname = wb.name
+    data, missing = find_table(rows, table)
+    limit = MAX_TABLE_ROWS[table.sheet]
+    if data is not None and len(data.rows) > limit:
+        # Rows pasted by the thousand: one finding, not one per row; the table is not read.
+        wb.findings.append(finding(
+            TOO_MANY_ROWS, fname,
+            f"the {table.sheet} sheet has {len(data.rows):,} filled rows below its header; "
+            f"a return holds at most {limit:,}, so the sheet was not checked",
+            sheet=table.sheet, cell=data.ref(table.columns[0].key, data.rows[limit].row),
+        ))
+        data = None
+    where = data.header_row if data else None
+    for header in missing:
+        # Point at where the writer put the heading: its column in the header row.
+        column = table.headers.index(header) + 1
+        wb.findings.append(finding(
+            MISSING_HEADER, fname,
+            f"column heading {header!r} is missing"
+            + (f" from the header row ({where})" if where else ""),
+            sheet=table.sheet,
+            cell=cell_ref(where or table.header_row, column),
+            hint=f"Restore the heading {header!r} exactly as it was in the original workbook.",
+        ))
+    return data

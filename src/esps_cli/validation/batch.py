@@ -1,0 +1,183 @@
+"""Validating a batch: files, folders and globs, in parallel for large batches, with the
+batch findings a units list makes possible (units not returned, duplicate returns, returns for
+units not on the list) and the totals.
+
+One file never stops a batch: a file whose check fails, or whose worker process dies, is a
+`check-failed` finding for that file and the others are still validated.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from esps_cli.domain.framework import Cycle, Framework
+from esps_cli.domain.units import Unit
+from esps_cli.findings import (
+    DUPLICATE_RETURN,
+    FOLDER_UNREADABLE,
+    UNIT_NOT_ON_LIST,
+    UNIT_NOT_RETURNED,
+    Finding,
+    finding,
+)
+from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
+from esps_cli.validation.attribution import attribute_unreadable
+from esps_cli.validation.report import (
+    BatchReport,
+    BatchTotals,
+    SkippedFile,
+    UnitRef,
+    WorkbookReport,
+)
+from esps_cli.validation.validate import failed_report, validate_workbook
+
+# Worker state: the framework and options are sent to each process once.
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(framework: Framework, options: dict[str, Any]) -> None:
+    _WORKER["framework"] = framework
+    _WORKER["options"] = options
+
+
+def _validate_job(job: tuple[str, str]) -> WorkbookReport:
+    path, name = job
+    return validate_workbook(Path(path), _WORKER["framework"], name=name, **_WORKER["options"])
+
+
+def failed_job(job: tuple[str, str], error: str) -> WorkbookReport:
+    """A job whose check raised or whose worker process died: one check-failed finding."""
+    path, name = job
+    return failed_report(path, name, error)
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def validate_paths(
+    paths: list[Path],
+    framework: Framework,
+    *,
+    units: list[Unit] | None = None,
+    recursive: bool = False,
+    jobs: int | None = None,
+    check_evidence: bool = False,
+    on_progress: ProgressCallback | None = None,
+    today: date | None = None,
+    cycle: Cycle | None = None,
+    exclude: list[Path] | None = None,
+    discovered: Discovered | None = None,
+) -> BatchReport:
+    """Validate files, folders (recursive: and their subfolders) and globs.
+
+    Lock files are skipped and non-spreadsheet files ignored (both listed in `skipped`); every
+    other file gets a WorkbookReport, in sorted order, whatever is wrong with it. With a units
+    list, units with no return, two or more returns, and returns for units not on the list are
+    batch findings. on_progress(done, total) is called as workbooks are checked.
+    exclude: files never to validate (e.g. the report being written into the same folder).
+    discovered: files already found by `batch.discover` (then paths and recursive are unused).
+    """
+    today = today or date.today()
+    found = discovered or discover(paths, recursive=recursive, exclude=exclude)
+    jobs_n = resolve_jobs(jobs)
+    options = {"today": today, "check_evidence": check_evidence, "cycle": cycle}
+    work = [(str(f.path), f.name) for f in found.files]
+    reports = parallel_map(
+        _validate_job, work, jobs=jobs_n, initializer=_init_worker,
+        initargs=(framework, options), on_progress=on_progress, on_error=failed_job,
+    )
+    # A file that cannot be read is still its unit's return when its name says whose it is.
+    reports = attribute_unreadable(reports, units, cycle.id if cycle else None)
+    batch = BatchReport(
+        framework_id=framework.meta.id,
+        framework_version=framework.meta.version,
+        cycle=cycle.id if cycle else None,
+        checked_on=today,
+        workbooks=reports,
+        skipped=[SkippedFile(path=str(s.path), kind=s.kind, reason=s.reason)
+                 for s in found.skipped],
+    )
+    batch.findings = _against_units(reports, units) + [
+        finding(FOLDER_UNREADABLE, str(s.path), f"{s.path}: {s.reason}")
+        for s in found.skipped if s.kind == "unreadable"
+    ]
+    if units is not None:
+        returned = {wb.unit_code.casefold() for wb in reports if wb.unit_code}
+        batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)
+                              for u in units if u.code.casefold() not in returned]
+    batch.totals = _totals(batch, units)
+    return batch
+
+
+def _return_key(wb: WorkbookReport) -> tuple[str, str]:
+    return (wb.unit_code.casefold(), wb.cycle)
+
+
+def _against_units(reports: list[WorkbookReport], units: list[Unit] | None) -> list[Finding]:
+    findings: list[Finding] = []
+    by_key: dict[tuple[str, str], list[WorkbookReport]] = {}
+    for wb in reports:
+        if wb.unit_code:
+            by_key.setdefault(_return_key(wb), []).append(wb)
+    for reports_for in by_key.values():
+        if len(reports_for) > 1:
+            files = ", ".join(r.file for r in reports_for)
+            for r in reports_for:
+                findings.append(finding(
+                    DUPLICATE_RETURN, r.file,
+                    f"{len(reports_for)} returns are for unit {r.unit_code} ({r.unit_name}), "
+                    f"cycle {r.cycle or '?'}: {files}; none is chosen",
+                ))
+    if units is None:
+        return findings
+    listed = {u.code.casefold(): u for u in units}
+    returned = {code for code, _cycle in by_key}
+    for wb in reports:
+        if wb.unit_code and wb.unit_code.casefold() not in listed:
+            findings.append(finding(
+                UNIT_NOT_ON_LIST, wb.file,
+                f"{wb.file} is for unit {wb.unit_code} ({wb.unit_name}), which is not on the "
+                "units list",
+            ))
+    for unit in units:
+        if unit.code.casefold() not in returned:
+            findings.append(finding(
+                UNIT_NOT_RETURNED, "",
+                f"no return from {unit.code} {unit.name} ({unit.business_group})",
+            ))
+    return findings
+
+
+def _totals(batch: BatchReport, units: list[Unit] | None) -> BatchTotals:
+    t = BatchTotals(files=len(batch.workbooks))
+    for wb in batch.workbooks:
+        t.errors += wb.errors
+        t.warnings += wb.warnings
+        if wb.valid:
+            t.valid += 1
+        else:
+            t.invalid += 1
+        if not wb.readable:
+            t.unreadable += 1
+    for f in batch.findings:
+        if f.severity == "error":
+            t.errors += 1
+        else:
+            t.warnings += 1
+    t.lock_files = sum(1 for s in batch.skipped if s.kind == "lock")
+    t.ignored = sum(1 for s in batch.skipped if s.kind == "ignored")
+    keys = Counter(_return_key(wb) for wb in batch.workbooks if wb.unit_code)
+    codes = {code for code, _cycle in keys}
+    t.duplicate_returns = sum(1 for n in keys.values() if n > 1)
+    t.not_on_list = sum(1 for f in batch.findings if f.code == UNIT_NOT_ON_LIST.code)
+    if units is not None:
+        listed = {u.code.casefold() for u in units}
+        returned = listed & codes
+        t.units_expected = len(listed)
+        t.units_returned = len(returned)
+        t.units_not_returned = len(listed) - len(returned)
+    return t

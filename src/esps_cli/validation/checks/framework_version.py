@@ -1,0 +1,44 @@
+"""The framework the workbook was made from: the same id and version as the one loaded.
+
+A workbook from another framework or version is not checked for content: its indicators
+cannot be compared with this framework's.
+"""
+
+from __future__ import annotations
+
+from esps_cli.domain.normalise import clean
+from esps_cli.findings import FRAMEWORK_CHANGED, UNKNOWN_FRAMEWORK, WRONG_FRAMEWORK_VERSION
+from esps_cli.validation.context import WorkbookCheck, has_metadata
+from esps_cli.validation.runner import Check
+from esps_cli.workbook.layout import SHEET_META
+
+
+def _framework_version(ctx: WorkbookCheck, _: None) -> None:
+    rw, fw = ctx.rw, ctx.fw
+    if not has_metadata(rw):
+        return
+    fw_id = clean(rw.meta.get("framework_id"))
+    version = clean(rw.meta.get("framework_version"))
+    if fw_id and fw_id != fw.meta.id:
+        ctx.add(UNKNOWN_FRAMEWORK,
+                f"the workbook was made from framework {fw_id!r}; the framework "
+                f"loaded is {fw.meta.id!r} (version {fw.meta.version})",
+                sheet=SHEET_META, cell=rw.meta_refs.get("framework_id", ""))
+        ctx.content_ok = False
+    elif version and version != fw.meta.version:
+        ctx.add(WRONG_FRAMEWORK_VERSION,
+                f"the workbook was made from {fw.meta.id} version {version}; the "
+                f"framework loaded is version {fw.meta.version}",
+                sheet=SHEET_META, cell=rw.meta_refs.get("framework_version", ""))
+        ctx.content_ok = False
+    elif rw.meta.get("framework_digest") and rw.meta["framework_digest"] != fw.digest:
+        ctx.add(FRAMEWORK_CHANGED,
+                f"the framework file's content differs from the one the workbook "
+                f"was made from, though both are {fw.meta.id} version {fw.meta.version}",
+                sheet=SHEET_META, cell=rw.meta_refs.get("framework_digest", ""))
+
+
+FRAMEWORK_VERSION = Check(
+    "framework version", (UNKNOWN_FRAMEWORK, WRONG_FRAMEWORK_VERSION, FRAMEWORK_CHANGED),
+    _framework_version,
+)

@@ -1,0 +1,109 @@
+"""What validation reports: one `WorkbookReport` per file and a `BatchReport` for a batch."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+
+from esps_cli.findings import Finding
+
+
+class IndicatorStatus(BaseModel):
+    """One indicator of one workbook: what was given and whether the minimum is met."""
+
+    indicator_id: str
+    rating: int | None = None
+    na: bool = False
+    narrative_chars: int = 0
+    evidence_items: int = 0  # usable items: complete, known type, in date, not repeated
+    minimum_met: bool = False
+
+
+class WorkbookReport(BaseModel):
+    """The result of validating one file."""
+
+    file: str  # as findings name it: the file name, or its path below the folder validated
+    path: str
+    unit_code: str = ""
+    unit_name: str = ""
+    cycle: str = ""
+    framework_id: str = ""
+    framework_version: str = ""
+    readable: bool = True
+    valid: bool = False
+    errors: int = 0
+    warnings: int = 0
+    findings: list[Finding] = []
+    indicators: list[IndicatorStatus] = []
+    indicators_met: int = 0
+    indicators_total: int = 0
+    evidence_completeness_pct: float = 0.0
+    evidence_rows: int = 0
+    submission_date: date | None = None
+
+
+class SkippedFile(BaseModel):
+    path: str
+    kind: Literal["lock", "ignored", "unreadable"]
+    reason: str
+
+
+class UnitRef(BaseModel):
+    """A unit from the units list (for the units that have not returned)."""
+
+    code: str
+    name: str
+    business_group: str = ""
+
+
+class BatchTotals(BaseModel):
+    files: int = 0
+    valid: int = 0
+    invalid: int = 0
+    unreadable: int = 0
+    errors: int = 0  # workbook and batch findings
+    warnings: int = 0
+    lock_files: int = 0
+    ignored: int = 0
+    units_expected: int | None = None  # with a units list
+    units_returned: int | None = None
+    units_not_returned: int | None = None
+    duplicate_returns: int = 0  # units with more than one return
+    not_on_list: int = 0
+
+
+class BatchReport(BaseModel):
+    """The result of validating a batch: every workbook, batch findings and totals."""
+
+    framework_id: str
+    framework_version: str
+    cycle: str | None = None  # the cycle every workbook was expected to be for, if given
+    checked_on: date
+    workbooks: list[WorkbookReport] = []
+    findings: list[Finding] = []  # unit-not-returned, duplicate-return, unit-not-on-list
+    skipped: list[SkippedFile] = []
+    not_returned: list[UnitRef] = []  # with a units list: the units with no return
+    totals: BatchTotals = BatchTotals()
+
+    @property
+    def ok(self) -> bool:
+        """Every workbook valid and no batch-level errors."""
+        return self.totals.invalid == 0 and not any(
+            f.severity == "error" for f in self.findings
+        )
+
+    def all_findings(self) -> list[Finding]:
+        """Workbook findings in file order, then the batch findings."""
+        return [f for wb in self.workbooks for f in wb.findings] + list(self.findings)
+
+    def returns_by_unit(self, cycle: str | None = None) -> dict[str, WorkbookReport]:
+        """The one return per unit code (for a cycle, if given), by unit code; a unit with two
+        or more returns is left out (duplicate-return: neither is chosen)."""
+        by_code: dict[str, list[WorkbookReport]] = {}
+        for wb in self.workbooks:
+            if wb.unit_code and (cycle is None or wb.cycle == cycle):
+                by_code.setdefault(wb.unit_code.casefold(), []).append(wb)
+        return {reports[0].unit_code: reports[0] for reports in by_code.values()
+                if len(reports) == 1}

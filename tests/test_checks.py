@@ -1,0 +1,70 @@
+"""The checks' declared codes: every check names the catalogue codes it can emit, every code a
+returned workbook's content can get is declared by a check, and a check emitting a code it did
+not declare is caught (as one check-failed finding)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from esps_cli.domain.framework import Framework
+from esps_cli.domain.units import Unit
+from esps_cli.findings import (
+    BATCH_CODES,
+    CHECK_FAILED,
+    MACRO_ENABLED,
+    METADATA_UNHIDDEN,
+    MISSING_FIELD,
+    MISSING_HEADER,
+    MISSING_SHEET,
+    NOT_ESPS_WORKBOOK,
+    TOO_MANY_ROWS,
+    UNKNOWN_CYCLE,
+    UNREADABLE_CELL,
+    UNREADABLE_FILE,
+    catalogue,
+)
+from esps_cli.validation.checks import CHECKS, INDICATOR_CHECKS, ROW_CHECKS
+from esps_cli.validation.context import WorkbookCheck
+from esps_cli.validation.runner import Check, declared_codes, run_checks
+from esps_cli.workbook.generate import workbook_filename
+from esps_cli.workbook.reader import read_workbook
+
+from .conftest import CYCLE
+
+# Codes made outside the checks: by the reader, by the batch, by the runner itself.
+READER_CODES = {c.code for c in (UNREADABLE_FILE, NOT_ESPS_WORKBOOK, METADATA_UNHIDDEN,
+                                 MISSING_SHEET, MISSING_HEADER, MISSING_FIELD, MACRO_ENABLED,
+                                 TOO_MANY_ROWS, UNREADABLE_CELL)}
+
+
+def test_every_content_code_is_declared_by_a_check():
+    declared = declared_codes([*CHECKS, *ROW_CHECKS, *INDICATOR_CHECKS])
+    codes = {c.code for c in catalogue()}
+    assert declared <= codes
+    workbook_codes = {c for c in codes if not c.startswith(("list-", "framework-", "score-"))
+                      or c == "framework-changed"}
+    assert workbook_codes - declared == READER_CODES | BATCH_CODES | {CHECK_FAILED.code}
+
+
+def test_the_container_checks_declare_their_parts():
+    by_name = {c.name: c for c in CHECKS}
+    assert by_name["evidence rows"].code_set == declared_codes(ROW_CHECKS)
+    assert by_name["indicator minimums"].code_set == declared_codes(INDICATOR_CHECKS)
+
+
+def test_a_code_a_check_did_not_declare_is_a_check_failed_finding(
+        tmp_path: Path, pristine_pack: Path, units: list[Unit], framework: Framework):
+    path = tmp_path / "blank.xlsx"
+    shutil.copy(pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE)), path)
+
+    def sloppy(ctx: WorkbookCheck, _: None) -> None:
+        ctx.add(UNKNOWN_CYCLE, "not this check's to say")
+
+    ctx = WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
+                        expected_cycle=None, check_evidence=False)
+    run_checks(ctx, (Check("sloppy", (), sloppy),))
+    (f,) = ctx.findings
+    assert f.code == CHECK_FAILED.code
+    assert "the sloppy check failed: UndeclaredCode: unknown-cycle" in f.message
