@@ -338,9 +338,10 @@ def test_a_column_given_twice_is_refused(tmp_path, framework, advisors):
     path.write_text("code,name,business_group,linked_dcfa,Unit Code\nTP-EK,Camden,TP,dcfa01,X\n")
     with pytest.raises(UnitsListError) as caught:
         load_units(path, framework, advisors)
-    assert caught.value.problems == [
+    assert [(p.code, str(p)) for p in caught.value.problems] == [(
+        "list-repeated-column",
         "row 1: column 'code' is given 2 times, in A ('code'), E ('Unit Code'); keep one and "
-        "delete or rename the others"]
+        "delete or rename the others")]
 
 
 def test_a_huge_csv_field_is_a_clear_error(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from dataclasses import dataclass
 
 
 class EspsError(Exception):
@@ -17,12 +17,15 @@ class ConfigError(EspsError):
     exit_code = 2
 
 
-class ListProblem(BaseModel):
-    """One problem with a units or advisors list: its code from the catalogue and its row."""
+@dataclass(frozen=True)
+class ListProblem:
+    """One problem with a units or advisors list: its code from the catalogue and its row.
+    (A dataclass, not a pydantic model: this module is imported by every command at start-up.)
+    """
 
     code: str
-    row: int | None = None  # the row of the list (the header is row 1), if one row
     message: str
+    row: int | None = None  # the row of the list (the header is row 1), if one row
 
     def __str__(self) -> str:
         return f"row {self.row}: {self.message}" if self.row else self.message
