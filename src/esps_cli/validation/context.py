@@ -30,7 +30,7 @@ class FrameworkIndex:
         self.locked = {ind.id: indicator_locked_cells(framework, ind) for ind in self.indicators}
         self.locked_tuple = {i: tuple(cells[k] for k in LOCKED_INDICATOR_KEYS)
                              for i, cells in self.locked.items()}
-        self.expected_hash = {i: indicator_hash(cells) for i, cells in self.locked.items()}
+        self.expected_hash = {i: indicator_hash(dict(cells)) for i, cells in self.locked.items()}
         types: dict[str, EvidenceType] = {t.id.casefold(): t for t in framework.evidence_types}
         types.update({clean(t.label).casefold(): t for t in framework.evidence_types})
         self.types_by_name = types

@@ -163,9 +163,10 @@ def find_table(
 ) -> tuple[TableData | None, list[str]]:
     """Locate a table by its header labels; return it and the headers not found."""
     wanted = _Labels({c.header: c.key for c in table.columns})
-    best_row, best_cols = 0, {}
+    best_row = 0
+    best_cols: dict[str, int] = {}
     for r, row in enumerate(rows[:HEADER_SEARCH_ROWS], start=1):
-        cols = {}
+        cols: dict[str, int] = {}
         for c, value in enumerate(row, start=1):
             key = wanted.get(value)
             if key and key not in cols:

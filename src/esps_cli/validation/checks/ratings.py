@@ -21,6 +21,7 @@ def _rating(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     assert ctx.index is not None
     ind, mins, scores = row.indicator, row.indicator.evidence, ctx.index.scores
     raw = row.row.values.get("rating")
+    parsed: Parsed[int | str]
     if type(raw) is float and raw in ctx.index.score_set:
         parsed = Parsed(int(raw), "ok")  # the usual case: a number from the list
     else:
