@@ -36,7 +36,7 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.io.tables import csv_rows, map_columns
-from esps_cli.scoring.register import ROLES, NewEvent, Register, Role
+from esps_cli.register import ROLES, NewEvent, Register, Role
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, cell_text, parse_score
 from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS
