@@ -35,7 +35,7 @@ from esps_cli.register.location import Engine, RegisterLocation, redact
 
 BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
-TransactionKind = Literal["write", "migrate"]
+TransactionKind = Literal["write", "migrate", "read"]
 Row = dict[str, Any]
 
 
@@ -184,6 +184,9 @@ class SQLiteDatabase(Database):
         return int(self.conn.execute(sql, tuple(params)).lastrowid or 0)
 
     def _begin(self, kind: TransactionKind) -> None:
+        if kind == "read":  # a consistent snapshot for reading several tables
+            self.conn.execute("BEGIN")
+            return
         if self.read_only:
             raise ConfigError(
                 f"the register {self.location} is open read-only (--allow-network-sqlite): "
@@ -298,7 +301,9 @@ class PostgresDatabase(Database):
         return int(self.conn.execute(_pg_sql(sql), tuple(params)).fetchone()["id"])
 
     def _begin(self, kind: TransactionKind) -> None:
-        if kind == "migrate":
+        if kind == "read":
+            self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        elif kind == "migrate":
             # READ COMMITTED: each statement sees what the previous migrator committed.
             self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('esps register schema'))")

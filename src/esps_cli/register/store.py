@@ -209,6 +209,12 @@ class Register:
         self._in_transaction = False
         self._db.commit()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Register]:
+        """Read several tables as of one moment (takes no write lock; writers carry on)."""
+        with self.transaction(kind="read"):
+            yield self
+
     # -- score events ---------------------------------------------------------------------
 
     def record(self, event: NewEvent, *, import_id: int | None = None,
