@@ -42,7 +42,7 @@ class CheckItem(BaseModel):
 
 
 class CheckReport(BaseModel):
-    register: str
+    location: str
     engine: str
     schema_version: int
     counts: dict[str, int]
@@ -135,7 +135,7 @@ def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool
             items.append(CheckItem(name="audit chain", status="ok",
                                    detail="none in this register's schema"))
         counts = {t: reg.count(t) for t, _ in COPY_TABLES if reg.database.has_table(t)}
-        return CheckReport(register=str(reg.location), engine=reg.engine,
+        return CheckReport(location=str(reg.location), engine=reg.engine,
                            schema_version=version, counts=counts, items=items)
 
 
