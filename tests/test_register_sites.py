@@ -329,3 +329,101 @@ def test_check_finds_a_register_tampered_with_outside_esps(tmp_path: Path) -> No
     assert set(problems) == {"rules in the database", "import log"}
     assert "score_events_no_delete" in problems["rules in the database"]
     assert "events, " in problems["import log"] and "found" in problems["import log"]
+
+
+# -- the CLI: register check, register copy, and where the register is named ---------------------
+
+
+def test_register_copy_and_check_on_the_command_line(
+    postgres_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ESPS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    sqlite = str(tmp_path / "esps.db")
+    _filled(sqlite)
+    url = postgres_cluster.url(postgres_cluster.new_database("advisor"), "advisor",
+                               ADVISOR_PASSWORD)
+    copied = runner.invoke(app, ["register", "copy", sqlite, url])
+    assert copied.exit_code == 0, copied.output
+    lines = [" ".join(line.split()) for line in copied.output.splitlines()]
+    with Register.open(sqlite) as reg:
+        events, allocations = reg.event_count(), reg.count("allocations")
+    assert lines == [
+        f"copied {sqlite} to {locate(url)} (schema version 2)",
+        "imports 1 -> 1 same",
+        f"allocations {allocations} -> {allocations} same",
+        f"score_events {events} -> {events} same",
+        "every record arrived",
+    ]
+    assert ADVISOR_PASSWORD not in copied.output
+    again = runner.invoke(app, ["register", "copy", sqlite, url])
+    assert again.exit_code == 2 and "already holds records" in again.output
+    assert ADVISOR_PASSWORD not in again.output
+    same = runner.invoke(app, ["register", "copy", sqlite, sqlite])
+    assert same.exit_code == 2 and "FROM and TO are the same register" in same.output
+
+    checked = runner.invoke(app, ["register", "check", "--register", url, "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    data = json.loads(checked.output)
+    assert (data["engine"], data["schema_version"], data["sound"]) == ("postgresql", 2, True)
+    assert data["counts"] == {"imports": 1, "allocations": allocations, "score_events": events}
+    # ESPS_REGISTER names the register when --register does not.
+    monkeypatch.setenv("ESPS_REGISTER", url)
+    text = runner.invoke(app, ["register", "check"])
+    assert text.exit_code == 0, text.output
+    assert f"register {locate(url)} (postgresql, schema version 2)" in text.output
+    assert text.output.rstrip().endswith("sound") and ADVISOR_PASSWORD not in text.output
+
+
+def test_esps_toml_may_name_a_postgresql_register(
+    postgres_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = postgres_cluster.url(postgres_cluster.new_database())
+    (tmp_path / "esps.toml").write_text(
+        f'[esps]\nunits = "{UNITS}"\ncycle = "{CYCLE}"\nregister = "{url}"\n')
+    monkeypatch.delenv("ESPS_REGISTER", raising=False)
+    monkeypatch.setenv("ESPS_CONFIG", str(tmp_path / "esps.toml"))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["score", "set", "TP-CW", "OD1.1", "3", "--role", "linked",
+                                 "--assessor", "dcfa01"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "esps.db").exists()  # not a file named after the URL either
+    assert list(tmp_path.iterdir()) == [tmp_path / "esps.toml"]
+    with Register.open(url) as reg:
+        assert reg.current(CYCLE, "TP-CW", "OD1.1").linked.score == 3
+
+
+def test_register_check_exits_1_on_a_tampered_register(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ESPS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    path = str(tmp_path / "esps.db")
+    _filled(path)
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TRIGGER allocations_no_update")
+    conn.commit()
+    conn.close()
+    result = runner.invoke(app, ["register", "check", "--register", path])
+    assert result.exit_code == 1
+    assert "PROBLEM rules in the database: trigger(s) missing or disabled: " \
+           "allocations_no_update" in " ".join(result.output.split())
+    missing = runner.invoke(app, ["register", "check", "--register", str(tmp_path / "no.db")])
+    assert missing.exit_code == 2 and "no score register at" in missing.output
+    assert not (tmp_path / "no.db").exists()
+
+
+def test_allow_network_sqlite_travels_with_the_location(tmp_path: Path) -> None:
+    from esps_cli.register import register_location
+
+    path = tmp_path / "esps.db"
+    Register.open(path).close()
+    table = mounts(tmp_path, f"server:/share {tmp_path} nfs rw 0 0")
+    allowed = register_location(str(path), None, allow_network_sqlite=True)
+    assert allowed.allow_network_sqlite
+    with Register.open(allowed, mounts_file=table) as reg:
+        assert reg.read_only and reg.event_count() == 0
+    with pytest.raises(ConfigError, match="network filesystem"):
+        Register.open(register_location(str(path), None), mounts_file=table)
