@@ -6,6 +6,7 @@ mid-import)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -504,3 +505,23 @@ def test_a_process_killed_mid_import_leaves_the_register_as_it_was(
     with Register.open(register_at) as reg:
         assert reg.event_count() == 1 + rows
         assert reg.count("imports") == 2
+
+
+def test_two_advisors_allocating_at_once_allocate_each_unit_once(
+    register_at: str, tmp_path: Path, roster_units: Roster
+) -> None:
+    """Allocation reads what is allocated, then records the rest: two at once must not both
+    see nothing and allocate every unit twice (the second keeps what the first recorded)."""
+    Register.open(register_at).close()
+    command = [sys.executable, "-m", "esps_cli", "allocate", "--register", register_at,
+               "--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE, "--format",
+               "json", "--seed"]
+    procs = [subprocess.Popen([*command, seed], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=_env(), cwd=tmp_path) for seed in ("1", "2")]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    statuses = sorted(sorted({e["status"] for e in json.loads(out)["entries"]})
+                      for out, _ in outs)
+    assert statuses == [["kept"], ["new"]]  # one allocated everything, the other kept it
+    with Register.open(register_at) as reg:
+        assert reg.count("allocations") == len(roster_units.units)

@@ -77,6 +77,21 @@ class Database(ABC):
         with self.errors():
             return self._insert(table, columns, marks, list(values.values()))
 
+    def next_id(self, table: str) -> int:
+        """The id the next row of table gets (call it under the write lock)."""
+        return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}"))
+
+    def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Add many rows, each with its id and the same columns, in as few round trips as the
+        driver allows (psycopg sends them in one pipeline)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        with self.errors():
+            self._insert_rows(sql, [[row[c] for c in columns] for row in rows])
+
     # -- transactions ----------------------------------------------------------------------
 
     def begin(self, kind: TransactionKind = "write") -> None:
@@ -116,6 +131,9 @@ class Database(ABC):
 
     @abstractmethod
     def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int: ...
+
+    @abstractmethod
+    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None: ...
 
     @abstractmethod
     def _begin(self, kind: TransactionKind) -> None: ...
@@ -182,6 +200,9 @@ class SQLiteDatabase(Database):
     def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int:
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
         return int(self.conn.execute(sql, tuple(params)).lastrowid or 0)
+
+    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:
+        self.conn.executemany(sql, rows)
 
     def _begin(self, kind: TransactionKind) -> None:
         if kind == "read":  # a consistent snapshot for reading several tables
@@ -299,6 +320,10 @@ class PostgresDatabase(Database):
             sql = (f"INSERT INTO {table} (id, {columns}) VALUES ("
                    f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), {marks}) RETURNING id")
         return int(self.conn.execute(_pg_sql(sql), tuple(params)).fetchone()["id"])
+
+    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_pg_sql(sql), rows)
 
     def _begin(self, kind: TransactionKind) -> None:
         if kind == "read":

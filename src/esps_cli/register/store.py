@@ -223,22 +223,42 @@ class Register:
 
         A moderated score without the ids of the events it settles settles the current ones.
         """
+        return self.record_many([event], import_id=import_id, at=at)[0]
+
+    def record_many(self, events: list[NewEvent], *, import_id: int | None = None,
+                    at: datetime | None = None) -> list[ScoreEvent]:
+        """Append events in order, in one transaction and few round trips (an import).
+
+        Ids are given here, under the write lock; a moderated score without the ids of the
+        events it settles settles the ones current when it is recorded (earlier events of the
+        same batch included). The database checks every row as if recorded one by one.
+        """
         recorded_at = at or now_utc()
         with self.transaction():
-            if event.role == "moderated" and (event.moderates_linked is None
-                                              or event.moderates_unlinked is None):
-                pair = self.current(event.cycle, event.unit, event.indicator)
-                event = event.model_copy(update={
-                    "moderates_linked": event.moderates_linked or (
-                        pair.linked.id if pair.linked else None),
-                    "moderates_unlinked": event.moderates_unlinked or (
-                        pair.unlinked.id if pair.unlinked else None),
-                })
-            new_id = self._db.insert("score_events", {
-                **event.model_dump(), "score": int(event.score),
-                "recorded_at": timestamp(recorded_at), "import_id": import_id,
-            })
-        return ScoreEvent(id=new_id, recorded_at=recorded_at, **event.model_dump())
+            next_id = self._db.next_id("score_events")
+            latest: dict[tuple[str, str, str, str], int] = {}
+            for cycle in sorted({e.cycle for e in events if e.role == "moderated"}):
+                for (unit, indicator), pair in self.current_scores(cycle).items():
+                    for role in ("linked", "unlinked"):
+                        found = pair.get(role)  # type: ignore[arg-type]
+                        if found is not None:
+                            latest[(cycle, unit, indicator, role)] = found.id
+            recorded: list[ScoreEvent] = []
+            for event in events:
+                key = (event.cycle, event.unit, event.indicator)
+                if event.role == "moderated":
+                    event = event.model_copy(update={
+                        f"moderates_{role}": getattr(event, f"moderates_{role}")
+                        or latest.get((*key, role)) for role in ("linked", "unlinked")})
+                else:
+                    latest[(*key, event.role)] = next_id
+                recorded.append(ScoreEvent(id=next_id, recorded_at=recorded_at,
+                                           **event.model_dump()))
+                next_id += 1
+            self._db.insert_rows("score_events", [
+                {**e.model_dump(), "recorded_at": timestamp(recorded_at),
+                 "import_id": import_id} for e in recorded])
+        return recorded
 
     def current(self, cycle: str, unit: str, indicator: str) -> ScorePair:
         """The current scores of one (unit, indicator)."""
