@@ -427,3 +427,49 @@ def test_allow_network_sqlite_travels_with_the_location(tmp_path: Path) -> None:
         assert reg.read_only and reg.event_count() == 0
     with pytest.raises(ConfigError, match="network filesystem"):
         Register.open(register_location(str(path), None), mounts_file=table)
+
+
+def test_advisors_with_their_own_logins_record_but_cannot_rewrite_or_upgrade(
+    postgres_cluster: Cluster, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The owner (clerk) creates the register; an advisor's login may read and add records,
+    nothing more: the database refuses changes and schema upgrades to it."""
+    import psycopg
+
+    from esps_cli.register.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE
+
+    monkeypatch.delenv("ESPS_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    db = postgres_cluster.new_database()
+    owner = postgres_cluster.url(db)
+    advisor = postgres_cluster.url(db, "advisor", ADVISOR_PASSWORD)
+    grants = ("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO advisor",
+              "GRANT UPDATE ON schema_version TO advisor")  # LOCK ... EXCLUSIVE needs it
+    with psycopg.connect(owner, autocommit=True) as conn:  # a register of schema version 1
+        conn.execute(SCHEMA_VERSION_TABLE)
+        for sql in MIGRATIONS[0].statements("postgresql"):
+            conn.execute(sql)
+        conn.execute("INSERT INTO schema_version VALUES (1, '2010-08-01T00:00:00+00:00')")
+        for sql in grants:
+            conn.execute(sql)
+    refused = esps("score", "set", "TP-CW", "OD1.1", "3", "--role", "linked", "--assessor",
+                   "dcfa01", register=advisor)
+    assert refused.exit_code == 2
+    assert "lacks the right to upgrade it" in refused.output
+    assert "esps register upgrade" in " ".join(refused.output.split())
+    upgraded = runner.invoke(app, ["register", "upgrade", "--register", owner])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "upgraded from schema version 1 to 2" in " ".join(upgraded.output.split())
+    again = runner.invoke(app, ["register", "upgrade", "--register", owner])
+    assert "at schema version 2: nothing to do" in " ".join(again.output.split())
+
+    recorded = esps("score", "set", "TP-CW", "OD1.1", "3", "--role", "linked", "--assessor",
+                    "dcfa01", register=advisor)
+    assert recorded.exit_code == 0, recorded.output
+    with psycopg.connect(advisor, autocommit=True) as conn:
+        for sql in ("UPDATE score_events SET score = 1", "DELETE FROM score_events",
+                    "DROP TRIGGER score_events_no_update ON score_events",
+                    "ALTER TABLE score_events DISABLE TRIGGER ALL"):
+            with pytest.raises(psycopg.Error):
+                conn.execute(sql)
+    assert check(owner).sound

@@ -69,6 +69,27 @@ def _print_check(report: "CheckReport") -> None:
     _say("sound" if report.sound else "[bold red]problems found[/bold red]")
 
 
+@register_app.command("upgrade")
+@handles_errors
+def upgrade(register: options.Register = None) -> None:
+    """Bring a register's schema up to this esps-cli's version.
+
+    Every command does this by itself when it opens an older register; run it yourself when
+    the advisors log in as users who may not change the schema (run it as the owner).
+
+    Example: [bold]esps register upgrade --register postgresql://owner@db.example/esps[/bold]
+    """
+    from esps_cli.register.maintenance import upgrade as upgrade_register
+
+    location = register_location(register, settings())
+    before, after = upgrade_register(location)
+    if before == after:
+        _say(f"register {escape(str(location))} is at schema version {after}: nothing to do")
+    else:
+        _say(f"register {escape(str(location))} upgraded from schema version {before} to "
+             f"{after}")
+
+
 FromArg = Annotated[str, typer.Argument(
     metavar="FROM", help="The register to copy: a SQLite file or a postgresql:// URL.")]
 ToArg = Annotated[str, typer.Argument(

@@ -11,6 +11,7 @@ from esps_cli.register.errors import (
     RegisterBusyError,
     RegisterConnectionError,
     RegisterNotFound,
+    RegisterPermissionError,
     RegisterRuleError,
 )
 from esps_cli.register.location import (
@@ -51,6 +52,7 @@ __all__ = [
     "RegisterConnectionError",
     "RegisterLocation",
     "RegisterNotFound",
+    "RegisterPermissionError",
     "RegisterRuleError",
     "Role",
     "ScoreEvent",

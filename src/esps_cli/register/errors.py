@@ -27,5 +27,10 @@ class RegisterRuleError(EspsError):
     exit_code = 2
 
 
+class RegisterPermissionError(ConfigError):
+    """The database user may not do this (e.g. change the schema of a register it does not
+    own)."""
+
+
 class DriverMissingError(ConfigError):
     """A PostgreSQL register without the optional driver installed."""

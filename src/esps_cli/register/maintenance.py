@@ -139,6 +139,14 @@ def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool
                            schema_version=version, counts=counts, items=items)
 
 
+def upgrade(location: RegisterLocation | Path | str) -> tuple[int, int]:
+    """Apply the migrations a register lacks; (version before, version after)."""
+    with Register.open(location, create=False, migrate=False) as reg:
+        before = reg.schema_version
+    with Register.open(location, create=False) as reg:
+        return before, reg.schema_version
+
+
 # -- copy ----------------------------------------------------------------------------------
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import psycopg
 from psycopg import errors as pge
 
-from esps_cli.errors import ConfigError, EspsError
+from esps_cli.errors import EspsError
 from esps_cli.register.errors import (
     RegisterBusyError,
     RegisterConnectionError,
+    RegisterPermissionError,
     RegisterRuleError,
 )
 from esps_cli.register.location import RegisterLocation, redact
@@ -85,7 +86,7 @@ def translate(location: RegisterLocation, exc: Exception) -> EspsError | None:
             f"{_first_line(exc)}"
         )
     if isinstance(exc, pge.InsufficientPrivilege):
-        return ConfigError(
+        return RegisterPermissionError(
             f"the register {location}: this PostgreSQL user lacks a permission: "
             f"{_first_line(exc)}"
         )

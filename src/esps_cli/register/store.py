@@ -27,7 +27,7 @@ from esps_cli.register.engines import (
     SQLiteDatabase,
     TransactionKind,
 )
-from esps_cli.register.errors import RegisterNotFound
+from esps_cli.register.errors import RegisterNotFound, RegisterPermissionError
 from esps_cli.register.location import RegisterLocation, locate
 from esps_cli.register.migrations import (
     MIGRATIONS,
@@ -168,6 +168,16 @@ class Register:
         if self.read_only:
             raise ConfigError(f"the register {self.location} (schema version {seen}) needs an "
                               "upgrade, which cannot be done read-only")
+        try:
+            self._apply_migrations()
+        except RegisterPermissionError as exc:
+            raise RegisterPermissionError(
+                f"the register {self.location} is at schema version {seen} and this esps-cli "
+                f"needs {SCHEMA_VERSION}; the database user lacks the right to upgrade it "
+                f"({exc}). Ask its owner to run: esps register upgrade --register URL"
+            ) from None
+
+    def _apply_migrations(self) -> None:
         with self.transaction(kind="migrate"):
             self._db.execute(SCHEMA_VERSION_TABLE)
             current = self.schema_version  # again, under the lock: another may have migrated
