@@ -473,3 +473,19 @@ def test_advisors_with_their_own_logins_record_but_cannot_rewrite_or_upgrade(
             with pytest.raises(psycopg.Error):
                 conn.execute(sql)
     assert check(owner).sound
+
+
+def test_a_connection_lost_mid_command_is_one_line(postgres_cluster: Cluster) -> None:
+    url = postgres_cluster.url(postgres_cluster.new_database())
+    with Register.open(url) as reg:
+        reg.record(NewEvent(cycle=CYCLE, unit="TP-CW", indicator="OD1.1", role="linked",
+                            assessor="dcfa01", score=3))
+        postgres_cluster.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE usename = 'clerk'")
+        with pytest.raises(RegisterConnectionError) as lost:
+            reg.event_count()
+        assert str(lost.value).startswith(f"lost the connection to the register {locate(url)}")
+        assert "\n" not in str(lost.value)
+        # a write after the loss: refused the same way
+        with pytest.raises(RegisterConnectionError), reg.transaction():
+            pass

@@ -72,7 +72,7 @@ def _print_check(report: "CheckReport") -> None:
 @register_app.command("upgrade")
 @handles_errors
 def upgrade(register: options.Register = None) -> None:
-    """Bring a register's schema up to this esps-cli's version.
+    """Create a register, or bring its schema up to this esps-cli's version.
 
     Every command does this by itself when it opens an older register; run it yourself when
     the advisors log in as users who may not change the schema (run it as the owner).
@@ -83,7 +83,9 @@ def upgrade(register: options.Register = None) -> None:
 
     location = register_location(register, settings())
     before, after = upgrade_register(location)
-    if before == after:
+    if before == 0:
+        _say(f"register {escape(str(location))} created at schema version {after}")
+    elif before == after:
         _say(f"register {escape(str(location))} is at schema version {after}: nothing to do")
     else:
         _say(f"register {escape(str(location))} upgraded from schema version {before} to "

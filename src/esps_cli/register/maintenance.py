@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from esps_cli.errors import ConfigError
 from esps_cli.register.engines import Row
+from esps_cli.register.errors import RegisterNotFound
 from esps_cli.register.location import RegisterLocation, locate
 from esps_cli.register.migrations import SCHEMA_VERSION, expected_triggers
 from esps_cli.register.netfs import MOUNTS_FILE
@@ -140,10 +141,14 @@ def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool
 
 
 def upgrade(location: RegisterLocation | Path | str) -> tuple[int, int]:
-    """Apply the migrations a register lacks; (version before, version after)."""
-    with Register.open(location, create=False, migrate=False) as reg:
-        before = reg.schema_version
-    with Register.open(location, create=False) as reg:
+    """Apply the migrations a register lacks (creating it if need be); (version before,
+    version after), 0 before for a new register."""
+    try:
+        with Register.open(location, create=False, migrate=False) as reg:
+            before = reg.schema_version
+    except RegisterNotFound:
+        before = 0
+    with Register.open(location) as reg:
         return before, reg.schema_version
 
 
