@@ -124,7 +124,7 @@ def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False
         'cycle = "2010-11"              # the assessment cycle (a cycle id in the framework)\n'
         'packs = "packs"                # where esps generate writes workbooks\n'
         'returns = "returns"            # where returned workbooks are collected\n'
-        'register = "esps.db"           # the DCFA score register\n',
+        'register = "esps.db"           # the DCFA score register, or postgresql://user@host/db\n',
         encoding="utf-8",
     )
     created.append(config)
