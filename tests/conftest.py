@@ -20,6 +20,8 @@ from esps_cli.domain.units import Advisor, Unit
 from esps_cli.validation.lists import load_advisors, load_units
 from esps_cli.workbook.generate import generate_workbooks
 
+from .pgserver import postgres_cluster, register_at  # noqa: F401  (PostgreSQL registers)
+
 CYCLE = "2010-11"
 
 

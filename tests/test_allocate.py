@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
+from esps_cli.register import Register
 from esps_cli.scoring.allocate import AllocationPlan, allocate, plan_allocation
-from esps_cli.scoring.register import Register
 
 from .conftest import CYCLE
 
@@ -154,9 +152,9 @@ def test_random_lists_are_as_balanced_as_possible(
 
 
 def test_allocate_records_in_the_register_and_keeps_on_rerun(
-    tmp_path: Path, units: list[Unit], advisors: list[Advisor]
+    register_at: str, units: list[Unit], advisors: list[Advisor]
 ) -> None:
-    with Register.open(tmp_path / "esps.db") as reg:
+    with Register.open(register_at) as reg:
         first = allocate(reg, units, advisors, CYCLE, seed=11)
         assert reg.allocations(CYCLE) == first.assignments()
         again = allocate(reg, units, advisors, CYCLE, seed=99)

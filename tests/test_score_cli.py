@@ -15,7 +15,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
-from esps_cli.scoring.register import Register
+from esps_cli.register import Register
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import ASSESSMENT
 

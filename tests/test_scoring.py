@@ -16,11 +16,11 @@ from openpyxl.workbook.workbook import Workbook
 
 from esps_cli.domain.framework import CombinationRule, Framework
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.agreement import agreement, quadratic_weighted_kappa
 from esps_cli.scoring.combine import combine
 from esps_cli.scoring.importing import import_csv, import_path, import_workbook
 from esps_cli.scoring.record import ScoreError, record_score
-from esps_cli.scoring.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score
 from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, cell_ref
@@ -91,8 +91,9 @@ def roster(framework: Framework, units: list[Unit], advisors: list[Advisor]) -> 
 
 
 @pytest.fixture
-def reg(tmp_path: Path) -> Register:
-    with Register.open(tmp_path / "scores.db") as register:
+def reg(register_at: str) -> Register:
+    """An empty register on each engine (SQLite and PostgreSQL)."""
+    with Register.open(register_at) as register:
         yield register
 
 

@@ -31,7 +31,7 @@ def heavy(modules: set[str], names: tuple[str, ...] = HEAVY) -> list[str]:
 
 # Nothing of the library's: no models, no YAML, no readers or writers.
 LIBRARY = (*HEAVY, "yaml", "esps_cli.domain", "esps_cli.validation", "esps_cli.workbook",
-           "esps_cli.reports")
+           "esps_cli.reports", "esps_cli.register", "psycopg", "sqlite3")
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["--help"]])
@@ -43,7 +43,8 @@ def test_version_and_help_import_nothing_heavy(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize("argv", [["validate", "--help"], ["score", "export", "--help"],
-                                  ["summary", "--help"], ["generate", "--help"]])
+                                  ["summary", "--help"], ["generate", "--help"],
+                                  ["register", "check", "--help"]])
 def test_command_help_imports_none_of_the_library(argv: list[str]) -> None:
     # typer itself imports pydantic to check a command's parameters, so only ours are counted
     modules, done = imported_modules(*argv)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
-from esps_cli.scoring.register import NewEvent, Register
+from esps_cli.register import NewEvent, Register
 from esps_cli.summary.compliance import (
     build_summary,
     compare,

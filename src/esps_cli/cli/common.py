@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from esps_cli.domain.config import Settings
     from esps_cli.domain.framework import Cycle, Framework
     from esps_cli.domain.units import Advisor, Unit
+    from esps_cli.register import RegisterLocation
 
 # Exit codes: documented in the README and stable.
 EXIT_OK = 0
@@ -94,11 +95,13 @@ def load_framework_from(option: Path | None, s: Settings | None = None) -> Frame
     return load_framework(option or s.framework)
 
 
-def register_location(option: str | None, s: Settings) -> Path:
-    """--register (a string, so that a URL can be given too), else esps.toml's, else ./esps.db."""
-    from esps_cli.scoring.register import default_register_path
+def register_location(option: str | None, s: Settings, *,
+                      allow_network_sqlite: bool = False) -> RegisterLocation:
+    """--register (a file or a postgresql:// URL), else ESPS_REGISTER, else esps.toml's, else
+    ./esps.db; allow_network_sqlite: the user's --allow-network-sqlite (read-only use)."""
+    from esps_cli.register import register_location as locate_register
 
-    return default_register_path(Path(option) if option else None, s.register_path)
+    return locate_register(option, s.register_path, allow_network_sqlite=allow_network_sqlite)
 
 
 def load_lists(

@@ -74,7 +74,14 @@ Advisors = Annotated[
 Register = Annotated[
     str | None,
     typer.Option("--register",
-                 help="Score register (SQLite); default: esps.toml's, else ./esps.db."),
+                 help="Score register: a SQLite file or a postgresql://user@host/db URL; "
+                      "default: $ESPS_REGISTER, else esps.toml's, else ./esps.db."),
+]
+AllowNetworkSqlite = Annotated[
+    bool,
+    typer.Option("--allow-network-sqlite",
+                 help="Read a SQLite register on a network share (read-only; recording "
+                      "there needs a PostgreSQL register)."),
 ]
 Returns = Annotated[
     list[Path] | None,

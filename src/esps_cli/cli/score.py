@@ -12,6 +12,7 @@ from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, load_context, reg
 from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
 
 if TYPE_CHECKING:
+    from esps_cli.register import RegisterLocation
     from esps_cli.scoring.roster import Roster
 
 app = typer.Typer()
@@ -30,12 +31,14 @@ IndicatorId = Annotated[str, typer.Argument(help="Indicator id, e.g. OD1.1.")]
 
 
 def _roster(framework: Path | None, units: Path | None, advisors: Path | None,
-            cycle: str | None, register: str | None) -> "tuple[Roster, Path]":
+            cycle: str | None, register: str | None, allow_network_sqlite: bool = False
+            ) -> "tuple[Roster, RegisterLocation]":
     from esps_cli.scoring.roster import Roster
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     roster = Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
-    return roster, register_location(register, ctx.settings)
+    return roster, register_location(register, ctx.settings,
+                                     allow_network_sqlite=allow_network_sqlite)
 
 
 @app.command()
@@ -64,10 +67,10 @@ def allocate(
     """
     from esps_cli.io.output import write_csv
     from esps_cli.io.safety import check_can_write
+    from esps_cli.register import Register
     from esps_cli.reports import scores as show
     from esps_cli.scoring.allocate import allocate as allocate_units
     from esps_cli.scoring.allocate import random_seed
-    from esps_cli.scoring.register import Register
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
     if output is not None:
@@ -112,9 +115,9 @@ def score_set(
 
     Example: [bold]esps score set TP-CW OD1.1 3 --role linked --assessor dcfa01[/bold]
     """
+    from esps_cli.register import Register
     from esps_cli.reports.scores import print_recorded
     from esps_cli.scoring.record import record_score
-    from esps_cli.scoring.register import Register
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
     with Register.open(reg_path) as reg:
@@ -144,9 +147,9 @@ def score_moderate(
     Example: [bold]esps score moderate TP-CW OD1.1 3 --assessor dcfa05 --comment "agreed at
     panel"[/bold]
     """
+    from esps_cli.register import Register
     from esps_cli.reports.scores import print_recorded
     from esps_cli.scoring.record import record_score
-    from esps_cli.scoring.register import Register
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
     with Register.open(reg_path) as reg:
@@ -177,9 +180,9 @@ def score_import(
 
     Example: [bold]esps score import returns/[/bold]
     """
+    from esps_cli.register import Register
     from esps_cli.reports.scores import print_imports
     from esps_cli.scoring.importing import IMPORT_TABLE_HEADER, import_path, import_table
-    from esps_cli.scoring.register import Register
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
     with Register.open(reg_path) as reg:
@@ -204,16 +207,18 @@ def score_show(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Show a unit's current scores per indicator: linked, unlinked, moderated, combined.
 
     Example: [bold]esps score show TP-CW[/bold]
     """
+    from esps_cli.register import Register
     from esps_cli.reports.scores import print_unit_scores
-    from esps_cli.scoring.register import Register
     from esps_cli.scoring.rows import score_rows
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = _roster(framework, units, advisors, cycle, register,
+                               allow_network_sqlite)
     the_unit = roster.unit_or_error(unit)
     with Register.open(reg_path, create=False) as reg:
         current = reg.current_scores(roster.cycle.id)
@@ -236,15 +241,17 @@ def score_history(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Every score ever recorded for one unit's indicator, oldest first.
 
     Example: [bold]esps score history TP-CW OD1.1[/bold]
     """
+    from esps_cli.register import Register
     from esps_cli.reports.scores import print_history
-    from esps_cli.scoring.register import Register
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = _roster(framework, units, advisors, cycle, register,
+                               allow_network_sqlite)
     the_unit = roster.unit_or_error(unit)
     ind = roster.indicator_or_error(indicator)
     with Register.open(reg_path, create=False) as reg:
@@ -272,6 +279,7 @@ def score_export(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Export the current scores (linked, unlinked, moderated, combined, status) or the history.
 
@@ -281,10 +289,11 @@ def score_export(
     """
     from esps_cli.errors import ConfigError
     from esps_cli.io.safety import check_can_write
+    from esps_cli.register import Register
     from esps_cli.reports import scores as show
-    from esps_cli.scoring.register import Register
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = _roster(framework, units, advisors, cycle, register,
+                               allow_network_sqlite)
     if fmt is options.ExportFormat.xlsx and output is None:
         raise ConfigError("--format xlsx needs --output FILE")
     if output is not None:
@@ -311,6 +320,7 @@ def score_agreement(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Agreement between linked and unlinked scores (exact, within one, weighted kappa, Gwet's
     AC2, Krippendorff's alpha with 95% intervals), per assessor pair and overall, and the
@@ -318,11 +328,12 @@ def score_agreement(
 
     Example: [bold]esps score agreement --by theme --format json[/bold]
     """
+    from esps_cli.register import Register
     from esps_cli.reports.scores import print_agreement
     from esps_cli.scoring.agreement import AGREEMENT_TABLE_HEADER, agreement, agreement_table
-    from esps_cli.scoring.register import Register
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = _roster(framework, units, advisors, cycle, register,
+                               allow_network_sqlite)
     with Register.open(reg_path, create=False) as reg:
         report = agreement(roster, reg.current_scores(roster.cycle.id),
                            by=by.value if by else None)

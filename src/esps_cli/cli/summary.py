@@ -28,8 +28,8 @@ app = typer.Typer()
 
 
 def _collect(ctx: Context, returns: list[Path] | None, register: str | None, jobs: int,
-             cycle_id: str | None = None, public: bool = False
-             ) -> "tuple[SummaryReport, BatchReport]":
+             cycle_id: str | None = None, public: bool = False,
+             allow_network_sqlite: bool = False) -> "tuple[SummaryReport, BatchReport]":
     """Validate the returns and read the register: the summary of one cycle."""
     from esps_cli.domain.config import returns_folders
     from esps_cli.summary.compliance import collect_summary
@@ -44,7 +44,8 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
 
         return collect_summary(
             ctx.framework, cycle.id, ctx.units, ctx.advisors, paths,
-            register_location(register, ctx.settings),
+            register_location(register, ctx.settings,
+                              allow_network_sqlite=allow_network_sqlite),
             jobs=jobs or None, on_progress=advance, public=public,
         )
 
@@ -55,6 +56,7 @@ def summary(
     cycle: options.Cycle = None,
     returns: options.Returns = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
     advisors: options.Advisors = None,
     framework: options.Framework = None,
@@ -89,9 +91,11 @@ def summary(
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     if compare_cycles and all(compare_cycles):
-        _compare(ctx, compare_cycles, returns, register, jobs, public, fmt)
+        _compare(ctx, compare_cycles, returns, register, jobs, public, fmt,
+                 allow_network_sqlite)
         return
-    report, _ = _collect(ctx, returns, register, jobs, public=public)
+    report, _ = _collect(ctx, returns, register, jobs, public=public,
+                         allow_network_sqlite=allow_network_sqlite)
     if output:
         save_workbook(show.board_workbook(report, ctx.framework), output, force=force)
         err_console.print(f"wrote {escape(str(output))}")
@@ -109,12 +113,13 @@ def summary(
 
 
 def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
-             register: str | None, jobs: int, public: bool, fmt: OutputFormat) -> None:
+             register: str | None, jobs: int, public: bool, fmt: OutputFormat,
+             allow_network_sqlite: bool = False) -> None:
     from esps_cli.reports.summary import COMPARISON_HEADER, comparison_rows, print_comparison
     from esps_cli.summary.compliance import compare
 
-    before, _ = _collect(ctx, returns, register, jobs, cycles[0], public)
-    after, _ = _collect(ctx, returns, register, jobs, cycles[1], public)
+    before, _ = _collect(ctx, returns, register, jobs, cycles[0], public, allow_network_sqlite)
+    after, _ = _collect(ctx, returns, register, jobs, cycles[1], public, allow_network_sqlite)
     comparison = compare(before, after)
     if fmt is OutputFormat.json:
         print_json(comparison)
@@ -132,6 +137,7 @@ def actions(
     cycle: options.Cycle = None,
     returns: options.Returns = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
     advisors: options.Advisors = None,
     framework: options.Framework = None,
@@ -153,7 +159,8 @@ def actions(
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     chosen = {u.code for u in select_units(ctx.units, unit)}
-    report, _ = _collect(ctx, returns, register, jobs)
+    report, _ = _collect(ctx, returns, register, jobs,
+                         allow_network_sqlite=allow_network_sqlite)
     written = write_action_plans(ctx.framework, report, chosen, ctx.cycle.id, ctx.cycle.name,
                                  next_cycle_name(ctx.framework, ctx.cycle), out, force=force)
     gaps = unit_gaps(report, chosen)
@@ -175,6 +182,7 @@ def feedback(
     cycle: options.Cycle = None,
     returns: options.Returns = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
     advisors: options.Advisors = None,
     framework: options.Framework = None,
@@ -192,7 +200,8 @@ def feedback(
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     (chosen,) = select_units(ctx.units, [unit_code])
-    report, batch = _collect(ctx, returns, register, jobs)
+    report, batch = _collect(ctx, returns, register, jobs,
+                             allow_network_sqlite=allow_network_sqlite)
     standing = standing_of(report, chosen.code)
     findings = unit_findings(batch, chosen.code)
     wb = feedback_workbook(ctx.framework, standing, findings, ctx.cycle.name)
@@ -207,6 +216,7 @@ def buddies(
     cycle: options.Cycle = None,
     returns: options.Returns = None,
     register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
     advisors: options.Advisors = None,
     framework: options.Framework = None,
@@ -222,7 +232,8 @@ def buddies(
     from esps_cli.summary.compliance import suggest_buddies
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    report, _ = _collect(ctx, returns, register, jobs)
+    report, _ = _collect(ctx, returns, register, jobs,
+                         allow_network_sqlite=allow_network_sqlite)
     pairs = suggest_buddies(ctx.framework, report)
     if fmt is OutputFormat.json:
         print_json(pairs)

@@ -25,7 +25,8 @@ class Settings(BaseModel):
     advisors: Path | None = None
     cycle: str | None = None
     returns: Path | None = None
-    register_path: Path | None = Field(default=None, alias="register")
+    # A SQLite file or a postgresql:// URL (so text: a URL is not a path).
+    register_path: str | None = Field(default=None, alias="register")
     packs: Path | None = None
     source: Path | None = None  # the esps.toml these came from, if any
 
@@ -57,6 +58,9 @@ def load_settings(path: Path | None = None) -> Settings:
         k: (base / v if isinstance(v, Path) and not v.is_absolute() else v)
         for k, v in settings.model_dump(by_alias=True).items()
     }
+    register = resolved.get("register")
+    if register and "://" not in register and not Path(register).is_absolute():
+        resolved["register"] = str(base / register)
     resolved["source"] = path
     return Settings.model_validate(resolved)
 
@@ -120,7 +124,7 @@ def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False
         'cycle = "2010-11"              # the assessment cycle (a cycle id in the framework)\n'
         'packs = "packs"                # where esps generate writes workbooks\n'
         'returns = "returns"            # where returned workbooks are collected\n'
-        'register = "esps.db"           # the DCFA score register\n',
+        'register = "esps.db"           # the DCFA score register, or postgresql://user@host/db\n',
         encoding="utf-8",
     )
     created.append(config)

@@ -16,11 +16,11 @@ from rich.table import Table
 
 from esps_cli.io.output import add_table_sheet, csv_text, save_workbook, to_jsonable, write_csv
 from esps_cli.io.safety import atomic_write_text
+from esps_cli.register import ScoreEvent, ScorePair
 from esps_cli.scoring.agreement import AgreementReport, AgreementStats
 from esps_cli.scoring.allocate import AllocationPlan
 from esps_cli.scoring.importing import ImportResult
 from esps_cli.scoring.record import RecordResult
-from esps_cli.scoring.register import ScoreEvent, ScorePair
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.rows import ScoreRow, score_rows
 

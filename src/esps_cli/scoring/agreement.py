@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from esps_cli.scoring.register import ScorePair
+from esps_cli.register import ScorePair
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.rows import score_rows
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
-from esps_cli.scoring.register import Register
+from esps_cli.register import Register
 
 
 class AllocationEntry(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from esps_cli.domain.framework import CombinationRule
-from esps_cli.scoring.register import ScorePair
+from esps_cli.register import ScorePair
 
 Status = Literal[
     "agreed", "lower-stands", "mean-stands", "linked-stands", "needs-moderation", "moderated",

@@ -37,7 +37,7 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.io.tables import csv_rows, map_columns
-from esps_cli.scoring.register import ROLES, NewEvent, Register, Role
+from esps_cli.register import ROLES, NewEvent, Register, Role, ScorePair
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, cell_text, parse_score
 from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, SHEET_META
@@ -140,9 +140,10 @@ def _moderation_problems(register: Register, cycle: str,
     unchanged = 0
     problems: list[ImportProblem] = []
     pending: dict[tuple[str, str], set[str]] = {}
+    current = register.current_scores(cycle)  # one read, not one per row
     for cand in candidates:
         ev = cand.event
-        pair = register.current(cycle, ev.unit, ev.indicator)
+        pair = current.get((ev.unit, ev.indicator), ScorePair())
         have = pending.setdefault((ev.unit, ev.indicator), set())
         if ev.role == "moderated":
             missing = [r for r in ("linked", "unlinked") if pair.get(r) is None and r not in have]
@@ -191,8 +192,7 @@ def _commit(
             if problems:
                 raise _Rejected
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
-            for ev in new:
-                register.record(ev, import_id=import_id)
+            register.record_many(new, import_id=import_id)
     except _Rejected:
         return result.model_copy(update={"status": "rejected",
                                          "problems": sorted(problems, key=_reading_order)})

@@ -8,8 +8,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.units import Unit
 from esps_cli.errors import EspsError
-from esps_cli.scoring.combine import CombinedScore, combine
-from esps_cli.scoring.register import (
+from esps_cli.register import (
     COMMAND_LINE_SOURCE,
     ROLES,
     NewEvent,
@@ -18,6 +17,7 @@ from esps_cli.scoring.register import (
     ScoreEvent,
     ScorePair,
 )
+from esps_cli.scoring.combine import CombinedScore, combine
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score
 

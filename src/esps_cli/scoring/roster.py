@@ -16,7 +16,7 @@ from esps_cli.findings import (
     SCORE_UNKNOWN_UNIT,
     SCORE_WRONG_ASSESSOR,
 )
-from esps_cli.scoring.register import Role
+from esps_cli.register import Role
 from esps_cli.scoring.scale import ScoreProblem
 
 

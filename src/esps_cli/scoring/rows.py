@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from esps_cli.register import ScoreEvent, ScorePair
 from esps_cli.scoring.combine import Status, combine
-from esps_cli.scoring.register import ScoreEvent, ScorePair
 from esps_cli.scoring.roster import Roster
 
 

@@ -28,8 +28,8 @@ from pydantic import BaseModel
 
 from esps_cli.domain.framework import STAGES, Framework, Indicator
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.register import Register, RegisterLocation, RegisterNotFound, ScorePair
 from esps_cli.scoring.combine import combine
-from esps_cli.scoring.register import Register, ScorePair
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.report import BatchReport, WorkbookReport
 
@@ -492,12 +492,16 @@ def build_summary(
     return make_public(report) if public else report
 
 
-def read_register(path: Path | None, cycle_id: str) -> tuple[dict, dict[str, str]]:
+def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
+                  ) -> tuple[dict, dict[str, str]]:
     """Current scores and allocations for a cycle; none when there is no register yet."""
-    if path is None or not Path(path).exists():
+    if location is None:
         return {}, {}
-    with Register.open(path, create=False) as register:
-        return register.current_scores(cycle_id), register.allocations(cycle_id)
+    try:
+        with Register.open(location, create=False) as register:
+            return register.current_scores(cycle_id), register.allocations(cycle_id)
+    except RegisterNotFound:
+        return {}, {}
 
 
 def collect_summary(
@@ -506,7 +510,7 @@ def collect_summary(
     units: list[Unit],
     advisors: list[Advisor],
     returns: list[Path],
-    register_path: Path | None,
+    register_path: RegisterLocation | Path | str | None,
     *,
     jobs: int | None = None,
     on_progress: Callable[..., None] | None = None,

@@ -1,0 +1,137 @@
+"""CLI commands for the register as a whole: `esps register check` and `esps register copy`.
+
+Thin: resolve the register's location, call register/maintenance.py, print the result.
+"""
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from esps_cli.cli import options
+from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, register_location, settings
+from esps_cli.cli.options import TextOrJson
+from esps_cli.io.output import console, print_json
+
+if TYPE_CHECKING:
+    from esps_cli.register.maintenance import CheckReport, CopyReport
+
+app = typer.Typer()
+register_app = typer.Typer(
+    help="Check a score register, or copy it whole between SQLite and PostgreSQL.",
+    no_args_is_help=True,
+)
+app.add_typer(register_app, name="register")
+
+MARK = {"ok": "[green]ok[/green]     ", "warning": "[yellow]warning[/yellow]",
+        "problem": "[bold red]PROBLEM[/bold red]"}
+
+
+def _say(markup: str) -> None:
+    console.print(markup, soft_wrap=True, highlight=False)
+
+
+@register_app.command("check")
+@handles_errors
+def check(
+    register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
+    fmt: options.FormatTextJson = TextOrJson.text,
+) -> None:
+    """Check a register: integrity, schema version, rules, import log, audit chain.
+
+    The register is checked as it is (not upgraded): the engine's own integrity check, the
+    schema version, the rules the database enforces (append-only and role triggers), the
+    import log against the events, moderations, and the audit chain where there is one.
+    Exit code 1 when a problem is found.
+
+    Example: [bold]esps register check --register postgresql://esps@db.example/esps[/bold]
+    """
+    from esps_cli.register.maintenance import check as check_register
+
+    location = register_location(register, settings(),
+                                 allow_network_sqlite=allow_network_sqlite)
+    report = check_register(location)
+    if fmt == TextOrJson.json:
+        print_json({**report.model_dump(), "sound": report.sound})
+    else:
+        _print_check(report)
+    raise typer.Exit(EXIT_OK if report.sound else EXIT_FINDINGS)
+
+
+def _print_check(report: "CheckReport") -> None:
+    _say(f"register {escape(report.location)} ({report.engine}, schema version "
+         f"{report.schema_version})")
+    for item in report.items:
+        _say(f"  {MARK[item.status]}  {escape(item.name)}: {escape(item.detail)}")
+    counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
+    _say(f"records: {escape(counts)}")
+    _say("sound" if report.sound else "[bold red]problems found[/bold red]")
+
+
+@register_app.command("upgrade")
+@handles_errors
+def upgrade(register: options.Register = None) -> None:
+    """Create a register, or bring its schema up to this esps-cli's version.
+
+    Every command does this by itself when it opens an older register; run it yourself when
+    the advisors log in as users who may not change the schema (run it as the owner).
+
+    Example: [bold]esps register upgrade --register postgresql://owner@db.example/esps[/bold]
+    """
+    from esps_cli.register.maintenance import upgrade as upgrade_register
+
+    location = register_location(register, settings())
+    before, after = upgrade_register(location)
+    if before == 0:
+        _say(f"register {escape(str(location))} created at schema version {after}")
+    elif before == after:
+        _say(f"register {escape(str(location))} is at schema version {after}: nothing to do")
+    else:
+        _say(f"register {escape(str(location))} upgraded from schema version {before} to "
+             f"{after}")
+
+
+FromArg = Annotated[str, typer.Argument(
+    metavar="FROM", help="The register to copy: a SQLite file or a postgresql:// URL.")]
+ToArg = Annotated[str, typer.Argument(
+    metavar="TO", help="A new, empty register (created if need be): a file or a URL.")]
+
+
+@register_app.command("copy")
+@handles_errors
+def copy(
+    source: FromArg,
+    target: ToArg,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
+    fmt: options.FormatTextJson = TextOrJson.text,
+) -> None:
+    """Copy a whole register to another, e.g. SQLite to PostgreSQL or back.
+
+    Every record (scores, allocations, imports; ids and times kept) goes from FROM into TO
+    in one transaction; then both sides' row counts and contents are compared (exit code 1
+    if they differ). TO must be empty: nothing is ever merged or overwritten.
+
+    Example: [bold]esps register copy esps.db postgresql://esps@db.example/esps[/bold]
+    """
+    from esps_cli.register import register_location as locate_register
+    from esps_cli.register.maintenance import copy_register
+
+    report = copy_register(locate_register(source, None,
+                                           allow_network_sqlite=allow_network_sqlite),
+                           locate_register(target, None))
+    if fmt == TextOrJson.json:
+        print_json({**report.model_dump(), "ok": report.ok})
+    else:
+        _print_copy(report)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+def _print_copy(report: "CopyReport") -> None:
+    _say(f"copied {escape(report.source)} to {escape(report.target)} (schema version "
+         f"{report.schema_version})")
+    for t in report.tables:
+        verdict = "same" if t.ok else "[bold red]DIFFERENT[/bold red]"
+        _say(f"  {t.table:<13} {t.source_rows:>7} -> {t.target_rows:<7} {verdict}")
+    _say("every record arrived" if report.ok else
+         "[bold red]the copy differs from the original[/bold red]")

@@ -1,0 +1,368 @@
+"""The thin dialect layer: one small class per engine (SQLite through the standard library's
+sqlite3, PostgreSQL through psycopg 3) behind the same few methods.
+
+Everything above this module writes portable SQL with ``?`` placeholders and gets rows as dicts;
+the engine classes translate placeholders, start write transactions the way each engine needs,
+return new row ids, and turn driver errors into the register's one-line errors (never a
+traceback, never a password).
+
+Write transactions:
+- SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock at the start, so writers queue
+  (busy timeout) and every check made inside the transaction still holds at COMMIT.
+- PostgreSQL: ``BEGIN ISOLATION LEVEL SERIALIZABLE`` then ``LOCK TABLE schema_version IN
+  EXCLUSIVE MODE`` before any read, so esps writers queue exactly like SQLite's (readers are not
+  blocked) and the snapshot starts after the previous writer committed. SERIALIZABLE also makes
+  any other writer (psql, a script) that races an esps transaction fail instead of breaking a
+  rule; such a failure is reported as "changed at the same moment; run it again".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any, ClassVar, Literal
+
+from esps_cli.errors import ConfigError
+from esps_cli.register.errors import (
+    DriverMissingError,
+    RegisterBusyError,
+    RegisterConnectionError,
+    RegisterRuleError,
+)
+from esps_cli.register.location import Engine, RegisterLocation, redact
+
+BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 10
+TransactionKind = Literal["write", "migrate", "read"]
+Row = dict[str, Any]
+
+
+class Database(ABC):
+    """One open connection to a register database, in autocommit mode between transactions."""
+
+    engine: ClassVar[Engine]
+
+    def __init__(self, location: RegisterLocation):
+        self.location = location
+
+    # -- statements (portable SQL, ``?`` placeholders) -------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.errors():
+            return self._query(sql, params)
+
+    def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.query_one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """One statement; without params the SQL is sent as written (DDL)."""
+        with self.errors():
+            self._execute(sql, params)
+
+    def insert(self, table: str, values: dict[str, Any]) -> int:
+        """Add one row to a table with an ``id`` column; returns the new row's id.
+
+        Ids count up from 1 with no gaps on both engines (SQLite's AUTOINCREMENT; on
+        PostgreSQL the next id is taken under the write lock, because a sequence would leave
+        gaps after a refused insert and the history's ids would differ between engines)."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.errors():
+            return self._insert(table, columns, marks, list(values.values()))
+
+    def next_id(self, table: str) -> int:
+        """The id the next row of table gets (call it under the write lock)."""
+        return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}"))
+
+    def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Add many rows, each with its id and the same columns, in as few round trips as the
+        driver allows (psycopg sends them in one pipeline)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        with self.errors():
+            self._insert_rows(sql, [[row[c] for c in columns] for row in rows])
+
+    # -- transactions ----------------------------------------------------------------------
+
+    def begin(self, kind: TransactionKind = "write") -> None:
+        with self.errors():
+            self._begin(kind)
+
+    def commit(self) -> None:
+        with self.errors():
+            self._execute("COMMIT", None)
+
+    def rollback(self) -> None:
+        """Undo the open transaction; quiet if the connection is already gone."""
+        with suppress(Exception):  # the server went away: the transaction is gone with it
+            self._execute("ROLLBACK", None)
+
+    # -- engine specifics ------------------------------------------------------------------
+
+    @abstractmethod
+    def has_table(self, name: str) -> bool: ...
+
+    @abstractmethod
+    def triggers(self) -> set[str]:
+        """Names of the triggers defined in the register."""
+
+    @abstractmethod
+    def integrity_problems(self) -> list[str]:
+        """What the engine's own integrity check finds (empty when sound)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
+
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] | None) -> None: ...
+
+    @abstractmethod
+    def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int: ...
+
+    @abstractmethod
+    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None: ...
+
+    @abstractmethod
+    def _begin(self, kind: TransactionKind) -> None: ...
+
+    @abstractmethod
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turn this driver's errors into the register's errors."""
+        yield
+
+
+# -- SQLite ------------------------------------------------------------------------------
+
+
+def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
+    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+
+
+class SQLiteDatabase(Database):
+    engine = "sqlite"
+
+    def __init__(self, location: RegisterLocation, *, read_only: bool = False):
+        super().__init__(location)
+        path = location.path
+        self.read_only = read_only
+        try:
+            if read_only:
+                uri = path.resolve().as_uri() + "?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                            isolation_level=None)
+            else:
+                self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                            isolation_level=None)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open the register {path}: {exc}") from None
+        self.conn.row_factory = _dict_row
+
+    def configure(self) -> None:
+        """WAL mode, a busy timeout, full sync, foreign keys (per connection)."""
+        path = self.location.path
+        with self.errors():
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if self.read_only:
+                self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return
+            mode = next(iter(self.conn.execute("PRAGMA journal_mode = WAL").fetchone().values()))
+            if str(mode).lower() != "wal":
+                raise ConfigError(f"the register {path} cannot use WAL mode (got {mode})")
+            self.conn.execute("PRAGMA synchronous = FULL")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def _execute(self, sql: str, params: Sequence[Any] | None) -> None:
+        if params is None:
+            self.conn.execute(sql)
+        else:
+            self.conn.execute(sql, tuple(params))
+
+    def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int:
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+        return int(self.conn.execute(sql, tuple(params)).lastrowid or 0)
+
+    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def _begin(self, kind: TransactionKind) -> None:
+        if kind == "read":  # a consistent snapshot for reading several tables
+            self.conn.execute("BEGIN")
+            return
+        if self.read_only:
+            raise ConfigError(
+                f"the register {self.location} is open read-only (--allow-network-sqlite): "
+                "nothing can be recorded in it; use a register on a local disk or a shared "
+                "PostgreSQL register"
+            )
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def has_table(self, name: str) -> bool:
+        return bool(self._query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+
+    def triggers(self) -> set[str]:
+        rows = self.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {r["name"] for r in rows}
+
+    def integrity_problems(self) -> list[str]:
+        problems = [r["integrity_check"] for r in self.query("PRAGMA integrity_check")
+                    if r["integrity_check"] != "ok"]
+        for r in self.query("PRAGMA foreign_key_check"):
+            problems.append(f"{r['table']} row {r['rowid']}: its {r['parent']} row is missing")
+        return problems
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        where = self.location.display
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise RegisterRuleError(f"the register refused the change: {exc}") from None
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise RegisterBusyError(
+                    f"the register {where} is busy: another esps process has held it for over "
+                    f"{BUSY_TIMEOUT_MS // 1000} s; nothing was recorded, try again"
+                ) from None
+            if "readonly" in text or "read-only" in text:
+                raise ConfigError(f"the register {where} cannot be written: {text}") from None
+            raise
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is sqlite3.DatabaseError:  # not a database, or a damaged one
+                raise ConfigError(f"{where} is not a usable esps score register: {exc}") from None
+            raise
+
+
+# -- PostgreSQL --------------------------------------------------------------------------
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise DriverMissingError(
+            "a PostgreSQL register needs the PostgreSQL driver, which is not installed: "
+            "pip install 'esps-cli[postgres]'"
+        ) from None
+    return psycopg
+
+
+def _pg_sql(sql: str) -> str:
+    """``?`` placeholders become psycopg's ``%s`` (a literal % is doubled first)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresDatabase(Database):
+    engine = "postgresql"
+
+    def __init__(self, location: RegisterLocation):
+        super().__init__(location)
+        psycopg = _psycopg()
+        from psycopg.conninfo import conninfo_to_dict
+        from psycopg.rows import dict_row
+
+        from esps_cli.register.pgerrors import connection_problem
+
+        try:
+            params = conninfo_to_dict(location.target)
+        except psycopg.ProgrammingError as exc:
+            raise ConfigError(
+                f"the register {location} is not a valid PostgreSQL URL: "
+                f"{redact(str(exc)).splitlines()[0]}"
+            ) from None
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        params.setdefault("application_name", "esps-cli")
+        try:
+            self.conn = psycopg.connect(autocommit=True, row_factory=dict_row, **params)
+        except psycopg.Error as exc:
+            raise RegisterConnectionError(connection_problem(location, exc)) from None
+        with self.errors():
+            self.conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute("SET client_min_messages = warning")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
+        return self.conn.execute(_pg_sql(sql), tuple(params)).fetchall()
+
+    def _execute(self, sql: str, params: Sequence[Any] | None) -> None:
+        if params is None:
+            self.conn.execute(sql)
+        else:
+            self.conn.execute(_pg_sql(sql), tuple(params))
+
+    def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int:
+        if columns.split(", ")[0] == "id":  # copying a row with its id
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id"
+        else:
+            sql = (f"INSERT INTO {table} (id, {columns}) VALUES ("
+                   f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), {marks}) RETURNING id")
+        return int(self.conn.execute(_pg_sql(sql), tuple(params)).fetchone()["id"])
+
+    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(_pg_sql(sql), rows)
+
+    def _begin(self, kind: TransactionKind) -> None:
+        if kind == "read":
+            self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        elif kind == "migrate":
+            # READ COMMITTED: each statement sees what the previous migrator committed.
+            self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('esps register schema'))")
+        else:
+            self.conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            self.conn.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+
+    def has_table(self, name: str) -> bool:
+        return self._query("SELECT to_regclass(?) AS t", (name,))[0]["t"] is not None
+
+    def triggers(self) -> set[str]:
+        rows = self.query(
+            "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' "
+            "AND c.relnamespace = to_regnamespace(current_schema())"
+        )
+        return {r["tgname"] for r in rows}
+
+    def integrity_problems(self) -> list[str]:
+        """Constraints PostgreSQL does not enforce until validated."""
+        rows = self.query(
+            "SELECT conname FROM pg_constraint WHERE NOT convalidated "
+            "AND connamespace = to_regnamespace(current_schema())"
+        )
+        return [f"constraint {r['conname']} is not validated" for r in rows]
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        from esps_cli.register.pgerrors import translate
+
+        try:
+            yield
+        except Exception as exc:
+            mapped = translate(self.location, exc)
+            if mapped is None:
+                raise
+            raise mapped from None

@@ -1,0 +1,227 @@
+"""Whole-register work: ``check`` (is this register sound?) and ``copy`` (move every row to
+another register, SQLite to PostgreSQL or back, and prove it arrived).
+
+A table added by a later migration is copied and counted once it is listed in COPY_TABLES
+(with the column that says when each row was written). A check of its own (for example the
+audit log's hash chain) goes in EXTRA_CHECKS: a function from an open register to CheckItems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from esps_cli.errors import ConfigError
+from esps_cli.register.engines import Row
+from esps_cli.register.errors import RegisterNotFound
+from esps_cli.register.location import RegisterLocation, locate
+from esps_cli.register.migrations import SCHEMA_VERSION, expected_triggers
+from esps_cli.register.netfs import MOUNTS_FILE
+from esps_cli.register.store import Register
+
+# Tables holding the register's records, in the order a row's references come first, each with
+# the column that says when the row was written (rows are replayed in that order).
+COPY_TABLES: tuple[tuple[str, str], ...] = (
+    ("imports", "imported_at"),
+    ("allocations", "allocated_at"),
+    ("score_events", "recorded_at"),
+)
+
+Status = Literal["ok", "warning", "problem"]
+
+
+class CheckItem(BaseModel):
+    name: str
+    status: Status
+    detail: str
+
+
+class CheckReport(BaseModel):
+    location: str
+    engine: str
+    schema_version: int
+    counts: dict[str, int]
+    items: list[CheckItem]
+
+    @property
+    def sound(self) -> bool:
+        return all(i.status != "problem" for i in self.items)
+
+
+# Checks later issues add (e.g. the audit log's hash chain): each gets the open register.
+EXTRA_CHECKS: list[Callable[[Register], list[CheckItem]]] = []
+
+
+def _version_item(version: int) -> CheckItem:
+    if version == SCHEMA_VERSION:
+        return CheckItem(name="schema version", status="ok",
+                         detail=f"{version}, the version this esps-cli writes")
+    if version < SCHEMA_VERSION:
+        return CheckItem(name="schema version", status="warning", detail=(
+            f"{version}; this esps-cli writes {SCHEMA_VERSION}: the next command that opens "
+            "it for recording upgrades it"))
+    return CheckItem(name="schema version", status="problem", detail=(
+        f"{version}, newer than this esps-cli ({SCHEMA_VERSION}): upgrade esps-cli"))
+
+
+def _rules_item(reg: Register, version: int) -> CheckItem:
+    missing = sorted(expected_triggers(reg.location.engine, version) - reg.database.triggers())
+    if missing:
+        return CheckItem(name="rules in the database", status="problem", detail=(
+            f"trigger(s) missing or disabled: {', '.join(missing)}; the database no longer "
+            "refuses what they guard"))
+    return CheckItem(name="rules in the database", status="ok",
+                     detail="append-only and role triggers all present")
+
+
+def _imports_item(reg: Register) -> CheckItem:
+    rows = reg.database.query(
+        "SELECT i.id, i.source, i.events, (SELECT COUNT(*) FROM score_events e "
+        "WHERE e.import_id = i.id) AS found FROM imports i ORDER BY i.id")
+    wrong = [f"import {r['id']} ({r['source']}) logged {r['events']} events, "
+             f"{r['found']} found" for r in rows if int(r["found"]) != int(r["events"])]
+    if wrong:
+        return CheckItem(name="import log", status="problem", detail="; ".join(wrong[:5]))
+    return CheckItem(name="import log", status="ok",
+                     detail=f"{len(rows)} import(s), each with the events it logged")
+
+
+def _moderation_item(reg: Register, version: int) -> CheckItem:
+    if version < 2:
+        return CheckItem(name="moderations", status="ok", detail="(checked from version 2)")
+    rows = reg.database.query(
+        "SELECT m.id FROM score_events m WHERE m.role = 'moderated' AND NOT ("
+        "EXISTS (SELECT 1 FROM score_events l WHERE l.id = m.moderates_linked AND l.id < m.id "
+        "AND l.role = 'linked' AND l.cycle = m.cycle AND l.unit = m.unit "
+        "AND l.indicator = m.indicator) AND "
+        "EXISTS (SELECT 1 FROM score_events u WHERE u.id = m.moderates_unlinked "
+        "AND u.id < m.id AND u.role = 'unlinked' AND u.cycle = m.cycle AND u.unit = m.unit "
+        "AND u.indicator = m.indicator)) ORDER BY m.id")
+    if rows:
+        ids = ", ".join(str(r["id"]) for r in rows[:10])
+        return CheckItem(name="moderations", status="problem",
+                         detail=f"moderated event(s) {ids} do not settle an earlier linked "
+                                "and unlinked score of the same indicator")
+    return CheckItem(name="moderations", status="ok",
+                     detail="every moderation settles an earlier linked and unlinked score")
+
+
+def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool = False,
+          mounts_file: Path = MOUNTS_FILE) -> CheckReport:
+    """Check a register as it is (it is not upgraded): the engine's own integrity check, the
+    schema version, the rule triggers, the import log, moderations, and any EXTRA_CHECKS."""
+    with Register.open(location, create=False, migrate=False,
+                       allow_network_sqlite=allow_network_sqlite,
+                       mounts_file=mounts_file) as reg:
+        version = reg.schema_version
+        problems = reg.database.integrity_problems()
+        items = [
+            CheckItem(name="database integrity", status="problem" if problems else "ok",
+                      detail="; ".join(problems[:5]) or f"{reg.engine}: no damage found"),
+            _version_item(version),
+        ]
+        if version <= SCHEMA_VERSION:
+            with reg.snapshot():
+                items += [_rules_item(reg, version), _imports_item(reg),
+                          _moderation_item(reg, version)]
+                for extra in EXTRA_CHECKS:
+                    items += extra(reg)
+        if not any(i.name == "audit chain" for i in items):
+            items.append(CheckItem(name="audit chain", status="ok",
+                                   detail="none in this register's schema"))
+        counts = {t: reg.count(t) for t, _ in COPY_TABLES if reg.database.has_table(t)}
+        return CheckReport(location=str(reg.location), engine=reg.engine,
+                           schema_version=version, counts=counts, items=items)
+
+
+def upgrade(location: RegisterLocation | Path | str) -> tuple[int, int]:
+    """Apply the migrations a register lacks (creating it if need be); (version before,
+    version after), 0 before for a new register."""
+    try:
+        with Register.open(location, create=False, migrate=False) as reg:
+            before = reg.schema_version
+    except RegisterNotFound:
+        before = 0
+    with Register.open(location) as reg:
+        return before, reg.schema_version
+
+
+# -- copy ----------------------------------------------------------------------------------
+
+
+class CopiedTable(BaseModel):
+    table: str
+    source_rows: int
+    target_rows: int
+    same_content: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.source_rows == self.target_rows and self.same_content
+
+
+class CopyReport(BaseModel):
+    source: str
+    target: str
+    schema_version: int
+    tables: list[CopiedTable]
+
+    @property
+    def ok(self) -> bool:
+        return all(t.ok for t in self.tables)
+
+
+def _digest(rows: list[Row]) -> str:
+    canonical = json.dumps([sorted(r.items()) for r in rows], default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _in_time_order(tables: dict[str, list[Row]]) -> Iterator[tuple[str, Row]]:
+    """Every row of every table, each table in id order, interleaved by when it was written
+    (so rules that depend on what came before see the same history again)."""
+    streams = [
+        [(row[column], position, table, row) for row in tables[table]]
+        for position, (table, column) in enumerate(COPY_TABLES)
+    ]
+    for _, _, table, row in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+        yield table, row
+
+
+def copy_register(source: RegisterLocation | Path | str, target: RegisterLocation | Path | str,
+                  *, allow_network_sqlite: bool = False,
+                  mounts_file: Path = MOUNTS_FILE) -> CopyReport:
+    """Copy every row (ids kept) from source into target, an empty register (created if need
+    be), in one transaction; then compare both sides' row counts and contents."""
+    src_loc, dst_loc = locate(source), locate(target)
+    if src_loc == dst_loc:
+        raise ConfigError("register copy: FROM and TO are the same register")
+    with Register.open(src_loc, create=False, allow_network_sqlite=allow_network_sqlite,
+                       mounts_file=mounts_file) as src, \
+            Register.open(dst_loc, mounts_file=mounts_file) as dst:
+        held = {t: dst.count(t) for t, _ in COPY_TABLES}
+        if any(held.values()):
+            listed = ", ".join(f"{n} {t}" for t, n in held.items() if n)
+            raise ConfigError(f"register copy: the target {dst.location} already holds records "
+                              f"({listed}); copy only into a new, empty register")
+        with src.snapshot():
+            tables = {t: src.rows(t) for t, _ in COPY_TABLES}
+        with dst.transaction():
+            for table, row in _in_time_order(tables):
+                dst.database.insert(table, row)
+        return CopyReport(
+            source=str(src.location), target=str(dst.location),
+            schema_version=dst.schema_version,
+            tables=[_compare(t, tables[t], dst) for t, _ in COPY_TABLES],
+        )
+
+
+def _compare(table: str, source_rows: list[Row], dst: Register) -> CopiedTable:
+    copied: list[dict[str, Any]] = dst.rows(table)
+    return CopiedTable(table=table, source_rows=len(source_rows), target_rows=len(copied),
+                       same_content=_digest(source_rows) == _digest(copied))

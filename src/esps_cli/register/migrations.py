@@ -1,0 +1,270 @@
+"""The register's one schema, as ordered migrations rendered for SQLite and PostgreSQL.
+
+Why a thin dialect layer and not SQLAlchemy Core + Alembic: the schema is a handful of
+append-only tables; the differences between the engines are three (how a primary key counts up,
+how a trigger refuses a change, how a transaction takes the write lock). Rendering those three
+here keeps the SQL readable, adds no dependency to the SQLite default, and keeps one migration
+list for both engines, applied inside the same transaction as the version it records.
+
+How to add a migration (the next issues add tables: an audit log with a hash chain, pack ids,
+returns and resubmissions, review states, a validation cache):
+
+1. Append ``Migration(version=<last + 1>, title=..., steps=(...))`` to ``MIGRATIONS``. Never
+   edit or reorder a released migration: registers in use have already applied it.
+2. Steps are portable SQL strings: types ``TEXT``, ``INTEGER``, ``BIGINT`` (ids and
+   references), ``ID_PK`` for the auto-numbered primary key column; times are ISO 8601 UTC
+   ``TEXT`` (``models.timestamp``). No engine-specific functions. Create a table before a table
+   that references it (PostgreSQL checks references at once).
+3. Rules go in the database: ``append_only(table, message)`` refuses UPDATE and DELETE (and
+   TRUNCATE on PostgreSQL); ``refuse_insert(name, table, condition, message)`` refuses an INSERT
+   when a condition on ``NEW.column`` (subqueries allowed) holds. Both render a trigger for each
+   engine and their names are listed in ``expected_triggers()``, which ``esps register check``
+   verifies. When nothing portable exists, a step may be a function ``engine -> [statements]``.
+4. A new table is copied by ``esps register copy`` once it is added to ``COPY_TABLES`` in
+   ``maintenance.py`` (in an order where referenced rows come first), and counted by check.
+5. Queries use ``?`` placeholders; ``engines.py`` turns them into the driver's.
+6. tests/test_register.py runs on both engines: add a test that the new rule refuses at its
+   exact boundary, and that a register at the previous version upgrades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from esps_cli.register.location import Engine
+
+Step = str | Callable[[Engine], list[str]]
+
+_ID_PK = {
+    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    # esps numbers rows itself under the write lock (engines.py): no gaps, as on SQLite.
+    "postgresql": "BIGINT PRIMARY KEY",
+}
+PG_RULE_ERRCODE = "check_violation"
+PG_APPEND_ONLY_ERRCODE = "restrict_violation"
+
+
+def _quote(message: str) -> str:
+    return "'" + message.replace("'", "''") + "'"
+
+
+def _pg_refusal(message: str, errcode: str) -> str:
+    # RAISE's format string treats % as a placeholder: double it.
+    return (f"RAISE EXCEPTION {_quote(message.replace('%', '%%'))} "
+            f"USING ERRCODE = '{errcode}';")
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    """A step that renders one refusing trigger; carries its name for the check."""
+
+    names: tuple[str, ...]
+    render: Callable[[Engine], list[str]]
+
+    def __call__(self, engine: Engine) -> list[str]:
+        return self.render(engine)
+
+
+def append_only(table: str, message: str) -> _Trigger:
+    """Refuse every UPDATE and DELETE on table (and TRUNCATE on PostgreSQL)."""
+    no_update, no_delete = f"{table}_no_update", f"{table}_no_delete"
+
+    def render(engine: Engine) -> list[str]:
+        if engine == "sqlite":
+            return [
+                f"CREATE TRIGGER {name} BEFORE {what} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, {_quote(message)}); END"
+                for name, what in ((no_update, "UPDATE"), (no_delete, "DELETE"))
+            ]
+        function = f"{table}_append_only"
+        return [
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"{_pg_refusal(message, PG_APPEND_ONLY_ERRCODE)} END $$",
+            f"CREATE TRIGGER {no_update} BEFORE UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            f"CREATE TRIGGER {no_delete} BEFORE DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+
+    return _Trigger((no_update, no_delete), render)
+
+
+def refuse_insert(name: str, table: str, condition: str, message: str) -> _Trigger:
+    """Refuse an INSERT into table when condition (SQL on NEW.column) is true."""
+
+    def render(engine: Engine) -> list[str]:
+        if engine == "sqlite":
+            return [f"CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW "
+                    f"WHEN {condition} BEGIN SELECT RAISE(ABORT, {_quote(message)}); END"]
+        return [
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF {condition} THEN {_pg_refusal(message, PG_RULE_ERRCODE)} END IF; "
+            "RETURN NEW; END $$",
+            f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        ]
+
+    return _Trigger((name,), render)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    title: str
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+
+    def statements(self, engine: Engine) -> list[str]:
+        out: list[str] = []
+        for step in self.steps:
+            if isinstance(step, str):
+                out.append(step.replace("ID_PK", _ID_PK[engine]))
+            else:
+                out.extend(step(engine))
+        return out
+
+
+def _current(role: str) -> str:
+    """The id of NEW's (cycle, unit, indicator) current event of a role (NULL if none)."""
+    return ("(SELECT MAX(id) FROM score_events WHERE cycle = NEW.cycle AND unit = NEW.unit "
+            f"AND indicator = NEW.indicator AND role = '{role}')")
+
+
+def _sqlite_only(*statements: str) -> Callable[[Engine], list[str]]:
+    return lambda engine: list(statements) if engine == "sqlite" else []
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "score events, allocations and imports; score events append-only", (
+        """
+        CREATE TABLE imports (
+            id            ID_PK,
+            cycle         TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            kind          TEXT NOT NULL,
+            imported_at   TEXT NOT NULL,
+            events        INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX imports_sha ON imports (cycle, source_sha256)",
+        """
+        CREATE TABLE score_events (
+            id            ID_PK,
+            cycle         TEXT NOT NULL,
+            unit          TEXT NOT NULL,
+            indicator     TEXT NOT NULL,
+            role          TEXT NOT NULL CHECK (role IN ('linked', 'unlinked', 'moderated')),
+            assessor      TEXT NOT NULL,
+            score         INTEGER NOT NULL,
+            comment       TEXT NOT NULL DEFAULT '',
+            recorded_at   TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            source_sha256 TEXT,
+            import_id     BIGINT REFERENCES imports(id)
+        )
+        """,
+        "CREATE INDEX score_events_key ON score_events (cycle, unit, indicator, role, id)",
+        append_only("score_events", "score events are append-only"),
+        """
+        CREATE TABLE allocations (
+            id            ID_PK,
+            cycle         TEXT NOT NULL,
+            unit          TEXT NOT NULL,
+            unlinked_dcfa TEXT NOT NULL,
+            allocated_at  TEXT NOT NULL,
+            seed          BIGINT
+        )
+        """,
+        "CREATE INDEX allocations_key ON allocations (cycle, unit, id)",
+    )),
+    Migration(2, "role rules and stale moderation refused in the database; allocations and "
+                 "imports append-only", (
+        "ALTER TABLE score_events ADD COLUMN moderates_linked BIGINT REFERENCES score_events(id)",
+        "ALTER TABLE score_events ADD COLUMN moderates_unlinked BIGINT "
+        "REFERENCES score_events(id)",
+        # Moderations recorded before this version settle the events current before them.
+        # (A one-off correction inside the migration: the append-only trigger is lifted for it.)
+        _sqlite_only("DROP TRIGGER score_events_no_update"),
+        lambda engine: [] if engine == "sqlite" else [
+            "ALTER TABLE score_events DISABLE TRIGGER score_events_no_update"],
+        *[
+            f"""
+            UPDATE score_events SET moderates_{role} = (
+                SELECT MAX(e.id) FROM score_events e WHERE e.cycle = score_events.cycle
+                AND e.unit = score_events.unit AND e.indicator = score_events.indicator
+                AND e.role = '{role}' AND e.id < score_events.id)
+            WHERE role = 'moderated'
+            """
+            for role in ("linked", "unlinked")
+        ],
+        _sqlite_only("CREATE TRIGGER score_events_no_update BEFORE UPDATE ON score_events "
+                     "BEGIN SELECT RAISE(ABORT, 'score events are append-only'); END"),
+        lambda engine: [] if engine == "sqlite" else [
+            "ALTER TABLE score_events ENABLE TRIGGER score_events_no_update"],
+        "CREATE INDEX score_events_assessor ON score_events (cycle, unit, role, assessor)",
+        append_only("allocations", "allocations are append-only: allocate again instead"),
+        append_only("imports", "the import log is append-only"),
+        append_only("schema_version", "the schema history is append-only"),
+        refuse_insert(
+            "score_events_settles_only_when_moderated", "score_events",
+            "NEW.role <> 'moderated' AND (NEW.moderates_linked IS NOT NULL "
+            "OR NEW.moderates_unlinked IS NOT NULL)",
+            "only a moderated score settles other scores",
+        ),
+        refuse_insert(
+            "score_events_stale_moderation", "score_events",
+            "NEW.role = 'moderated' AND (NEW.moderates_linked IS NULL "
+            "OR NEW.moderates_unlinked IS NULL "
+            f"OR NEW.moderates_linked <> COALESCE({_current('linked')}, 0) "
+            f"OR NEW.moderates_unlinked <> COALESCE({_current('unlinked')}, 0))",
+            "stale moderation: the linked or unlinked score it settles is missing or no "
+            "longer the current one; nothing was recorded",
+        ),
+        refuse_insert(
+            "score_events_unlinked_independent", "score_events",
+            "NEW.role = 'unlinked' AND EXISTS (SELECT 1 FROM score_events e "
+            "WHERE e.cycle = NEW.cycle AND e.unit = NEW.unit AND e.role = 'linked' "
+            "AND e.assessor = NEW.assessor)",
+            "an assessor who gave a unit a linked score cannot give it an unlinked score",
+        ),
+        refuse_insert(
+            "score_events_linked_independent", "score_events",
+            "NEW.role = 'linked' AND (EXISTS (SELECT 1 FROM score_events e "
+            "WHERE e.cycle = NEW.cycle AND e.unit = NEW.unit AND e.role = 'unlinked' "
+            "AND e.assessor = NEW.assessor) OR NEW.assessor = (SELECT a.unlinked_dcfa "
+            "FROM allocations a WHERE a.id = (SELECT MAX(id) FROM allocations "
+            "WHERE cycle = NEW.cycle AND unit = NEW.unit)))",
+            "the unit's unlinked assessor cannot give it a linked score",
+        ),
+        refuse_insert(
+            "allocations_independent", "allocations",
+            "EXISTS (SELECT 1 FROM score_events e WHERE e.cycle = NEW.cycle "
+            "AND e.unit = NEW.unit AND e.role = 'linked' AND e.assessor = NEW.unlinked_dcfa)",
+            "an assessor who gave a unit a linked score cannot be its unlinked DCFA",
+        ),
+    )),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+SCHEMA_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+)
+
+
+def expected_triggers(engine: Engine, up_to: int = SCHEMA_VERSION) -> set[str]:
+    """The names of the rule triggers every register at this version must have."""
+    names: set[str] = set()
+    for migration in MIGRATIONS:
+        if migration.version > up_to:
+            break
+        for step in migration.steps:
+            if isinstance(step, _Trigger):
+                names.update(step.names)
+    if engine == "postgresql":
+        names |= {f"{n.removesuffix('_no_update')}_no_truncate" for n in names
+                  if n.endswith("_no_update")}
+    return names

@@ -1,0 +1,378 @@
+"""The score register, the system of record for DCFA scores, on SQLite or PostgreSQL.
+
+Scores are append-only events (cycle, unit, indicator, role, assessor, score, comment,
+recorded at, source). The current score of a (cycle, unit, indicator, role) is its latest event,
+by insertion order; history is never lost. The linked, the unlinked and the moderated score are
+separate roles: nothing ever overwrites one with another. The database itself refuses UPDATE and
+DELETE, an assessor on both sides of one unit, and a stale moderation (``migrations.py``).
+
+Reliability: every write is one transaction that takes the register's write lock first
+(``engines.py``), so two advisors recording at once wait for each other instead of failing,
+every check made in the transaction still holds when it commits, and a process killed
+mid-import leaves the register as it was before that import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from esps_cli.errors import ConfigError
+from esps_cli.register.engines import (
+    Database,
+    PostgresDatabase,
+    Row,
+    SQLiteDatabase,
+    TransactionKind,
+)
+from esps_cli.register.errors import RegisterNotFound, RegisterPermissionError
+from esps_cli.register.location import RegisterLocation, locate
+from esps_cli.register.migrations import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SCHEMA_VERSION_TABLE,
+)
+from esps_cli.register.models import (
+    Allocation,
+    ImportRecord,
+    NewEvent,
+    ScoreEvent,
+    ScorePair,
+    now_utc,
+    timestamp,
+)
+from esps_cli.register.netfs import MOUNTS_FILE, network_filesystem
+
+_EVENT_COLUMNS = (
+    "id, cycle, unit, indicator, role, assessor, score, comment, recorded_at, source, "
+    "source_sha256, moderates_linked, moderates_unlinked"
+)
+
+
+def _event(row: Row) -> ScoreEvent:
+    return ScoreEvent(**{**row, "recorded_at": datetime.fromisoformat(row["recorded_at"])})
+
+
+def _not_found(location: RegisterLocation) -> RegisterNotFound:
+    return RegisterNotFound(
+        f"no score register at {location} yet: record a score (esps score set or "
+        "esps score import) or run esps allocate first, or pass --register"
+    )
+
+
+def _open_sqlite(location: RegisterLocation, create: bool, allow_network_sqlite: bool,
+                 mounts_file: Path) -> SQLiteDatabase:
+    path = location.path
+    network = network_filesystem(path, mounts_file)
+    if network and not allow_network_sqlite:
+        raise ConfigError(
+            f"the register {path} is on a network filesystem ({network}). SQLite cannot keep "
+            "a register safe there: its locking and WAL mode need one machine's local disk, "
+            "and scores would be lost. Use a shared PostgreSQL register "
+            "(register = \"postgresql://user@host/db\", see the README), or pass "
+            "--allow-network-sqlite to a reading command (summary, score show, score export, "
+            "register check) to read it without writing"
+        )
+    if not path.exists():
+        if not create or network:
+            raise _not_found(location)
+        if not path.parent.exists():
+            raise ConfigError(f"cannot create the register {path}: folder "
+                              f"{path.parent} does not exist")
+    if path.exists() and path.is_dir():
+        raise ConfigError(f"the register {path} is a folder, not a database file")
+    return SQLiteDatabase(location, read_only=bool(network))
+
+
+class Register:
+    """The score register. Open it with ``Register.open(location)`` (a context manager)."""
+
+    def __init__(self, location: RegisterLocation, db: Database):
+        self.location = location
+        self._db = db
+        self._in_transaction = False
+
+    @property
+    def path(self) -> RegisterLocation | Path:
+        """The SQLite file, or the (password-free when printed) location of a server register."""
+        return self.location.path if self.location.engine == "sqlite" else self.location
+
+    @property
+    def engine(self) -> str:
+        return self.location.engine
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self._db, "read_only", False))
+
+    # -- opening --------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, location: RegisterLocation | Path | str, *, create: bool = True,
+             allow_network_sqlite: bool = False, migrate: bool = True,
+             mounts_file: Path = MOUNTS_FILE) -> Register:
+        """Open (and create, or upgrade) the register at a path or postgresql:// URL.
+
+        A SQLite file on a network filesystem is refused; with allow_network_sqlite it is
+        opened read-only. create=False refuses a register that does not exist yet
+        (RegisterNotFound); migrate=False opens it as it is (for checking).
+        """
+        loc = locate(location)
+        db: Database
+        if loc.engine == "sqlite":
+            allowed = allow_network_sqlite or loc.allow_network_sqlite
+            db = _open_sqlite(loc, create, allowed, mounts_file)
+        else:
+            db = PostgresDatabase(loc)
+        reg = cls(loc, db)
+        try:
+            if isinstance(db, SQLiteDatabase):
+                db.configure()
+            version = reg._read_version()
+            if version == 0 and not create:
+                raise _not_found(loc)
+            if migrate:
+                reg._migrate(version)
+        except BaseException:
+            db.close()
+            raise
+        return reg
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.scalar("SELECT MAX(version) FROM schema_version") or 0)
+
+    def _read_version(self) -> int:
+        if not self._db.has_table("schema_version"):
+            return 0
+        return self.schema_version
+
+    def _migrate(self, seen: int) -> None:
+        if seen == SCHEMA_VERSION:
+            return  # the usual case: no write lock needed just to open
+        if seen > SCHEMA_VERSION:
+            raise self._too_new(seen)
+        if self.read_only:
+            raise ConfigError(f"the register {self.location} (schema version {seen}) needs an "
+                              "upgrade, which cannot be done read-only")
+        try:
+            self._apply_migrations()
+        except RegisterPermissionError as exc:
+            raise RegisterPermissionError(
+                f"the register {self.location} is at schema version {seen} and this esps-cli "
+                f"needs {SCHEMA_VERSION}; the database user lacks the right to upgrade it "
+                f"({exc}). Ask its owner to run: esps register upgrade --register URL"
+            ) from None
+
+    def _apply_migrations(self) -> None:
+        with self.transaction(kind="migrate"):
+            self._db.execute(SCHEMA_VERSION_TABLE)
+            current = self.schema_version  # again, under the lock: another may have migrated
+            if current > SCHEMA_VERSION:
+                raise self._too_new(current)
+            for migration in MIGRATIONS:
+                if migration.version <= current:
+                    continue
+                for sql in migration.statements(self.location.engine):
+                    self._db.execute(sql)
+                self._db.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (migration.version, timestamp(now_utc())),
+                )
+
+    def _too_new(self, version: int) -> ConfigError:
+        return ConfigError(
+            f"the register {self.location} has schema version {version}, newer than this "
+            f"esps-cli understands ({SCHEMA_VERSION}); upgrade esps-cli"
+        )
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, kind: TransactionKind = "write") -> Iterator[Register]:
+        """One write transaction holding the register's write lock: all of it is recorded, or
+        none of it. Nested use joins the outer transaction."""
+        if self._in_transaction:
+            yield self
+            return
+        self._db.begin(kind)
+        self._in_transaction = True
+        try:
+            yield self
+        except BaseException:
+            self._in_transaction = False
+            self._db.rollback()
+            raise
+        self._in_transaction = False
+        self._db.commit()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Register]:
+        """Read several tables as of one moment (takes no write lock; writers carry on)."""
+        with self.transaction(kind="read"):
+            yield self
+
+    # -- score events ---------------------------------------------------------------------
+
+    def record(self, event: NewEvent, *, import_id: int | None = None,
+               at: datetime | None = None) -> ScoreEvent:
+        """Append one event (in its own transaction unless inside one).
+
+        A moderated score without the ids of the events it settles settles the current ones.
+        """
+        return self.record_many([event], import_id=import_id, at=at)[0]
+
+    def record_many(self, events: list[NewEvent], *, import_id: int | None = None,
+                    at: datetime | None = None) -> list[ScoreEvent]:
+        """Append events in order, in one transaction and few round trips (an import).
+
+        Ids are given here, under the write lock; a moderated score without the ids of the
+        events it settles settles the ones current when it is recorded (earlier events of the
+        same batch included). The database checks every row as if recorded one by one.
+        """
+        recorded_at = at or now_utc()
+        with self.transaction():
+            next_id = self._db.next_id("score_events")
+            latest: dict[tuple[str, str, str, str], int] = {}
+            for cycle in sorted({e.cycle for e in events if e.role == "moderated"}):
+                for (unit, indicator), pair in self.current_scores(cycle).items():
+                    for role in ("linked", "unlinked"):
+                        found = pair.get(role)  # type: ignore[arg-type]
+                        if found is not None:
+                            latest[(cycle, unit, indicator, role)] = found.id
+            recorded: list[ScoreEvent] = []
+            for event in events:
+                key = (event.cycle, event.unit, event.indicator)
+                if event.role == "moderated":
+                    event = event.model_copy(update={
+                        f"moderates_{role}": getattr(event, f"moderates_{role}")
+                        or latest.get((*key, role)) for role in ("linked", "unlinked")})
+                else:
+                    latest[(*key, event.role)] = next_id
+                recorded.append(ScoreEvent(id=next_id, recorded_at=recorded_at,
+                                           **event.model_dump()))
+                next_id += 1
+            self._db.insert_rows("score_events", [
+                {**e.model_dump(), "recorded_at": timestamp(recorded_at),
+                 "import_id": import_id} for e in recorded])
+        return recorded
+
+    def current(self, cycle: str, unit: str, indicator: str) -> ScorePair:
+        """The current scores of one (unit, indicator)."""
+        rows = self._db.query(
+            f"SELECT {_EVENT_COLUMNS} FROM score_events WHERE id IN ("
+            "SELECT MAX(id) FROM score_events WHERE cycle = ? AND unit = ? AND indicator = ? "
+            "GROUP BY role)",
+            (cycle, unit, indicator),
+        )
+        return ScorePair(**{row["role"]: _event(row) for row in rows})
+
+    def current_scores(self, cycle: str) -> dict[tuple[str, str], ScorePair]:
+        """Current scores of a cycle, keyed (unit_code, indicator_id)."""
+        rows = self._db.query(
+            f"SELECT {_EVENT_COLUMNS} FROM score_events WHERE id IN ("
+            "SELECT MAX(id) FROM score_events WHERE cycle = ? "
+            "GROUP BY unit, indicator, role) ORDER BY unit, indicator, role",
+            (cycle,),
+        )
+        parts: dict[tuple[str, str], dict[str, ScoreEvent]] = {}
+        for row in rows:
+            parts.setdefault((row["unit"], row["indicator"]), {})[row["role"]] = _event(row)
+        return {key: ScorePair(**roles) for key, roles in parts.items()}
+
+    def history(self, cycle: str, unit: str | None = None,
+                indicator: str | None = None) -> list[ScoreEvent]:
+        """Every event of a cycle (optionally one unit, one indicator), oldest first."""
+        sql = f"SELECT {_EVENT_COLUMNS} FROM score_events WHERE cycle = ?"
+        args: list[object] = [cycle]
+        if unit is not None:
+            sql += " AND unit = ?"
+            args.append(unit)
+        if indicator is not None:
+            sql += " AND indicator = ?"
+            args.append(indicator)
+        return [_event(r) for r in self._db.query(sql + " ORDER BY id", args)]
+
+    def event_count(self, cycle: str | None = None) -> int:
+        if cycle is None:
+            return int(self._db.scalar("SELECT COUNT(*) AS n FROM score_events"))
+        return int(self._db.scalar(
+            "SELECT COUNT(*) AS n FROM score_events WHERE cycle = ?", (cycle,)))
+
+    # -- imports --------------------------------------------------------------------------
+
+    def find_import(self, cycle: str, sha256: str) -> ImportRecord | None:
+        """The earlier import of a file with these exact bytes, if any."""
+        row = self._db.query_one(
+            "SELECT * FROM imports WHERE cycle = ? AND source_sha256 = ? ORDER BY id LIMIT 1",
+            (cycle, sha256),
+        )
+        if row is None:
+            return None
+        return ImportRecord(**{**row, "imported_at": datetime.fromisoformat(row["imported_at"])})
+
+    def log_import(self, cycle: str, source: str, sha256: str, kind: str, events: int) -> int:
+        """Log an import (inside the import's transaction); returns its id."""
+        with self.transaction():
+            return self._db.insert("imports", {
+                "cycle": cycle, "source": source, "source_sha256": sha256, "kind": kind,
+                "imported_at": timestamp(now_utc()), "events": events,
+            })
+
+    # -- allocations ----------------------------------------------------------------------
+
+    def allocation_records(self, cycle: str) -> dict[str, Allocation]:
+        """The current allocation of each unit in a cycle (its latest record)."""
+        rows = self._db.query(
+            "SELECT * FROM allocations WHERE id IN ("
+            "SELECT MAX(id) FROM allocations WHERE cycle = ? GROUP BY unit) ORDER BY unit",
+            (cycle,),
+        )
+        return {
+            r["unit"]: Allocation(
+                cycle=r["cycle"], unit=r["unit"], unlinked_dcfa=r["unlinked_dcfa"],
+                allocated_at=datetime.fromisoformat(r["allocated_at"]), seed=r["seed"],
+            )
+            for r in rows
+        }
+
+    def allocations(self, cycle: str) -> dict[str, str]:
+        """unit_code -> the allocated unlinked DCFA's id, for a cycle."""
+        return {u: a.unlinked_dcfa for u, a in self.allocation_records(cycle).items()}
+
+    def allocate(self, cycle: str, assignments: dict[str, str], seed: int | None) -> None:
+        """Record allocations (appended; earlier ones stay in the history)."""
+        at = timestamp(now_utc())
+        with self.transaction():
+            for unit, dcfa in sorted(assignments.items()):
+                self._db.insert("allocations", {"cycle": cycle, "unit": unit,
+                                                "unlinked_dcfa": dcfa, "allocated_at": at,
+                                                "seed": seed})
+
+    # -- whole-register reading (check, copy) ---------------------------------------------
+
+    def rows(self, table: str) -> list[Row]:
+        """Every row of one of the register's tables, in id order."""
+        order = "version" if table == "schema_version" else "id"
+        return self._db.query(f"SELECT * FROM {table} ORDER BY {order}")
+
+    def count(self, table: str) -> int:
+        return int(self._db.scalar(f"SELECT COUNT(*) AS n FROM {table}"))
+
+    @property
+    def database(self) -> Database:
+        """The engine connection, for the register's own maintenance code (check, copy)."""
+        return self._db
