@@ -133,8 +133,8 @@ def test_terminal_summary_fits_80_columns(qs):
             # the quick start's summary reads in one screen: roll-ups, exceptions, statuses
             assert len(lines) <= 45
             assert "Not returned (50): " in result.stdout
-            assert "Invalid or unreadable return (4): TP-CW, TP-FH, TP-RP, TP-NI" \
-                in result.stdout
+            assert "Invalid return (2): TP-CW, TP-FH" in result.stdout
+            assert "Unreadable return (2): TP-RP, TP-NI" in result.stdout
 
 
 # -- unit outputs that say the truth ------------------------------------------------------

@@ -248,9 +248,10 @@ def _asks(report: SummaryReport, framework: Framework) -> list[str]:
         asks.append(f"DECIDE whether business group leads are asked to secure the "
                     f"{len(missing)} missing return(s) by a set date (the deadline was "
                     f"{cycle.submission_deadline:%d/%m/%Y}). By group: {where}.")
-    problems = [f"{n} return(s) {what}" for n, what in (
-        (counts["invalid"], "are invalid"), (counts["unreadable"], "cannot be read"),
-        (counts["duplicate-returns"], "have a second return beside them")) if n]
+    problems = [what.format(n) for n, what in (
+        (counts["invalid"], "{} return(s) are invalid"),
+        (counts["unreadable"], "{} return(s) cannot be read"),
+        (counts["duplicate-returns"], "{} unit(s) sent more than one return")) if n]
     if problems:
         asks.append(f"NOTE that {'; '.join(problems)}: the units have been told what to "
                     "correct and must return their workbooks again.")
