@@ -270,7 +270,8 @@ def _asks(report: SummaryReport, framework: Framework) -> list[str]:
 
 def _exceptions_page(wb: Workbook, report: SummaryReport, framework: Framework,
                      info: PrintInfo) -> None:
-    ws = wb.create_sheet("Exceptions and actions")
+    ws = wb.create_sheet("Exceptions and next steps" if report.public
+                         else "Exceptions and actions")
     page = Page(ws, [26, 8, 40, 40])
     page.text("Exceptions and next steps" if report.public
               else "Exceptions and actions: what the Board is asked to note or decide",

@@ -131,17 +131,18 @@ def _facts(framework: Framework, standing: UnitStanding, names: dict[str, str]
     """(label, value, note) rows: numbers as numbers, blanks blank, dates as dates."""
     rule = framework.rules.baseline
     groups = {g.id: g.name for g in framework.business_groups}
-    returned = standing.returned
+    returned = standing.returned and standing.readable is not False  # something to count
     n = standing.baseline_indicators
     return [
         ("Unit", f"{standing.unit_code} {standing.unit_name}", ""),
         ("Business group", groups.get(standing.business_group, standing.business_group), ""),
         ("Return", ", ".join(standing.return_files) or "None received", ""),
         ("Submission date", standing.submission_date, ""),
-        ("Valid return", standing.valid if returned else None, ""),
+        ("Valid return", standing.valid if standing.returned else None, ""),
         ("Errors", standing.errors if returned else None, ""),
         ("Warnings", standing.warnings if returned else None, ""),
-        ("Evidence completeness %", standing.evidence_completeness_pct, ""),
+        ("Evidence completeness %", standing.evidence_completeness_pct if returned else None,
+         ""),
         ("Indicators meeting their evidence minimum",
          standing.indicators_minimum_met if returned else None, f"of {standing.indicators}"),
         ("Baseline indicators scored by the linked DCFA", standing.linked_scored, f"of {n}"),
@@ -199,7 +200,7 @@ def _assessor_heading(details: list[IndicatorStanding], role: str,
 def _scores_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
                   names: dict[str, str], info: PrintInfo) -> None:
     details = standing.detail
-    anything = standing.returned or any(
+    anything = (standing.returned and standing.readable is not False) or any(
         d.linked is not None or d.unlinked is not None for d in details)
     linked_by = _assessor_heading(details, "linked", names)
     unlinked_by = _assessor_heading(details, "unlinked", names)
@@ -216,7 +217,8 @@ def _scores_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
         for d in details]
     table_sheet(wb, "Scores", header, rows, info,
                 widths={"Indicator text": 44, "Linked comment": 30, "Unlinked comment": 30},
-                empty="No scores: there is no return and no DCFA has scored the unit.")
+                empty="No scores: there is no return that could be read, and no DCFA has "
+                      "scored the unit.")
 
 
 def _with_assessor(comment: str, assessor: str | None, single: str | None,
