@@ -279,6 +279,8 @@ def test_board_pack_shows_the_trend_on_the_previous_cycle(qs, tmp_path):
     assert any(r[7] == "Trend on FY2010/11" for r in rows)
     tp = next(r for r in rows if r[0] == "Territorial Policing")
     assert tp[6] == "RED: Off target" and tp[7] == "▼ down 3.0 pts"
+    total = next(r for r in rows if r[0] == "All units")
+    assert total[4:8] == (0.0, 100, "RED: Off target", "▼ down 1.8 pts")
 
 
 def test_classification_from_esps_toml_and_option(qs, tmp_path, monkeypatch):

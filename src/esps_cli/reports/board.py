@@ -136,7 +136,9 @@ def _rollup_table(page: Page, title: str, rows: list[Rollup], framework: Framewo
         values = ["All units", total.units, total.returned, total.meeting,
                   total.compliance_pct, total.target_pct, None]
         if previous is not None:
-            values.append("")
+            old_pct = previous.organisation.compliance_pct
+            values.append(trend_text(round(total.compliance_pct - old_pct, 1),
+                                     trend(old_pct, total.compliance_pct)))
         row = page.values(values, bold=True, formats=fmt)
         _rag_cell(page, row, 7, framework, total.rag)
     return top
