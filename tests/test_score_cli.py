@@ -390,8 +390,8 @@ def test_export_json_and_xlsx(db: Path, units: list[Unit], tmp_path: Path) -> No
     ws = openpyxl.load_workbook(out).active
     header = [c.value for c in ws[1]]
     values = dict(zip(header, [c.value for c in ws[2]], strict=True))
-    assert values["linked_comment"] == "'=HYPERLINK(\"http://x\")"
-    assert values["unlinked_comment"] == "'+1 -2 @me"
+    assert values["Linked comment"] == "'=HYPERLINK(\"http://x\")"  # printed headings
+    assert values["Unlinked comment"] == "'+1 -2 @me"
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     before = out.read_bytes()
     again = run(db, "score", "export", "--format", "xlsx", "--output", str(out))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import openpyxl
 import pytest
@@ -213,9 +214,12 @@ def test_summary_cli_json_equals_library(framework, advisors, world):
 def test_summary_cli_text_and_exceptions(world):
     text = _cli(world, "summary", "--by", "strand")
     assert text.exit_code == 1
-    assert "1 of 5 units meet the baseline (20.0%); target 80%: NOT MET; 3 more unit(s)" \
-        in text.stdout
-    assert "By strand" in text.stdout
+    assert "KPI: 1 of 5 units meet the baseline (20.0%); target 80%: NOT MET, RED: Off " \
+        "target; 3 more unit(s) needed." in text.stdout
+    assert "By equality strand" in text.stdout
+    assert "Compliance % = units meeting the baseline ÷ units on the list × 100 = 1 ÷ 5 × " \
+        "100 = 20.0%." in text.stdout
+    assert f"Not returned (1): {CODES['D']}" in text.stdout
     csv_out = _cli(world, "summary", "--exceptions", "--format", "csv")
     assert csv_out.exit_code == 1
     rows = csv_out.stdout.splitlines()
@@ -229,13 +233,29 @@ def test_board_report_workbook(world, tmp_path):
     result = _cli(world, "summary", "--output", str(out))
     assert result.exit_code == 1
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Units", "Exceptions", "Gaps", "By group", "Indicators"]
+    assert wb.sheetnames == ["Summary", "Exceptions and actions", "Units", "Exceptions", "Gaps",
+                             "Roll-ups", "Indicators", "Score distribution"]
     summary = wb["Summary"]
-    assert summary["B7"].value == 20.0 and summary["B9"].value == "NOT MET"
+    texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
+    assert ("20.0% of units meet the baseline: 1 of 5 units. Target for FY2010/11: 80%. NOT "
+            "MET; 3 more unit(s) needed. RAG status: RED: Off target.") in texts
+    assert any(t.startswith("Compliance % = units meeting the baseline ÷ units on the list × "
+                            "100 = 1 ÷ 5 × 100 = 20.0%") for t in texts)
+    tp = next(r for r in summary.iter_rows(values_only=True) if r[0] == "Territorial Policing")
+    assert tp[:7] == ("Territorial Policing", 3, 3, 1, 33.3, 80, "RED: Off target")
     assert len(summary._charts) == 2
     units = wb["Units"]
     assert units.auto_filter.ref.startswith("A1:")
-    assert units["A1"].value == "unit_code" and units.max_row == 6
+    assert units["A1"].value == "Unit code" and units.max_row == 6 + 2  # and a note
+    assert units.print_title_rows == "$1:$1"
+    assert int(units.page_setup.paperSize) == 9  # A4
+    assert units.page_setup.fitToWidth == 1 and units.page_setup.fitToHeight == 0
+    assert units.oddFooter.left.text == "&BOFFICIAL&B"
+    assert units.oddFooter.right.text == "Page &P of &N"
+    assert units.oddFooter.center.text.startswith("esps-mps 2010.1 · FY2010/11 · run ")
+    values = {c.value for row in units.iter_rows(min_row=2) for c in row}
+    assert not any(isinstance(v, bool) or v in ("True", "False", "None") for v in values)
+    assert not any(isinstance(v, str) and "_" in v and v == v.lower() for v in values)
     again = _cli(world, "summary", "--output", str(out))
     assert again.exit_code == 2 and "--force" in again.output
 
@@ -246,21 +266,43 @@ def test_actions_and_feedback_workbooks(world, tmp_path):
     (plan,) = (tmp_path / "plans").glob("*.xlsx")
     assert plan.name.startswith(f"action-plan_{CODES['E']}_")
     ws = openpyxl.load_workbook(plan)["Action plan"]
-    assert ws["A5"].value == world["od"]
-    assert ws["E5"].value == 2
-    assert ws["F5"].protection.locked is False and ws["A5"].protection.locked is True
     assert ws["A1"].value.startswith("ESPS business action plan FY2011/12")
+    header = next(r for r in ws.iter_rows() if r[0].value == "Indicator")[0].row
+    assert ws.print_title_rows == f"${header}:${header}"
+    first = header + 1
+    assert ws[f"A{first}"].value == world["od"]
+    assert ws[f"E{first}"].value == 2
+    assert ws[f"F{first}"].protection.locked is False
+    assert ws[f"A{first}"].protection.locked is True
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Below the baseline" in texts and "Gaps for the action plan: fill in the yellow " \
+        "cells." in texts
 
     fb = _cli(world, "feedback", CODES["B"], "--out", str(tmp_path / "fb"))
     assert fb.exit_code == 0, fb.output
     (path,) = (tmp_path / "fb").glob("*.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Standing", "Scores", "Findings"]
-    assert wb["Standing"]["B11"].value == "awaiting-moderation"
+    facts = {r[0]: r[1:] for r in wb["Standing"].iter_rows(values_only=True) if r[0]}
+    assert facts["Status"] == ("Awaiting moderation", None)
+    assert facts["Awaiting moderation"] == (1, "indicators")
+    assert facts["Errors"] == (0, None) and facts["Valid return"] == ("Yes", None)
+    assert facts["Evidence completeness %"] == (100.0, None)
+    assert isinstance(facts["Submission date"][0], datetime)
+    unit_b = next(u for u in world["units"] if u.code == CODES["B"])
+    assert facts["Linked DCFA"][0].startswith(f"{_name(unit_b.linked_dcfa)} (")
     scores = wb["Scores"]
+    header = [c.value for c in scores[1]]
+    assert header[4] == f"Linked score ({_name(unit_b.linked_dcfa)})"
     row = next(r for r in scores.iter_rows(min_row=2, values_only=True) if r[0] == world["od"])
-    assert (row[4], row[6], row[10]) == (4, 2, "needs-moderation")
+    assert (row[4], row[6], row[10]) == (4, 2, "Needs moderation")
     assert row[5] == f"linked view of {world['od']}"
+    assert all(v != "'-" for r in scores.iter_rows(values_only=True) for v in r)
+
+
+def _name(advisor_id: str) -> str:
+    rows = (EXAMPLES_DIR / "dcfas.csv").read_text().splitlines()[1:]
+    return next(r.split(",")[1] for r in rows if r.split(",")[0] == advisor_id)
 
 
 def test_summary_cli_compare_and_buddies(world):

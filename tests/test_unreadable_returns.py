@@ -99,6 +99,7 @@ def test_summary_exceptions_and_board_report_say_unreadable(
     header = [c.value for c in ws[1]]
     rows = {r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2,
                                                                             values_only=True)}
-    assert rows["TP-NI"]["status"] == "unreadable" and rows["TP-NI"]["returned"] is True
+    assert rows["TP-NI"]["Status"] == "Unreadable return"  # the Board pack's words
     exc = openpyxl.load_workbook(board)["Exceptions"]
-    assert ("TP-RP", "unreadable") in {(r[0], r[3]) for r in exc.iter_rows(values_only=True)}
+    assert ("TP-RP", "Unreadable return") in {(r[0], r[3])
+                                              for r in exc.iter_rows(values_only=True)}

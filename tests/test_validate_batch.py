@@ -191,12 +191,12 @@ def test_report_workbook_and_refusing_to_overwrite(returns, tmp_path, units):
     assert wb.sheetnames[:2] == ["Summary", "Findings"]
     summary, findings = wb["Summary"], wb["Findings"]
     assert summary.auto_filter.ref and findings.auto_filter.ref
-    assert findings.column_dimensions["H"].width == 80  # message
+    assert findings.column_dimensions["H"].width == 50  # message, wrapped to print
     header = [c.value for c in summary[1]]
     rows = [dict(zip(header, (c.value for c in row), strict=True))
             for row in summary.iter_rows(min_row=2)]
-    assert {r["status"] for r in rows if r["unit_code"] == units[4].code} == {"not returned"}
-    assert any(r["status"] == "valid" for r in rows)
+    assert {r["Status"] for r in rows if r["Unit code"] == units[4].code} == {"not returned"}
+    assert any(r["Status"] == "valid" for r in rows)
     n_findings = sum(1 for _ in findings.iter_rows(min_row=2))
     data = json.loads(invoke(str(returns), "--units", str(units_csv), "--format", "json").stdout)
     assert n_findings == len(data["findings"]) + sum(len(w["findings"])

@@ -101,6 +101,11 @@ Output = Annotated[
     Path | None, typer.Option("--output", "-o", help="Also write the result to this file.")
 ]
 Force = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
+Classification = Annotated[
+    str | None,
+    typer.Option("--classification", help="Protective marking printed on every page "
+                 "(default: esps.toml's, else OFFICIAL)."),
+]
 OutFolder = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the workbooks to.")]
 Packs = Annotated[
     Path | None, typer.Option("--out", "-o", help="Output folder; default: esps.toml's.")

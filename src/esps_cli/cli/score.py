@@ -8,11 +8,18 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, load_context, register_location
+from esps_cli.cli.common import (
+    EXIT_FINDINGS,
+    handles_errors,
+    load_context,
+    register_location,
+    settings,
+)
 from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
 
 if TYPE_CHECKING:
     from esps_cli.register import RegisterLocation
+    from esps_cli.reports.printing import PrintInfo
     from esps_cli.scoring.roster import Roster
 
 app = typer.Typer()
@@ -26,6 +33,15 @@ AnyUnlinked = Annotated[bool, typer.Option(
     "--any-unlinked",
     help="Accept unlinked scores from any advisor other than the linked DCFA, not only the "
          "allocated one.")]
+def _print_info(title: str, roster: "Roster") -> "PrintInfo":
+    """What every printed page of a workbook says: title, marking (esps.toml's), framework,
+    cycle, when."""
+    from esps_cli.reports.printing import print_info
+
+    return print_info(title, roster.framework, roster.cycle,
+                      classification=settings().classification)
+
+
 UnitCode = Annotated[str, typer.Argument(help="Unit code, e.g. TP-CW.")]
 IndicatorId = Annotated[str, typer.Argument(help="Indicator id, e.g. OD1.1.")]
 
@@ -61,11 +77,10 @@ def allocate(
     """Give each unit an unlinked DCFA: never its linked DCFA, workloads balanced.
 
     Existing allocations are kept unless --reallocate. The same --seed gives the same result.
-    --output also writes the allocation as CSV.
+    --output also writes the allocation: as CSV, or ending .xlsx as a workbook to print.
 
     Example: [bold]esps allocate --seed 2010 --output allocation.csv[/bold]
     """
-    from esps_cli.io.output import write_csv
     from esps_cli.io.safety import check_can_write
     from esps_cli.register import Register
     from esps_cli.reports import scores as show
@@ -80,7 +95,8 @@ def allocate(
                               seed=random_seed() if seed is None else seed,
                               reallocate=reallocate)
     if output is not None:
-        write_csv(output, show.ALLOC_HEADER, show.allocation_rows(plan), force=force)
+        show.write_allocation(plan, output, force=force,
+                              info=_print_info("ESPS unlinked DCFA allocation", roster))
     if fmt is OutputFormat.json:
         print_json(plan)
     elif fmt is OutputFormat.csv:
@@ -305,7 +321,8 @@ def score_export(
     if output is None:
         print(show.export_text(table, fmt.value), end="")
         return
-    show.write_export(table, fmt.value, output, f"{table.title} {roster.cycle.id}", force=force)
+    show.write_export(table, fmt.value, output, f"{table.title} {roster.cycle.id}", force=force,
+                      info=_print_info(f"ESPS {table.title.lower()}", roster))
     err_console.print(f"wrote {len(table.rows)} row(s) to {escape(str(output))}", soft_wrap=True)
 
 

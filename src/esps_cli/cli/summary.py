@@ -3,7 +3,7 @@ and the score register. Decisions live in summary/selection.py, rendering in
 reports/summary.py."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -21,10 +21,51 @@ from esps_cli.cli.common import (
 from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
 
 if TYPE_CHECKING:
+    from esps_cli.reports.printing import PrintInfo
     from esps_cli.summary.compliance import SummaryReport
     from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
+OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv")
+
+
+def _info(ctx: Context, title: str, classification: str | None, cycle_name: str,
+          edition: str = "") -> "PrintInfo":
+    """What every printed page says: title, marking (--classification, else esps.toml's,
+    else OFFICIAL), framework, cycle, when."""
+    from esps_cli.reports.printing import print_info
+
+    return print_info(title, ctx.framework, cycle_name,
+                      classification=classification or ctx.settings.classification,
+                      edition=edition)
+
+
+def _check_output(output: Path | None, force: bool) -> None:
+    from esps_cli.errors import ConfigError
+    from esps_cli.io.safety import check_can_write
+
+    if output is None:
+        return
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ConfigError(f"--output {output}: write .xlsx (the workbook), .json or .csv")
+    check_can_write(output, force)
+
+
+def _write_output(output: Path, make_workbook: Any, data: Any, header: Any, rows: Any,
+                  force: bool) -> None:
+    """--output by its suffix: the workbook (made only when asked for), the JSON report, or
+    the CSV rows."""
+    from esps_cli.io.output import csv_text, save_workbook
+    from esps_cli.io.safety import atomic_write_text
+
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx":
+        save_workbook(make_workbook(), output, force=force)
+    elif suffix == ".json":
+        atomic_write_text(output, data.model_dump_json(indent=2) + "\n", force=force)
+    else:
+        atomic_write_text(output, csv_text(header, rows), force=force)
+    err_console.print(f"wrote {escape(str(output))}", soft_wrap=True)
 
 
 def _collect(ctx: Context, returns: list[Path] | None, register: str | None, jobs: int,
@@ -70,57 +111,90 @@ def summary(
     ] = False,
     compare_cycles: Annotated[tuple[str, str] | None, typer.Option(
         "--compare", help="Compare two cycles: --compare 2010-11 2011-12.")] = None,
+    units_table: Annotated[bool, typer.Option(
+        "--units-table", help="Also list every unit, one row each.")] = False,
     fmt: options.Format = OutputFormat.text,
-    output: options.Output = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also write the report: .xlsx (the Board pack, or with "
+        "--compare the comparison workbook), .json or .csv.")] = None,
     force: options.Force = False,
+    classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
     """Compliance per unit, business group and theme against the cycle's KPI.
 
-    --format csv prints one row per unit; --output also writes the Board report workbook
-    (.xlsx).
+    The KPI and the roll-ups first, then the exceptions and the units by status (one row per
+    unit with --units-table); --format csv prints one row per unit; --output also writes the
+    Board pack (.xlsx, printed on A4) or the report as .json or .csv.
 
     Example: [bold]esps summary --returns returns/ --register esps.db --output board.xlsx[/bold]
 
     Exit code 0 when the KPI is met, 1 when it is not (or there are exceptions with
     --exceptions), 2 for usage or configuration errors.
     """
-    from esps_cli.io.output import save_workbook
     from esps_cli.reports import summary as show
+    from esps_cli.reports.board import board_title, board_workbook
+    from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
     from esps_cli.summary.selection import falls_short, select_views
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    _check_output(output, force)
+    if public and fmt is not OutputFormat.text:
+        err_console.print(escape(PUBLIC_NOTE), soft_wrap=True)
     if compare_cycles and all(compare_cycles):
-        _compare(ctx, compare_cycles, returns, register, jobs, public, fmt,
-                 allow_network_sqlite)
+        _compare(ctx, compare_cycles, returns, register, jobs, public, fmt, output, force,
+                 classification, allow_network_sqlite)
         return
-    report, _ = _collect(ctx, returns, register, jobs, public=public,
-                         allow_network_sqlite=allow_network_sqlite)
+    report, batch = _collect(ctx, returns, register, jobs, public=public,
+                             allow_network_sqlite=allow_network_sqlite)
+    location = register_location(register, ctx.settings,
+                                 allow_network_sqlite=allow_network_sqlite)
+    previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
+                                location, public=public)
     if output:
-        save_workbook(show.board_workbook(report, ctx.framework), output, force=force)
-        err_console.print(f"wrote {escape(str(output))}")
+        info = _info(ctx, board_title(public), classification, ctx.cycle.name)
+        names = {} if public else {a.id: a.name for a in ctx.advisors}
+        _write_output(output, lambda: board_workbook(report, ctx.framework, info,
+                                                     previous=previous, advisor_names=names),
+                      report, show.unit_header(public), show.unit_rows(report), force)
     if fmt is OutputFormat.json:
         print_json(report)
     elif fmt is OutputFormat.csv and exceptions:
-        print_csv(show.EXCEPTION_HEADER, show.exception_rows(report))
+        print_csv(show.exception_header(public), show.exception_rows(report))
     elif fmt is OutputFormat.csv:
-        print_csv(show.UNIT_HEADER, show.unit_rows(report))
+        print_csv(show.unit_header(public), show.unit_rows(report))
     elif exceptions:
         show.print_exceptions(console, report)
     else:
-        show.print_summary(console, report, views=select_views([v.value for v in by or []]))
+        show.print_summary(console, report, ctx.framework,
+                           views=select_views([v.value for v in by or []]), previous=previous,
+                           units_table=units_table)
     raise typer.Exit(EXIT_FINDINGS if falls_short(report, exceptions=exceptions) else EXIT_OK)
 
 
 def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
              register: str | None, jobs: int, public: bool, fmt: OutputFormat,
+             output: Path | None, force: bool, classification: str | None,
              allow_network_sqlite: bool = False) -> None:
+    """`esps summary --compare A B`: one validation, both cycles' summaries, what changed;
+    --output writes it too (.xlsx, .json or .csv)."""
+    from esps_cli.reports.board import COMPARISON_TITLE, comparison_workbook
     from esps_cli.reports.summary import COMPARISON_HEADER, comparison_rows, print_comparison
-    from esps_cli.summary.compliance import compare
+    from esps_cli.summary.compliance import compare, summary_from_batch
 
-    before, _ = _collect(ctx, returns, register, jobs, cycles[0], public, allow_network_sqlite)
-    after, _ = _collect(ctx, returns, register, jobs, cycles[1], public, allow_network_sqlite)
+    before, batch = _collect(ctx, returns, register, jobs, cycles[0], public,
+                             allow_network_sqlite)
+    location = register_location(register, ctx.settings,
+                                 allow_network_sqlite=allow_network_sqlite)
+    after = summary_from_batch(ctx.framework, cycles[1], ctx.units, ctx.advisors, batch,
+                               location, public=public)
     comparison = compare(before, after)
+    if output:
+        info = _info(ctx, COMPARISON_TITLE, classification,
+                     f"{before.organisation.cycle_name} to {after.organisation.cycle_name}",
+                     "Public edition" if public else "")
+        _write_output(output, lambda: comparison_workbook(comparison, ctx.framework, info),
+                      comparison, COMPARISON_HEADER, comparison_rows(comparison), force)
     if fmt is OutputFormat.json:
         print_json(comparison)
     elif fmt is OutputFormat.csv:
@@ -144,25 +218,32 @@ def actions(
     force: options.Force = False,
     fmt: Annotated[OutputFormat, typer.Option(
         "--format", help="text, json or csv: the gaps themselves.")] = OutputFormat.text,
+    classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
     """Write a next-FY business action plan workbook per unit from its gaps.
 
     A gap is an indicator whose evidence minimum was not met or whose combined DCFA score
-    is at or below the framework's action_plan_max_score (2 by default).
+    is at or below the framework's action_plan_max_score (2 by default). A unit not yet
+    assessed (no return, unreadable, invalid, not fully scored) gets a plan that says so and
+    what happens next; its gaps, if any, are marked provisional.
 
     Example: [bold]esps actions --returns returns/ --out plans/ --unit TP-EK[/bold]
     """
     from esps_cli.domain.units import select_units
-    from esps_cli.reports.summary import GAP_HEADER, gap_row, write_action_plans
+    from esps_cli.reports.summary import GAP_HEADER, gap_row
+    from esps_cli.reports.unit import write_action_plans
     from esps_cli.summary.selection import next_cycle_name, unit_gaps
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     chosen = {u.code for u in select_units(ctx.units, unit)}
     report, _ = _collect(ctx, returns, register, jobs,
                          allow_network_sqlite=allow_network_sqlite)
-    written = write_action_plans(ctx.framework, report, chosen, ctx.cycle.id, ctx.cycle.name,
-                                 next_cycle_name(ctx.framework, ctx.cycle), out, force=force)
+    next_year = next_cycle_name(ctx.framework, ctx.cycle)
+    info = _info(ctx, f"ESPS business action plan {next_year}", classification,
+                 ctx.cycle.name)
+    written, not_assessed = write_action_plans(ctx.framework, report, chosen, ctx.cycle,
+                                               next_year, out, info, force=force)
     gaps = unit_gaps(report, chosen)
     if fmt is OutputFormat.json:
         print_json(gaps)
@@ -170,7 +251,8 @@ def actions(
         print_csv(GAP_HEADER, [gap_row(g) for g in gaps])
     else:
         console.print(f"Wrote {len(written)} action plan(s) to {escape(str(out))} "
-                      f"({len(gaps)} gap(s) in all).")
+                      f"({len(gaps)} gap(s) in all); {not_assessed} unit(s) not yet "
+                      "assessed: their plans say why and what happens next.")
 
 
 @app.command()
@@ -187,16 +269,18 @@ def feedback(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     force: options.Force = False,
+    classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
-    """Write a feedback workbook for one unit: findings, both advisors' scores and
-    comments, and its standing against the baseline.
+    """Write a feedback workbook for one unit: where it stands and what happens next, both
+    advisors' scores and comments (the advisors named), and the findings to correct.
 
     Example: [bold]esps feedback TP-EK --returns returns/ --out feedback/[/bold]
     """
     from esps_cli.domain.units import select_units
-    from esps_cli.reports.summary import feedback_workbook, write_unit_workbook
-    from esps_cli.summary.selection import standing_of, unit_findings
+    from esps_cli.reports.unit import feedback_workbook, write_unit_workbook
+    from esps_cli.summary.outcome import unit_outcome
+    from esps_cli.summary.selection import next_cycle_name, standing_of, unit_findings
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     (chosen,) = select_units(ctx.units, [unit_code])
@@ -204,9 +288,13 @@ def feedback(
                              allow_network_sqlite=allow_network_sqlite)
     standing = standing_of(report, chosen.code)
     findings = unit_findings(batch, chosen.code)
-    wb = feedback_workbook(ctx.framework, standing, findings, ctx.cycle.name)
+    outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
+                           next_cycle_name(ctx.framework, ctx.cycle))
+    info = _info(ctx, f"ESPS feedback {ctx.cycle.name}", classification, ctx.cycle.name)
+    wb = feedback_workbook(ctx.framework, standing, outcome, findings, ctx.cycle.name,
+                           {a.id: a.name for a in ctx.advisors}, info)
     path = write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id, force=force)
-    console.print(f"Wrote {escape(str(path))}: {standing.status}, "
+    console.print(f"Wrote {escape(str(path))}: {outcome.headline}, "
                   f"{len(findings)} finding(s).")
 
 

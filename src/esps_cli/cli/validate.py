@@ -108,8 +108,10 @@ def validate(
 def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None, *, force: bool,
                   errors_only: bool) -> None:
     from esps_cli.reports.validation import findings_csv, print_text, write_report_xlsx
+
     if output is not None:
-        write_report_xlsx(report, output, force=force)
+        write_report_xlsx(report, output, force=force,
+                          classification=working_settings().classification)
     if fmt is OutputFormat.json:
         print_json(report)
     elif fmt is OutputFormat.csv:

@@ -28,6 +28,8 @@ class Settings(BaseModel):
     # A SQLite file or a postgresql:// URL (so text: a URL is not a path).
     register_path: str | None = Field(default=None, alias="register")
     packs: Path | None = None
+    # Protective marking printed at the top and foot of every page of every workbook written.
+    classification: str = Field(default="OFFICIAL", min_length=1, max_length=60)
     source: Path | None = None  # the esps.toml these came from, if any
 
 
@@ -124,7 +126,8 @@ def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False
         'cycle = "2010-11"              # the assessment cycle (a cycle id in the framework)\n'
         'packs = "packs"                # where esps generate writes workbooks\n'
         'returns = "returns"            # where returned workbooks are collected\n'
-        'register = "esps.db"           # the DCFA score register, or postgresql://user@host/db\n',
+        'register = "esps.db"           # the DCFA score register, or postgresql://user@host/db\n'
+        'classification = "OFFICIAL"    # marking printed on every page of every report\n',
         encoding="utf-8",
     )
     created.append(config)

@@ -207,6 +207,33 @@ class Rules(_Model):
     action_plan_max_score: int = 2
 
 
+Rag = Literal["green", "amber", "red"]
+
+
+class Band(_Model):
+    label: str = Field(min_length=1)
+    colour: str = Field(pattern=r"^[0-9A-Fa-f]{6}$", description="Fill colour, RRGGBB.")
+
+
+class Bands(_Model):
+    """RAG status of a compliance percentage against the cycle's KPI target: green at or above
+    the target, amber up to `amber_within_pts` points below it, red further below. Every
+    output prints the label beside the colour, so it reads in black and white."""
+
+    amber_within_pts: float = Field(default=10.0, ge=0, le=100)
+    green: Band = Band(label="On target", colour="C6EFCE")
+    amber: Band = Band(label="Near target", colour="FFEB9C")
+    red: Band = Band(label="Off target", colour="FFC7CE")
+
+    def rag(self, pct: float, target_pct: float) -> Rag:
+        if pct >= target_pct:
+            return "green"
+        return "amber" if pct >= target_pct - self.amber_within_pts else "red"
+
+    def band(self, rag: Rag) -> Band:
+        return {"green": self.green, "amber": self.amber, "red": self.red}[rag]
+
+
 class Contact(_Model):
     role: str
     name: str
@@ -238,6 +265,7 @@ class Framework(_Model):
     business_groups: list[Tag] = Field(min_length=1)
     cycles: list[Cycle] = Field(min_length=1)
     rules: Rules = Field(default_factory=Rules)
+    bands: Bands = Field(default_factory=Bands)
     guidance: list[str] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
     esps_units: list[EspsUnit] = Field(min_length=1)
@@ -360,8 +388,10 @@ class Framework(_Model):
 
     @cached_property
     def digest(self) -> str:
-        """A short hash of the framework content, to tell two files of one version apart."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """A short hash of the framework content, to tell two files of one version apart.
+        The RAG bands are left out: they colour reports, not what a unit's workbook asks, so
+        changing them does not make returned workbooks "framework-changed"."""
+        return hashlib.sha256(self.model_dump_json(exclude={"bands"}).encode()).hexdigest()[:16]
 
 
 # -- loading ------------------------------------------------------------------------------

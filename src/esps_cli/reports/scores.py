@@ -8,13 +8,13 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from esps_cli.io.output import add_table_sheet, csv_text, save_workbook, to_jsonable, write_csv
+from esps_cli.io.output import csv_text, save_workbook, to_jsonable, write_csv
 from esps_cli.io.safety import atomic_write_text
 from esps_cli.register import ScoreEvent, ScorePair
 from esps_cli.scoring.agreement import AgreementReport, AgreementStats
@@ -23,6 +23,9 @@ from esps_cli.scoring.importing import ImportResult
 from esps_cli.scoring.record import RecordResult
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.rows import ScoreRow, score_rows
+
+if TYPE_CHECKING:
+    from esps_cli.reports.printing import PrintInfo
 
 
 def say(console: Console, text: str, style: str = "") -> None:
@@ -181,18 +184,33 @@ def export_text(table: ExportTable, fmt: str) -> str:
     return json.dumps(to_jsonable(table.models), indent=2, default=str) + "\n"
 
 
-def write_export(table: ExportTable, fmt: str, path: Path, sheet: str, *, force: bool) -> None:
-    """The table written atomically as csv, json or an xlsx sheet named `sheet`."""
+def write_export(table: ExportTable, fmt: str, path: Path, sheet: str, *, force: bool,
+                 info: PrintInfo | None = None) -> None:
+    """The table written atomically as csv, json or an xlsx sheet named `sheet`, set up to
+    print (reports.printing) with `info` on every page."""
     if fmt == "csv":
         write_csv(path, table.header, table.rows, force=force)
     elif fmt == "json":
         atomic_write_text(path, export_text(table, fmt), force=force)
     else:
-        from openpyxl import Workbook
+        from esps_cli.reports.printing import PrintInfo, single_table_workbook
 
-        wb = Workbook()
-        add_table_sheet(wb, sheet, table.header, table.rows)
-        save_workbook(wb, path, force=force)
+        info = info or PrintInfo(title=f"ESPS {table.title.lower()}")
+        save_workbook(single_table_workbook(sheet, table.header, table.rows, info), path,
+                      force=force)
+
+
+def write_allocation(plan: AllocationPlan, path: Path, *, force: bool,
+                     info: PrintInfo | None = None) -> None:
+    """The allocation as CSV, or (a path ending .xlsx) a workbook set up to print."""
+    if path.suffix.lower() != ".xlsx":
+        write_csv(path, ALLOC_HEADER, allocation_rows(plan), force=force)
+        return
+    from esps_cli.reports.printing import PrintInfo, single_table_workbook
+
+    info = info or PrintInfo(title="ESPS unlinked DCFA allocation")
+    save_workbook(single_table_workbook(f"Allocation {plan.cycle}", ALLOC_HEADER,
+                                        allocation_rows(plan), info), path, force=force)
 
 
 # -- agreement ---------------------------------------------------------------------------

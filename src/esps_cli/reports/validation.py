@@ -25,7 +25,7 @@ from esps_cli.findings import (
     Finding,
     catalogue,
 )
-from esps_cli.io.output import add_table_sheet, csv_text, save_workbook
+from esps_cli.io.output import csv_text, save_workbook
 from esps_cli.validation.report import BatchReport, WorkbookReport
 
 FINDING_COLUMNS = ("file", "unit_code", "severity", "code", "sheet", "cell", "indicator_id",
@@ -225,30 +225,42 @@ def summary_rows(batch: BatchReport) -> list[list[Any]]:
     return rows
 
 
-def write_report_xlsx(batch: BatchReport, path: Path, *, force: bool = False) -> None:
-    """The report workbook: Summary, Findings, Skipped (if any) and Totals sheets."""
-    from openpyxl import Workbook  # here, not at the top: a one-file validate never needs it
+def write_report_xlsx(batch: BatchReport, path: Path, *, force: bool = False,
+                      classification: str | None = None) -> None:
+    """The report workbook: Summary, Findings, Skipped (if any) and Totals sheets, each set
+    up to print on A4 (reports.printing)."""
+    # here, not at the top: a one-file validate never needs openpyxl
+    from openpyxl import Workbook
 
+    from esps_cli.reports.printing import (
+        DATE_FORMAT,
+        DEFAULT_CLASSIFICATION,
+        PrintInfo,
+        human_heading,
+        table_sheet,
+    )
+
+    info = PrintInfo(title="ESPS validation report",
+                     classification=classification or DEFAULT_CLASSIFICATION,
+                     framework=f"{batch.framework_id} {batch.framework_version}",
+                     cycle=batch.cycle or "")
     wb = Workbook()
-    add_table_sheet(wb, "Summary", SUMMARY_COLUMNS, summary_rows(batch),
-                    widths={"first_error": 70, "path": 50})
-    ws = wb["Summary"]
-    date_col = SUMMARY_COLUMNS.index("submission_date") + 1
-    for row in ws.iter_rows(min_row=2, min_col=date_col, max_col=date_col):
-        row[0].number_format = "DD/MM/YYYY"
-    add_table_sheet(wb, "Findings", FINDING_COLUMNS, finding_rows(batch),
-                    widths={"message": 80, "hint": 70})
+    table_sheet(wb, "Summary", SUMMARY_COLUMNS, summary_rows(batch), info,
+                widths={"first_error": 40, "path": 30}, formats={"submission_date": DATE_FORMAT},
+                empty="No workbooks found.")
+    table_sheet(wb, "Findings", FINDING_COLUMNS, finding_rows(batch), info,
+                widths={"message": 50, "hint": 44}, empty="No findings.")
     if batch.skipped:
-        add_table_sheet(wb, "Skipped", ("path", "kind", "reason"),
-                        ([s.path, s.kind, s.reason] for s in batch.skipped))
+        table_sheet(wb, "Skipped", ("path", "kind", "reason"),
+                    [[s.path, s.kind, s.reason] for s in batch.skipped], info)
     totals = batch.totals.model_dump()
-    add_table_sheet(
-        wb, "Totals", ("measure", "value"),
-        [["framework", f"{batch.framework_id} {batch.framework_version}"],
-         ["cycle", batch.cycle or "(any)"],
-         ["checked on", batch.checked_on.strftime("%d/%m/%Y")],
-         *([k, v] for k, v in totals.items() if v is not None)],
-        widths={"measure": 22, "value": 24},
+    table_sheet(
+        wb, "Totals", ("Measure", "Value"),
+        [["Framework", f"{batch.framework_id} {batch.framework_version}"],
+         ["Cycle", batch.cycle or "(any)"],
+         ["Checked on", batch.checked_on],
+         *([human_heading(k), v] for k, v in totals.items() if v is not None)],
+        info, widths={"Measure": 26, "Value": 24},
     )
     save_workbook(wb, path, force=force)
 

@@ -19,14 +19,16 @@ all of them use `meets_baseline` and `compliance_pct` below.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Literal, get_args
 
 from pydantic import BaseModel
 
-from esps_cli.domain.framework import STAGES, Framework, Indicator
+from esps_cli.domain.framework import STAGES, Framework, Indicator, Rag
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import Register, RegisterLocation, RegisterNotFound, ScorePair
 from esps_cli.scoring.combine import combine
@@ -48,6 +50,27 @@ UnitStatus = Literal[
 STATUS_ORDER: tuple[UnitStatus, ...] = get_args(UnitStatus)
 View = Literal["business-group", "theme", "strategy", "strand", "hmic"]
 VIEWS: tuple[View, ...] = get_args(View)
+# What people read for each status (terminal, workbooks); JSON and CSV keep the ids.
+STATUS_LABEL: dict[str, str] = {
+    "not-returned": "Not returned",
+    "duplicate-returns": "More than one return",
+    "unreadable": "Unreadable return",
+    "invalid": "Invalid return",
+    "awaiting-linked": "Awaiting linked DCFA's scores",
+    "awaiting-unlinked": "Awaiting unlinked DCFA's scores",
+    "awaiting-moderation": "Awaiting moderation",
+    "below-baseline": "Below the baseline",
+    "meets-baseline": "Meets the baseline",
+}
+VIEW_LABEL: dict[str, str] = {
+    "business-group": "business group", "theme": "national theme",
+    "strategy": "strategy theme", "strand": "equality strand", "hmic": "HMIC area",
+}
+PUBLIC_NOTE = (
+    "Public edition for community review: the advisors (DCFAs) who assessed each unit are "
+    "left out: their names, ids, e-mail addresses and comments, also where they appeared "
+    "inside other text. Standings, scores and figures are the same as in the full report."
+)
 
 
 class IndicatorStanding(BaseModel):
@@ -79,6 +102,7 @@ class UnitStanding(BaseModel):
     returned: bool
     return_files: list[str]
     readable: bool | None = None  # None: no return, or more than one
+    submission_date: date | None = None
     valid: bool | None
     errors: int
     warnings: int
@@ -108,6 +132,7 @@ class Rollup(BaseModel):
     compliance_pct: float
     target_pct: float
     met: bool
+    rag: Rag = "red"
 
 
 class Organisation(BaseModel):
@@ -121,6 +146,7 @@ class Organisation(BaseModel):
     compliance_pct: float
     kpi: Literal["MET", "NOT MET"]
     units_needed: int
+    rag: Rag = "red"
 
 
 class ExceptionItem(BaseModel):
@@ -156,6 +182,7 @@ class SummaryReport(BaseModel):
     gaps: list[Gap]
     score_distribution: dict[str, dict[int, int]]
     public: bool = False
+    edition_note: str = ""
 
 
 # -- the one definition -------------------------------------------------------------------
@@ -292,6 +319,7 @@ def unit_standing(
         returned=bool(returns),
         return_files=[r.file for r in returns],
         readable=report.readable if report else None,
+        submission_date=report.submission_date if report else None,
         valid=report.valid if report else (False if returns else None),
         errors=report.errors if report else 0,
         warnings=report.warnings if report else 0,
@@ -363,6 +391,7 @@ def rollup(
             returned=sum(1 for s in members if s.returned),
             valid=sum(1 for s in members if s.valid),
             meeting=meeting, compliance_pct=pct, target_pct=target_pct, met=pct >= target_pct,
+            rag=framework.bands.rag(pct, target_pct),
         ))
     return rows
 
@@ -379,7 +408,24 @@ EXCEPTION_TEXT: dict[str, str] = {
 }
 
 
-def _exception_detail(s: UnitStanding, category: str, framework: Framework) -> str:
+# What happens next, for each kind of exception (Board pack, terminal).
+EXCEPTION_NEXT: dict[str, str] = {
+    "not-returned": "DCFD chases the unit; the business group lead is asked to secure the "
+                    "return if it does not come.",
+    "duplicate-returns": "DCFD confirms with the unit which return stands.",
+    "unreadable": "The unit sends the workbook again, saved as .xlsx without a password.",
+    "invalid": "The unit corrects the errors listed in its feedback and returns the workbook "
+               "again.",
+    "awaiting-linked": "The unit's linked DCFA completes the scores.",
+    "awaiting-unlinked": "The allocated unlinked DCFA completes the scores.",
+    "awaiting-moderation": "The two DCFAs, or a third, agree a score and record the reasons.",
+    "below-baseline": "The gaps go into the unit's business action plan for next year; "
+                      "buddying is considered.",
+}
+
+
+def _exception_detail(s: UnitStanding, category: str, framework: Framework,
+                      names: dict[str, str], public: bool) -> str:
     rule = framework.rules.baseline
     base = [d for d in s.detail if d.in_baseline]
     if category == "invalid":
@@ -393,7 +439,12 @@ def _exception_detail(s: UnitStanding, category: str, framework: Framework) -> s
         return f"{len(missing)} indicator(s) unscored: {_ids(missing)}"
     if category == "awaiting-unlinked":
         missing = [d.indicator_id for d in base if d.unlinked is None and d.moderated is None]
-        who = f" (allocated: {s.unlinked_dcfa})" if s.unlinked_dcfa else " (none allocated)"
+        if public:
+            who = " (allocated)" if s.unlinked_dcfa else " (none allocated)"
+        elif s.unlinked_dcfa:
+            who = f" (allocated: {names.get(s.unlinked_dcfa, s.unlinked_dcfa)})"
+        else:
+            who = " (none allocated)"
         return f"{len(missing)} indicator(s) unscored{who}: {_ids(missing)}"
     if category == "awaiting-moderation":
         ids = [d.indicator_id for d in base if d.combined_status == "needs-moderation"]
@@ -460,12 +511,13 @@ def build_summary(
         valid=sum(1 for s in standings if s.valid), meeting=meeting, compliance_pct=pct,
         kpi="MET" if pct >= cycle.kpi_target_pct else "NOT MET",
         units_needed=units_needed(meeting, len(standings), cycle.kpi_target_pct),
+        rag=framework.bands.rag(pct, cycle.kpi_target_pct),
     )
     names = {a.id: a.name for a in advisors}
     exceptions = [
         ExceptionItem(
             unit_code=s.unit_code, unit_name=s.unit_name, business_group=s.business_group,
-            category=reason, detail=_exception_detail(s, reason, framework),
+            category=reason, detail=_exception_detail(s, reason, framework, names, public),
             linked_dcfa=s.linked_dcfa, linked_dcfa_name=names.get(s.linked_dcfa, s.linked_dcfa),
         )
         for s in standings
@@ -489,7 +541,7 @@ def build_summary(
         gaps=[g for s in standings for g in gaps_for(framework, s)],
         score_distribution=distribution,
     )
-    return make_public(report) if public else report
+    return make_public(report, advisors) if public else report
 
 
 def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
@@ -520,29 +572,87 @@ def collect_summary(
     """Validate the returns, read the register, and build the cycle's summary."""
     batch = validate_paths(returns, framework, units=units, recursive=True, jobs=jobs,
                            on_progress=on_progress)
-    scores, allocations = read_register(register_path, framework.cycle(cycle_id).id)
-    report = build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
-                           views=views, public=public)
+    report = summary_from_batch(framework, cycle_id, units, advisors, batch, register_path,
+                                views=views, public=public)
     return report, batch
 
 
-def make_public(report: SummaryReport) -> SummaryReport:
-    """Fit for community review: standings and scores, no advisors' names or comments."""
-    units = [
-        s.model_copy(update={
-            "linked_dcfa": "",
-            "unlinked_dcfa": None,
-            "detail": [
-                d.model_copy(update={"linked_assessor": None, "unlinked_assessor": None,
-                                     "linked_comment": "", "unlinked_comment": ""})
-                for d in s.detail
-            ],
-        })
-        for s in report.units
-    ]
-    exceptions = [e.model_copy(update={"linked_dcfa": "", "linked_dcfa_name": ""})
-                  for e in report.exceptions]
-    return report.model_copy(update={"units": units, "exceptions": exceptions, "public": True})
+def summary_from_batch(
+    framework: Framework,
+    cycle_id: str,
+    units: list[Unit],
+    advisors: list[Advisor],
+    batch: BatchReport,
+    register_path: RegisterLocation | Path | str | None,
+    *,
+    views: Iterable[View] = VIEWS,
+    public: bool = False,
+) -> SummaryReport:
+    """A cycle's summary from returns already validated (one validation serves every cycle:
+    each return is counted for the cycle it names)."""
+    scores, allocations = read_register(register_path, framework.cycle(cycle_id).id)
+    return build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
+                         views=views, public=public)
+
+
+def previous_summary(
+    framework: Framework,
+    cycle_id: str,
+    units: list[Unit],
+    advisors: list[Advisor],
+    batch: BatchReport,
+    register_path: RegisterLocation | Path | str | None,
+    *,
+    public: bool = False,
+) -> SummaryReport | None:
+    """The previous cycle's summary, for trends; None when there is no previous cycle or it
+    has neither returns nor scores."""
+    before = previous_cycle_id(framework, cycle_id)
+    if before is None:
+        return None
+    report = summary_from_batch(framework, before, units, advisors, batch, register_path,
+                                public=public)
+    return report if has_data(report) else None
+
+
+def advisor_redactor(advisors: Iterable[Advisor]) -> Callable[[str], str]:
+    """A function that replaces every advisor's id, name and e-mail address inside a text
+    (whole words, any case) with "[advisor]"."""
+    terms = sorted({t for a in advisors for t in (a.id, a.name, a.email) if t and t.strip()},
+                   key=len, reverse=True)
+    if not terms:
+        return lambda text: text
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)",
+                         re.IGNORECASE)
+    return lambda text: pattern.sub("[advisor]", text)
+
+
+def _redact_all(value: object, redact: Callable[[str], str]) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_all(v, redact) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_all(v, redact) for k, v in value.items()}
+    return value
+
+
+def make_public(report: SummaryReport, advisors: Iterable[Advisor] = ()) -> SummaryReport:
+    """Fit for community review: standings and scores with nothing of the advisors: the
+    fields that name them are emptied, comments dropped, and any advisor's id, name or e-mail
+    left inside other text (file names, details) is replaced by "[advisor]"."""
+    data = report.model_dump(mode="json")
+    for s in data["units"]:
+        s["linked_dcfa"], s["unlinked_dcfa"] = "", None
+        for d in s["detail"]:
+            d.update(linked_assessor=None, unlinked_assessor=None, linked_comment="",
+                     unlinked_comment="")
+    for e in data["exceptions"]:
+        e.update(linked_dcfa="", linked_dcfa_name="")
+    data = _redact_all(data, advisor_redactor(advisors))
+    assert isinstance(data, dict)
+    data.update(public=True, edition_note=PUBLIC_NOTE)
+    return SummaryReport.model_validate(data)
 
 
 # -- buddying -----------------------------------------------------------------------------
@@ -613,11 +723,39 @@ class UnitChange(BaseModel):
     change: Literal["now meets", "no longer meets", "still meets", "still below", "new", "gone"]
 
 
+Trend = Literal["up", "down", "same"]
+
+
+def trend(before_pct: float, after_pct: float) -> Trend:
+    """Which way a percentage moved between two cycles (to the 0.1 it is shown to)."""
+    change = round(after_pct - before_pct, 1)
+    return "up" if change > 0 else "down" if change < 0 else "same"
+
+
+class RollupChange(BaseModel):
+    """One group of a roll-up view (a business group, a theme...) in two cycles."""
+
+    view: str
+    key: str
+    label: str
+    before_pct: float | None
+    after_pct: float | None
+    before_meeting: int | None
+    after_meeting: int | None
+    before_units: int | None
+    after_units: int | None
+    change_pts: float | None
+    trend: Trend | None
+    after_rag: Rag | None
+
+
 class CycleComparison(BaseModel):
     before: Organisation
     after: Organisation
     compliance_change_pts: float
+    trend: Trend = "same"
     units: list[UnitChange]
+    rollups: list[RollupChange] = []
 
 
 def compare(before: SummaryReport, after: SummaryReport) -> CycleComparison:
@@ -646,5 +784,44 @@ def compare(before: SummaryReport, after: SummaryReport) -> CycleComparison:
         compliance_change_pts=round(
             after.organisation.compliance_pct - before.organisation.compliance_pct, 1
         ),
+        trend=trend(before.organisation.compliance_pct, after.organisation.compliance_pct),
         units=changes,
+        rollups=compare_rollups(before, after),
     )
+
+
+def compare_rollups(before: SummaryReport, after: SummaryReport) -> list[RollupChange]:
+    """Each group of each roll-up view in both cycles, in the later cycle's order (a group
+    only in the earlier one follows)."""
+    old = {(r.view, r.key): r for r in before.rollups}
+    new = {(r.view, r.key): r for r in after.rollups}
+    keys = [*new, *(k for k in old if k not in new)]
+    out: list[RollupChange] = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        both = a is not None and b is not None
+        out.append(RollupChange(
+            view=key[0], key=key[1], label=(b or a).label,  # type: ignore[union-attr]
+            before_pct=a.compliance_pct if a else None,
+            after_pct=b.compliance_pct if b else None,
+            before_meeting=a.meeting if a else None, after_meeting=b.meeting if b else None,
+            before_units=a.units if a else None, after_units=b.units if b else None,
+            change_pts=round(b.compliance_pct - a.compliance_pct, 1)  # type: ignore[union-attr]
+            if both else None,
+            trend=trend(a.compliance_pct, b.compliance_pct)  # type: ignore[union-attr]
+            if both else None,
+            after_rag=b.rag if b else None,
+        ))
+    return out
+
+
+def previous_cycle_id(framework: Framework, cycle_id: str) -> str | None:
+    """The cycle before this one in the framework, if any."""
+    ids = [c.id for c in framework.cycles]
+    i = ids.index(framework.cycle(cycle_id).id)
+    return ids[i - 1] if i > 0 else None
+
+
+def has_data(report: SummaryReport) -> bool:
+    """Whether a cycle has anything to compare against: a return or a score."""
+    return any(s.returned or s.linked_scored or s.unlinked_scored for s in report.units)

@@ -1,0 +1,272 @@
+"""A unit's own workbooks: its business action plan and its feedback.
+
+Both open with the truth about the unit (summary.outcome): no return, unreadable, invalid, not
+fully scored, below or meeting the baseline, and what happens next; the gaps are called
+provisional until the assessment is complete, and "no gaps" is only said of an assessed unit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from esps_cli.domain.framework import Cycle, Framework
+from esps_cli.io.output import save_workbook
+from esps_cli.io.safety import clean_text, ensure_folder, inside, safe_filename
+from esps_cli.reports.printing import (
+    FONT_NAME,
+    Page,
+    PrintInfo,
+    cell_value,
+    print_setup,
+    table_sheet,
+)
+from esps_cli.summary.compliance import (
+    STATUS_LABEL,
+    IndicatorStanding,
+    SummaryReport,
+    UnitStanding,
+)
+from esps_cli.summary.outcome import UnitOutcome, unit_outcome
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
+OUTCOME_FILL = {True: "E2EFDA", False: "FCE4D6"}  # assessed / not (yet) assessed
+COMBINED_LABEL = {
+    "agreed": "Agreed", "lower-stands": "Lower score stands", "mean-stands": "Mean stands",
+    "linked-stands": "Linked score stands", "needs-moderation": "Needs moderation",
+    "moderated": "Moderated", "awaiting-linked": "Awaiting linked score",
+    "awaiting-unlinked": "Awaiting unlinked score", "awaiting-both": "Not yet scored",
+}
+
+
+def advisor_label(advisor_id: str | None, names: dict[str, str]) -> str:
+    """An advisor as a person: "Amira Haddad (dcfa01)"."""
+    if not advisor_id:
+        return ""
+    name = names.get(advisor_id)
+    return f"{name} ({advisor_id})" if name and name != advisor_id else advisor_id
+
+
+def _outcome_block(page: Page, outcome: UnitOutcome) -> None:
+    row = page.text(outcome.headline, size=13, bold=True)
+    page.ws.cell(row=row, column=1).fill = PatternFill(
+        "solid", fgColor=OUTCOME_FILL[outcome.assessed])
+    page.text(outcome.explanation, size=10)
+    page.text("What happens next:", size=10, bold=True)
+    for step in outcome.next_steps:
+        page.text(f"• {step}", size=10)
+    page.row += 1
+
+
+# -- the action plan ----------------------------------------------------------------------
+
+PLAN_HEADER = ("Indicator", "ESPS unit", "Indicator text", "Gap", "Combined score", "Action",
+               "Owner", "Due date", "Progress")
+PLAN_WIDTHS = (10, 18, 40, 24, 11, 36, 16, 12, 24)
+
+
+def action_plan_workbook(framework: Framework, standing: UnitStanding, outcome: UnitOutcome,
+                         cycle_name: str, next_year: str, info: PrintInfo) -> Workbook:
+    """A next-FY business action plan for one unit: where it stands, then its gaps with
+    yellow columns to fill in (action, owner, due date, progress)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Action plan"
+    page = Page(ws, PLAN_WIDTHS)
+    page.text(f"ESPS business action plan {next_year}: {standing.unit_code} "
+              f"{clean_text(standing.unit_name)}", size=14, bold=True)
+    page.text(f"From the {cycle_name} assessment. A gap is an indicator whose evidence minimum "
+              f"was not met or whose combined DCFA score was "
+              f"{framework.rules.action_plan_max_score} or less.", size=9, italic=True, gap=1)
+    _outcome_block(page, outcome)
+    page.text(outcome.gaps_heading + (": fill in the yellow cells." if outcome.gaps else "."),
+              size=12, bold=True)
+    if not outcome.gaps:
+        page.text(_no_gaps_text(outcome), size=10)
+        print_setup(ws, info, landscape=True)
+        return wb
+    page.text("Enter due dates as dd/mm/yyyy.", size=9, italic=True)
+    top = page.header(PLAN_HEADER)
+    due = DataValidation(type="date", operator="between", formula1="36526", formula2="73050",
+                         allow_blank=True, showErrorMessage=True,
+                         error="Enter a date as dd/mm/yyyy.", errorTitle="Not a date")
+    ws.add_data_validation(due)
+    for g in outcome.gaps:
+        row = page.values([g.indicator_id, g.esps_unit, g.indicator, g.reason, g.combined,
+                           None, None, None, None])
+        for col in range(6, 10):
+            c = ws.cell(row=row, column=col)
+            c.fill = INPUT_FILL
+            c.protection = Protection(locked=False)
+        ws.cell(row=row, column=8).number_format = "DD/MM/YYYY"
+        due.add(f"H{row}")
+    ws.freeze_panes = f"B{top + 1}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    print_setup(ws, info, landscape=True, title_rows=f"{top}:{top}")
+    return wb
+
+
+def _no_gaps_text(outcome: UnitOutcome) -> str:
+    if outcome.assessed:
+        return ("No gaps: every indicator met its evidence minimum and scored above the "
+                "action plan threshold.")
+    if outcome.status == "not-returned":
+        return "No gaps can be listed: there is no return to assess."
+    return (f"No gaps can be listed yet: {outcome.headline.lower()}. The plan is issued again "
+            "once the assessment is complete.")
+
+
+# -- feedback -----------------------------------------------------------------------------
+
+
+def _facts(framework: Framework, standing: UnitStanding, names: dict[str, str]
+           ) -> list[tuple[str, Any, str]]:
+    """(label, value, note) rows: numbers as numbers, blanks blank, dates as dates."""
+    rule = framework.rules.baseline
+    groups = {g.id: g.name for g in framework.business_groups}
+    returned = standing.returned and standing.readable is not False  # something to count
+    n = standing.baseline_indicators
+    return [
+        ("Unit", f"{standing.unit_code} {standing.unit_name}", ""),
+        ("Business group", groups.get(standing.business_group, standing.business_group), ""),
+        ("Return", ", ".join(standing.return_files) or "None received", ""),
+        ("Submission date", standing.submission_date, ""),
+        ("Valid return", standing.valid if standing.returned else None, ""),
+        ("Errors", standing.errors if returned else None, ""),
+        ("Warnings", standing.warnings if returned else None, ""),
+        ("Evidence completeness %", standing.evidence_completeness_pct if returned else None,
+         ""),
+        ("Indicators meeting their evidence minimum",
+         standing.indicators_minimum_met if returned else None, f"of {standing.indicators}"),
+        ("Baseline indicators scored by the linked DCFA", standing.linked_scored, f"of {n}"),
+        ("Baseline indicators scored by the unlinked DCFA", standing.unlinked_scored,
+         f"of {n}"),
+        ("Awaiting moderation", standing.moderation_pending, "indicators"),
+        (f"Baseline indicators scoring {rule.min_combined_score} or more",
+         standing.baseline_at_or_above, f"of {n}"),
+        ("Mean combined score", standing.mean_combined, f"on the {framework.scale.name}"),
+        ("Status", STATUS_LABEL[standing.status], ""),
+        ("Linked DCFA", advisor_label(standing.linked_dcfa, names), ""),
+        ("Unlinked DCFA", advisor_label(standing.unlinked_dcfa, names) or "Not yet allocated",
+         ""),
+    ]
+
+
+def _standing_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
+                    outcome: UnitOutcome, cycle_name: str, names: dict[str, str],
+                    info: PrintInfo) -> None:
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Standing"
+    page = Page(ws, (44, 30, 22))
+    page.text(f"ESPS feedback, {cycle_name}: {standing.unit_code} "
+              f"{clean_text(standing.unit_name)}", size=14, bold=True, gap=1)
+    _outcome_block(page, outcome)
+    top = page.header(("Measure", "Value", "Out of"))
+    for label, value, note in _facts(framework, standing, names):
+        row = page.values((label, cell_value(value), note or None))
+        cell = ws.cell(row=row, column=2)
+        cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+        if label == "Submission date":
+            cell.number_format = "DD/MM/YYYY"
+        elif label == "Evidence completeness %":
+            cell.number_format = "0.0"
+        elif label == "Mean combined score":
+            cell.number_format = "0.00"
+        ws.cell(row=row, column=1).font = Font(name=FONT_NAME, bold=True)
+    page.row += 1
+    page.text("The Scores sheet has each indicator's self-assessment and both DCFAs' scores "
+              "and comments; the Findings sheet lists what to correct in the return.",
+              size=9, italic=True)
+    print_setup(ws, info, title_rows=f"{top}:{top}")
+
+
+def _assessor_heading(details: list[IndicatorStanding], role: str,
+                      names: dict[str, str]) -> str | None:
+    """The one advisor who gave every score of a role, as a person; None if several."""
+    who = {getattr(d, f"{role}_assessor") for d in details if getattr(d, role) is not None}
+    if len(who) == 1:
+        return names.get(next(iter(who)) or "", next(iter(who)))
+    return None
+
+
+def _scores_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
+                  names: dict[str, str], info: PrintInfo) -> None:
+    details = standing.detail
+    anything = (standing.returned and standing.readable is not False) or any(
+        d.linked is not None or d.unlinked is not None for d in details)
+    linked_by = _assessor_heading(details, "linked", names)
+    unlinked_by = _assessor_heading(details, "unlinked", names)
+    header = ["Indicator", "Indicator text", "Self-assessment", "Evidence minimum met",
+              f"Linked score ({linked_by})" if linked_by else "Linked score", "Linked comment",
+              f"Unlinked score ({unlinked_by})" if unlinked_by else "Unlinked score",
+              "Unlinked comment", "Moderated", "Combined", "Status"]
+    rows = [] if not anything else [
+        [d.indicator_id, framework.indicator_by_id[d.indicator_id].text,
+         "N/A" if d.na else d.rating, d.minimum_met, d.linked,
+         _with_assessor(d.linked_comment, d.linked_assessor, linked_by, names), d.unlinked,
+         _with_assessor(d.unlinked_comment, d.unlinked_assessor, unlinked_by, names),
+         d.moderated, d.combined, COMBINED_LABEL.get(d.combined_status, d.combined_status)]
+        for d in details]
+    table_sheet(wb, "Scores", header, rows, info,
+                widths={"Indicator text": 44, "Linked comment": 30, "Unlinked comment": 30},
+                empty="No scores: there is no return that could be read, and no DCFA has "
+                      "scored the unit.")
+
+
+def _with_assessor(comment: str, assessor: str | None, single: str | None,
+                   names: dict[str, str]) -> str:
+    """A comment; when several advisors scored the role, said by whom."""
+    if single is not None or not assessor:
+        return comment
+    return f"{names.get(assessor, assessor)}: {comment}" if comment else names.get(
+        assessor, assessor)
+
+
+def feedback_workbook(framework: Framework, standing: UnitStanding, outcome: UnitOutcome,
+                      findings: list[Any], cycle_name: str, advisor_names: dict[str, str],
+                      info: PrintInfo) -> Workbook:
+    """Feedback for one unit: where it stands and what happens next, both advisors' scores
+    and comments (the advisors named), and the findings to correct in its return."""
+    wb = Workbook()
+    _standing_sheet(wb, framework, standing, outcome, cycle_name, advisor_names, info)
+    _scores_sheet(wb, framework, standing, advisor_names, info)
+    empty = ("No return to check." if not standing.returned
+             else "No findings: the return passed every check.")
+    table_sheet(wb, "Findings", ["Severity", "Code", "Sheet", "Cell", "Indicator", "Message",
+                                 "How to fix"],
+                [[f.severity.capitalize(), f.code, f.sheet, f.cell, f.indicator_id, f.message,
+                  f.hint] for f in findings], info,
+                widths={"Message": 50, "How to fix": 44}, empty=empty)
+    return wb
+
+
+def write_action_plans(framework: Framework, report: SummaryReport, codes: set[str],
+                       cycle: Cycle, next_year: str, out_dir: Path, info: PrintInfo, *,
+                       force: bool) -> tuple[list[Path], int]:
+    """One action plan workbook per chosen unit, in the summary's order; and how many of
+    those units are not yet assessed."""
+    written, not_assessed = [], 0
+    for standing in report.units:
+        if standing.unit_code in codes:
+            outcome = unit_outcome(framework, standing, cycle, next_year)
+            not_assessed += not outcome.assessed
+            wb = action_plan_workbook(framework, standing, outcome, cycle.name, next_year, info)
+            written.append(write_unit_workbook(wb, out_dir, "action-plan", standing, cycle.id,
+                                               force=force))
+    return written, not_assessed
+
+
+def write_unit_workbook(wb: Workbook, out_dir: Path, prefix: str, standing: UnitStanding,
+                        cycle_id: str, *, force: bool) -> Path:
+    name = safe_filename(prefix, standing.unit_code, standing.unit_name, cycle_id)
+    path = inside(ensure_folder(out_dir), name)
+    save_workbook(wb, path, force=force)
+    return path
