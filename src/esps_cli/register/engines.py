@@ -314,11 +314,8 @@ class PostgresDatabase(Database):
             self.conn.execute(_pg_sql(sql), tuple(params))
 
     def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int:
-        if columns.split(", ")[0] == "id":  # copying a row with its id
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id"
-        else:
-            sql = (f"INSERT INTO {table} (id, {columns}) VALUES ("
-                   f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), {marks}) RETURNING id")
+        sql = (f"INSERT INTO {table} (id, {columns}) VALUES ("
+               f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), {marks}) RETURNING id")
         return int(self.conn.execute(_pg_sql(sql), tuple(params)).fetchone()["id"])
 
     def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import heapq
 import json
 from collections.abc import Callable, Iterator
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Literal
 
@@ -212,8 +213,9 @@ def copy_register(source: RegisterLocation | Path | str, target: RegisterLocatio
         with src.snapshot():
             tables = {t: src.rows(t) for t, _ in COPY_TABLES}
         with dst.transaction():
-            for table, row in _in_time_order(tables):
-                dst.database.insert(table, row)
+            # consecutive rows of one table go in one batch (one pipeline on PostgreSQL)
+            for table, run in groupby(_in_time_order(tables), key=lambda item: item[0]):
+                dst.database.insert_rows(table, [row for _, row in run])
         return CopyReport(
             source=str(src.location), target=str(dst.location),
             schema_version=dst.schema_version,
