@@ -22,6 +22,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from esps_cli.errors import ConfigError
@@ -152,24 +153,41 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
 
 
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL register needs its -shm file, which cannot be made on a
+    read-only disk; then the file is opened as immutable (nobody can be writing it there)."""
+    base = path.resolve().as_uri()
+    conn = sqlite3.connect(base + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                           isolation_level=None)
+    try:
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        conn = sqlite3.connect(base + "?mode=ro&immutable=1", uri=True, isolation_level=None)
+    return conn
+
+
 class SQLiteDatabase(Database):
     engine = "sqlite"
 
-    def __init__(self, location: RegisterLocation, *, read_only: bool = False):
+    def __init__(self, location: RegisterLocation, *, read_only: bool = False,
+                 why_read_only: str = ""):
         super().__init__(location)
         path = location.path
         self.read_only = read_only
+        self.why_read_only = why_read_only or (
+            "it is open read-only (--allow-network-sqlite): nothing can be recorded in it; use "
+            "a register on a local disk or a shared PostgreSQL register")
         try:
             if read_only:
-                uri = path.resolve().as_uri() + "?mode=ro"
-                self.conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                                            isolation_level=None)
+                self.conn = _connect_read_only(path)
             else:
                 self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
                                             isolation_level=None)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the register {path}: {exc}") from None
         self.conn.row_factory = _dict_row
+        self._checked = read_only
 
     def configure(self) -> None:
         """WAL mode, a busy timeout, full sync, foreign keys (per connection)."""
@@ -209,15 +227,25 @@ class SQLiteDatabase(Database):
             self.conn.execute("BEGIN")
             return
         if self.read_only:
-            raise ConfigError(
-                f"the register {self.location} is open read-only (--allow-network-sqlite): "
-                "nothing can be recorded in it; use a register on a local disk or a shared "
-                "PostgreSQL register"
-            )
+            raise ConfigError(f"the register {self.location} cannot take changes: "
+                              f"{self.why_read_only}")
         self.conn.execute("BEGIN IMMEDIATE")
+        if not self._checked:
+            # A damaged file must not take new scores as if all were well: look before the
+            # first write of this connection (a quick check; `esps register check` is full).
+            self._checked = True
+            bad = [r["quick_check"] for r in self._query("PRAGMA quick_check(5)", ())
+                   if r["quick_check"] != "ok"]
+            if bad:
+                self.conn.execute("ROLLBACK")
+                raise ConfigError(
+                    f"the register {self.location.display} is damaged ({bad[0]}); nothing was "
+                    "recorded. Restore it from a backup (or `esps register copy` what can be "
+                    "read into a new one) and run `esps register check`"
+                )
 
     def has_table(self, name: str) -> bool:
-        return bool(self._query(
+        return bool(self.query(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
 
     def triggers(self) -> set[str]:
@@ -247,10 +275,24 @@ class SQLiteDatabase(Database):
                 ) from None
             if "readonly" in text or "read-only" in text:
                 raise ConfigError(f"the register {where} cannot be written: {text}") from None
+            if "disk is full" in text or "disk I/O error" in text:
+                raise ConfigError(
+                    f"the register {where} could not be written: the disk is full (or failing); "
+                    "nothing was recorded. Free some space and run the command again"
+                ) from None
+            if "unable to open database file" in text:
+                raise ConfigError(
+                    f"the register {where} cannot be opened for writing: check you may write to "
+                    "the file and to its folder (SQLite keeps lock files beside it)"
+                ) from None
             raise
         except sqlite3.DatabaseError as exc:
             if type(exc) is sqlite3.DatabaseError:  # not a database, or a damaged one
-                raise ConfigError(f"{where} is not a usable esps score register: {exc}") from None
+                raise ConfigError(
+                    f"{where} is not a usable esps score register: {exc}. If it is your "
+                    "register, it is damaged: restore it from a backup and run "
+                    "`esps register check`"
+                ) from None
             raise
 
 

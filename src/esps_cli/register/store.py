@@ -14,6 +14,7 @@ mid-import leaves the register as it was before that import.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -83,7 +84,32 @@ def _open_sqlite(location: RegisterLocation, create: bool, allow_network_sqlite:
                               f"{path.parent} does not exist")
     if path.exists() and path.is_dir():
         raise ConfigError(f"the register {path} is a folder, not a database file")
+    if path.exists():
+        _check_is_sqlite(path)
+        if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            # Reading a register on a read-only disk or folder works; recording says why not.
+            return SQLiteDatabase(location, read_only=True, why_read_only=(
+                "the register file or its folder cannot be written (read-only disk, folder or "
+                "file): reading works, recording needs write access to both"))
     return SQLiteDatabase(location, read_only=bool(network))
+
+
+def _check_is_sqlite(path: Path) -> None:
+    """An existing register file must be a SQLite database: an empty file (a failed copy) or
+    another kind of file is refused, never silently started afresh or overwritten."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the register {path}: {exc.strerror}") from None
+    if not head:
+        raise ConfigError(
+            f"the register {path} is an empty file (0 bytes), not a register: if a copy or a "
+            "disk problem emptied it, restore it from a backup; to start a new register, "
+            "delete the empty file or choose another --register"
+        )
+    if head != b"SQLite format 3\x00":
+        raise ConfigError(f"{path} is not an esps score register (not a SQLite database)")
 
 
 class Register:
@@ -128,9 +154,15 @@ class Register:
             db = PostgresDatabase(loc)
         reg = cls(loc, db)
         try:
+            version = reg._read_version()
+            if version == 0 and reg._foreign_tables():
+                raise ConfigError(
+                    f"{loc.display} is a database of something else ("
+                    f"{', '.join(reg._foreign_tables()[:5])}), not an esps score register; "
+                    "nothing was changed. Choose another --register"
+                )
             if isinstance(db, SQLiteDatabase):
                 db.configure()
-            version = reg._read_version()
             if version == 0 and not create:
                 raise _not_found(loc)
             if migrate:
@@ -154,6 +186,14 @@ class Register:
     @property
     def schema_version(self) -> int:
         return int(self._db.scalar("SELECT MAX(version) FROM schema_version") or 0)
+
+    def _foreign_tables(self) -> list[str]:
+        """Tables of a register that esps did not create (checked before any change)."""
+        if self.engine != "sqlite":
+            return []
+        rows = self._db.query("SELECT name FROM sqlite_master WHERE type = 'table' "
+                              "AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        return [r["name"] for r in rows]
 
     def _read_version(self) -> int:
         if not self._db.has_table("schema_version"):
