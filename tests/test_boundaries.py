@@ -166,3 +166,32 @@ def test_a_narrative_one_character_short_is_too_short(ret, framework):
     report = check(ret, framework, "narrative-too-short", INDICATORS.sheet, "J5", 1,
                    indicator="OD1.1")
     assert "has a narrative of 99 characters; the minimum is 100" in report.findings[0].message
+
+
+# -- Cover dates within the cycle's year (2010-11: 1 April 2010 to 31 March 2011) -------------
+
+
+def _outside_cycle(path: Path, framework: Framework) -> list[tuple[str, str]]:
+    report = validate_workbook(path, framework, today=TODAY)
+    return [(f.sheet, f.cell) for f in report.findings if f.code == "date-outside-cycle"]
+
+
+@pytest.mark.parametrize("cell, value, expected", [
+    ("B12", date(2010, 4, 1), []),                    # the first day of the assessment period
+    ("B12", date(2010, 3, 31), [("Cover", "B12")]),   # the day before
+    ("B14", date(2011, 3, 31), []),                   # the last day of the financial year
+    ("B14", date(2011, 4, 1), [("Cover", "B14")]),    # the day after
+    ("B12", date(2001, 7, 28), [("Cover", "B12")]),   # a slip of the year
+])
+def test_cover_dates_outside_the_cycle_year(ret, framework, cell, value, expected):
+    set_cells(ret, "Cover", **{cell: value})
+    assert _outside_cycle(ret, framework) == expected
+
+
+def test_a_cover_date_outside_the_cycle_is_a_warning_that_says_so(ret, framework):
+    set_cells(ret, "Cover", B12=date(2001, 7, 28))
+    report = validate_workbook(ret, framework, today=TODAY)
+    (found,) = [f for f in report.findings if f.code == "date-outside-cycle"]
+    assert found.severity == "warning"
+    assert found.message == ("the Cover's Date completed is 28 July 2001, outside FY2010/11 "
+                             "(1 April 2010 to 31 March 2011): is the year right?")

@@ -191,6 +191,12 @@ DATE_IN_FUTURE = register(
     "date-in-future", "error", "A Cover date is after today",
     "Give the date the workbook was actually completed or signed off.",
 )
+DATE_OUTSIDE_CYCLE = register(
+    "date-outside-cycle", "warning",
+    "A Cover date falls outside the financial year of the workbook's cycle",
+    "Check the year: the date the workbook was completed or signed off falls in the cycle's "
+    "year (a slip of the year also moves every evidence age).",
+)
 EVIDENCE_AFTER_SUBMISSION = register(
     "evidence-after-submission", "error", "Evidence is dated after the workbook was completed",
     "Check the evidence date (dd/mm/yyyy) and the Cover's Date completed.",

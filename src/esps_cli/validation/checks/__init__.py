@@ -24,7 +24,7 @@ CHECKS: tuple[Check[None], ...] = (
     IDENTITY,  # identity-mismatch
     CYCLE,  # unknown-cycle, wrong-cycle
     INDICATOR_ROWS,  # indicator-duplicated/-unexpected/-outdated/-changed/-missing
-    SIGNOFF,  # cover-incomplete, missing-signoff, date-in-future (+ date reading)
+    SIGNOFF,  # cover-incomplete, missing-signoff, date-in-future, date-outside-cycle (+ dates)
     EVIDENCE_SHEET,  # the row checks: ROW_CHECKS
     INDICATOR_MINIMUMS,  # the per-indicator checks: INDICATOR_CHECKS
 )

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from esps_cli.domain.framework import Cycle
 from esps_cli.domain.normalise import is_blank, long_uk, parse_date
-from esps_cli.findings import COVER_INCOMPLETE, DATE_IN_FUTURE, MISSING_SIGNOFF, Code
+from esps_cli.findings import (
+    COVER_INCOMPLETE,
+    DATE_IN_FUTURE,
+    DATE_OUTSIDE_CYCLE,
+    MISSING_SIGNOFF,
+    Code,
+)
 from esps_cli.validation.checks.dates import DATE_CODES, date_read
 from esps_cli.validation.context import WorkbookCheck
 from esps_cli.validation.runner import Check
@@ -51,7 +58,23 @@ def _cover_date(ctx: WorkbookCheck, key: str, label: str, blank_code: Code) -> d
                 f"the Cover's {label} is {long_uk(parsed.value)}, after today "
                 f"({long_uk(ctx.today)})",
                 sheet=SHEET_COVER, cell=fv.ref)
+    elif ctx.cycle is not None:
+        first, last = cycle_year(ctx.cycle)
+        if not first <= parsed.value <= last:
+            ctx.add(DATE_OUTSIDE_CYCLE,
+                    f"the Cover's {label} is {long_uk(parsed.value)}, outside {ctx.cycle.name} "
+                    f"({long_uk(first)} to {long_uk(last)}): is the year right?",
+                    sheet=SHEET_COVER, cell=fv.ref)
     return parsed.value
 
 
-SIGNOFF = Check("cover", (COVER_INCOMPLETE, MISSING_SIGNOFF, DATE_IN_FUTURE, *DATE_CODES), _cover)
+def cycle_year(cycle: Cycle) -> tuple[date, date]:
+    """The dates a cycle's Cover may carry: from the start of its assessment period to the end
+    of its financial year (cycle 2010-11 runs to 31 March 2011), or to its submission deadline
+    if that is later."""
+    year_end = date(int(cycle.id[:4]) + 1, 3, 31)
+    return cycle.assessment_start, max(year_end, cycle.submission_deadline)
+
+
+SIGNOFF = Check("cover", (COVER_INCOMPLETE, MISSING_SIGNOFF, DATE_IN_FUTURE, DATE_OUTSIDE_CYCLE,
+                          *DATE_CODES), _cover)
