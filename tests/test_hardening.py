@@ -231,7 +231,7 @@ def test_interrupted_generate_leaves_no_packs_and_no_temp_files(tmp_path):
                             start_new_session=True, text=True)
 
     def some_packs_rendered() -> bool:
-        staged = list(out.glob(".esps-generate-*/*.xlsx")) if out.exists() else []
+        staged = list(out.glob(".esps-staging-*/*.xlsx")) if out.exists() else []
         return len(staged) > 20
 
     _interrupt_when(proc, some_packs_rendered)
@@ -381,3 +381,35 @@ def test_an_export_never_replaces_the_register(tmp_path):
     assert result.exit_code == 2, result.output
     assert "it is a database (an esps register?)" in result.output
     assert register.read_bytes() == before
+
+
+# -- action plans: all or nothing ---------------------------------------------------------------
+
+
+def _actions_args(tmp_path: Path, out: Path) -> list[str]:
+    return ["actions", "--returns", str(EXAMPLES_DIR / "returned"), "--out", str(out),
+            "--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
+            "--register", str(tmp_path / "esps.db")]
+
+
+def test_actions_refuse_before_writing_any_plan(tmp_path):
+    out = tmp_path / "plans"
+    first = runner.invoke(app, [*_actions_args(tmp_path, out), "--unit", "TP-EK"])
+    assert first.exit_code in (0, 1), first.output
+    (existing,) = out.iterdir()
+    result = runner.invoke(app, _actions_args(tmp_path, out))
+    assert result.exit_code == 2, result.output
+    assert "1 action plan(s) already exist" in result.output
+    assert list(out.iterdir()) == [existing]
+
+
+def test_interrupted_actions_leave_no_plans(tmp_path):
+    out = tmp_path / "plans"
+    proc = subprocess.Popen([*ESPS, *_actions_args(tmp_path, out), "-j", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, text=True)
+    _interrupt_when(proc, lambda: any(out.glob(".esps-staging-*/*.xlsx")))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []

@@ -148,4 +148,8 @@ def save_workbook(wb: Workbook, path: Path, *, force: bool = False) -> None:
     """Save a report workbook atomically, refusing to overwrite without force."""
     if "Sheet" in wb.sheetnames and len(wb.sheetnames) > 1:
         del wb["Sheet"]
-    atomic_write(path, wb.save, force=force)
+    # Saved to memory first: a save interrupted by Ctrl-C inside openpyxl's zip writer then
+    # leaves no half-closed zip behind to complain when the process exits.
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write(path, lambda fh: fh.write(buf.getvalue()), force=force)

@@ -4,6 +4,7 @@ no silent overwrites, and cell text that spreadsheets will not run as a formula.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -184,6 +185,93 @@ def deferred_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         if caught:
             raise KeyboardInterrupt
+
+
+def distinct_names(names: dict[str, str]) -> dict[str, str]:
+    """File names made distinct: names are slugs, so keys such as B.C, B-C and B_C (or long
+    ones cut to the same length) can share one; those get a short, stable tag from their exact
+    key so that no file overwrites another. Compared case-insensitively (Windows, macOS)."""
+    out = dict(names)
+    seen: dict[str, list[str]] = {}
+    for key, name in names.items():
+        seen.setdefault(name.casefold(), []).append(key)
+    for keys in seen.values():
+        if len(keys) > 1:
+            for key in keys:
+                tag = hashlib.sha256(key.encode("utf-8")).hexdigest()[:6]
+                stem, dot, suffix = names[key].rpartition(".")
+                out[key] = f"{stem}~{tag}{dot}{suffix}"
+    return out
+
+
+class StagedOutputs:
+    """Files written into a hidden staging folder inside out_dir and moved into place together
+    at the end, so an interrupted or failed command leaves out_dir as it was.
+
+        with StagedOutputs(out_dir, force=force) as staged:
+            for name, data in ...:
+                write(staged.path(name))
+        # here every file is in out_dir
+
+    Existing files are refused (unless force) before anything is written.
+    """
+
+    def __init__(self, out_dir: Path, names: list[str], *, force: bool = False,
+                 what: str = "file"):
+        self.out_dir = ensure_folder(out_dir)
+        self.targets = [inside(self.out_dir, n) for n in names]
+        existing = [p for p in self.targets if p.exists()]
+        if existing and not force:
+            shown = ", ".join(p.name for p in existing[:5])
+            more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+            raise OutputExistsError(
+                f"{len(existing)} {what}(s) already exist in {out_dir}: {shown}{more}. "
+                "Nothing was written; use --force to replace them."
+            )
+        for target in existing:
+            check_can_write(target, force)
+        self.staging: Path | None = None
+
+    def __enter__(self) -> StagedOutputs:
+        try:
+            self.staging = Path(tempfile.mkdtemp(prefix=".esps-staging-",
+                                                 dir=self.out_dir.resolve()))
+        except OSError as exc:
+            raise write_error(self.out_dir, exc) from None
+        return self
+
+    def path(self, name: str) -> Path:
+        assert self.staging is not None
+        return self.staging / name
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        assert self.staging is not None
+        try:
+            if exc_type is None:
+                self._move_into_place()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _move_into_place(self) -> None:
+        """Renames in one folder are atomic and take milliseconds for thousands of files;
+        Ctrl-C is held back meanwhile so they finish together."""
+        assert self.staging is not None
+        mode = 0o666 & ~current_umask()
+        with deferred_interrupt():
+            try:
+                for target in self.targets:
+                    staged = self.staging / target.name
+                    os.chmod(staged, _existing_mode(target, mode))
+                    os.replace(staged, target)
+            except OSError as exc:
+                raise write_error(self.out_dir, exc) from None
+
+
+def _existing_mode(path: Path, default: int) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return default
 
 
 def current_umask() -> int:

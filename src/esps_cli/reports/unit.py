@@ -16,7 +16,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.io.output import save_workbook
-from esps_cli.io.safety import clean_text, ensure_folder, inside, safe_filename
+from esps_cli.io.safety import (
+    StagedOutputs,
+    clean_text,
+    distinct_names,
+    ensure_folder,
+    inside,
+    safe_filename,
+)
 from esps_cli.reports.printing import (
     FONT_NAME,
     Page,
@@ -252,21 +259,28 @@ def write_action_plans(framework: Framework, report: SummaryReport, codes: set[s
                        cycle: Cycle, next_year: str, out_dir: Path, info: PrintInfo, *,
                        force: bool) -> tuple[list[Path], int]:
     """One action plan workbook per chosen unit, in the summary's order; and how many of
-    those units are not yet assessed."""
-    written, not_assessed = [], 0
-    for standing in report.units:
-        if standing.unit_code in codes:
+    those units are not yet assessed. All or nothing: existing plans are refused (unless
+    force) before any is written, and the plans appear in out_dir together at the end."""
+    chosen = [s for s in report.units if s.unit_code in codes]
+    names = distinct_names({s.unit_code: unit_workbook_name("action-plan", s, cycle.id)
+                            for s in chosen})
+    not_assessed = 0
+    with StagedOutputs(out_dir, [names[s.unit_code] for s in chosen], force=force,
+                       what="action plan") as staged:
+        for standing in chosen:
             outcome = unit_outcome(framework, standing, cycle, next_year)
             not_assessed += not outcome.assessed
             wb = action_plan_workbook(framework, standing, outcome, cycle.name, next_year, info)
-            written.append(write_unit_workbook(wb, out_dir, "action-plan", standing, cycle.id,
-                                               force=force))
-    return written, not_assessed
+            save_workbook(wb, staged.path(names[standing.unit_code]))
+    return staged.targets, not_assessed
+
+
+def unit_workbook_name(prefix: str, standing: UnitStanding, cycle_id: str) -> str:
+    return safe_filename(prefix, standing.unit_code, standing.unit_name, cycle_id)
 
 
 def write_unit_workbook(wb: Workbook, out_dir: Path, prefix: str, standing: UnitStanding,
                         cycle_id: str, *, force: bool) -> Path:
-    name = safe_filename(prefix, standing.unit_code, standing.unit_name, cycle_id)
-    path = inside(ensure_folder(out_dir), name)
+    path = inside(ensure_folder(out_dir), unit_workbook_name(prefix, standing, cycle_id))
     save_workbook(wb, path, force=force)
     return path

@@ -9,12 +9,9 @@ processes for large batches.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,14 +29,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from esps_cli import __version__
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.errors import OutputExistsError
 from esps_cli.io.batch import parallel_map
 from esps_cli.io.safety import (
+    StagedOutputs,
     clean_text,
-    current_umask,
-    deferred_interrupt,
-    ensure_folder,
-    inside,
+    distinct_names,
     safe_filename,
     write_error,
 )
@@ -572,23 +566,8 @@ def workbook_filename(unit: Unit, cycle: Cycle) -> str:
 
 
 def unit_filenames(units: list[Unit], cycle: Cycle) -> dict[str, str]:
-    """Each unit's workbook file name, distinct for every unit.
-
-    Names are slugs, so codes such as B.C, B-C and B_C (or long codes cut to the same 60
-    characters) can map to one name; those units get a short, stable tag from their exact code
-    so that no pack overwrites another. Names are compared case-insensitively (Windows, macOS).
-    """
-    names = {u.code: workbook_filename(u, cycle) for u in units}
-    seen: dict[str, list[str]] = {}
-    for code, name in names.items():
-        seen.setdefault(name.casefold(), []).append(code)
-    for codes in seen.values():
-        if len(codes) > 1:
-            for code in codes:
-                tag = hashlib.sha256(code.encode("utf-8")).hexdigest()[:6]
-                stem, dot, suffix = names[code].rpartition(".")
-                names[code] = f"{stem}~{tag}{dot}{suffix}"
-    return names
+    """Each unit's workbook file name, distinct for every unit (see distinct_names)."""
+    return distinct_names({u.code: workbook_filename(u, cycle) for u in units})
 
 
 # Worker state for process pools: the template is sent once per process, not per unit.
@@ -623,32 +602,18 @@ def generate_workbooks(
     when every one is ready, so an interrupted or failed run leaves out_dir as it was.
     """
     started = datetime.now()
-    ensure_folder(out_dir)
     names = unit_filenames(units, cycle)
-    targets = [(u, inside(out_dir, names[u.code])) for u in units]
-    existing = [p for _, p in targets if p.exists()]
-    if existing and not force:
-        shown = ", ".join(p.name for p in existing[:5])
-        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
-        raise OutputExistsError(
-            f"{len(existing)} workbook(s) already exist in {out_dir}: {shown}{more}. "
-            "Nothing was written; use --force to replace them."
-        )
-    template = build_template(framework, cycle, advisors)
-    by_id = {a.id: a for a in advisors}
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".esps-generate-", dir=out_dir.resolve()))
-    except OSError as exc:
-        raise write_error(out_dir, exc) from None
-    try:
-        work = [(unit_values(u, framework, by_id), str(staging / p.name)) for u, p in targets]
+    with StagedOutputs(out_dir, [names[u.code] for u in units], force=force,
+                       what="workbook") as staged:
+        template = build_template(framework, cycle, advisors)
+        by_id = {a.id: a for a in advisors}
+        work = [(unit_values(u, framework, by_id), str(staged.path(names[u.code])))
+                for u in units]
         try:
             _render_all(work, template, jobs or os.cpu_count() or 1, on_written)
         except OSError as exc:
-            raise write_error(staging, exc) from None
-        result = GenerateResult(written=_move_into_place(staging, [p for _, p in targets]))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            raise write_error(out_dir, exc) from None
+    result = GenerateResult(written=staged.targets)
     result.seconds = (datetime.now() - started).total_seconds()
     return result
 
@@ -663,18 +628,3 @@ def _render_all(work: list[tuple[dict[str, str], str]], template: bytes, jobs: i
     reported: list[int] = []
     parallel_map(_render_to, work, jobs=jobs, initializer=_init_worker, initargs=(template,),
                  on_progress=progress, min_parallel=16)
-
-
-def _move_into_place(staging: Path, targets: list[Path]) -> list[Path]:
-    """Rename each staged pack to its place (same folder, so each rename is atomic).
-
-    Ctrl-C is held back while the renames run, so they finish together; they take
-    milliseconds even for thousands of packs.
-    """
-    with deferred_interrupt():
-        mode = 0o666 & ~current_umask()
-        for target in targets:
-            staged = staging / target.name
-            os.chmod(staged, mode)
-            os.replace(staged, target)
-    return targets
