@@ -38,21 +38,38 @@ esps allocate --units examples/units.csv --cycle 2010-11 --register "$REGISTER" 
 echo "Allocations: $OUT/allocations.csv"
 
 echo
-echo "== 4. Record the linked and unlinked DCFAs' scores from examples/scores.csv"
-esps score import examples/scores.csv --any-unlinked --units examples/units.csv \
-    --cycle 2010-11 --register "$REGISTER"
-
-echo
-echo "== 5. Moderate the one disagreement (Camden OD3.1: linked 4, unlinked 2)"
-esps score moderate TP-EK OD3.1 3 --assessor dcfa03 --comment "Agreed at moderation panel" \
+echo "== 4. Blind scoring: one scoring pack per assessor and unit with a readable return"
+esps score packs --returns examples/returned --out "$OUT/scoring-packs" \
     --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
 
 echo
-echo "== 6. Agreement between assessors"
+echo "== 5. The assessors fill in their packs (here a script types examples/scores.csv into"
+echo "      Camden's and Kensington & Chelsea's packs); the packs are imported"
+python examples/fill_packs.py "$OUT/scoring-packs"
+# The packs of the units not scored in this example hold nothing yet: a warning each.
+esps score import "$OUT/scoring-packs" --units examples/units.csv --cycle 2010-11 \
+    --register "$REGISTER"
+
+echo
+echo "== 6. A third DCFA moderates the one disagreement (Camden OD3.1: linked 4, unlinked 2)"
+esps score packs --moderation --out "$OUT/moderation-packs" \
+    --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+python examples/fill_packs.py "$OUT/moderation-packs" --moderate 3 \
+    --reason "Monitoring data seen; disproportionality not yet explained to the IAG"
+esps score import "$OUT/moderation-packs" --units examples/units.csv --cycle 2010-11 \
+    --register "$REGISTER"
+
+echo
+echo "== 7. Agreement between assessors: exact, within one, kappa, Gwet's AC2, Krippendorff's alpha"
 esps score agreement --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
 
 echo
-echo "== 7. The compliance summary against the FY2010/11 KPI, and the Board report workbook"
+echo "== 7b. The audit log: every recorded action, hash-chained; --verify checks nothing was altered"
+esps log --register "$REGISTER" --action moderation --action pack-issue
+esps log --register "$REGISTER" --verify
+
+echo
+echo "== 8. The compliance summary against the FY2010/11 KPI, and the Board report workbook"
 # Exit code 1 means the KPI is not met (expected with a handful of sample returns).
 status=0
 esps summary --returns examples/returned --units examples/units.csv --cycle 2010-11 \

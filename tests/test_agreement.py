@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.register import Register
 from esps_cli.scoring.agreement import (
     agreement_stats,
     benchmark,
@@ -42,6 +43,7 @@ from esps_cli.scoring.agreement import (
 )
 
 from .conftest import CYCLE
+from .packs import record_returns
 
 N = None
 KRIPPENDORFF_2011 = list(zip(
@@ -230,6 +232,8 @@ def scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.chdir(tmp_path)
     common = ["--register", str(tmp_path / "esps.db"), "--cycle", CYCLE,
               "--units", str(EXAMPLES_DIR / "units.csv")]
+    with Register.open(tmp_path / "esps.db") as reg:
+        record_returns(reg, ["TP-EK", "TP-BS"])  # the two units examples/scores.csv scores
     done = runner.invoke(app, ["score", "import", str(EXAMPLES_DIR / "scores.csv"),
                                "--any-unlinked", *common])
     assert done.exit_code == 0, done.output

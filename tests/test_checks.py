@@ -13,6 +13,7 @@ from esps_cli.domain.units import Unit
 from esps_cli.findings import (
     BATCH_CODES,
     CHECK_FAILED,
+    LEGACY_ASSESSMENT_SHEET,
     MACRO_ENABLED,
     METADATA_UNHIDDEN,
     MISSING_FIELD,
@@ -36,7 +37,7 @@ from .conftest import CYCLE
 # Codes made outside the checks: by the reader, by the batch, by the runner itself.
 READER_CODES = {c.code for c in (UNREADABLE_FILE, NOT_ESPS_WORKBOOK, METADATA_UNHIDDEN,
                                  MISSING_SHEET, MISSING_HEADER, MISSING_FIELD, MACRO_ENABLED,
-                                 TOO_MANY_ROWS, UNREADABLE_CELL)}
+                                 TOO_MANY_ROWS, UNREADABLE_CELL, LEGACY_ASSESSMENT_SHEET)}
 
 
 def test_every_content_code_is_declared_by_a_check():

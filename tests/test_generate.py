@@ -14,7 +14,6 @@ from esps_cli.domain.units import Unit
 from esps_cli.errors import OutputExistsError
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
 from esps_cli.workbook.layout import (
-    ASSESSMENT,
     EVIDENCE,
     INDICATORS,
     LIST_NAMES,
@@ -58,7 +57,7 @@ def test_one_workbook_per_example_unit(pristine_pack: Path, units: list[Unit], f
         assert wb.meta["unit_name"] == unit.name
         assert wb.meta["linked_dcfa"] == unit.linked_dcfa
         assert wb.cover["unit_code"].value == unit.code
-        assert wb.assessment_fields["linked_dcfa"].value == unit.linked_dcfa
+        assert wb.legacy_scores is None
 
 
 def test_workbook_structure_as_excel_sees_it(pristine_pack, units, framework, advisors):
@@ -107,14 +106,9 @@ def test_workbook_structure_as_excel_sees_it(pristine_pack, units, framework, ad
         t.label for t in framework.evidence_types
     ]
 
-    assess = wb["DCFA Assessment"]
-    assert [c.value for c in assess[ASSESSMENT.header_row]] == list(ASSESSMENT.headers)
-    assert assess["B3"].value == unit.linked_dcfa
-    assert _validation_for(assess, "B4").formula1 == f"={LIST_NAMES['advisors']}"
-    assert _list_values(wb, LIST_NAMES["advisors"]) == [a.id for a in advisors]
-    score_dv = _validation_for(assess, "D8")
-    assert score_dv.formula1 == '"1,2,3,4"'
-    assert _validation_for(assess, "F8") is score_dv
+    # The unit's workbook is the unit's: no sheet for the assessors' scores (issue 10).
+    assert "DCFA Assessment" not in wb.sheetnames
+    assert wb.sheetnames == ["Cover", "Guidance", "Indicators", "Evidence", SHEET_META]
 
 
 def test_hidden_metadata_and_fingerprint(pristine_pack, units, framework):

@@ -309,8 +309,8 @@ def assert_reads_the_same(a: ReturnedWorkbook, b: ReturnedWorkbook) -> None:
     assert b.meta_refs == a.meta_refs
     assert b.meta_indicator_hashes == a.meta_indicator_hashes
     assert b.cover == a.cover
-    assert b.assessment_fields == a.assessment_fields
-    for attr in ("indicators", "evidence", "assessment"):
+    assert b.legacy_scores == a.legacy_scores
+    for attr in ("indicators", "evidence"):
         ta, tb = getattr(a, attr), getattr(b, attr)
         assert ta is not None and tb is not None, attr
         assert (tb.header_row, tb.columns) == (ta.header_row, ta.columns), attr
@@ -511,3 +511,71 @@ def test_us_locale_calc_keeps_a_uk_date_as_text(
     rw = read_workbook(out)
     assert rw.evidence is not None
     assert [r.values["date"] for r in rw.evidence.rows] == ["13/04/2010", date(2010, 12, 4)]
+
+
+# -- a scoring pack filled in Calc (issue 10) ----------------------------------------------
+
+
+def test_a_scoring_pack_filled_in_calc_imports_as_one_filled_with_openpyxl(
+    tmp_path: Path, framework: Framework, units: list[Unit], advisors: list,
+):
+    """What an assessor types in Calc (numbers, text "3", " 3 ", blanks, 0, 5, 2.5, "three",
+    a 2 without a rationale) is recorded or reported cell by cell exactly as the same values
+    written with openpyxl (what Excel stores)."""
+    from esps_cli.domain.paths import EXAMPLES_DIR
+    from esps_cli.register import Register
+    from esps_cli.scoring.pack_import import import_pack
+    from esps_cli.scoring.packs import write_packs
+    from esps_cli.scoring.roster import Roster
+    from esps_cli.workbook.layout import PACK_TABLE
+
+    from .packs import fill_pack, pack_cells
+
+    roster = Roster(framework, framework.cycle(CYCLE), units, advisors)
+    typed: dict[str, tuple[dict[str, Any], Any]] = {  # indicator: (Calc edit, openpyxl value)
+        "OD1.1": ({"op": "type", "text": "3"}, 3),
+        "OD1.2": ({"op": "string", "text": "3"}, "3"),
+        "OD1.3": ({"op": "string", "text": " 3 "}, " 3 "),
+        "OD2.1": ({"op": "value", "value": 0}, 0),
+        "OD2.2": ({"op": "type", "text": "5"}, 5),
+        "OD3.1": ({"op": "type", "text": "2.5"}, 2.5),
+        "OD3.2": ({"op": "type", "text": "three"}, "three"),
+        "OD3.3": ({"op": "type", "text": "2"}, 2),  # no rationale
+        "OD4.1": ({"op": "type", "text": "1"}, 1),
+    }
+    results = {}
+    for how in ("calc", "openpyxl"):
+        work = tmp_path / how
+        (work / "packs").mkdir(parents=True)
+        with Register.open(work / "esps.db") as reg:
+            reg.allocate(CYCLE, {"TP-EK": "dcfa05"}, seed=None)
+            write_packs(reg, roster, [EXAMPLES_DIR / "returned"], work / "packs",
+                        units=["TP-EK"], roles=["linked"])
+        pack = next((work / "packs").iterdir())
+        _fields, rows, _columns = pack_cells(pack)
+        ref = {ind: table_cell(PACK_TABLE, "score", rows[ind]) for ind in typed}
+        rationale = table_cell(PACK_TABLE, "rationale", rows["OD4.1"])
+        if how == "calc":
+            filled = work / "filled" / pack.name
+            filled.parent.mkdir()
+            edits = [{**edit, "sheet": PACK_TABLE.sheet, "cell": ref[ind]}
+                     for ind, (edit, _v) in typed.items()]
+            edits.append({"op": "string", "sheet": PACK_TABLE.sheet, "cell": rationale,
+                          "text": "No victim updates seen"})
+            run_driver([{"input": str(pack), "output": str(filled), "edits": edits}], work)
+        else:
+            filled = pack
+            fill_pack(filled, {ind: (value, None) for ind, (_e, value) in typed.items()})
+            fill_pack(filled, {"OD4.1": (None, "No victim updates seen")})
+        with Register.open(work / "esps.db") as reg:
+            result = import_pack(reg, roster, filled)
+            recorded = {ind: p.linked.score for (u, ind), p in reg.current_scores(CYCLE).items()
+                        if u == "TP-EK" and p.linked}
+        results[how] = (result.status, [(p.code, p.cell) for p in result.problems], recorded)
+    assert results["calc"] == results["openpyxl"]
+    status, problems, recorded = results["calc"]
+    assert status == "partial"
+    assert recorded == {"OD1.1": 3, "OD1.2": 3, "OD1.3": 3, "OD4.1": 1}
+    assert [code for code, _cell in problems] == [
+        "score-invalid", "score-invalid", "score-invalid", "score-invalid",
+        "score-rationale-missing"]

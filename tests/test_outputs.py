@@ -26,9 +26,11 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import Bands, load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR, default_framework_path
 from esps_cli.errors import ConfigError
+from esps_cli.register import Register
 from esps_cli.reports.printing import cell_value, human_heading, text_lines
 
 from . import printed
+from .packs import record_returns
 
 runner = CliRunner()
 CYCLE = "2010-11"
@@ -49,6 +51,8 @@ def qs(tmp_path_factory) -> dict[str, Path]:
     reg = root / "esps.db"
     lists = ["--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE, "--register", str(reg)]
     _ok(runner.invoke(app, ["allocate", "--seed", "2010", *lists]))
+    with Register.open(reg) as register:
+        record_returns(register, ["TP-EK", "TP-BS"])  # the units examples/scores.csv scores
     _ok(runner.invoke(app, ["score", "import", str(EXAMPLES_DIR / "scores.csv"),
                             "--any-unlinked", *lists]))
     _ok(runner.invoke(app, ["score", "moderate", "TP-EK", "OD3.1", "3", "--assessor", "dcfa03",

@@ -33,16 +33,13 @@ from esps_cli.validation.checks import CHECKS
 from esps_cli.validation.context import WorkbookCheck
 from esps_cli.validation.runner import Check, run_checks
 from esps_cli.workbook.generate import workbook_filename
-from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, EVIDENCE, SHEET_META
+from esps_cli.workbook.layout import EVIDENCE, PACK_TABLE, SHEET_META
 from esps_cli.workbook.reader import read_workbook
 from tests.samples import fill_file
 
 from .conftest import CYCLE
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-
-
-ASSESSED = next(f for f in ASSESSMENT_FIELDS if f.key == "assessed_date")
 
 
 class Panic(BaseException):
@@ -61,12 +58,15 @@ def _date_cell(path: Path, sheet: str, label: str, below: bool) -> str:
 
 
 def put_bad_date(path: Path, sheet: str = EVIDENCE.sheet) -> str:
-    """Type -1e20 into a date cell (the first evidence date, or the Date assessed on the DCFA
-    Assessment sheet), as a user or a broken export might; the cell's reference."""
-    cell = (_date_cell(path, sheet, EVIDENCE.column("date").header, below=True)
-            if sheet == EVIDENCE.sheet else _date_cell(path, sheet, ASSESSED.label, below=False))
+    """Type -1e20 into a date cell (the first evidence date), as a user or a broken export
+    might, or (on a scoring pack) into the first score cell formatted as a date, as a paste
+    from elsewhere brings; the cell's reference."""
+    below = EVIDENCE.column("date").header if sheet == EVIDENCE.sheet else "Score (1-4)"
+    cell = _date_cell(path, sheet, below, below=True)
     wb = openpyxl.load_workbook(path)
     ws = wb[sheet]
+    if sheet != EVIDENCE.sheet:
+        ws[cell].number_format = "DD/MM/YYYY"
     assert ws[cell].number_format.upper().startswith("DD"), ws[cell].number_format
     ws[cell] = -1e20
     wb.save(path)
@@ -140,24 +140,35 @@ def import_scores(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str
 
 
 @pytest.mark.filterwarnings("ignore:Cell .* is marked as a date")  # openpyxl, reading it back
-def test_the_bad_date_on_the_assessment_sheet_through_score_import(bad_return, tmp_path):
-    path, _ = bad_return
-    cell = put_bad_date(path, ASSESSMENT.sheet)
+def test_the_bad_date_in_a_scoring_pack_through_score_import(tmp_path, framework, units,
+                                                              advisors):
+    from esps_cli.register import Register
+    from esps_cli.scoring.packs import write_packs
+    from esps_cli.scoring.roster import Roster
+
+    (tmp_path / "packs").mkdir()
+    with Register.open(tmp_path / "scores.db") as reg:
+        reg.allocate(CYCLE, {"TP-EK": "dcfa05"}, seed=None)
+        write_packs(reg, Roster(framework, framework.cycle(CYCLE), units, advisors),
+                    [EXAMPLES_DIR / "returned"], tmp_path / "packs", units=["TP-EK"],
+                    roles=["linked"])
+    [path] = (tmp_path / "packs").iterdir()
+    cell = put_bad_date(path, PACK_TABLE.sheet)
     result = import_scores(path, tmp_path)
     assert result.returncode == 1, result.stderr
     _no_traceback(result)
     said = " ".join((result.stdout + result.stderr).split())
     assert f"REJECTED {path}" in said
-    assert f"{ASSESSMENT.sheet}!{cell} holds a number in a date format" in said
+    assert f"{PACK_TABLE.sheet}!{cell} holds a number in a date format" in said
 
 
 def test_the_bad_date_on_the_evidence_sheet_does_not_stop_score_import(bad_return, tmp_path):
-    path, _ = bad_return  # the scores are on another sheet, which is read as usual
+    path, _ = bad_return  # a return is no pack: refused as such, the bad cell no obstacle
     result = import_scores(path, tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     _no_traceback(result)
     said = " ".join((result.stdout + result.stderr).split())
-    assert "REJECTED" not in said and "0 score(s)" in said  # the sample return has no scores
+    assert "TP-CW's return, not a scoring pack" in said  # units[0], the first example unit
 
 
 def test_the_reader_names_the_cell_and_reads_the_other_sheets(bad_return):

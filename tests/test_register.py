@@ -37,6 +37,7 @@ from esps_cli.register.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE
 from esps_cli.scoring.roster import Roster
 
 from .conftest import CYCLE
+from .packs import record_returns
 
 
 def new(unit: str = "TP-CW", indicator: str = "OD1.1", role: str = "linked", score: int = 3,
@@ -70,7 +71,8 @@ def integrity_error(location: str) -> type[Exception]:
 
 
 def table_names(reg: Register) -> set[str]:
-    return {t for t in ("schema_version", "score_events", "allocations", "imports")
+    return {t for t in ("schema_version", "score_events", "allocations", "imports",
+                        "pack_issues", "audit_log")
             if reg.database.has_table(t)}
 
 
@@ -79,15 +81,16 @@ def table_names(reg: Register) -> set[str]:
 
 def test_a_new_register_has_the_current_schema(register_at: str) -> None:
     with Register.open(register_at) as reg:
-        assert reg.schema_version == SCHEMA_VERSION == 2
-        assert table_names(reg) == {"schema_version", "score_events", "allocations", "imports"}
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2]
+        assert reg.schema_version == SCHEMA_VERSION == 3
+        assert table_names(reg) == {"schema_version", "score_events", "allocations", "imports",
+                                    "pack_issues", "audit_log"}
+        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3]
     if locate(register_at).engine == "sqlite":
         with raw(register_at) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Opening again applies nothing twice.
     with Register.open(register_at) as reg:
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2]
+        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3]
 
 
 def test_a_register_from_a_newer_esps_cli_is_refused(register_at: str) -> None:
@@ -382,7 +385,8 @@ def test_two_processes_writing_at_once_lose_nothing(
     register_at: str, tmp_path: Path, roster_units: Roster, modes: tuple[str, str]
 ) -> None:
     roster = roster_units
-    Register.open(register_at).close()
+    with Register.open(register_at) as reg:
+        record_returns(reg, [u.code for u in roster.units[:2]])
     procs = [
         subprocess.Popen([sys.executable, "-c", WRITER, register_at, mode, str(i),
                           str(tmp_path)],
@@ -458,6 +462,7 @@ def test_a_process_killed_mid_import_leaves_the_register_as_it_was(
     first = roster.units[0]
     # The register already holds a score, an allocation and an import.
     with Register.open(register_at) as reg:
+        record_returns(reg, [u.code for u in roster.units[:20]])
         reg.record(new(unit=first.code, assessor=first.linked_dcfa, score=2))
         reg.allocate(CYCLE, {first.code: "dcfa09"}, seed=1)
         reg.log_import(CYCLE, "earlier.csv", "cd" * 32, "csv", 0)

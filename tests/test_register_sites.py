@@ -27,6 +27,7 @@ from esps_cli.register.maintenance import check, copy_register
 from esps_cli.register.netfs import mount_of, network_filesystem, windows_network_path
 
 from .conftest import CYCLE
+from .packs import record_returns
 from .pgserver import ADVISOR_PASSWORD, Cluster
 
 runner = CliRunner()
@@ -190,6 +191,8 @@ def test_connection_problems_are_one_clear_line_without_the_password(
 def test_the_right_password_works_and_is_never_printed(postgres_cluster: Cluster) -> None:
     url = postgres_cluster.url(postgres_cluster.new_database("advisor"), "advisor",
                                ADVISOR_PASSWORD)
+    with Register.open(url) as reg:
+        record_returns(reg, ["TP-CW"])
     result = esps("score", "set", "TP-CW", "OD1.1", "3", "--role", "linked", "--assessor",
                   "dcfa01", register=url)
     assert result.exit_code == 0, result.output
@@ -241,6 +244,8 @@ def _flow(register: str) -> list[tuple[str, int, str]]:
         "agreement": ("score", "agreement", "--format", "json"),
         "summary": ("summary", "--returns", RETURNS, "--format", "json", "--jobs", "1"),
     }
+    with Register.open(register) as reg:
+        record_returns(reg, ["TP-EK", "TP-BS"])  # the units examples/scores.csv scores
     out = []
     for step, args in steps.items():
         result = esps(*args, register=register)
@@ -271,6 +276,8 @@ def test_the_same_flow_gives_the_same_outputs_on_sqlite_and_postgresql(
 
 
 def _filled(location: str) -> None:
+    with Register.open(location) as reg:
+        record_returns(reg, ["TP-EK", "TP-BS"])  # the units examples/scores.csv scores
     result = esps("allocate", "--seed", "2010", register=location)
     assert result.exit_code == 0, result.output
     for args in (("score", "import", str(EXAMPLES_DIR / "scores.csv"), "--any-unlinked"),
@@ -293,7 +300,8 @@ def test_copy_moves_every_row_and_the_copy_reads_the_same(
     with Register.open(source) as a, Register.open(target) as b:
         counts = {t.table: (t.source_rows, t.target_rows) for t in report.tables}
         assert counts == {t: (a.count(t), a.count(t))
-                          for t in ("imports", "allocations", "score_events")}
+                          for t in ("imports", "allocations", "score_events", "pack_issues",
+                                    "audit_log")}
         assert counts["score_events"][0] > 100 and counts["imports"] == (1, 1)
         assert b.history(CYCLE) == a.history(CYCLE)  # ids, times, moderations: all of it
         assert b.current_scores(CYCLE) == a.current_scores(CYCLE)
@@ -326,8 +334,9 @@ def test_check_finds_a_register_tampered_with_outside_esps(tmp_path: Path) -> No
     report = check(path)
     assert not report.sound
     problems = {i.name: i.detail for i in report.items if i.status == "problem"}
-    assert set(problems) == {"rules in the database", "import log"}
+    assert set(problems) == {"rules in the database", "import log", "audit chain"}
     assert "score_events_no_delete" in problems["rules in the database"]
+    assert "score_events row 5, recorded by entry" in problems["audit chain"]
     assert "events, " in problems["import log"] and "found" in problems["import log"]
 
 
@@ -348,11 +357,14 @@ def test_register_copy_and_check_on_the_command_line(
     lines = [" ".join(line.split()) for line in copied.output.splitlines()]
     with Register.open(sqlite) as reg:
         events, allocations = reg.event_count(), reg.count("allocations")
+        packs, entries = reg.count("pack_issues"), reg.count("audit_log")
     assert lines == [
-        f"copied {sqlite} to {locate(url)} (schema version 2)",
+        f"copied {sqlite} to {locate(url)} (schema version 3)",
         "imports 1 -> 1 same",
         f"allocations {allocations} -> {allocations} same",
         f"score_events {events} -> {events} same",
+        f"pack_issues {packs} -> {packs} same",
+        f"audit_log {entries} -> {entries} same",
         "every record arrived",
     ]
     assert ADVISOR_PASSWORD not in copied.output
@@ -365,13 +377,14 @@ def test_register_copy_and_check_on_the_command_line(
     checked = runner.invoke(app, ["register", "check", "--register", url, "--format", "json"])
     assert checked.exit_code == 0, checked.output
     data = json.loads(checked.output)
-    assert (data["engine"], data["schema_version"], data["sound"]) == ("postgresql", 2, True)
-    assert data["counts"] == {"imports": 1, "allocations": allocations, "score_events": events}
+    assert (data["engine"], data["schema_version"], data["sound"]) == ("postgresql", 3, True)
+    assert data["counts"] == {"imports": 1, "allocations": allocations, "score_events": events,
+                              "pack_issues": packs, "audit_log": entries}
     # ESPS_REGISTER names the register when --register does not.
     monkeypatch.setenv("ESPS_REGISTER", url)
     text = runner.invoke(app, ["register", "check"])
     assert text.exit_code == 0, text.output
-    assert f"register {locate(url)} (postgresql, schema version 2)" in text.output
+    assert f"register {locate(url)} (postgresql, schema version 3)" in text.output
     assert text.output.rstrip().endswith("sound") and ADVISOR_PASSWORD not in text.output
 
 
@@ -384,6 +397,8 @@ def test_esps_toml_may_name_a_postgresql_register(
     monkeypatch.delenv("ESPS_REGISTER", raising=False)
     monkeypatch.setenv("ESPS_CONFIG", str(tmp_path / "esps.toml"))
     monkeypatch.chdir(tmp_path)
+    with Register.open(url) as reg:
+        record_returns(reg, ["TP-CW"])
     result = runner.invoke(app, ["score", "set", "TP-CW", "OD1.1", "3", "--role", "linked",
                                  "--assessor", "dcfa01"])
     assert result.exit_code == 0, result.output
@@ -459,15 +474,20 @@ def test_advisors_with_their_own_logins_record_but_cannot_rewrite_or_upgrade(
     assert "esps register upgrade" in " ".join(refused.output.split())
     upgraded = runner.invoke(app, ["register", "upgrade", "--register", owner])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "upgraded from schema version 1 to 2" in " ".join(upgraded.output.split())
+    assert "upgraded from schema version 1 to 3" in " ".join(upgraded.output.split())
     again = runner.invoke(app, ["register", "upgrade", "--register", owner])
-    assert "at schema version 2: nothing to do" in " ".join(again.output.split())
+    assert "at schema version 3: nothing to do" in " ".join(again.output.split())
+    with psycopg.connect(owner, autocommit=True) as conn:  # the tables version 3 added
+        conn.execute(grants[0])
+    with Register.open(owner) as reg:
+        record_returns(reg, ["TP-CW"])
 
     recorded = esps("score", "set", "TP-CW", "OD1.1", "3", "--role", "linked", "--assessor",
                     "dcfa01", register=advisor)
     assert recorded.exit_code == 0, recorded.output
     with psycopg.connect(advisor, autocommit=True) as conn:
         for sql in ("UPDATE score_events SET score = 1", "DELETE FROM score_events",
+                    "UPDATE audit_log SET unit = 'x'", "DELETE FROM audit_log",
                     "DROP TRIGGER score_events_no_update ON score_events",
                     "ALTER TABLE score_events DISABLE TRIGGER ALL"):
             with pytest.raises(psycopg.Error):

@@ -12,15 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
-from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
 from esps_cli.register import Register
-from esps_cli.workbook.generate import workbook_filename
-from esps_cli.workbook.layout import ASSESSMENT
 
 from .conftest import CYCLE
-from .test_scoring import Edit, fill_assessment
+from .packs import record_returns
 
 runner = CliRunner()
 
@@ -32,8 +29,12 @@ def _no_settings_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "scores.db"
+def db(tmp_path: Path, units: list[Unit]) -> Path:
+    """A register where every example unit has a readable return on record."""
+    path = tmp_path / "scores.db"
+    with Register.open(path) as reg:
+        record_returns(reg, [u.code for u in units])
+    return path
 
 
 def run(db: Path, *args: str):
@@ -88,7 +89,8 @@ def test_allocate_refuses_to_overwrite_output_and_records_nothing(
     assert result.exit_code == 2
     assert flat(result.stderr) == f"error: {out} already exists; use --force to replace it"
     assert out.read_text() == "keep me"
-    assert not db.exists()
+    with Register.open(db) as reg:
+        assert reg.allocations(CYCLE) == {}
     assert run(db, "allocate", "--seed", "1", "--output", str(out), "--force").exit_code == 0
     assert out.read_text(encoding="utf-8-sig").startswith("cycle,unit,")
 
@@ -182,8 +184,10 @@ def test_moderate(db: Path, units: list[Unit]) -> None:
     allocated = allocated_to(db, unit)
     no_comment = run(db, "score", "moderate", unit.code, "OD1.1", "3", "--assessor", "dcfa10")
     assert no_comment.exit_code == 2  # --comment is required
-    early = run(db, "score", "moderate", unit.code, "OD1.1", "3", "--assessor", "dcfa10",
-                "--comment", "panel")
+    third = next(a for a in ("dcfa10", "dcfa09", "dcfa08")
+                 if a not in (allocated, unit.linked_dcfa))
+    early = run(db, "score", "moderate", unit.code, "OD1.1", "3", "--assessor", third,
+                "--comment", "agreed at panel")
     assert early.exit_code == 2
     assert flat(early.stderr) == (
         f"error: nothing to moderate yet: {unit.code} OD1.1 needs both a linked and an "
@@ -197,101 +201,37 @@ def test_moderate(db: Path, units: list[Unit]) -> None:
             for m in agreement["moderation_queue"]] == [(unit.code, "OD1.1", 3)]
     text = run(db, "score", "agreement")
     assert "Moderation queue (1)" in text.stdout
-    done = run(db, "score", "moderate", unit.code, "OD1.1", "2", "--assessor", "dcfa10",
+    done = run(db, "score", "moderate", unit.code, "OD1.1", "2", "--assessor", third,
                "--comment", "agreed at panel")
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines()[1] == (
-        "combined: 2 (moderated: moderated score 2 by dcfa10 overrides linked 4, unlinked 1)")
+        f"combined: 2 (moderated: moderated score 2 by {third} overrides linked 4, unlinked 1)")
     agreement = json.loads(run(db, "score", "agreement", "--format", "json").stdout)
     assert agreement["moderation_queue"] == []
     assert agreement["moderated"] == 1
     assert agreement["overall"]["n"] == 1
 
 
-# -- import ------------------------------------------------------------------------------
-
-
-def test_import_a_workbook_then_again(
-    db: Path, units: list[Unit], blank_workbook: Path, edit: Edit
-) -> None:
-    unit = units[0]
-    assert run(db, "allocate", "--seed", "4").exit_code == 0
+def test_moderate_refuses_the_units_own_assessors_with_exit_2(db: Path, units: list[Unit]) -> None:
+    unit = next(u for u in units if u.code == "TP-EK")
+    assert run(db, "allocate", "--seed", "3").exit_code == 0
     allocated = allocated_to(db, unit)
-    fill_assessment(edit, blank_workbook, {
-        "OD1.1": {"linked_score": 3, "linked_comment": "ok", "unlinked_score": 3},
-        "OD1.2": {"linked_score": 2, "unlinked_score": "3"},
-    }, unlinked_dcfa=allocated)
-    result = run(db, "score", "import", str(blank_workbook))
-    assert result.exit_code == 0, result.output
-    assert flat(result.stdout) == (
-        f"imported {blank_workbook} ({unit.code}): 4 new score(s) (linked 2, unlinked 2), "
-        "0 unchanged")
-    again = run(db, "score", "import", str(blank_workbook))
-    assert again.exit_code == 0
-    assert flat(again.stdout).startswith(
-        f"already imported {blank_workbook} ({unit.code}): the same file was imported on ")
-    shown = json.loads(run(db, "score", "show", unit.code, "--format", "json").stdout)
-    by_ind = {r["indicator"]: r for r in shown}
-    assert (by_ind["OD1.1"]["combined_score"], by_ind["OD1.1"]["status"]) == (3, "agreed")
-    assert (by_ind["OD1.2"]["combined_score"], by_ind["OD1.2"]["status"]) == (2, "lower-stands")
-    assert by_ind["OD2.1"]["status"] == "awaiting-both"
-    history = json.loads(run(db, "score", "history", unit.code, "od1.1",
-                             "--format", "json").stdout)
-    assert [(e["role"], e["score"], e["source"]) for e in history] == [
-        ("linked", 3, str(blank_workbook.resolve())),
-        ("unlinked", 3, str(blank_workbook.resolve()))]
-    table = run(db, "score", "show", unit.code)
-    assert table.exit_code == 0
-    assert "1 agreed, 1 lower-stands" in flat(table.stdout)
-
-
-def test_import_a_bad_workbook_lists_every_problem_and_exits_1(
-    db: Path, units: list[Unit], blank_workbook: Path, edit: Edit
-) -> None:
-    unit = units[0]
-    cells = fill_assessment(edit, blank_workbook, {
-        "OD1.1": {"linked_score": 5},
-        "OD1.2": {"linked_score": "x"},
-        "OD1.3": {"linked_score": 3},
-    })
-    result = run(db, "score", "import", str(blank_workbook))
-    assert result.exit_code == 1
-    sheet = ASSESSMENT.sheet
-    assert result.stdout.splitlines() == [
-        f"REJECTED {blank_workbook} ({unit.code}): 2 problem(s); nothing recorded from this "
-        "file:",
-        f"  - {blank_workbook} {sheet}!{cells[('OD1.1', 'linked_score')]}: score 5 is not on "
-        "the scale 1-4",
-        f"  - {blank_workbook} {sheet}!{cells[('OD1.2', 'linked_score')]}: score 'x' is not a "
-        "whole number on the scale 1-4",
-    ]
+    run(db, "score", "set", unit.code, "OD1.1", "4", "--role", "linked",
+        "--assessor", unit.linked_dcfa)
+    run(db, "score", "set", unit.code, "OD1.1", "1", "--role", "unlinked",
+        "--assessor", allocated, "--comment", "no plan seen")
+    for who, side in ((unit.linked_dcfa, "linked"), (allocated, "unlinked")):
+        result = run(db, "score", "moderate", unit.code, "OD1.1", "3", "--assessor", who,
+                     "--comment", "agreed at panel")
+        assert result.exit_code == 2, result.output
+        assert flat(result.stderr) == (
+            f"error: {who} is the {side} DCFA of {unit.code}, so cannot moderate its scores; "
+            "moderation is by a third DCFA; nothing recorded")
     with Register.open(db) as reg:
-        assert reg.event_count() == 0
+        assert reg.current(CYCLE, unit.code, "OD1.1").moderated is None
 
 
-def test_import_a_folder_one_bad_file_does_not_stop_the_others(
-    db: Path, units: list[Unit], pristine_pack: Path, edit: Edit, tmp_path: Path,
-    framework: Framework,
-) -> None:
-    folder = tmp_path / "returns"
-    folder.mkdir()
-    cyc = framework.cycle(CYCLE)
-    chosen = units[:3]
-    for unit in chosen:
-        name = workbook_filename(unit, cyc)
-        (folder / name).write_bytes((pristine_pack / name).read_bytes())
-        fill_assessment(edit, folder / name, {"OD1.1": {"linked_score": 3}})
-    bad = folder / workbook_filename(chosen[1], cyc)
-    fill_assessment(edit, bad, {"OD1.2": {"linked_score": 0}})
-    (folder / "~$lockfile.xlsx").write_bytes(b"owner")
-    result = run(db, "score", "import", str(folder), "--format", "json")
-    assert result.exit_code == 1
-    results = json.loads(result.stdout)
-    assert {Path(r["file"]).name: r["status"] for r in results} == {
-        workbook_filename(u, cyc): ("rejected" if u is chosen[1] else "imported")
-        for u in chosen}
-    with Register.open(db) as reg:
-        assert reg.event_count() == 2
+# -- import (packs: tests/test_packs.py) -------------------------------------------------
 
 
 def test_import_a_csv_of_scores(db: Path, units: list[Unit], tmp_path: Path) -> None:
@@ -328,13 +268,15 @@ def test_import_path_errors(db: Path, tmp_path: Path) -> None:
     empty.mkdir()
     result = run(db, "score", "import", str(empty))
     assert result.exit_code == 2
-    assert flat(result.stderr) == f"error: {empty}: no workbooks (.xlsx) in this folder"
+    assert flat(result.stderr) == (
+        f"error: {empty}: no scoring packs (.xlsx) or CSVs of scores in this folder")
 
 
 # -- show, history, export, agreement ----------------------------------------------------
 
 
-def test_read_commands_need_an_existing_register(db: Path) -> None:
+def test_read_commands_need_an_existing_register(tmp_path: Path) -> None:
+    db = tmp_path / "none.db"
     for args in (("score", "show", "TP-CW"), ("score", "history", "TP-CW", "OD1.1"),
                  ("score", "export"), ("score", "agreement")):
         result = run(db, *args)
@@ -425,6 +367,8 @@ def test_register_and_cycle_come_from_esps_toml(
     assert runner.invoke(app, ["init", str(folder)]).exit_code == 0
     monkeypatch.chdir(folder)
     unit = units[0]
+    with Register.open(folder / "esps.db") as reg:
+        record_returns(reg, [unit.code])
     result = runner.invoke(app, ["score", "set", unit.code, "OD1.1", "4", "--role", "linked",
                                  "--assessor", unit.linked_dcfa])
     assert result.exit_code == 0, result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Callable
@@ -19,70 +18,15 @@ from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.agreement import agreement, quadratic_weighted_kappa
 from esps_cli.scoring.combine import combine
-from esps_cli.scoring.importing import import_csv, import_path, import_workbook
+from esps_cli.scoring.importing import import_csv
 from esps_cli.scoring.record import ScoreError, record_score
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score
-from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, cell_ref
 
 from .conftest import CYCLE
+from .packs import record_returns
 
 Edit = Callable[[Path, Callable[[Workbook], None]], Path]
-
-
-# -- helpers shared with test_score_cli --------------------------------------------------
-
-
-def assessment_cells(ws: Any) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-    """Field rows by key, data rows by indicator id, and columns by key, found by labels."""
-    labels = {f.label: f.key for f in ASSESSMENT_FIELDS}
-    fields = {}
-    for r in range(ASSESSMENT_FIRST_ROW, ASSESSMENT.header_row):
-        key = labels.get(ws.cell(row=r, column=1).value)
-        if key:
-            fields[key] = r
-    header = [ws.cell(row=ASSESSMENT.header_row, column=c).value
-              for c in range(1, len(ASSESSMENT.columns) + 1)]
-    assert header == list(ASSESSMENT.headers)
-    columns = {c.key: i for i, c in enumerate(ASSESSMENT.columns, start=1)}
-    rows = {}
-    for r in range(ASSESSMENT.first_data_row, ws.max_row + 1):
-        value = ws.cell(row=r, column=columns["indicator_id"]).value
-        if value:
-            rows[value] = r
-    return fields, rows, columns
-
-
-def fill_assessment(
-    edit: Edit,
-    path: Path,
-    scores: dict[str, dict[str, Any]],
-    *,
-    unlinked_dcfa: str | None = None,
-    linked_dcfa: str | None = None,
-) -> dict[tuple[str, str], str]:
-    """Type scores into the DCFA Assessment sheet as an advisor would; return the cells used.
-
-    scores: {indicator_id: {"linked_score": 3, "linked_comment": "...", ...}}.
-    """
-    used: dict[tuple[str, str], str] = {}
-
-    def change(wb: Workbook) -> None:
-        ws = wb[ASSESSMENT.sheet]
-        fields, rows, columns = assessment_cells(ws)
-        if unlinked_dcfa is not None:
-            ws.cell(row=fields["unlinked_dcfa"], column=2, value=unlinked_dcfa)
-        if linked_dcfa is not None:
-            ws.cell(row=fields["linked_dcfa"], column=2, value=linked_dcfa)
-        for key in ("linked_dcfa", "unlinked_dcfa"):
-            used[("field", key)] = cell_ref(fields[key], 2)
-        for ind, values in scores.items():
-            for key, value in values.items():
-                ws.cell(row=rows[ind], column=columns[key], value=value)
-                used[(ind, key)] = cell_ref(rows[ind], columns[key])
-
-    edit(path, change)
-    return used
 
 
 @pytest.fixture
@@ -91,9 +35,11 @@ def roster(framework: Framework, units: list[Unit], advisors: list[Advisor]) -> 
 
 
 @pytest.fixture
-def reg(register_at: str) -> Register:
-    """An empty register on each engine (SQLite and PostgreSQL)."""
+def reg(register_at: str, units: list[Unit]) -> Register:
+    """A register on each engine (SQLite and PostgreSQL) where every example unit but the last
+    has a readable return on record."""
     with Register.open(register_at) as register:
+        record_returns(register, [u.code for u in units[:-1]])
         yield register
 
 
@@ -423,194 +369,6 @@ def test_moderation_needs_both_scores_and_a_comment(
     assert reg.event_count() == 0
 
 
-# -- importing workbooks -----------------------------------------------------------------
-
-
-def test_import_workbook_records_scores_comments_and_source(
-    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit
-) -> None:
-    unit = units[0]
-    allocated = other_advisor(units, unit)
-    allocate_one(reg, unit, allocated)
-    fill_assessment(edit, blank_workbook, {
-        "OD1.1": {"linked_score": 3, "linked_comment": "Plan in place",
-                  "unlinked_score": "3", "unlinked_comment": "-see the @plan"},
-        "OD1.2": {"linked_score": 4.0},
-        "OD2.1": {"unlinked_score": 2, "unlinked_comment": "thin"},
-    }, unlinked_dcfa=allocated)
-    before = blank_workbook.read_bytes()
-    result = import_workbook(reg, roster, blank_workbook)
-    assert blank_workbook.read_bytes() == before  # never modified
-    assert (result.status, result.unit, result.recorded, result.by_role) == (
-        "imported", unit.code, 4, {"linked": 2, "unlinked": 2})
-    current = reg.current_scores(CYCLE)
-    assert set(current) == {(unit.code, "OD1.1"), (unit.code, "OD1.2"), (unit.code, "OD2.1")}
-    od11 = current[(unit.code, "OD1.1")]
-    assert (od11.linked.score, od11.linked.assessor, od11.linked.comment) == (
-        3, unit.linked_dcfa, "Plan in place")
-    assert (od11.unlinked.score, od11.unlinked.assessor) == (3, allocated)
-    assert od11.unlinked.comment == "-see the @plan"  # stored as typed; escaped on export
-    assert od11.linked.source == str(blank_workbook.resolve())
-    assert od11.linked.source_sha256 == hashlib.sha256(before).hexdigest()
-    assert current[(unit.code, "OD2.1")].linked is None
-
-
-def test_reimporting_the_same_file_records_nothing_and_a_change_records_an_event(
-    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit,
-    tmp_path: Path,
-) -> None:
-    unit = units[0]
-    fill_assessment(edit, blank_workbook, {"OD1.1": {"linked_score": 3},
-                                           "OD1.2": {"linked_score": 2}})
-    first = import_workbook(reg, roster, blank_workbook)
-    assert (first.status, first.recorded) == ("imported", 2)
-    again = import_workbook(reg, roster, blank_workbook)
-    assert (again.status, again.recorded) == ("already-imported", 0)
-    assert again.previously_imported_at is not None
-    # Saved again with one score changed: only that one is a new event.
-    fill_assessment(edit, blank_workbook, {"OD1.2": {"linked_score": 3}})
-    changed = import_workbook(reg, roster, blank_workbook)
-    assert (changed.status, changed.recorded, changed.unchanged) == ("imported", 1, 1)
-    # Saved again with other edits but the same scores (new bytes): nothing new either.
-    edit(blank_workbook, lambda wb: wb["Cover"].cell(row=1, column=9, value="resaved"))
-    resaved = import_workbook(reg, roster, blank_workbook)
-    assert (resaved.status, resaved.recorded, resaved.unchanged) == ("unchanged", 0, 2)
-    assert [e.score for e in reg.history(CYCLE, unit.code, "OD1.2")] == [2, 3]
-    assert reg.event_count() == 3
-
-
-def test_a_bad_workbook_is_rejected_whole_with_every_problem_and_nothing_recorded(
-    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit
-) -> None:
-    unit = units[0]
-    allocated = other_advisor(units, unit)
-    wrong = other_advisor(units, unit, not_=(allocated,))
-    allocate_one(reg, unit, allocated)
-    cells = fill_assessment(edit, blank_workbook, {
-        "OD1.1": {"linked_score": 3, "unlinked_score": 5},
-        "OD1.2": {"linked_score": "three", "unlinked_score": 2},
-        "OD1.3": {"linked_score": 2.5},
-        "OD2.1": {"linked_score": 4, "unlinked_score": 4},
-    }, unlinked_dcfa=wrong)
-    result = import_workbook(reg, roster, blank_workbook)
-    name = str(blank_workbook)
-    sheet = ASSESSMENT.sheet
-    assert result.status == "rejected"
-    assert [str(p) for p in result.problems] == [
-        f"{name} {sheet}!{cells[('field', 'unlinked_dcfa')]}: {wrong} is not the unlinked DCFA "
-        f"allocated to {unit.code} ({allocated}); pass --any-unlinked to accept another",
-        f"{name} {sheet}!{cells[('OD1.1', 'unlinked_score')]}: score 5 is not on the scale 1-4",
-        f"{name} {sheet}!{cells[('OD1.2', 'linked_score')]}: score 'three' is not a whole "
-        "number on the scale 1-4",
-        f"{name} {sheet}!{cells[('OD1.3', 'linked_score')]}: score 2.5 is not a whole number "
-        "on the scale 1-4",
-    ]
-    assert [p.code for p in result.problems] == [
-        "score-wrong-assessor", "score-invalid", "score-invalid", "score-invalid"]
-    assert reg.event_count() == 0
-    # --any-unlinked does not excuse bad scores.
-    assert import_workbook(reg, roster, blank_workbook, any_unlinked=True).rejected
-    assert reg.event_count() == 0
-
-
-def test_workbook_assessor_rules(
-    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit
-) -> None:
-    unit = units[0]
-    allocated = other_advisor(units, unit)
-    # Unlinked scores with no unlinked DCFA named.
-    cells = fill_assessment(edit, blank_workbook, {"OD1.1": {"unlinked_score": 3}})
-    result = import_workbook(reg, roster, blank_workbook)
-    assert [p.message for p in result.problems] == [
-        "Unlinked DCFA (id) is blank but unlinked scores are present"]
-    assert [p.code for p in result.problems] == ["score-assessor-unnamed"]
-    assert result.problems[0].cell == cells[("field", "unlinked_dcfa")]
-    # The linked DCFA named as the unlinked one.
-    fill_assessment(edit, blank_workbook, {}, unlinked_dcfa=unit.linked_dcfa)
-    result = import_workbook(reg, roster, blank_workbook, any_unlinked=True)
-    assert [p.message for p in result.problems] == [
-        f"{unit.linked_dcfa} is the linked DCFA of {unit.code}, so cannot give its unlinked "
-        "score"]
-    # No allocation yet: refused unless --any-unlinked.
-    fill_assessment(edit, blank_workbook, {}, unlinked_dcfa=allocated)
-    result = import_workbook(reg, roster, blank_workbook)
-    assert [p.message for p in result.problems] == [
-        f"no unlinked DCFA is allocated to {unit.code} for {CYCLE}: run esps allocate, or pass "
-        "--any-unlinked"]
-    assert import_workbook(reg, roster, blank_workbook, any_unlinked=True).status == "imported"
-    # The linked field changed to someone who is not the unit's linked DCFA; unknown ids.
-    fill_assessment(edit, blank_workbook, {"OD1.2": {"linked_score": 3}},
-                    linked_dcfa=allocated, unlinked_dcfa="ghost")
-    result = import_workbook(reg, roster, blank_workbook, any_unlinked=True)
-    assert [str(p) for p in result.problems] == [
-        f"{blank_workbook} {ASSESSMENT.sheet}!{cells[('field', 'linked_dcfa')]}: {allocated} is "
-        f"not the linked DCFA of {unit.code} ({unit.linked_dcfa} per the units list); linked "
-        "scores come only from the unit's linked DCFA",
-        f"{blank_workbook} {ASSESSMENT.sheet}!{cells[('field', 'unlinked_dcfa')]}: unknown "
-        "assessor 'ghost' (not in the advisors list)",
-    ]
-    assert [p.code for p in result.problems] == ["score-wrong-assessor",
-                                                 "score-unknown-assessor"]
-    assert reg.event_count() == 1
-
-
-def test_workbook_for_another_cycle_or_unknown_unit_is_refused(
-    reg: Register, framework: Framework, units: list[Unit], advisors: list[Advisor],
-    blank_workbook: Path, edit: Edit,
-) -> None:
-    fill_assessment(edit, blank_workbook, {"OD1.1": {"linked_score": 3}})
-    other_cycle = Roster(framework, framework.cycle("2011-12"), units, advisors)
-    result = import_workbook(reg, other_cycle, blank_workbook)
-    assert [p.message for p in result.problems] == [
-        "the workbook is for cycle 2010-11, not 2011-12 (pass --cycle 2010-11 to import it "
-        "into that cycle)"]
-    assert [p.code for p in result.problems] == ["score-wrong-cycle"]
-    fewer = Roster(framework, framework.cycle(CYCLE), units[1:], advisors)
-    result = import_workbook(reg, fewer, blank_workbook)
-    assert [str(p) for p in result.problems] == [
-        f"{blank_workbook}: the workbook's unknown unit 'TP-CW' (not in the units list)"]
-    assert [p.code for p in result.problems] == ["score-unknown-unit"]
-    assert reg.event_count() == 0
-
-
-def test_import_refuses_files_that_are_not_esps_workbooks(
-    reg: Register, roster: Roster, tmp_path: Path
-) -> None:
-    bogus = tmp_path / "notes.xlsx"
-    bogus.write_text("hello")
-    result = import_workbook(reg, roster, bogus)
-    assert result.status == "rejected"
-    assert "not an .xlsx workbook" in result.problems[0].message
-    assert [p.code for p in result.problems] == ["unreadable-file"]
-    assert reg.event_count() == 0
-
-
-def test_folder_import_each_file_on_its_own(
-    reg: Register, roster: Roster, units: list[Unit], pristine_pack: Path, edit: Edit,
-    tmp_path: Path,
-) -> None:
-    from esps_cli.workbook.generate import workbook_filename
-
-    folder = tmp_path / "returns"
-    folder.mkdir()
-    good, bad = units[0], units[1]
-    for unit in (good, bad):
-        name = workbook_filename(unit, roster.cycle)
-        (folder / name).write_bytes((pristine_pack / name).read_bytes())
-    fill_assessment(edit, folder / workbook_filename(good, roster.cycle),
-                    {"OD1.1": {"linked_score": 3}})
-    fill_assessment(edit, folder / workbook_filename(bad, roster.cycle),
-                    {"OD1.1": {"linked_score": 9}})
-    (folder / f"~${workbook_filename(good, roster.cycle)}").write_bytes(b"lock file")
-    results = import_path(reg, roster, folder)
-    assert {Path(r.file).name: r.status for r in results} == {
-        workbook_filename(good, roster.cycle): "imported",
-        workbook_filename(bad, roster.cycle): "rejected",
-    }
-    assert len(results) == 2
-    assert reg.event_count() == 1
-
-
 # -- importing CSV -----------------------------------------------------------------------
 
 
@@ -722,8 +480,12 @@ def test_new_event_same_as() -> None:
     ("{unit},OD1.1,linked,{linked},0,,", "score-invalid", "score 0 is not on the scale 1-4"),
     ("{unit},OD1.1,moderated,{linked},3,,", "score-moderation-unexplained",
      "a moderated score needs a comment saying how it was agreed"),
-    ("{unit},OD1.1,moderated,{linked},3,agreed,", "score-nothing-to-moderate",
+    ("{unit},OD1.1,moderated,{other},3,agreed by phone,", "score-nothing-to-moderate",
      "nothing to moderate yet: {unit} OD1.1 has no linked or unlinked score"),
+    ("{unit},OD1.1,moderated,{other},3,.,", "score-moderation-reason-too-short",
+     "the moderation reason '.' says nothing: give the reason in a few words (at least two), "
+     "e.g. 'evidence of the plan seen'"),
+
     ("{unit},OD1.1,linked,{other},3,,", "score-wrong-assessor",
      "{other} is not the linked DCFA of {unit} ({linked} per the units list); linked scores "
      "come only from the unit's linked DCFA"),
@@ -742,23 +504,96 @@ def test_each_csv_problem_has_its_code(
     assert reg.event_count() == 0
 
 
-def test_import_codes_are_in_the_catalogue_and_shown_in_json(
-    reg: Register, roster: Roster, units: list[Unit], blank_workbook: Path, edit: Edit,
-    tmp_path: Path,
+def test_moderation_is_by_a_third_dcfa_only(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
+) -> None:
+    unit = units[0]
+    allocated = other_advisor(units, unit)
+    third = other_advisor(units, unit, not_=(allocated,))
+    allocate_one(reg, unit, allocated)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="linked", score=4,
+                 assessor=unit.linked_dcfa)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=1,
+                 assessor=allocated, comment="no plan seen")
+    for who, side in ((unit.linked_dcfa, "linked"), (allocated, "unlinked")):
+        with pytest.raises(ScoreError) as exc:
+            record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="moderated",
+                         score=3, assessor=who, comment="agreed at panel")
+        assert exc.value.problems == [
+            f"{who} is the {side} DCFA of {unit.code}, so cannot moderate its scores; "
+            "moderation is by a third DCFA"]
+        path = write_csv(tmp_path / f"{side}.csv", "unit,indicator,role,assessor,score,comment\n"
+                         f"{unit.code},OD1.1,moderated,{who},3,agreed at panel\n")
+        result = import_csv(reg, roster, path)
+        assert [(p.row, p.code) for p in result.problems] == [
+            (2, "score-moderator-not-independent")]
+    # The one who gave the unlinked score, even when no longer the allocated one.
+    allocate_one(reg, unit, third)
+    with pytest.raises(ScoreError):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="moderated", score=3,
+                     assessor=allocated, comment="agreed at panel")
+    fourth = other_advisor(units, unit, not_=(allocated, third))
+    done = record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="moderated",
+                        score=3, assessor=fourth, comment="agreed at panel")
+    assert done.recorded and done.event.assessor == fourth
+    assert reg.event_count() == 3
+
+
+@pytest.mark.parametrize(("reason", "ok"), [
+    (".", False), ("agreed", False), ("  agreed  ", False), ("- agreed -", False),
+    ("3 agreed", False), ("agreed at", True), ("evidence seen", True),
+])
+def test_a_moderation_reason_must_say_something(
+    reg: Register, roster: Roster, units: list[Unit], reason: str, ok: bool
+) -> None:
+    unit = units[0]
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="linked", score=4,
+                 assessor=unit.linked_dcfa)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=1,
+                 assessor="dcfa10", comment="thin", any_unlinked=True)
+    if ok:
+        assert record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="moderated",
+                            score=3, assessor="dcfa09", comment=reason).recorded
+        return
+    with pytest.raises(ScoreError) as exc:
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="moderated", score=3,
+                     assessor="dcfa09", comment=reason)
+    assert exc.value.problems == [
+        f"the moderation reason {reason.strip()!r} says nothing: give the reason in a few words "
+        "(at least two), e.g. 'evidence of the plan seen'"]
+
+
+def test_a_unit_with_no_readable_return_on_record_cannot_be_scored(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
+) -> None:
+    unit = units[-1]  # the reg fixture puts every unit's return on record but this one
+    with pytest.raises(ScoreError) as exc:
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="linked", score=3,
+                     assessor=unit.linked_dcfa)
+    assert exc.value.problems == [
+        f"{unit.code} has no readable return on record for {CYCLE}, so it cannot be scored: "
+        "its scoring packs are made from its return (esps score packs --returns DIR)"]
+    path = write_csv(tmp_path / "s.csv", "unit,indicator,role,assessor,score\n"
+                     f"{unit.code},OD1.1,linked,{unit.linked_dcfa},3\n"
+                     f"{unit.code},OD1.2,linked,{unit.linked_dcfa},3\n")
+    result = import_csv(reg, roster, path)
+    assert [(p.row, p.code) for p in result.problems] == [(2, "score-no-return")]
+    assert reg.event_count() == 0
+    record_returns(reg, [unit.code])
+    assert import_csv(reg, roster, path).recorded == 2
+
+
+def test_import_codes_are_in_the_catalogue(
+    reg: Register, roster: Roster, tmp_path: Path,
 ) -> None:
     from esps_cli.findings import catalogue
 
     known = {c.code: c.severity for c in catalogue()}
-    cells = fill_assessment(edit, blank_workbook, {
-        "OD1.1": {"linked_score": 3, "unlinked_comment": "no score here"}})
-    result = import_workbook(reg, roster, blank_workbook)
-    assert result.status == "imported"
-    assert [(w.cell, w.code) for w in result.warnings] == [
-        (cells[("OD1.1", "unlinked_comment")], "score-comment-without-score")]
-    assert known["score-comment-without-score"] == "warning"
     missing = import_csv(reg, roster, tmp_path / "gone.csv")
     assert [p.code for p in missing.problems] == ["score-file-unreadable"]
+    assert known["score-comment-without-score"] == "warning"
     for code in ("score-file-unreadable", "score-missing-column", "score-wrong-cycle",
                  "score-unknown-unit", "score-unknown-indicator", "score-invalid",
-                 "score-wrong-assessor", "score-duplicate"):
+                 "score-wrong-assessor", "score-duplicate", "score-no-return",
+                 "score-moderator-not-independent", "score-moderation-reason-too-short"):
         assert known[code] == "error"

@@ -142,8 +142,8 @@ def test_moderation_resolves_the_exception(framework, advisors, world, tmp_path)
     register.write_bytes(world["register"].read_bytes())
     with Register.open(register) as reg:
         reg.record(NewEvent(cycle=CYCLE, unit=CODES["B"], indicator=world["od"],
-                            role="moderated", assessor="dcfa01", score=3,
-                            comment="agreed at moderation"))
+                            role="moderated", assessor="dcfa07", score=3,
+                            comment="agreed at moderation"))  # a third DCFA
     batch = validate_paths([world["returns"]], framework, units=world["units"], jobs=1)
     scores, allocations = read_register(register, CYCLE)
     report = build_summary(framework, CYCLE, world["units"], batch, scores, allocations,

@@ -24,10 +24,10 @@ from typing import Annotated
 import typer
 
 from esps_cli import __version__
-from esps_cli.cli import framework, register, score, summary, upgrade, validate
+from esps_cli.cli import framework, log, packs, register, score, summary, upgrade, validate
 from esps_cli.io.output import console
 
-COMMAND_GROUPS = (framework, validate, score, summary, upgrade, register)
+COMMAND_GROUPS = (framework, validate, score, packs, summary, upgrade, register, log)
 
 app = typer.Typer(
     name="esps",

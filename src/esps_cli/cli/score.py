@@ -158,7 +158,8 @@ def score_moderate(
     framework: options.Framework = None,
     register: options.Register = None,
 ) -> None:
-    """Record a moderated score, which overrides the linked and unlinked scores.
+    """Record a moderated score (by a third DCFA), which overrides the linked and unlinked
+    scores. The unit's linked DCFA and its unlinked DCFA are refused (exit code 2).
 
     Example: [bold]esps score moderate TP-CW OD1.1 3 --assessor dcfa05 --comment "agreed at
     panel"[/bold]
@@ -178,8 +179,8 @@ def score_moderate(
 @handles_errors
 def score_import(
     path: Annotated[Path, typer.Argument(
-        help="A returned workbook, a folder of them, or a CSV "
-             "(unit,indicator,role,assessor,score,comment).")],
+        help="A filled scoring or moderation pack, a CSV "
+             "(unit,indicator,role,assessor,score,comment), or a folder of them.")],
     any_unlinked: AnyUnlinked = False,
     fmt: options.Format = OutputFormat.text,
     cycle: options.Cycle = None,
@@ -188,17 +189,20 @@ def score_import(
     framework: options.Framework = None,
     register: options.Register = None,
 ) -> None:
-    """Record the scores on returned workbooks' DCFA Assessment sheets (or in a CSV).
+    """Record the scores in filled scoring packs and moderation packs (or in a CSV).
 
-    Each file is one transaction: a bad cell rejects that file, listing every problem. Files
-    already imported, and scores already recorded, record nothing new. Exit code 1 if any
-    file was rejected. --format csv prints a row per problem, with its code.
+    Each file is one transaction. A pack whose identity does not match the register is refused
+    whole; in a pack each bad score cell is listed and the valid scores recorded; in a CSV a
+    bad row rejects the file. Files already imported, and scores already recorded, record
+    nothing new. Exit code 1 if any file had a problem. --format csv prints a row per problem,
+    with its code.
 
-    Example: [bold]esps score import returns/[/bold]
+    Example: [bold]esps score import filled-packs/[/bold]
     """
     from esps_cli.register import Register
     from esps_cli.reports.scores import print_imports
-    from esps_cli.scoring.importing import IMPORT_TABLE_HEADER, import_path, import_table
+    from esps_cli.scoring.importing import IMPORT_TABLE_HEADER, import_table
+    from esps_cli.scoring.pack_import import import_path
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
     with Register.open(reg_path) as reg:
@@ -209,7 +213,7 @@ def score_import(
         print_csv(IMPORT_TABLE_HEADER, import_table(results))
     else:
         print_imports(console, results)
-    if any(r.rejected for r in results):
+    if any(r.rejected or r.status == "partial" for r in results):
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -303,6 +307,8 @@ def score_export(
 
     Example: [bold]esps score export --format xlsx --output scores.xlsx[/bold]
     """
+    import hashlib
+
     from esps_cli.errors import ConfigError
     from esps_cli.io.safety import check_can_write
     from esps_cli.register import Register
@@ -323,6 +329,11 @@ def score_export(
         return
     show.write_export(table, fmt.value, output, f"{table.title} {roster.cycle.id}", force=force,
                       info=_print_info(f"ESPS {table.title.lower()}", roster))
+    with Register.open(reg_path, create=False) as reg:
+        reg.log_event("export", cycle=roster.cycle.id, detail={
+            "what": "score history" if history else "scores", "format": fmt.value,
+            "file": str(output.resolve()), "rows": len(table.rows),
+            "sha256": hashlib.sha256(output.read_bytes()).hexdigest()})
     err_console.print(f"wrote {len(table.rows)} row(s) to {escape(str(output))}", soft_wrap=True)
 
 

@@ -41,6 +41,13 @@ MACRO_ENABLED = register(
     "esps-cli reads only the values and never runs macros; save the workbook as an Excel "
     "Workbook (.xlsx) without macros.",
 )
+LEGACY_ASSESSMENT_SHEET = register(
+    "legacy-assessment-sheet", "warning",
+    "The return still has a DCFA Assessment sheet (an older pack); scores on it are not imported",
+    "Nothing to fix in the return. The unit's workbook is the unit's: each DCFA scores the "
+    "return in a scoring pack of their own (esps score packs), so neither sees the other's "
+    "scores and the unit cannot type them.",
+)
 TOO_MANY_ROWS = register(
     "too-many-rows", "error", "A sheet has far more rows than a return can hold",
     "Delete the rows pasted below the table (select them, then Delete Rows), or start from "
@@ -260,8 +267,8 @@ SCORE_FILE_UNREADABLE = register(
 )
 SCORE_MISSING_COLUMN = register(
     "score-missing-column", "error", "A column the scores need is missing from the header row",
-    "A CSV needs the header unit,indicator,role,assessor,score,comment; on a workbook, put "
-    "the DCFA Assessment sheet's column headings back as they were.",
+    "A CSV needs the header unit,indicator,role,assessor,score,comment; in a scoring pack, put "
+    "the table's column headings back as they were.",
 )
 SCORE_WRONG_CYCLE = register(
     "score-wrong-cycle", "error", "Scores are for a different assessment cycle",
@@ -291,11 +298,6 @@ SCORE_UNKNOWN_ROLE = register(
 SCORE_INVALID = register(
     "score-invalid", "error", "A score is blank, not a whole number or not on the scale",
     "Give a whole number on the framework's scale (1, 2, 3 or 4).",
-)
-SCORE_ASSESSOR_UNNAMED = register(
-    "score-assessor-unnamed", "error", "Scores are present but who gave them is not said",
-    "Fill in the Linked DCFA (id) or Unlinked DCFA (id) field above the table, or restore its "
-    "label.",
 )
 SCORE_WRONG_ASSESSOR = register(
     "score-wrong-assessor", "error", "The assessor may not give this unit a score in this role",
@@ -392,4 +394,53 @@ FRAMEWORK_INCONSISTENT = register(
     "framework-inconsistent", "error", "Two framework rules contradict each other",
     "Make the rule possible to meet: e.g. no more required evidence types than items, a "
     "baseline minimum score on the scale.",
+)
+
+# -- scoring packs (esps score packs, esps score import) -------------------------------------
+
+SCORE_NOT_A_PACK = register(
+    "score-not-a-pack", "error", "The workbook is a unit's return, not a scoring pack",
+    "Scores are given in scoring packs (esps score packs --out DIR), one per assessor; a "
+    "unit's return holds no scores to import.",
+)
+PACK_UNKNOWN_ID = register(
+    "score-pack-unknown-id", "error", "The pack's id was never issued by this register",
+    "Import the pack into the register that wrote it (--register), or ask for a new pack "
+    "(esps score packs --unit CODE --force).",
+)
+PACK_IDENTITY_MISMATCH = register(
+    "score-pack-identity-mismatch", "error",
+    "The pack's identity (unit, role, assessor or cycle) is not what the register issued",
+    "Fill in the pack issued to you for that unit, unchanged; ask for a new one if in doubt. "
+    "Nothing from this file was recorded.",
+)
+PACK_IDENTITY_EDITED = register(
+    "score-pack-identity-edited", "error", "An identity cell above the pack's table was edited",
+    "Put the cell back as it was (or start again from the pack as issued). Nothing from this "
+    "file was recorded.",
+)
+SCORE_RATIONALE_MISSING = register(
+    "score-rationale-missing", "error", "A score of 1 or 2 has no rationale",
+    "Say why the indicator is not satisfactory in the Rationale cell beside the score.",
+)
+MODERATION_REASON_TOO_SHORT = register(
+    "score-moderation-reason-too-short", "error",
+    "A moderated score's reason says nothing (blank, a mark or a single word)",
+    "Say in a few words why the moderated score was chosen, e.g. 'evidence of the plan seen "
+    "on the shared drive'.",
+)
+SCORE_NO_RETURN = register(
+    "score-no-return", "error", "The unit has no readable return on record",
+    "Scores are given on a readable return: issue the unit's scoring packs from its return "
+    "(esps score packs) before scoring it.",
+)
+MODERATOR_NOT_INDEPENDENT = register(
+    "score-moderator-not-independent", "error",
+    "The moderator is the unit's linked DCFA or its unlinked DCFA",
+    "Moderation is by a third DCFA: neither the unit's linked DCFA nor its unlinked DCFA.",
+)
+PACK_UNSCORED = register(
+    "score-pack-unscored", "warning", "Some indicators in the pack have no score yet",
+    "Give every indicator a score (1-4) and import the pack again; the scores given were "
+    "recorded.",
 )

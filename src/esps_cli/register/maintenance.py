@@ -32,6 +32,8 @@ COPY_TABLES: tuple[tuple[str, str], ...] = (
     ("imports", "imported_at"),
     ("allocations", "allocated_at"),
     ("score_events", "recorded_at"),
+    ("pack_issues", "issued_at"),
+    ("audit_log", "at"),
 )
 
 Status = Literal["ok", "warning", "problem"]
@@ -55,8 +57,23 @@ class CheckReport(BaseModel):
         return all(i.status != "problem" for i in self.items)
 
 
-# Checks later issues add (e.g. the audit log's hash chain): each gets the open register.
-EXTRA_CHECKS: list[Callable[[Register], list[CheckItem]]] = []
+def _audit_items(reg: Register) -> list[CheckItem]:
+    """The audit log's hash chain and the rows it records (schema version 3 on)."""
+    from esps_cli.register.audit import TABLE, verify
+
+    if not reg.database.has_table(TABLE):
+        return []
+    result = verify(reg.database)
+    if result.intact:
+        return [CheckItem(name="audit chain", status="ok", detail=(
+            f"{result.entries} entries and the {result.rows} rows they record intact; head "
+            f"{result.head[:16]}"))]
+    where = f"entry {result.broken_entry}: " if result.broken_entry else ""
+    return [CheckItem(name="audit chain", status="problem", detail=where + result.problem)]
+
+
+# Checks later issues add: each gets the open register.
+EXTRA_CHECKS: list[Callable[[Register], list[CheckItem]]] = [_audit_items]
 
 
 def _version_item(version: int) -> CheckItem:

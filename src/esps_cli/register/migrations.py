@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from esps_cli.register.location import Engine
 
@@ -115,6 +116,9 @@ class Migration:
     version: int
     title: str
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    # Run after the steps, in the same transaction, with the engine connection: for work SQL
+    # alone cannot do (hashing the rows already there into the new audit log).
+    after: Callable[[Any], None] | None = None
 
     def statements(self, engine: Engine) -> list[str]:
         out: list[str] = []
@@ -246,8 +250,65 @@ MIGRATIONS: list[Migration] = [
             "an assessor who gave a unit a linked score cannot be its unlinked DCFA",
         ),
     )),
+    Migration(3, "packs issued and the hash-chained audit log, both append-only", (
+        """
+        CREATE TABLE pack_issues (
+            id            ID_PK,
+            pack_id       TEXT NOT NULL UNIQUE,
+            kind          TEXT NOT NULL CHECK (kind IN ('scoring', 'moderation')),
+            cycle         TEXT NOT NULL,
+            unit          TEXT NOT NULL,
+            role          TEXT NOT NULL,
+            assessor      TEXT NOT NULL,
+            file          TEXT NOT NULL,
+            return_source TEXT NOT NULL,
+            return_sha256 TEXT NOT NULL,
+            issued_at     TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX pack_issues_unit ON pack_issues (cycle, unit, id)",
+        append_only("pack_issues", "the record of packs issued is append-only"),
+        refuse_insert(
+            "pack_issues_moderator_independent", "pack_issues",
+            "NEW.kind = 'moderation' AND EXISTS (SELECT 1 FROM score_events e "
+            "WHERE e.cycle = NEW.cycle AND e.unit = NEW.unit "
+            "AND e.role IN ('linked', 'unlinked') AND e.assessor = NEW.assessor)",
+            "a moderation pack cannot go to one of the unit's own assessors",
+        ),
+        refuse_insert(
+            "score_events_moderator_independent", "score_events",
+            "NEW.role = 'moderated' AND EXISTS (SELECT 1 FROM score_events e "
+            "WHERE e.cycle = NEW.cycle AND e.unit = NEW.unit "
+            "AND e.role IN ('linked', 'unlinked') AND e.assessor = NEW.assessor)",
+            "the unit's linked or unlinked assessor cannot moderate its scores",
+        ),
+        """
+        CREATE TABLE audit_log (
+            id          ID_PK,
+            at          TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            cycle       TEXT NOT NULL DEFAULT '',
+            unit        TEXT NOT NULL DEFAULT '',
+            assessor    TEXT NOT NULL DEFAULT '',
+            detail      TEXT NOT NULL,
+            ref_table   TEXT NOT NULL DEFAULT '',
+            ref_id      BIGINT,
+            row_sha256  TEXT NOT NULL DEFAULT '',
+            prev_hash   TEXT NOT NULL,
+            entry_hash  TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX audit_log_unit ON audit_log (unit, id)",
+        append_only("audit_log", "the audit log is append-only"),
+    ), after=lambda db: _backfill_audit(db)),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def _backfill_audit(db: Any) -> None:
+    from esps_cli.register.audit import backfill  # the audit module needs the engines
+
+    backfill(db)
 
 SCHEMA_VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_version ("

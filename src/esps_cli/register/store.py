@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from esps_cli.errors import ConfigError
+from esps_cli.register import audit
 from esps_cli.register.engines import (
     Database,
     PostgresDatabase,
@@ -228,6 +229,8 @@ class Register:
                     continue
                 for sql in migration.statements(self.location.engine):
                     self._db.execute(sql)
+                if migration.after is not None:
+                    migration.after(self._db)
                 self._db.execute(
                     "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
                     (migration.version, timestamp(now_utc())),
@@ -308,6 +311,8 @@ class Register:
             self._db.insert_rows("score_events", [
                 {**e.model_dump(), "recorded_at": timestamp(recorded_at),
                  "import_id": import_id} for e in recorded])
+            if recorded:
+                audit.log_rows(self._db, "score_events", recorded[0].id, recorded[-1].id)
         return recorded
 
     def current(self, cycle: str, unit: str, indicator: str) -> ScorePair:
@@ -367,10 +372,12 @@ class Register:
     def log_import(self, cycle: str, source: str, sha256: str, kind: str, events: int) -> int:
         """Log an import (inside the import's transaction); returns its id."""
         with self.transaction():
-            return self._db.insert("imports", {
+            new_id = self._db.insert("imports", {
                 "cycle": cycle, "source": source, "source_sha256": sha256, "kind": kind,
                 "imported_at": timestamp(now_utc()), "events": events,
             })
+            audit.log_rows(self._db, "imports", new_id)
+            return new_id
 
     # -- allocations ----------------------------------------------------------------------
 
@@ -397,10 +404,24 @@ class Register:
         """Record allocations (appended; earlier ones stay in the history)."""
         at = timestamp(now_utc())
         with self.transaction():
-            for unit, dcfa in sorted(assignments.items()):
-                self._db.insert("allocations", {"cycle": cycle, "unit": unit,
-                                                "unlinked_dcfa": dcfa, "allocated_at": at,
-                                                "seed": seed})
+            ids = [self._db.insert("allocations", {"cycle": cycle, "unit": unit,
+                                                   "unlinked_dcfa": dcfa, "allocated_at": at,
+                                                   "seed": seed})
+                   for unit, dcfa in sorted(assignments.items())]
+            if ids:
+                audit.log_rows(self._db, "allocations", ids[0], ids[-1])
+
+    # -- the audit log --------------------------------------------------------------------
+
+    def log_event(self, action: str, *, cycle: str = "", unit: str = "", assessor: str = "",
+                  detail: dict[str, object] | None = None) -> None:
+        """An audit entry for an action that writes no row of its own (an export, a review);
+        nothing on a register opened read-only."""
+        if self.read_only:
+            return
+        with self.transaction():
+            audit.log_event(self._db, action, cycle=cycle, unit=unit, assessor=assessor,
+                            detail=detail)
 
     # -- whole-register reading (check, copy) ---------------------------------------------
 

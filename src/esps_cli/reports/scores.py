@@ -20,6 +20,7 @@ from esps_cli.register import ScoreEvent, ScorePair
 from esps_cli.scoring.agreement import AgreementReport, AgreementStats
 from esps_cli.scoring.allocate import AllocationPlan
 from esps_cli.scoring.importing import ImportResult
+from esps_cli.scoring.packs import PacksResult
 from esps_cli.scoring.record import RecordResult
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.rows import ScoreRow, score_rows
@@ -99,6 +100,15 @@ def _print_import(console: Console, r: ImportResult) -> None:
             if r.previously_imported_at else ""
         say(console, f"already imported {r.file}{unit}: the same file was imported{when}; "
                      "nothing recorded")
+    elif r.status == "partial":
+        roles = ", ".join(f"{role} {n}" for role, n in r.by_role.items())
+        say(console, f"PARTLY imported {r.file}{unit}: {r.recorded} new score(s) ({roles}), "
+                     f"{r.unchanged} unchanged; {len(r.problems)} cell(s) not recorded:",
+            "bold yellow")
+        for p in r.problems:
+            say(console, f"  - {p}")
+    elif r.status == "unchanged" and not r.unchanged:
+        say(console, f"nothing to record in {r.file}{unit}: no scores given in it yet")
     elif r.status == "unchanged":
         say(console, f"unchanged {r.file}{unit}: {r.unchanged} score(s), all already recorded")
     else:
@@ -115,9 +125,11 @@ def print_imports(console: Console, results: list[ImportResult]) -> None:
         _print_import(console, r)
     if len(results) > 1:
         rejected = sum(r.rejected for r in results)
+        partial = sum(r.status == "partial" for r in results)
         recorded = sum(r.recorded for r in results)
-        say(console, f"{len(results)} file(s): {len(results) - rejected} accepted, {rejected} "
-                     f"rejected; {recorded} new score(s) recorded")
+        say(console, f"{len(results)} file(s): {len(results) - rejected} accepted"
+                     + (f" ({partial} in part)" if partial else "")
+                     + f", {rejected} rejected; {recorded} new score(s) recorded")
 
 
 # -- a unit's scores, an indicator's history ---------------------------------------------
@@ -264,3 +276,29 @@ def _print_queue(console: Console, report: AgreementReport) -> None:
         queue.add_row(m.unit, m.indicator, f"{m.linked_score} ({m.linked_assessor})",
                       f"{m.unlinked_score} ({m.unlinked_assessor})", str(m.difference))
     console.print(queue)
+
+
+# -- packs issued ------------------------------------------------------------------------
+
+
+def print_packs(console: Console, err_console: Console, result: PacksResult, out: Path,
+                title: str) -> None:
+    """The packs written and kept, then the units that got none and why."""
+    table = Table("unit", "pack", "assessor", "file", "status", title=title)
+    for p in result.packs:
+        table.add_row(p.unit, p.role, p.assessor, escape(Path(p.file).name),
+                      p.status + ("" if p.status == "written" else " (exists; --force replaces)"))
+    if result.packs:
+        console.print(table)
+    kept = len(result.packs) - result.written
+    say(console, f"wrote {result.written} pack(s) to {out}"
+                 + (f"; kept {kept} already there" if kept else ""))
+    if result.moderation:
+        say(console, f"{result.no_disagreement} unit(s) scored with nothing to moderate")
+    for label, codes in (("no readable return", result.no_return),
+                         ("no unlinked DCFA allocated yet (esps allocate)",
+                          result.not_allocated)):
+        if codes:
+            shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8
+                                            else "")
+            say(err_console, f"{len(codes)} unit(s) with {label}, so no packs: {shown}")

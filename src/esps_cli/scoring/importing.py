@@ -1,8 +1,11 @@
-"""Importing scores from files: a returned workbook's DCFA Assessment sheet, or a CSV of scores.
+"""Importing scores from files: what every import shares, and CSVs of scores (scoring packs
+are imported by `pack_import`).
 
-A file is one transaction: every problem in it is listed, with its finding code (section
-"importing scores" of findings/catalogue.py) and its sheet and cell or row, and one problem
-means nothing from that file is recorded.
+A file is one transaction: every problem in it is listed, with its finding code (sections
+"importing scores" and "scoring packs" of findings/catalogue.py) and its sheet and cell or row.
+In a CSV one problem means nothing from that file is recorded; in a scoring pack a bad score
+cell is reported and the valid scores are recorded, but a problem with the pack's identity
+means nothing from it is recorded.
 """
 
 from __future__ import annotations
@@ -13,17 +16,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from esps_cli.domain.units import Unit
 from esps_cli.errors import ConfigError
 from esps_cli.findings import (
-    MISSING_SHEET,
-    NOT_ESPS_WORKBOOK,
-    SCORE_ASSESSOR_UNNAMED,
-    SCORE_COMMENT_WITHOUT_SCORE,
     SCORE_DUPLICATE,
     SCORE_FILE_UNREADABLE,
     SCORE_MISSING_COLUMN,
@@ -31,19 +30,14 @@ from esps_cli.findings import (
     SCORE_NOTHING_TO_MODERATE,
     SCORE_UNKNOWN_ROLE,
     SCORE_WRONG_CYCLE,
-    UNREADABLE_CELL,
-    UNREADABLE_FILE,
     Code,
     catalogue,
 )
 from esps_cli.io.tables import csv_rows, map_columns
 from esps_cli.register import ROLES, NewEvent, Register, Role, ScorePair
+from esps_cli.scoring.pack_store import no_return_problem, returns_on_record
 from esps_cli.scoring.roster import Roster
-from esps_cli.scoring.scale import ScoreProblem, cell_text, parse_score
-from esps_cli.workbook.layout import ASSESSMENT, ASSESSMENT_FIELDS, SHEET_META
-from esps_cli.workbook.reader import ReturnedWorkbook, read_workbook
-
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+from esps_cli.scoring.scale import ScoreProblem, parse_score, reason_problem
 
 
 class ImportProblem(BaseModel):
@@ -70,8 +64,9 @@ class ImportResult(BaseModel):
     """What importing one file did."""
 
     file: str
-    kind: Literal["workbook", "csv"]
-    status: Literal["imported", "unchanged", "already-imported", "rejected"]
+    kind: Literal["workbook", "pack", "csv"]
+    # partial: a pack's valid scores were recorded and its bad cells listed as problems
+    status: Literal["imported", "partial", "unchanged", "already-imported", "rejected"]
     unit: str | None = None
     recorded: int = 0
     unchanged: int = 0
@@ -99,6 +94,7 @@ class _AssessorCheck:
     unit: Unit
     assessor: str
     where: ImportProblem
+    indicator: str = ""  # for a moderated score: whose unlinked score it settles
 
 
 class _Rejected(Exception):
@@ -159,6 +155,20 @@ def _moderation_problems(register: Register, cycle: str,
     return new, unchanged, problems
 
 
+def _return_problems(register: Register, cycle: str,
+                     candidates: list[_Candidate]) -> list[ImportProblem]:
+    """A score for a unit with no readable return on record (no scoring pack made from one)."""
+    on_record = returns_on_record(register, cycle)
+    problems: list[ImportProblem] = []
+    told: set[str] = set()
+    for cand in candidates:
+        unit = cand.event.unit
+        if unit not in on_record and unit not in told:
+            told.add(unit)
+            problems.append(_problem(cand.where, no_return_problem(unit, cycle)))
+    return problems
+
+
 def _commit(
     register: Register,
     roster: Roster,
@@ -170,9 +180,15 @@ def _commit(
     checks: list[_AssessorCheck],
     problems: list[ImportProblem],
     any_unlinked: bool,
+    cell_problems: list[ImportProblem] | None = None,
 ) -> ImportResult:
-    """Check against the register and record, all in one transaction (or nothing at all)."""
+    """Check against the register and record, all in one transaction (or nothing at all).
+
+    problems reject the whole file; cell_problems (a pack's bad score cells) are listed while
+    the file's valid scores are recorded.
+    """
     cycle = roster.cycle.id
+    cell_problems = list(cell_problems or [])
     try:
         with register.transaction():
             earlier = register.find_import(cycle, sha256)
@@ -182,11 +198,16 @@ def _commit(
                     "previously_imported_at": earlier.imported_at,
                 })
             allocations = register.allocations(cycle)
+            current = register.current_scores(cycle)
             for check in checks:
+                pair = current.get((check.unit.code, check.indicator))
+                unlinked = pair.unlinked.assessor if pair and pair.unlinked else None
                 why = roster.assessor_problem(check.role, check.unit, check.assessor,
-                                              allocations.get(check.unit.code), any_unlinked)
+                                              allocations.get(check.unit.code), any_unlinked,
+                                              unlinked)
                 if why:
                     problems.append(_problem(check.where, why))
+            problems.extend(_return_problems(register, cycle, candidates))
             new, unchanged, late = _moderation_problems(register, cycle, candidates)
             problems.extend(late)
             if problems:
@@ -194,196 +215,15 @@ def _commit(
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
             register.record_many(new, import_id=import_id)
     except _Rejected:
-        return result.model_copy(update={"status": "rejected",
-                                         "problems": sorted(problems, key=_reading_order)})
+        return result.model_copy(update={"status": "rejected", "problems": sorted(
+            [*problems, *cell_problems], key=_reading_order)})
     by_role = Counter(ev.role for ev in new)
     return result.model_copy(update={
-        "status": "imported" if new else "unchanged",
+        "status": "partial" if cell_problems else "imported" if new else "unchanged",
+        "problems": sorted(cell_problems, key=_reading_order),
         "recorded": len(new), "unchanged": unchanged,
         "by_role": {r: by_role[r] for r in ROLES if by_role[r]},
     })
-
-
-# -- workbooks ---------------------------------------------------------------------------
-
-_ASSESSMENT_COLUMNS = ("indicator_id", "linked_score", "linked_comment", "unlinked_score",
-                       "unlinked_comment")
-
-
-def _reader_problems(wb: ReturnedWorkbook, name: str) -> list[ImportProblem]:
-    """What stops the DCFA Assessment sheet being read at all: the reader's findings that the
-    file, its metadata or the sheet is missing, or no table on the sheet."""
-    sheet = ASSESSMENT.sheet
-    problems: list[ImportProblem] = []
-    fatal = {UNREADABLE_FILE.code, NOT_ESPS_WORKBOOK.code}
-    for f in wb.findings:
-        if f.code in fatal or (f.code == MISSING_SHEET.code and f.sheet == sheet) or (
-                f.code == UNREADABLE_CELL.code and f.sheet in (sheet, SHEET_META)):
-            message = f.message.removeprefix(f"cannot read {wb.name}: ")
-            problems.append(ImportProblem(file=name, sheet=f.sheet, cell=f.cell, code=f.code,
-                                          message=message))
-    if not problems and wb.assessment is None:
-        problems.append(ImportProblem(
-            file=name, sheet=sheet, code=SCORE_MISSING_COLUMN.code,
-            message=f"the {sheet} sheet has no table headed {ASSESSMENT.headers[0]!r}"))
-    return problems
-
-
-def _missing_columns(wb: ReturnedWorkbook, name: str) -> list[ImportProblem]:
-    table = wb.assessment
-    assert table is not None
-    return [
-        ImportProblem(file=name, sheet=ASSESSMENT.sheet, cell=f"A{table.header_row}",
-                      code=SCORE_MISSING_COLUMN.code,
-                      message=f"column heading {ASSESSMENT.column(k).header!r} is missing from "
-                              "the header row")
-        for k in _ASSESSMENT_COLUMNS if k not in table.columns
-    ]
-
-
-def _workbook_unit(wb: ReturnedWorkbook, roster: Roster, whole: ImportProblem,
-                   problems: list[ImportProblem]) -> Unit | None:
-    """The unit the workbook is for, if it is for this cycle and on the units list."""
-    wb_cycle = wb.meta.get("cycle", "")
-    if wb_cycle != roster.cycle.id:
-        problems.append(_at(whole, (
-            f"the workbook is for cycle {wb_cycle or '(none)'}, not {roster.cycle.id} "
-            f"(pass --cycle {wb_cycle} to import it into that cycle)" if wb_cycle else
-            "the workbook's hidden metadata names no cycle"), SCORE_WRONG_CYCLE))
-    try:
-        return roster.unit(wb.meta.get("unit_code", ""))
-    except ScoreProblem as exc:
-        problems.append(_problem(whole, exc, "the workbook's "))
-        return None
-
-
-@dataclass
-class _SheetScores:
-    """The scores read from the DCFA Assessment table, before they are attributed."""
-
-    candidates: list[_Candidate]
-    warnings: list[ImportProblem]
-    scored: set[str]  # the roles with at least one score
-
-
-def _sheet_scores(wb: ReturnedWorkbook, roster: Roster, name: str, unit: Unit | None,
-                  event: dict[str, Any], problems: list[ImportProblem]) -> _SheetScores:
-    table = wb.assessment
-    assert table is not None
-    sheet = ASSESSMENT.sheet
-    out = _SheetScores(candidates=[], warnings=[], scored=set())
-    seen: dict[str, int] = {}
-    for row in table.rows:
-        values = row.values
-        at = ImportProblem(file=name, sheet=sheet, cell=table.ref("indicator_id", row.row),
-                           message="")
-        try:
-            ind_id = roster.indicator(cell_text(values["indicator_id"]))
-        except ScoreProblem as exc:
-            problems.append(_problem(at, exc))
-            continue
-        if ind_id in seen:
-            problems.append(_at(at, f"indicator {ind_id} appears twice (first at row "
-                                    f"{seen[ind_id]})", SCORE_DUPLICATE))
-            continue
-        seen[ind_id] = row.row
-        for role in ("linked", "unlinked"):
-            raw = values[f"{role}_score"]
-            comment = cell_text(values[f"{role}_comment"])
-            where = at.model_copy(update={"cell": table.ref(f"{role}_score", row.row)})
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                if comment:
-                    out.warnings.append(_at(
-                        at.model_copy(update={"cell": table.ref(f"{role}_comment", row.row)}),
-                        f"{role} comment without a score is not recorded",
-                        SCORE_COMMENT_WITHOUT_SCORE))
-                continue
-            try:
-                value = parse_score(raw, roster.scale)
-            except ScoreProblem as exc:
-                problems.append(_problem(where, exc))
-                continue
-            out.scored.add(role)
-            out.candidates.append(_Candidate(
-                event=NewEvent(unit=unit.code if unit else "", indicator=ind_id, role=role,
-                               assessor="", score=value, comment=comment, **event),
-                where=where))
-    return out
-
-
-def _sheet_assessors(wb: ReturnedWorkbook, roster: Roster, name: str, unit: Unit | None,
-                     scored: set[str], problems: list[ImportProblem],
-                     checks: list[_AssessorCheck]) -> dict[str, str]:
-    """Who gave the linked and the unlinked scores: the sheet's DCFA id fields."""
-    sheet = ASSESSMENT.sheet
-    fields = wb.assessment_fields
-    assessors: dict[str, str] = {}
-    for role, key in (("linked", "linked_dcfa"), ("unlinked", "unlinked_dcfa")):
-        if role not in scored:
-            continue
-        label = next(f.label for f in ASSESSMENT_FIELDS if f.key == key)
-        fv = fields.get(key)
-        if fv is None:
-            problems.append(ImportProblem(
-                file=name, sheet=sheet, code=SCORE_ASSESSOR_UNNAMED.code,
-                message=f"the field labelled {label!r} is missing, so the {role} scores "
-                        "cannot be attributed"))
-            continue
-        where = ImportProblem(file=name, sheet=sheet, cell=fv.ref, message="")
-        text = cell_text(fv.value)
-        if not text:
-            problems.append(_at(where, f"{label} is blank but {role} scores are present",
-                                SCORE_ASSESSOR_UNNAMED))
-            continue
-        try:
-            adv = roster.advisor(text)
-        except ScoreProblem as exc:
-            problems.append(_problem(where, exc))
-            continue
-        assessors[role] = adv
-        if unit is not None:
-            checks.append(_AssessorCheck(role=role, unit=unit, assessor=adv,  # type: ignore[arg-type]
-                                         where=where))
-    return assessors
-
-
-def import_workbook(register: Register, roster: Roster, path: Path, *,
-                    any_unlinked: bool = False) -> ImportResult:
-    """Record the scores on a returned workbook's DCFA Assessment sheet.
-
-    Never modifies the workbook. A bad cell rejects the whole file, with every problem listed.
-    """
-    name = str(path)
-    result = ImportResult(file=name, kind="workbook", status="rejected")
-    whole = ImportProblem(file=name, message="")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return result.model_copy(update={"problems": [
-            _at(whole, f"cannot read the file: {exc.strerror or exc}", SCORE_FILE_UNREADABLE)]})
-    sha = _sha256(data)
-    wb = read_workbook(path)
-    problems = _reader_problems(wb, name)
-    if problems:
-        return result.model_copy(update={"problems": problems})
-    unit = _workbook_unit(wb, roster, whole, problems)
-    if unit is not None:
-        result = result.model_copy(update={"unit": unit.code})
-    missing = _missing_columns(wb, name)
-    if missing:
-        return result.model_copy(update={"problems": problems + missing})
-    source = str(path.resolve())
-    event = {"cycle": roster.cycle.id, "source": source, "source_sha256": sha}
-    read = _sheet_scores(wb, roster, name, unit, event, problems)
-    checks: list[_AssessorCheck] = []
-    assessors = _sheet_assessors(wb, roster, name, unit, read.scored, problems, checks)
-    for cand in read.candidates:
-        cand.event = cand.event.model_copy(
-            update={"assessor": assessors.get(cand.event.role, "")})
-    result = result.model_copy(update={"warnings": read.warnings})
-    return _commit(register, roster, result, source=source, sha256=sha,
-                   candidates=read.candidates, checks=checks, problems=problems,
-                   any_unlinked=any_unlinked)
 
 
 # -- CSV ---------------------------------------------------------------------------------
@@ -466,6 +306,8 @@ def _csv_row(roster: Roster, row: list[str], cols: dict[str, int],
     if out.role == "moderated" and not out.comment:
         out.problems.append(_at(where, "a moderated score needs a comment saying how it was "
                                        "agreed", SCORE_MODERATION_UNEXPLAINED))
+    elif out.role == "moderated" and (short := reason_problem(out.comment)):
+        out.problems.append(_problem(where, short))
     return out
 
 
@@ -512,7 +354,8 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
         if got.problems or got.unit is None:
             continue
         checks.append(_AssessorCheck(role=got.role, unit=got.unit,  # type: ignore[arg-type]
-                                     assessor=got.assessor, where=where))
+                                     assessor=got.assessor, where=where,
+                                     indicator=got.indicator))
         candidates.append(_Candidate(
             event=NewEvent(cycle=roster.cycle.id, unit=got.unit.code, indicator=got.indicator,
                            role=got.role, assessor=got.assessor, score=got.score,  # type: ignore[arg-type]
@@ -521,39 +364,6 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
     return _commit(register, roster, result, source=source, sha256=sha,
                    candidates=candidates, checks=checks, problems=problems,
                    any_unlinked=any_unlinked)
-
-
-# -- files and folders -------------------------------------------------------------------
-
-
-def import_files(path: Path) -> list[Path]:
-    """The files an import of path covers: the file itself, or a folder's workbooks."""
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file or folder")
-    if path.is_dir():
-        files = sorted(
-            p for p in path.iterdir()
-            if p.is_file() and p.suffix.lower() in WORKBOOK_SUFFIXES
-            and not p.name.startswith(("~$", "."))
-        )
-        if not files:
-            raise ConfigError(f"{path}: no workbooks (.xlsx) in this folder")
-        return files
-    if path.suffix.lower() not in (*WORKBOOK_SUFFIXES, ".csv"):
-        raise ConfigError(f"{path}: expected a workbook (.xlsx), a CSV of scores or a folder")
-    return [path]
-
-
-def import_path(register: Register, roster: Roster, path: Path, *,
-                any_unlinked: bool = False) -> list[ImportResult]:
-    """Import a workbook, a CSV or every workbook in a folder (each file its own transaction)."""
-    results = []
-    for file in import_files(path):
-        if file.suffix.lower() == ".csv":
-            results.append(import_csv(register, roster, file, any_unlinked=any_unlinked))
-        else:
-            results.append(import_workbook(register, roster, file, any_unlinked=any_unlinked))
-    return results
 
 
 # -- results as a table ------------------------------------------------------------------

@@ -18,8 +18,9 @@ from esps_cli.register import (
     ScorePair,
 )
 from esps_cli.scoring.combine import CombinedScore, combine
+from esps_cli.scoring.pack_store import return_problem
 from esps_cli.scoring.roster import Roster
-from esps_cli.scoring.scale import ScoreProblem, parse_score
+from esps_cli.scoring.scale import ScoreProblem, parse_score, reason_problem
 
 
 class ScoreError(EspsError):
@@ -77,14 +78,20 @@ def record_score(
     comment = (comment or "").strip()
     if role == "moderated" and not comment:
         problems.append("a moderated score needs a --comment saying how it was agreed")
+    elif role == "moderated" and (short := reason_problem(comment)):
+        problems.append(str(short))
     cycle = roster.cycle.id
     with register.transaction():
         pair = ScorePair()
         if the_unit is not None and ind_id:
             pair = register.current(cycle, the_unit.code, ind_id)
+        if the_unit is not None and (no_return := return_problem(register, cycle,
+                                                                 the_unit.code)):
+            problems.append(str(no_return))
         if the_unit is not None and adv_id and role in ROLES:
             allocated = register.allocations(cycle).get(the_unit.code)
-            why = roster.assessor_problem(role, the_unit, adv_id, allocated, any_unlinked)
+            why = roster.assessor_problem(role, the_unit, adv_id, allocated, any_unlinked,
+                                          pair.unlinked.assessor if pair.unlinked else None)
             if why:
                 problems.append(str(why))
             if role == "moderated" and ind_id and (pair.linked is None or pair.unlinked is None):

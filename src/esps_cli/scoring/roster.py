@@ -9,6 +9,7 @@ from esps_cli.domain.framework import CombinationRule, Cycle, Framework, Scale
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
 from esps_cli.findings import (
+    MODERATOR_NOT_INDEPENDENT,
     SCORE_INDICATOR_NOT_ASSESSED,
     SCORE_NOT_ALLOCATED,
     SCORE_UNKNOWN_ASSESSOR,
@@ -87,6 +88,12 @@ class Roster:
         except ScoreProblem as exc:
             raise ConfigError(str(exc)) from None
 
+    def advisor_or_error(self, advisor_id: str) -> str:
+        try:
+            return self.advisor(advisor_id)
+        except ScoreProblem as exc:
+            raise ConfigError(str(exc)) from None
+
     def indicator_or_error(self, indicator_id: str) -> str:
         try:
             return self.indicator(indicator_id)
@@ -94,8 +101,21 @@ class Roster:
             raise ConfigError(str(exc)) from None
 
     def assessor_problem(self, role: Role, unit: Unit, assessor: str, allocated: str | None,
-                         any_unlinked: bool) -> ScoreProblem | None:
-        """Why this assessor may not give this unit a score in this role (None if they may)."""
+                         any_unlinked: bool, unlinked_by: str | None = None
+                         ) -> ScoreProblem | None:
+        """Why this assessor may not give this unit a score in this role (None if they may).
+
+        unlinked_by: who gave the current unlinked score (moderation is by a third DCFA).
+        """
+        if role == "moderated":
+            if assessor == unit.linked_dcfa:
+                return ScoreProblem(
+                    f"{assessor} is the linked DCFA of {unit.code}, so cannot moderate its "
+                    "scores; moderation is by a third DCFA", MODERATOR_NOT_INDEPENDENT)
+            if assessor in (allocated, unlinked_by):
+                return ScoreProblem(
+                    f"{assessor} is the unlinked DCFA of {unit.code}, so cannot moderate its "
+                    "scores; moderation is by a third DCFA", MODERATOR_NOT_INDEPENDENT)
         if role == "linked" and assessor != unit.linked_dcfa:
             return ScoreProblem(
                 f"{assessor} is not the linked DCFA of {unit.code} ({unit.linked_dcfa} per the "

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from esps_cli.domain.framework import Scale
-from esps_cli.findings import SCORE_INVALID, Code
+from esps_cli.findings import MODERATION_REASON_TOO_SHORT, SCORE_INVALID, Code
 
 
 class ScoreProblem(ValueError):
@@ -70,3 +70,17 @@ def cell_text(value: Any) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
     return str(value).strip()
+
+
+def reason_problem(reason: str) -> ScoreProblem | None:
+    """Why a moderation reason says nothing: blank, only marks (".", "-") or a single word.
+
+    A reason is at least two words with letters in them ("agreed at panel", "evidence seen").
+    """
+    words = [w for w in reason.split() if any(ch.isalpha() for ch in w)]
+    if len(words) >= 2:
+        return None
+    shown = f"{reason.strip()!r} " if reason.strip() else ""
+    return ScoreProblem(
+        f"the moderation reason {shown}says nothing: give the reason in a few words (at least "
+        "two), e.g. 'evidence of the plan seen'", MODERATION_REASON_TOO_SHORT)

@@ -41,7 +41,8 @@ from esps_cli.errors import ConfigError, EspsError, OutputExistsError
 from esps_cli.findings import Finding
 from esps_cli.io.batch import parallel_map
 from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
-from esps_cli.workbook.generate import (
+from esps_cli.workbook.layout import column_letter
+from esps_cli.workbook.styles import (
     BOLD,
     BOX,
     HEADER_FILL,
@@ -50,7 +51,6 @@ from esps_cli.workbook.generate import (
     TITLE,
     WRAP_TOP,
 )
-from esps_cli.workbook.layout import column_letter
 
 FINDINGS_SHEET = "Findings"
 FALLBACK_SHEET = "ESPS findings"  # if the unit has a sheet of its own called Findings

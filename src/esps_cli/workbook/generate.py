@@ -20,7 +20,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -38,9 +38,6 @@ from esps_cli.io.safety import (
     write_error,
 )
 from esps_cli.workbook.layout import (
-    ASSESSMENT,
-    ASSESSMENT_FIELDS,
-    ASSESSMENT_FIRST_ROW,
     COVER_FIELDS,
     COVER_FIRST_ROW,
     EVIDENCE,
@@ -61,8 +58,21 @@ from esps_cli.workbook.layout import (
     expected_indicator_hashes,
     indicator_locked_cells,
     rating_options,
-    score_options,
     workbook_fingerprint,
+)
+from esps_cli.workbook.styles import (
+    BOLD,
+    BOX,
+    DATE_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    INPUT_FILL,
+    LOCKED_FILL,
+    SUBTITLE,
+    TITLE,
+    TOP,
+    UNLOCKED,
+    WRAP_TOP,
 )
 
 # Placeholders replaced per unit. They appear only inside strings of the template.
@@ -71,23 +81,6 @@ UNIT_FIELDS = ("unit_code", "unit_name", "business_group", "linked_dcfa", "linke
 
 def placeholder(key: str) -> str:
     return "{{esps:" + key + "}}"
-
-
-# -- styles -------------------------------------------------------------------------------
-
-DATE_FORMAT = "DD/MM/YYYY"
-TITLE = Font(bold=True, size=14, color="1F3864")
-SUBTITLE = Font(italic=True, size=10, color="404040")
-BOLD = Font(bold=True)
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-LOCKED_FILL = PatternFill("solid", fgColor="EDEDED")
-INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
-THIN = Side(style="thin", color="BFBFBF")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-UNLOCKED = Protection(locked=False)
 
 
 @dataclass
@@ -118,7 +111,6 @@ def build_template(
     guidance = wb.create_sheet(SHEET_GUIDANCE)
     ind_ws = wb.create_sheet(INDICATORS.sheet)
     ev_ws = wb.create_sheet(EVIDENCE.sheet)
-    as_ws = wb.create_sheet(ASSESSMENT.sheet)
     meta = wb.create_sheet(SHEET_META)
 
     _write_meta(meta, framework, cycle, indicators, advisors, hashes, generated_at, wb)
@@ -126,11 +118,10 @@ def build_template(
     _write_guidance(guidance, framework, cycle)
     _write_indicators(ind_ws, framework, cycle)
     _write_evidence(ev_ws, framework)
-    _write_assessment(as_ws, framework, cycle)
 
     _text_not_formulas(wb)
     meta.sheet_state = "veryHidden"
-    for ws in (cover, guidance, ind_ws, ev_ws, as_ws):
+    for ws in (cover, guidance, ind_ws, ev_ws):
         _protect(ws, allow_rows=ws is ev_ws)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
@@ -264,8 +255,9 @@ def _write_cover(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
         "what it is, its type, where it is kept in your local storage, its date and owner.",
         "4. Read the Guidance sheet for the scale and what counts as evidence. Grey cells are "
         "locked; do not rename or delete sheets.",
-        f"5. Return the workbook to DCFD by {cycle.submission_deadline:%d/%m/%Y}. The DCFA "
-        "Assessment sheet is completed by the advisors.",
+        f"5. Return the workbook to DCFD by {cycle.submission_deadline:%d/%m/%Y}. Two DCFAs "
+        "then assess it, each in a scoring pack of their own; nothing in this workbook is "
+        "for them to fill in.",
     ]
     for i, step in enumerate(steps, start=1):
         c = ws.cell(row=row + i, column=1, value=step)
@@ -434,40 +426,6 @@ def _write_evidence(ws: Worksheet, framework: Framework) -> None:
         ws.add_data_validation(dv)
         dv.add(_col_range(EVIDENCE, key, first, last))
     ws.auto_filter.ref = f"A{EVIDENCE.header_row}:{column_letter(len(EVIDENCE.columns))}{last}"
-
-
-def _write_assessment(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
-    _title(ws, f"DCFA Assessment: {placeholder('unit_name')}",
-           "For the Diversity and Citizen Focus Advisors. Each indicator is scored 1-4 by the "
-           "unit's linked DCFA and by an unlinked DCFA.")
-    advisor_dv = _list_validation(
-        f"={LIST_NAMES['advisors']}", "DCFA", "Choose an advisor id from the list.",
-        "The id of the unlinked DCFA.",
-    )
-    date_dv = _date_validation("DCFA Assessment")
-    ws.add_data_validation(advisor_dv)
-    ws.add_data_validation(date_dv)
-    _write_fields(ws, ASSESSMENT_FIRST_ROW, ASSESSMENT_FIELDS,
-                  {"linked_dcfa": placeholder("linked_dcfa")},
-                  {"advisor": advisor_dv, "date": date_dv})
-    _header(ws, ASSESSMENT)
-    indicators = framework.cycle_indicators(cycle)
-    first = ASSESSMENT.first_data_row
-    for offset, ind in enumerate(indicators):
-        row = first + offset
-        locked = indicator_locked_cells(framework, ind)
-        for col, column in enumerate(ASSESSMENT.columns, start=1):
-            if not column.is_input:
-                ws.cell(row=row, column=col, value=locked[column.key])
-        _style_row(ws, ASSESSMENT, row)
-        _fit_height(ws, ASSESSMENT, row, locked)
-    last = first + len(indicators) - 1
-    labels = "; ".join(f"{lvl.score} = {lvl.label}" for lvl in framework.scale.levels)
-    score_dv = _list_validation(f'"{",".join(score_options(framework))}"', "DCFA score",
-                                f"Choose a score from 1 to 4. {labels}.", labels)
-    ws.add_data_validation(score_dv)
-    score_dv.add(_col_range(ASSESSMENT, "linked_score", first, last))
-    score_dv.add(_col_range(ASSESSMENT, "unlinked_score", first, last))
 
 
 def _write_meta(

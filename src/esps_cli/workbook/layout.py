@@ -15,19 +15,23 @@ from typing import Literal
 
 from esps_cli.domain.framework import Framework, Indicator
 
-LAYOUT_VERSION = "1"
+# Layout 2 dropped the "DCFA Assessment" sheet: the unit's workbook is the unit's, and each
+# assessor scores in a scoring pack of their own. Returns made with layout 1 are still read.
+LAYOUT_VERSION = "2"
+SUPPORTED_LAYOUTS = ("1", "2")
 
 SHEET_COVER = "Cover"
 SHEET_GUIDANCE = "Guidance"
 SHEET_INDICATORS = "Indicators"
 SHEET_EVIDENCE = "Evidence"
-SHEET_ASSESSMENT = "DCFA Assessment"
 SHEET_META = "_esps_meta"
+# Layout 1's scoring sheet, kept by older returns: read only to warn that it is not imported.
+LEGACY_SHEET_ASSESSMENT = "DCFA Assessment"
 
-VISIBLE_SHEETS = (SHEET_COVER, SHEET_GUIDANCE, SHEET_INDICATORS, SHEET_EVIDENCE, SHEET_ASSESSMENT)
+VISIBLE_SHEETS = (SHEET_COVER, SHEET_GUIDANCE, SHEET_INDICATORS, SHEET_EVIDENCE)
 ALL_SHEETS = (*VISIBLE_SHEETS, SHEET_META)
 # Sheets the reader needs; Guidance is for people only.
-READ_SHEETS = (SHEET_COVER, SHEET_INDICATORS, SHEET_EVIDENCE, SHEET_ASSESSMENT, SHEET_META)
+READ_SHEETS = (SHEET_COVER, SHEET_INDICATORS, SHEET_EVIDENCE, SHEET_META)
 
 NA = "N/A"
 HEADER_SEARCH_ROWS = 40  # how far down the reader looks for a header row
@@ -110,8 +114,10 @@ EVIDENCE = Table(
     ),
 )
 
-ASSESSMENT = Table(
-    sheet=SHEET_ASSESSMENT,
+# Layout 1's DCFA Assessment table and fields, as they were: the layout 1 fingerprint is
+# computed from them, and the reader counts the scores typed there to say they are ignored.
+LEGACY_ASSESSMENT = Table(
+    sheet=LEGACY_SHEET_ASSESSMENT,
     header_row=7,
     columns=(
         Column("indicator_id", "Indicator ID", 11),
@@ -123,8 +129,11 @@ ASSESSMENT = Table(
         Column("unlinked_comment", "Unlinked DCFA comment", 40, kind="text", wrap=True),
     ),
 )
+LEGACY_ASSESSMENT_FIELD_LABELS = (
+    "Linked DCFA (id)", "Unlinked DCFA (id)", "Date assessed (dd/mm/yyyy)",
+)
 
-TABLES = (INDICATORS, EVIDENCE, ASSESSMENT)
+TABLES = (INDICATORS, EVIDENCE)
 
 
 @dataclass(frozen=True)
@@ -158,13 +167,68 @@ COVER_FIELDS = (
     Field("signoff_date", "Sign-off date (dd/mm/yyyy)", "date", "The date of sign-off."),
 )
 
-ASSESSMENT_FIRST_ROW = 3
-ASSESSMENT_FIELDS = (
-    Field("linked_dcfa", "Linked DCFA (id)"),
-    Field("unlinked_dcfa", "Unlinked DCFA (id)", "advisor",
-          "The id of the unlinked DCFA allocated to this unit."),
-    Field("assessed_date", "Date assessed (dd/mm/yyyy)", "date", "When the scores were given."),
+# -- scoring packs (one per assessor and unit) and moderation packs ---------------------------
+# A pack shows the unit's answers read-only beside the columns the assessor fills in; its
+# identity (unit, role, assessor, cycle, pack id) is in a hidden sheet and repeated, locked,
+# above the table, and import checks both against the register.
+
+SHEET_PACK = "Scoring"
+SHEET_MODERATION = "Moderation"
+SHEET_PACK_META = "_esps_pack"
+PACK_MARKER = "ESPS scoring pack"
+PackKind = Literal["scoring", "moderation"]
+
+PACK_FIRST_ROW = 3
+PACK_FIELDS = (
+    Field("unit_code", "Unit"),
+    Field("unit_name", "Unit name"),
+    Field("role", "Your role"),
+    Field("assessor", "Assessor"),
+    Field("cycle", "Cycle"),
+    Field("pack_id", "Pack id"),
 )
+MODERATION_FIELDS = (*PACK_FIELDS[:3], Field("assessor", "Moderated by"), *PACK_FIELDS[4:])
+# The unit's answers, locked, on both kinds of pack.
+_ANSWER_COLUMNS = (
+    Column("indicator", "Indicator", 13),
+    Column("text", "Indicator text", 30, wrap=True),
+    Column("rating", "Self-assessment", 11),
+    Column("na_reason", "N/A reason", 14, wrap=True),
+    Column("narrative", "Narrative", 40, wrap=True),
+    Column("evidence", "Evidence listed by the unit", 40, wrap=True),
+    Column("findings", "Validation findings", 28, wrap=True),
+)
+PACK_TABLE = Table(
+    sheet=SHEET_PACK,
+    header_row=PACK_FIRST_ROW + len(PACK_FIELDS) + 2,
+    columns=(
+        *_ANSWER_COLUMNS,
+        Column("score", "Score (1-4)", 12, kind="score"),
+        Column("rationale", "Rationale", 40, kind="text", wrap=True),
+    ),
+)
+MODERATION_TABLE = Table(
+    sheet=SHEET_MODERATION,
+    header_row=PACK_FIRST_ROW + len(MODERATION_FIELDS) + 2,
+    columns=(
+        Column("indicator", "Indicator", 13),
+        Column("text", "Indicator text", 30, wrap=True),
+        Column("rating", "Self-assessment", 11),
+        Column("narrative", "Narrative", 34, wrap=True),
+        Column("linked_score", "Linked DCFA score", 12),
+        Column("linked_rationale", "Linked DCFA rationale", 30, wrap=True),
+        Column("unlinked_score", "Unlinked DCFA score", 12),
+        Column("unlinked_rationale", "Unlinked DCFA rationale", 30, wrap=True),
+        Column("score", "Moderated score (1-4)", 11, kind="score"),
+        Column("reason", "Reason", 36, kind="text", wrap=True),
+    ),
+)
+PACK_META_KEYS = (
+    "esps_pack", "pack_kind", "pack_id", "cycle", "unit_code", "role", "assessor",
+    "framework_id", "framework_version", "return_sha256", "generator", "generated_at",
+)
+# Scores that need a rationale (the low end of the scale): 1 and 2.
+RATIONALE_REQUIRED_BELOW = 3
 
 # The hidden metadata sheet: key in column A, value in column B from row 1; then the
 # per-indicator fingerprints; drop-down source lists in columns D onwards.
@@ -228,19 +292,26 @@ def indicator_hash(cells: dict[str, object]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
 
 
-def structure_signature() -> str:
-    """Sheet names and every header label: changes when the layout changes."""
-    parts = [LAYOUT_VERSION, *VISIBLE_SHEETS]
-    for table in TABLES:
+def structure_signature(layout_version: str = LAYOUT_VERSION) -> str:
+    """Sheet names and every header label: changes when the layout changes.
+
+    Layout 1 (with the DCFA Assessment sheet) keeps its own signature, so its returns still
+    match the fingerprint they were made with.
+    """
+    legacy = layout_version == "1"
+    parts = [layout_version, *VISIBLE_SHEETS, *((LEGACY_SHEET_ASSESSMENT,) if legacy else ())]
+    for table in (*TABLES, *((LEGACY_ASSESSMENT,) if legacy else ())):
         parts.extend(table.headers)
     parts.extend(f.label for f in COVER_FIELDS)
-    parts.extend(f.label for f in ASSESSMENT_FIELDS)
+    if legacy:
+        parts.extend(LEGACY_ASSESSMENT_FIELD_LABELS)
     return "\x1f".join(parts)
 
 
-def workbook_fingerprint(indicator_hashes: list[tuple[str, str]]) -> str:
+def workbook_fingerprint(indicator_hashes: list[tuple[str, str]],
+                         layout_version: str = LAYOUT_VERSION) -> str:
     """Fingerprint of the whole locked content: structure plus every indicator row, in order."""
-    h = hashlib.sha256(structure_signature().encode("utf-8"))
+    h = hashlib.sha256(structure_signature(layout_version).encode("utf-8"))
     for ind_id, ind_hash in indicator_hashes:
         h.update(f"\x1e{ind_id}\x1f{ind_hash}".encode())
     return h.hexdigest()[:24]
@@ -264,3 +335,4 @@ def column_letter(index: int) -> str:
 def cell_ref(row: int, col: int) -> str:
     """1-based row and column to an A1 reference."""
     return f"{column_letter(col)}{row}"
+

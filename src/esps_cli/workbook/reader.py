@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from esps_cli.findings import (
+    LEGACY_ASSESSMENT_SHEET,
     MACRO_ENABLED,
     METADATA_UNHIDDEN,
     MISSING_FIELD,
@@ -28,14 +29,12 @@ from esps_cli.findings import (
 )
 from esps_cli.io.xlsx import XlsxReadError, has_macros, open_book, sheet_rows, sniff_problem
 from esps_cli.workbook.layout import (
-    ASSESSMENT,
-    ASSESSMENT_FIELDS,
-    ASSESSMENT_FIRST_ROW,
     COVER_FIELDS,
     COVER_FIRST_ROW,
     EVIDENCE,
     HEADER_SEARCH_ROWS,
     INDICATORS,
+    LEGACY_ASSESSMENT,
     META_INDICATOR_HEADER,
     META_KEYS,
     META_MARKER,
@@ -47,7 +46,7 @@ from esps_cli.workbook.layout import (
 )
 
 # Filled rows a table may hold before the sheet is reported as one finding (not row by row).
-MAX_TABLE_ROWS = {INDICATORS.sheet: 1_000, EVIDENCE.sheet: 5_000, ASSESSMENT.sheet: 1_000}
+MAX_TABLE_ROWS = {INDICATORS.sheet: 1_000, EVIDENCE.sheet: 5_000}
 
 
 @dataclass(slots=True)
@@ -93,10 +92,9 @@ class ReturnedWorkbook:
     meta_refs: dict[str, str] = field(default_factory=dict)  # meta key -> A1 of its value
     meta_indicator_hashes: list[tuple[str, str]] = field(default_factory=list)
     cover: dict[str, FieldValue] = field(default_factory=dict)
-    assessment_fields: dict[str, FieldValue] = field(default_factory=dict)
     indicators: TableData | None = None
     evidence: TableData | None = None
-    assessment: TableData | None = None
+    legacy_scores: int | None = None  # scores typed on a layout 1 DCFA Assessment sheet
     findings: list[Finding] = field(default_factory=list)
     unreadable_sheets: list[str] = field(default_factory=list)  # present, but not readable
 
@@ -233,7 +231,7 @@ def _read_meta(
 
 
 # The sheets read (others are listed by name only).
-_READ = (SHEET_META, SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, ASSESSMENT.sheet)
+_READ = (SHEET_META, SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, LEGACY_ASSESSMENT.sheet)
 
 
 def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
@@ -247,7 +245,7 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
         return wb
     _read_metadata(wb, sheets)
     fname = wb.name
-    for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet, ASSESSMENT.sheet):
+    for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet):
         if sheet_name not in sheets and sheet_name not in wb.unreadable_sheets:
             similar = [n for n in wb.sheet_names
                        if n not in sheets and n not in wb.unreadable_sheets]
@@ -268,22 +266,30 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
                 sheet=SHEET_COVER, cell=_field_home(COVER_FIELDS, COVER_FIRST_ROW, f),
                 hint=f"Restore the label {f.label!r} in column A with its value beside it.",
             ))
-    for table, attr in ((INDICATORS, "indicators"), (EVIDENCE, "evidence"),
-                        (ASSESSMENT, "assessment")):
+    for table, attr in ((INDICATORS, "indicators"), (EVIDENCE, "evidence")):
         if table.sheet in sheets:
             setattr(wb, attr, _read_table(wb, sheets[table.sheet], table))
-    if ASSESSMENT.sheet in sheets:
-        wb.assessment_fields, missing_fields = _find_fields(
-            sheets[ASSESSMENT.sheet], ASSESSMENT_FIELDS
-        )
-        for f in missing_fields:
-            wb.findings.append(finding(
-                MISSING_FIELD, fname,
-                f"the {ASSESSMENT.sheet} field labelled {f.label!r} is missing",
-                sheet=ASSESSMENT.sheet,
-                cell=_field_home(ASSESSMENT_FIELDS, ASSESSMENT_FIRST_ROW, f),
-            ))
+    if LEGACY_ASSESSMENT.sheet in sheets:
+        _legacy_assessment(wb, sheets[LEGACY_ASSESSMENT.sheet])
     return wb
+
+
+def _legacy_assessment(wb: ReturnedWorkbook, rows: list[list[Any]]) -> None:
+    """A layout 1 return's DCFA Assessment sheet: count the scores typed on it, import none."""
+    data, _missing = find_table(rows, LEGACY_ASSESSMENT)
+    keys = ("linked_score", "unlinked_score")
+    typed = sum(1 for row in (data.rows if data else []) for k in keys
+                if not _blank(row.values.get(k)))
+    wb.legacy_scores = typed
+    held = (f"it holds {typed} score(s), which are not imported" if typed
+            else "it holds no scores")
+    wb.findings.append(finding(
+        LEGACY_ASSESSMENT_SHEET, wb.name,
+        f"the workbook has a {LEGACY_ASSESSMENT.sheet!r} sheet from an older pack; {held}: "
+        "each DCFA scores the return in a scoring pack of their own (esps score packs), so "
+        "neither sees the other's scores and the unit cannot type them",
+        sheet=LEGACY_ASSESSMENT.sheet,
+    ))
 
 
 def _open(wb: ReturnedWorkbook) -> dict[str, list[list[Any]]] | None:

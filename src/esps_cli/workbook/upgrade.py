@@ -44,7 +44,6 @@ from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
 from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
 from esps_cli.workbook.generate import (
-    DATE_FORMAT,
     build_template,
     render_workbook,
     unit_values,
@@ -64,6 +63,7 @@ from esps_cli.workbook.layout import (
     workbook_fingerprint,
 )
 from esps_cli.workbook.reader import ReturnedWorkbook, Row, read_workbook
+from esps_cli.workbook.styles import DATE_FORMAT
 
 CARRIED_FILL = PatternFill("solid", fgColor="DDEBF7")  # light blue: carried, re-confirm
 ANSWER_FILL = PatternFill("solid", fgColor="FFEB9C")  # amber: not carried, needs an answer
@@ -396,7 +396,7 @@ def _write_cover(ws: Worksheet, rw: ReturnedWorkbook, source: str, from_cycle: s
 
 def _write_summary_sheet(wb: Workbook, report: UpgradeReport) -> None:
     """A first sheet saying, per indicator, what was carried and what needs attention."""
-    from esps_cli.workbook.generate import BOLD, HEADER_FILL, HEADER_FONT, SUBTITLE, TITLE
+    from esps_cli.workbook.styles import BOLD, HEADER_FILL, HEADER_FONT, SUBTITLE, TITLE
 
     ws = wb.create_sheet(CARRIED_SHEET, 0)
     for other in wb.worksheets:

@@ -6,7 +6,12 @@ from esps_cli.domain.normalise import clean, is_blank
 from esps_cli.findings import METADATA_INCOMPLETE, METADATA_TAMPERED, UNSUPPORTED_LAYOUT
 from esps_cli.validation.context import WorkbookCheck, has_metadata
 from esps_cli.validation.runner import Check
-from esps_cli.workbook.layout import LAYOUT_VERSION, SHEET_META, workbook_fingerprint
+from esps_cli.workbook.layout import (
+    LAYOUT_VERSION,
+    SHEET_META,
+    SUPPORTED_LAYOUTS,
+    workbook_fingerprint,
+)
 
 REQUIRED_KEYS = ("framework_id", "framework_version", "cycle", "unit_code", "fingerprint")
 
@@ -26,14 +31,15 @@ def _intact(ctx: WorkbookCheck, _: None) -> None:
     if not has_metadata(rw):
         return
     layout = clean(rw.meta.get("layout_version"))
-    if layout and layout != LAYOUT_VERSION:
+    if layout and layout not in SUPPORTED_LAYOUTS:
         ctx.add(UNSUPPORTED_LAYOUT,
                 f"the workbook has layout version {layout}; this esps-cli reads "
-                f"layout version {LAYOUT_VERSION}",
+                f"layout versions {', '.join(SUPPORTED_LAYOUTS)}",
                 sheet=SHEET_META, cell=rw.meta_refs.get("layout_version", ""))
     stored = clean(rw.meta.get("fingerprint"))
     if stored and rw.meta_indicator_hashes and \
-            workbook_fingerprint(rw.meta_indicator_hashes) != stored:
+            workbook_fingerprint(rw.meta_indicator_hashes, layout if layout in
+                                 SUPPORTED_LAYOUTS else LAYOUT_VERSION) != stored:
         ctx.add(METADATA_TAMPERED,
                 "the fingerprint in the hidden metadata does not match the "
                 "indicator hashes stored with it: the hidden sheet was edited",

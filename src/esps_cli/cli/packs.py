@@ -1,0 +1,64 @@
+"""`esps score packs`: write the blind scoring packs (one per assessor and unit) or, with
+--moderation, one moderation pack per unit with disagreements. Rendering lives in
+reports/scores.py; the decisions in scoring/packs.py."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from esps_cli.cli import options
+from esps_cli.cli.common import handles_errors, load_context, register_location
+from esps_cli.cli.score import score_app
+from esps_cli.io.output import console, err_console, print_json
+
+app = typer.Typer()  # its one command belongs to the `esps score` group
+
+
+@score_app.command("packs")
+@handles_errors
+def score_packs(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the packs into.")],
+    returns: options.Returns = None,
+    unit: options.OnlyUnits = None,
+    assessor: Annotated[list[str] | None, typer.Option(
+        "--assessor", help="Only this assessor's packs (repeatable); with --moderation, the "
+                           "moderator.")] = None,
+    role: Annotated[list[options.ScoreRole] | None, typer.Option(
+        "--role", help="Only linked or unlinked packs.")] = None,
+    moderation: Annotated[bool, typer.Option(
+        "--moderation", help="Write moderation packs for the disagreements instead.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace packs already in --out (they get new pack ids).")] = False,
+    fmt: options.FormatTextJson = options.TextOrJson.text,
+    cycle: options.Cycle = None,
+    units: options.Units = None,
+    advisors: options.Advisors = None,
+    framework: options.Framework = None,
+    register: options.Register = None,
+) -> None:
+    """Write blind scoring packs: for every unit with a readable return and an allocation, one
+    for its linked DCFA and one for its unlinked DCFA, each showing the unit's answers and a
+    score table for that assessor alone. With --moderation: one pack per unit whose scores
+    need moderation, for a third DCFA.
+
+    Example: [bold]esps score packs --returns returns/ --out packs/[/bold]
+    """
+    from esps_cli.register import Register
+    from esps_cli.reports.scores import print_packs
+    from esps_cli.scoring.packs import issue_packs
+    from esps_cli.scoring.roster import Roster
+
+    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    roster = Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
+    with Register.open(register_location(register, ctx.settings)) as reg:
+        result = issue_packs(
+            reg, roster, out, returns=returns or ([ctx.settings.returns]
+                                                  if ctx.settings.returns else []),
+            units=unit or [], assessors=assessor or [], roles=[r.value for r in role or []],
+            moderation=moderation, force=force)
+    if fmt is options.TextOrJson.json:
+        print_json(result)
+        return
+    print_packs(console, err_console, result, out,
+                f"{'Moderation' if moderation else 'Scoring'} packs, {roster.cycle.name}")

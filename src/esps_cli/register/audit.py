@@ -1,0 +1,252 @@
+"""The audit log: one entry per recorded action, hash-chained, so that an edited or deleted row
+of the register is detected (`esps log`, `esps log --verify`).
+
+Every write the register makes (a score, a moderation, an allocation, an import, a pack issued)
+appends an entry in the same transaction, under the same write lock, as the row it records:
+what was done, to which unit, by whom, the row's table and id, and the sha256 of the row as
+written. Each entry's own hash covers its content and the previous entry's hash, so the entries
+form a chain. Events that write no row of their own (an export, a review) are entries too.
+
+`verify` walks the chain and the rows: an entry edited, deleted or inserted out of place breaks
+the chain at that entry; a row edited or deleted after it was recorded no longer matches its
+entry's row hash; a row with no entry was added behind esps' back. The database refuses UPDATE
+and DELETE on the log (a trigger); verification is what catches someone who removed that rule
+first. Deleting the newest entries together with their rows leaves a shorter, consistent chain:
+compare the head hash `esps log --verify` prints with one noted earlier to catch that too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from esps_cli.register.engines import Database, Row
+from esps_cli.register.models import now_utc, timestamp
+
+GENESIS = "0" * 64
+TABLE = "audit_log"
+
+# What an entry says about a row of each audited table: (action, cycle, unit, assessor, detail).
+Described = tuple[str, str, str, str, dict[str, Any]]
+
+
+def _score(r: Row) -> Described:
+    action = "moderation" if r["role"] == "moderated" else "score"
+    return (action, r["cycle"], r["unit"], r["assessor"], {
+        "indicator": r["indicator"], "role": r["role"], "score": r["score"],
+        "comment": r["comment"], "source": r["source"], "source_sha256": r["source_sha256"],
+        "import_id": r["import_id"]})
+
+
+def _allocation(r: Row) -> Described:
+    return ("allocation", r["cycle"], r["unit"], r["unlinked_dcfa"], {"seed": r["seed"]})
+
+
+def _import(r: Row) -> Described:
+    return ("import", r["cycle"], "", "", {"source": r["source"], "sha256": r["source_sha256"],
+                                           "kind": r["kind"], "events": r["events"]})
+
+
+def _pack(r: Row) -> Described:
+    return ("pack-issue", r["cycle"], r["unit"], r["assessor"], {
+        "pack_id": r["pack_id"], "kind": r["kind"], "role": r["role"], "file": r["file"],
+        "return_sha256": r["return_sha256"]})
+
+
+AUDITED: dict[str, Callable[[Row], Described]] = {
+    "imports": _import,
+    "allocations": _allocation,
+    "score_events": _score,
+    "pack_issues": _pack,
+}
+ACTIONS = ("score", "moderation", "allocation", "import", "pack-issue", "export", "review")
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    action: str
+    cycle: str = ""
+    unit: str = ""
+    assessor: str = ""
+    detail: dict[str, Any] = {}
+    ref_table: str = ""
+    ref_id: int | None = None
+    row_sha256: str = ""
+    prev_hash: str
+    entry_hash: str
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str,
+                      ensure_ascii=False)
+
+
+def row_digest(row: Row) -> str:
+    """The sha256 of a row as stored: every column, values as text (the same on both engines)."""
+    return hashlib.sha256(_canonical(
+        {k: None if v is None else str(v) for k, v in row.items()}).encode()).hexdigest()
+
+
+def entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    keys = ("id", "at", "action", "cycle", "unit", "assessor", "detail", "ref_table", "ref_id",
+            "row_sha256")
+    body = _canonical({k: None if fields[k] is None else str(fields[k]) for k in keys})
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _head(db: Database) -> tuple[int, str]:
+    row = db.query_one(f"SELECT id, entry_hash FROM {TABLE} ORDER BY id DESC LIMIT 1")
+    return (0, GENESIS) if row is None else (int(row["id"]), str(row["entry_hash"]))
+
+
+def _append(db: Database, items: list[tuple[Described, str, int | None, str]]) -> None:
+    """Append entries (described action, ref table, ref id, row hash): call under the write
+    lock, inside the transaction that wrote the rows."""
+    if not items:
+        return
+    last_id, prev = _head(db)
+    at = timestamp(now_utc())
+    rows = []
+    for (action, cycle, unit, assessor, detail), table, ref_id, row_hash in items:
+        last_id += 1
+        fields = {"id": last_id, "at": at, "action": action, "cycle": cycle or "",
+                  "unit": unit or "", "assessor": assessor or "", "detail": _canonical(detail),
+                  "ref_table": table, "ref_id": ref_id, "row_sha256": row_hash}
+        entry_hash = entry_digest(prev, fields)
+        rows.append({**fields, "prev_hash": prev, "entry_hash": entry_hash})
+        prev = entry_hash
+    db.insert_rows(TABLE, rows)
+
+
+def log_rows(db: Database, table: str, first_id: int, last_id: int | None = None) -> None:
+    """Append an entry for each row first_id..last_id of an audited table (just written)."""
+    if not db.has_table(TABLE):
+        return  # a register opened as it is, below the version with the log
+    rows = db.query(f"SELECT * FROM {table} WHERE id >= ? AND id <= ? ORDER BY id",
+                    (first_id, last_id if last_id is not None else first_id))
+    describe = AUDITED[table]
+    _append(db, [(describe(r), table, int(r["id"]), row_digest(r)) for r in rows])
+
+
+def log_event(db: Database, action: str, *, cycle: str = "", unit: str = "",
+              assessor: str = "", detail: dict[str, Any] | None = None) -> None:
+    """Append an entry for an event that writes no row of its own (an export, a review)."""
+    _append(db, [((action, cycle, unit, assessor, detail or {}), "", None, "")])
+
+
+def backfill(db: Database) -> None:
+    """Entries for the rows written before the register had an audit log (its upgrade to the
+    version that adds it), table by table in id order, marked as backfilled."""
+    for table, describe in AUDITED.items():
+        if not db.has_table(table):
+            continue
+        items = []
+        for r in db.query(f"SELECT * FROM {table} ORDER BY id"):
+            action, cycle, unit, assessor, detail = describe(r)
+            items.append(((action, cycle, unit, assessor, {**detail, "backfilled": True}),
+                          table, int(r["id"]), row_digest(r)))
+        _append(db, items)
+
+
+# -- reading and verifying -----------------------------------------------------------------
+
+
+def _entry(row: Row) -> AuditEntry:
+    return AuditEntry(**{**row, "at": datetime.fromisoformat(row["at"]),
+                         "detail": json.loads(row["detail"] or "{}")})
+
+
+def entries(db: Database, *, unit: str | None = None, assessor: str | None = None,
+            actions: Iterable[str] = (), since: datetime | None = None,
+            until: datetime | None = None) -> list[AuditEntry]:
+    """The log's entries, oldest first, filtered (units and assessors ignore case)."""
+    wanted = set(actions)
+    out = []
+    for row in db.query(f"SELECT * FROM {TABLE} ORDER BY id"):
+        e = _entry(row)
+        if unit and e.unit.casefold() != unit.casefold():
+            continue
+        if assessor and e.assessor.casefold() != assessor.casefold():
+            continue
+        if (wanted and e.action not in wanted) or (since and e.at < since) or \
+                (until and e.at >= until):
+            continue
+        out.append(e)
+    return out
+
+
+class Verification(BaseModel):
+    """What `esps log --verify` found: every entry and row intact, or the first break."""
+
+    entries: int
+    rows: int
+    head: str  # the newest entry's hash: note it to detect the newest entries being removed
+    broken_entry: int | None = None
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return not self.problem
+
+
+def _chain_break(rows: list[Row]) -> tuple[int, str] | None:
+    prev = GENESIS
+    for expected, row in enumerate(rows, start=1):
+        if int(row["id"]) != expected:
+            return expected, (f"entry {expected} is missing: the log goes from entry "
+                              f"{expected - 1} to entry {row['id']} (an entry was deleted)")
+        if row["prev_hash"] != prev:
+            return expected, (f"entry {expected} does not follow entry {expected - 1} (entry "
+                              f"{expected - 1} was edited or deleted, or this one inserted)")
+        if entry_digest(prev, row) != row["entry_hash"]:
+            return expected, f"entry {expected} was edited after it was written"
+        prev = row["entry_hash"]
+    return None
+
+
+def _row_break(db: Database, rows: list[Row]) -> tuple[int | None, str, int]:
+    """The first entry whose row was edited or deleted, or a row with no entry; rows seen."""
+    refs: dict[str, dict[int, Row]] = {}
+    for row in rows:
+        if row["ref_table"]:
+            refs.setdefault(row["ref_table"], {})[int(row["ref_id"])] = row
+    stored = {t: {int(r["id"]): r for r in db.query(f"SELECT * FROM {t} ORDER BY id")}
+              for t in AUDITED if db.has_table(t)}
+    breaks: list[tuple[int, str]] = []
+    for table, by_id in refs.items():
+        for ref_id, entry in by_id.items():
+            found = stored.get(table, {}).get(ref_id)
+            if found is None:
+                breaks.append((int(entry["id"]), f"{table} row {ref_id}, recorded by entry "
+                                                 f"{entry['id']}, was deleted"))
+            elif row_digest(found) != entry["row_sha256"]:
+                breaks.append((int(entry["id"]), f"{table} row {ref_id}, recorded by entry "
+                                                 f"{entry['id']}, was edited after it was "
+                                                 "recorded"))
+    if breaks:
+        first = min(breaks)
+        return first[0], first[1], sum(len(v) for v in stored.values())
+    for table, by_id in stored.items():
+        unlogged = sorted(set(by_id) - set(refs.get(table, {})))
+        if unlogged:
+            return None, (f"{table} row {unlogged[0]} has no audit entry: it was added "
+                          "outside esps"), sum(len(v) for v in stored.values())
+    return None, "", sum(len(v) for v in stored.values())
+
+
+def verify(db: Database) -> Verification:
+    """Check the chain and every row it records (see the module docstring)."""
+    rows = db.query(f"SELECT * FROM {TABLE} ORDER BY id")
+    head = rows[-1]["entry_hash"] if rows else GENESIS
+    chain = _chain_break(rows)
+    entry, problem, seen = _row_break(db, rows)
+    if chain is not None and (entry is None or chain[0] <= entry):
+        entry, problem = chain
+    return Verification(entries=len(rows), rows=seen, head=head, broken_entry=entry,
+                        problem=problem)
