@@ -46,6 +46,10 @@ def validate(
              "read (web links are never fetched).")] = False,
     errors_only: Annotated[bool, typer.Option(
         "--errors-only", help="Leave warnings out of text and CSV output.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Text output: every finding on its own line (by default an "
+        "indicator not started is one line, and findings alike on many rows are one line "
+        "with a count). JSON and CSV always carry every finding.")] = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Check as if today were this date (dd/mm/yyyy).",
         show_default=False)] = None,
@@ -99,14 +103,14 @@ def validate(
             on_progress=lambda done, _total: progress.update(task, completed=done),
             today=today, cycle=expected_cycle, discovered=found,
         )
-    _print_report(report, fmt, output, force=force, errors_only=errors_only)
+    _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose)
     if annotate is not None:
         _mark_up(report, annotate, force=force, jobs=jobs)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
 def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None, *, force: bool,
-                  errors_only: bool) -> None:
+                  errors_only: bool, verbose: bool) -> None:
     from esps_cli.reports.validation import findings_csv, print_text, write_report_xlsx
 
     if output is not None:
@@ -117,7 +121,7 @@ def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None,
     elif fmt is OutputFormat.csv:
         print(findings_csv(report, errors_only=errors_only), end="")
     else:
-        print_text(report, console, errors_only=errors_only)
+        print_text(report, console, errors_only=errors_only, verbose=verbose)
     if output is not None:
         err_console.print(f"Report written to {escape(str(output))}")
 

@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from esps_cli.findings import (
     DUPLICATE_RETURN,
+    MISSING_RATING,
+    NARRATIVE_TOO_SHORT,
+    REQUIRED_TYPE_MISSING,
+    TOO_FEW_EVIDENCE,
     UNIT_NOT_ON_LIST,
     UNIT_NOT_RETURNED,
     Code,
@@ -26,7 +29,16 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.io.output import csv_text, save_workbook
-from esps_cli.validation.report import BatchReport, WorkbookReport
+from esps_cli.reports.text import (
+    COLLAPSE_AT,
+    Lines,
+    Span,
+    first_places,
+    repeated,
+    shape,
+    table,
+)
+from esps_cli.validation.report import BatchReport, IndicatorStatus, WorkbookReport
 
 FINDING_COLUMNS = ("file", "unit_code", "severity", "code", "sheet", "cell", "indicator_id",
                    "message", "hint")
@@ -50,117 +62,216 @@ def _where(f: Finding) -> str:
 
 # -- text ---------------------------------------------------------------------------------
 
+# An indicator whose only findings are these, with no rating, narrative or usable evidence,
+# has not been started: one line says so instead of its three or four findings.
+NOT_STARTED_CODES = frozenset(c.code for c in (MISSING_RATING, NARRATIVE_TOO_SHORT,
+                                                 TOO_FEW_EVIDENCE, REQUIRED_TYPE_MISSING))
+# An indicator rated and explained whose only findings are these lists no evidence at all.
+NO_EVIDENCE_CODES = frozenset(c.code for c in (TOO_FEW_EVIDENCE, REQUIRED_TYPE_MISSING))
+NOT_STARTED = "not started: no rating, no narrative, no evidence"
+NOT_STARTED_HINT = ("Fill in the indicator's rating, its narrative and its evidence rows "
+                    "(esps validate --verbose lists every finding).")
+NO_EVIDENCE = "answered, but no evidence listed"
 
-def print_text(batch: BatchReport, console: Console, *, errors_only: bool = False) -> None:
-    """Findings grouped by file, with how to fix them; then the batch summary and totals."""
+def print_text(batch: BatchReport, console: Console, *, errors_only: bool = False,
+               verbose: bool = False) -> None:
+    """Findings by file and, within a file, by indicator: one line for each indicator not
+    started, the details of those partly done, findings alike on many rows gathered into one
+    line (verbose: every finding on its own line). Then how to fix each kind of finding,
+    the table of returns, the units list's view and the totals."""
+    out = Lines()
     by_file: dict[str, list[Finding]] = {}
     for f in batch.findings:
         if f.file:
             by_file.setdefault(f.file, []).append(f)
+    hints: dict[str, str] = {}
     for wb in batch.workbooks:
-        _print_workbook(wb, batch, by_file.get(wb.file, []), console, errors_only)
+        findings = [f for f in [*wb.findings, *by_file.get(wb.file, [])]
+                    if not (errors_only and f.severity == "warning")]
+        _workbook_lines(out, wb, batch, findings, hints, verbose=verbose)
+    _hint_lines(out, hints)
     if len(batch.workbooks) > 1:
-        _print_table(batch, console)
-    _print_units(batch, console)
-    _print_skipped(batch, console)
-    _print_totals(batch, console)
+        _table_lines(out, batch)
+    _unit_lines(out, batch, verbose=verbose)
+    _skipped_lines(out, batch)
+    _totals_lines(out, batch)
+    out.write(console)
 
 
-def _print_workbook(wb: WorkbookReport, batch: BatchReport, extra: list[Finding],
-                    console: Console, errors_only: bool) -> None:
+def _workbook_lines(out: Lines, wb: WorkbookReport, batch: BatchReport, findings: list[Finding],
+                    hints: dict[str, str], *, verbose: bool) -> None:
     status = workbook_status(wb, batch)
-    style = "green" if status == "valid" else "bold red"
-    unit = f"{wb.unit_code} {wb.unit_name}".strip() or "unknown unit"
-    counts = f"{wb.errors} error(s), {wb.warnings} warning(s)"
     minimum = ""
     if wb.indicators_total:
         minimum = (f"; {wb.indicators_met}/{wb.indicators_total} indicators meet the minimum "
                    f"(evidence completeness {wb.evidence_completeness_pct:g}%)")
-    console.print(f"[bold]{escape(wb.file)}[/bold] ({escape(unit)}"
-                  f"{', ' + escape(wb.cycle) if wb.cycle else ''}): "
-                  f"[{style}]{escape(status.upper())}[/{style}], {counts}{minimum}",
-                  soft_wrap=True)
-    findings = [f for f in [*wb.findings, *extra]
-                if not (errors_only and f.severity == "warning")]
-    hints: dict[str, str] = {}
+    unit = f"{wb.unit_code} {wb.unit_name}".strip() or "unknown unit"
+    out.add((wb.file, "bold"), f" ({unit}{', ' + wb.cycle if wb.cycle else ''}): ",
+            (status.upper(), "green" if status == "valid" else "bold red"),
+            f", {wb.errors} error(s), {wb.warnings} warning(s){minimum}")
+    if verbose:
+        for f in findings:
+            _finding_line(out, f, hints)
+        out.blank()
+        return
+    general, by_indicator = _by_indicator(findings, wb)
+    _collapsed_lines(out, general, hints)
+    status_of = {s.indicator_id: s for s in wb.indicators}
+    not_started = [ind for ind, found in by_indicator.items()
+                   if _lacks(status_of.get(ind), found, NOT_STARTED_CODES, started=False)]
+    if not_started:
+        hints.setdefault("not started", NOT_STARTED_HINT)
+        _gathered_lines(out, not_started, by_indicator, NOT_STARTED, of=len(wb.indicators))
+    no_evidence = [ind for ind, found in by_indicator.items()
+                   if _lacks(status_of.get(ind), found, NO_EVIDENCE_CODES, started=True)]
+    if len(no_evidence) >= COLLAPSE_AT:
+        hints.setdefault(TOO_FEW_EVIDENCE.code, TOO_FEW_EVIDENCE.hint)
+        _gathered_lines(out, no_evidence, by_indicator, NO_EVIDENCE, of=len(wb.indicators))
+    else:
+        no_evidence = []
+    for ind, found in by_indicator.items():
+        if ind not in not_started and ind not in no_evidence:
+            _collapsed_lines(out, found, hints)
+    out.blank()
+
+
+def _by_indicator(findings: list[Finding], wb: WorkbookReport
+                  ) -> tuple[list[Finding], dict[str, list[Finding]]]:
+    """The findings about no indicator, and those of each indicator in the workbook's order
+    (an evidence row naming an indicator in other letter case counts as that indicator)."""
+    order = {s.indicator_id.casefold(): s.indicator_id for s in wb.indicators}
+    general: list[Finding] = []
+    found: dict[str, list[Finding]] = {}
     for f in findings:
-        sev = SEVERITY_STYLE[f.severity]
-        where = _where(f)
-        ind = f"{f.indicator_id}: " if f.indicator_id and f.indicator_id not in f.message else ""
-        console.print(
-            f"  [{sev}]{f.severity:<7}[/{sev}] {escape(where):<16} {escape(ind)}"
-            f"{escape(f.message)} [dim]\\[{f.code}][/dim]",
-            soft_wrap=True,
-        )
-        if f.hint:
-            hints.setdefault(f.hint, f.code)
-    if hints:
-        console.print("  [bold]How to fix:[/bold]")
-        for hint, code in hints.items():
-            console.print(f"    [dim]{code}:[/dim] {escape(hint)}", soft_wrap=True)
-    console.print()
+        if not f.indicator_id:
+            general.append(f)
+            continue
+        ind = order.get(f.indicator_id.casefold(), f.indicator_id)
+        found.setdefault(ind, []).append(f)
+    ranked = {ind: i for i, ind in enumerate(order.values())}
+    keys = sorted(found, key=lambda k: ranked.get(k, len(ranked)))
+    return general, {k: found[k] for k in keys}
 
 
-def _print_table(batch: BatchReport, console: Console) -> None:
-    table = Table(title="Returns", box=box.SIMPLE_HEAD, pad_edge=False,
-                  caption="met: indicators meeting their minimum; evid %: evidence completeness")
-    table.add_column("file", overflow="fold")
-    table.add_column("unit", no_wrap=True)
-    table.add_column("status", overflow="fold")
-    for header in ("errors", "warn", "met", "evid %"):
-        table.add_column(header, justify="right", no_wrap=True)
+def _lacks(status: IndicatorStatus | None, findings: list[Finding], codes: frozenset[str], *,
+           started: bool) -> bool:
+    """Whether an indicator has no usable evidence and only findings with these codes; and,
+    started or not, a rating or narrative (or neither)."""
+    if status is None or status.evidence_items or not all(f.code in codes for f in findings):
+        return False
+    answered = status.rating is not None or status.na or status.narrative_chars > 0
+    return answered == started
+
+
+def _gathered_lines(out: Lines, indicators: list[str], by_indicator: dict[str, list[Finding]],
+                    what: str, *, of: int) -> None:
+    """Indicators in the same state: a line each when few, else one line naming them all."""
+    if len(indicators) < COLLAPSE_AT:
+        for ind in indicators:
+            f = next((f for f in by_indicator[ind] if f.code == TOO_FEW_EVIDENCE.code),
+                     by_indicator[ind][0])
+            out.add("  ", ("error  ", SEVERITY_STYLE["error"]), f" {_where(f):<16} ",
+                    f"{ind} {what}")
+        return
+    sheet = by_indicator[indicators[0]][0].sheet
+    if what == NOT_STARTED:
+        says = (f"none of the {of} indicators started: no rating, no narrative, no evidence"
+                if len(indicators) == of else
+                f"{len(indicators)} indicators not started (no rating, no narrative, no "
+                f"evidence): {', '.join(indicators)}")
+    else:
+        says = f"{len(indicators)} indicators {what}: {', '.join(indicators)}"
+    out.add("  ", ("error  ", SEVERITY_STYLE["error"]), f" {sheet:<16} ", says)
+
+
+def _finding_line(out: Lines, f: Finding, hints: dict[str, str]) -> None:
+    if f.hint:
+        hints.setdefault(f.code, f.hint)
+    ind = f"{f.indicator_id}: " if f.indicator_id and f.indicator_id not in f.message else ""
+    out.add("  ", (f"{f.severity:<7}", SEVERITY_STYLE[f.severity]), f" {_where(f):<16} ",
+            f"{ind}{f.message} ", (f"[{f.code}]", "dim"))
+
+
+def _collapsed_lines(out: Lines, findings: list[Finding], hints: dict[str, str]) -> None:
+    """Each finding on a line, except that findings alike (one code, one message but for the
+    row, cell or value) on COLLAPSE_AT or more rows are one line and a count."""
+    for f, more in repeated(findings, lambda f: (f.severity, f.code, f.sheet, shape(f.message))):
+        _finding_line(out, f, hints)
+        if more:
+            places = [m.cell or _where(m) for m in more]
+            out.add(" " * 27, (f"… and {len(more)} more like it: {first_places(places)}", "dim"))
+
+
+def _hint_lines(out: Lines, hints: dict[str, str]) -> None:
+    if not hints:
+        return
+    out.add(("How to fix:", "bold"))
+    for code, hint in hints.items():
+        out.add("  ", (f"{code}:", "dim"), f" {hint}")
+    out.blank()
+
+
+def _table_lines(out: Lines, batch: BatchReport) -> None:
+    rows: list[list[str | Span]] = []
     for wb in batch.workbooks:
         status = workbook_status(wb, batch).replace("duplicate return", "duplicate").replace(
             "not on units list", "not listed")
-        style = "green" if status == "valid" else "red"
-        table.add_row(
-            escape(wb.file), escape(wb.unit_code),
-            f"[{style}]{escape(status)}[/{style}]", str(wb.errors), str(wb.warnings),
+        rows.append([
+            wb.file, wb.unit_code, (status, "green" if status == "valid" else "red"),
+            str(wb.errors), str(wb.warnings),
             f"{wb.indicators_met}/{wb.indicators_total}" if wb.indicators_total else "",
             f"{wb.evidence_completeness_pct:g}" if wb.indicators_total else "",
-        )
-    console.print(table)
+        ])
+    out.add(("Returns", "bold"))
+    for line in table(("file", "unit", "status", "errors", "warn", "met", "evid %"), rows,
+                      right=("errors", "warn", "met", "evid %")):
+        out.add(*line)
+    out.add(("met: indicators meeting their minimum; evid %: evidence completeness", "dim"))
+    out.blank()
 
 
-def _print_units(batch: BatchReport, console: Console) -> None:
+def _unit_lines(out: Lines, batch: BatchReport, *, verbose: bool) -> None:
     if batch.not_returned:
-        console.print(f"[bold red]Not returned ({len(batch.not_returned)}):[/bold red]")
-        for unit in batch.not_returned:
-            console.print(f"  {escape(unit.code)} {escape(unit.name)} "
-                          f"[dim]({escape(unit.business_group)})[/dim]", soft_wrap=True)
+        out.add((f"Not returned ({len(batch.not_returned)}):", "bold red"))
+        if verbose:
+            for unit in batch.not_returned:
+                out.add(f"  {unit.code} {unit.name} ", (f"({unit.business_group})", "dim"))
+        else:  # one line per business group, the codes only (--verbose: a line per unit)
+            groups: dict[str, list[str]] = {}
+            for unit in batch.not_returned:
+                groups.setdefault(unit.business_group, []).append(unit.code)
+            for group, codes in groups.items():
+                out.add("  ", (f"{group or '(no group)'} ({len(codes)}):", "dim"),
+                        f" {', '.join(codes)}")
     duplicates: dict[tuple[str, str], list[WorkbookReport]] = {}
     flagged = {f.file for f in batch.findings if f.code == DUPLICATE_RETURN.code}
     for wb in batch.workbooks:
         if wb.file in flagged:
             duplicates.setdefault((wb.unit_code, wb.cycle), []).append(wb)
     if duplicates:
-        console.print(f"[bold red]Duplicate returns, none chosen ({len(duplicates)} "
-                      "unit(s)):[/bold red]")
+        out.add((f"Duplicate returns, none chosen ({len(duplicates)} unit(s)):", "bold red"))
         for (code, cyc), reports in duplicates.items():
-            console.print(f"  {escape(code)} {escape(reports[0].unit_name)} ({escape(cyc)}): "
-                          f"{escape(', '.join(r.file for r in reports))}", soft_wrap=True)
+            out.add(f"  {code} {reports[0].unit_name} ({cyc}): "
+                    f"{', '.join(r.file for r in reports)}")
     not_listed = [f for f in batch.findings if f.code == UNIT_NOT_ON_LIST.code]
     if not_listed:
-        console.print(f"[bold red]Returns for units not on the units list "
-                      f"({len(not_listed)}):[/bold red]")
+        out.add((f"Returns for units not on the units list ({len(not_listed)}):", "bold red"))
         for f in not_listed:
-            console.print(f"  {escape(f.message)}", soft_wrap=True)
+            out.add(f"  {f.message}")
 
 
-def _print_skipped(batch: BatchReport, console: Console) -> None:
+def _skipped_lines(out: Lines, batch: BatchReport) -> None:
     unreadable = [s for s in batch.skipped if s.kind == "unreadable"]
     if unreadable:
-        console.print(f"[bold red]Folders that could not be read ({len(unreadable)}):[/bold red]")
+        out.add((f"Folders that could not be read ({len(unreadable)}):", "bold red"))
         for s in unreadable:
-            console.print(f"  {escape(s.path)}: {escape(s.reason)} [folder-unreadable]",
-                          soft_wrap=True)
+            out.add(f"  {s.path}: {s.reason} [folder-unreadable]")
     for kind, title in (("lock", "Skipped lock files"), ("ignored", "Not checked")):
         items = [s for s in batch.skipped if s.kind == kind]
         if items:
-            console.print(f"[dim]{title} ({len(items)}):[/dim]")
+            out.add((f"{title} ({len(items)}):", "dim"))
             for s in items:
-                console.print(f"[dim]  {escape(s.path)}: {escape(s.reason)}[/dim]",
-                              soft_wrap=True)
+                out.add((f"  {s.path}: {s.reason}", "dim"))
 
 
 def totals_line(batch: BatchReport) -> str:
@@ -180,10 +291,9 @@ def totals_line(batch: BatchReport) -> str:
     return "; ".join(parts) + "."
 
 
-def _print_totals(batch: BatchReport, console: Console) -> None:
-    style = "green" if batch.ok else "bold red"
-    console.print(f"[{style}]{'OK' if batch.ok else 'PROBLEMS FOUND'}[/{style}]: "
-                  f"{escape(totals_line(batch))}", soft_wrap=True)
+def _totals_lines(out: Lines, batch: BatchReport) -> None:
+    out.add(("OK" if batch.ok else "PROBLEMS FOUND", "green" if batch.ok else "bold red"),
+            f": {totals_line(batch)}")
 
 
 # -- CSV ----------------------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Lines of text for people, built once and written in bulk.
+
+A report is a list of lines, each a few spans of (text, style). On a colour terminal the
+spans become rich Text, printed a block at a time; anywhere else (a pipe, a file, NO_COLOR, a
+terminal without colour) the lines are written as plain text in one go. Printing line by line
+through rich's markup cost 0.17 ms a line: 37 s for the 215,000 lines of 1,000 blank returns.
+
+Also here: gathering findings that say the same thing about many rows into one line with the
+count and the first places (`repeated`), used by every text report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
+
+from rich.console import Console
+from rich.text import Text
+
+from esps_cli.io.output import plain
+
+T = TypeVar("T")
+Span = tuple[str, str]  # (text, rich style; "" for none)
+
+# From this many findings alike, one line stands for them all (--verbose lists each).
+COLLAPSE_AT = 4
+# How many of the places a collapsed line names before "…".
+FIRST_PLACES = 3
+_BLOCK = 2000  # lines per rich print on a terminal
+
+
+class Lines:
+    """A report's lines, in order; write() sends them to a console."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[Span, ...]] = []
+
+    def add(self, *spans: str | Span) -> None:
+        """One line: each span plain text, or (text, style). Text is made safe here (control
+        characters removed), so callers pass free text as it is."""
+        self.lines.append(tuple(
+            (plain(s), "") if isinstance(s, str) else (plain(s[0]), s[1]) for s in spans))
+
+    def blank(self) -> None:
+        self.lines.append(())
+
+    def text(self) -> str:
+        """The lines as plain text."""
+        return "".join("".join(t for t, _ in line) + "\n" for line in self.lines)
+
+    def write(self, console: Console) -> None:
+        if styled(console):
+            for start in range(0, len(self.lines), _BLOCK):
+                block = [Text.assemble(*line) for line in self.lines[start:start + _BLOCK]]
+                console.print(Text("\n").join(block), soft_wrap=True, highlight=False,
+                              markup=False)
+            return
+        console.file.write(self.text())
+        console.file.flush()
+
+
+def styled(console: Console) -> bool:
+    """Whether to colour: a terminal that shows colour, and NO_COLOR not set."""
+    return console.is_terminal and console.color_system is not None and not console.no_color
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str | Span]], *,
+          right: Sequence[str] = ()) -> list[tuple[str | Span, ...]]:
+    """A table as lines of aligned columns (a header, a rule, the rows): unlike a rich Table,
+    it costs no measuring of every cell, and a long file name is never folded."""
+    def text_of(cell: str | Span) -> str:
+        return cell if isinstance(cell, str) else cell[0]
+
+    widths = [len(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(text_of(cell)))
+
+    def line(cells: Sequence[str | Span], style: str = "") -> tuple[str | Span, ...]:
+        out: list[str | Span] = []
+        for i, cell in enumerate(cells):
+            text = text_of(cell)
+            pad = " " * (widths[i] - len(text))
+            if i:
+                out.append("  ")
+            if header[i] in right:
+                out.append(pad)
+            out.append((text, style if isinstance(cell, str) else cell[1]))
+            if header[i] not in right and i < len(cells) - 1:
+                out.append(pad)
+        return tuple(out)
+
+    return [line(header, "bold"), tuple(["  ".join("-" * w for w in widths)]),
+            *(line(row) for row in rows)]
+
+
+# -- the same thing said many times ------------------------------------------------------
+
+_VARIES = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
+
+
+def shape(message: str) -> str:
+    """A message with what varies from row to row (numbers, quoted values) taken out: two
+    findings with one shape say the same thing about different rows."""
+    return _VARIES.sub("#", message)
+
+
+def repeated(items: Sequence[T], key: Callable[[T], Hashable], *,
+             at: int = COLLAPSE_AT) -> list[tuple[T, list[T]]]:
+    """The items in order, each with the later items of its key when there are at least `at`
+    of them (then only the first appears, standing for the rest); otherwise alone."""
+    groups: dict[Hashable, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    out: list[tuple[T, list[T]]] = []
+    for item in items:
+        group = groups[key(item)]
+        if len(group) < at:
+            out.append((item, []))
+        elif group[0] is item:
+            out.append((item, group[1:]))
+    return out
+
+
+def first_places(places: Sequence[str], limit: int = FIRST_PLACES) -> str:
+    """'E6, E7, E8, …': the first few places of a collapsed line."""
+    shown = [p for p in places[:limit] if p]
+    return ", ".join(shown) + (", …" if len(places) > limit else "")
