@@ -19,6 +19,8 @@ How a command is registered (every command, the same way):
   build the app). A name imported only for type checking is quoted where it is used.
 """
 
+import contextlib
+import sys
 from typing import Annotated
 
 import typer
@@ -57,8 +59,16 @@ for group in COMMAND_GROUPS:
     app.add_typer(group.app)
 
 
+def _replace_unshowable() -> None:
+    """A console that cannot show a character (a Windows code page, PYTHONIOENCODING=ascii)
+    shows '?' for it instead of ending the command with an encoding error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # cannot be reconfigured: leave it
+                reconfigure(errors="replace")
+
+
 def main() -> None:
+    _replace_unshowable()
     app()
-
-
-__all__ = ["app", "main"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ EXIT_FINDINGS = 1  # the command ran and found problems (invalid returns, except
 EXIT_USAGE = 2  # bad arguments, configuration, framework or units list
 EXIT_INTERNAL = 3  # a bug in esps-cli: please report it
 EXIT_INTERRUPTED = 130
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of the output closed the pipe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +45,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     err_console.print(f"[bold red]error:[/bold red] {escape(message)}")
     return typer.Exit(code)
+
+
+def closed_pipe() -> typer.Exit:
+    """The reader of our output went away (`esps validate ... | head`): end quietly, as a
+    pipe's writer does, with the shell's code for it (141). What is left to print goes to
+    the null device, so the final flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (a test runner's stdout)
+        pass
+    return typer.Exit(EXIT_CLOSED_PIPE)
 
 
 def handles_errors(func: F) -> F:
@@ -53,6 +68,8 @@ def handles_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            raise closed_pipe() from None
         except EspsError as exc:
             raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
@@ -150,16 +167,64 @@ def load_context(
     return Context(s, fw, cyc, advisor_list, unit_list, Path(units_path) if units_path else None)
 
 
-def progress_bar(*, disable: bool = False) -> Progress:
-    """The progress bar every batch shows on stderr; it vanishes when done."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+# A batch shows a progress bar once it has taken this long (a quick run prints nothing).
+PROGRESS_DELAY = 2.0
 
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                    transient=True, disable=disable)
+
+class ProgressBar:
+    """The progress bar every batch shows on stderr: it appears once the batch has run for
+    PROGRESS_DELAY seconds, only when stderr is a terminal, and vanishes when done. Use as a
+    context manager; update(done, total) and advance() are safe to call from callbacks."""
+
+    def __init__(self, description: str, total: int | None = None, *,
+                 disable: bool = False, delay: float = PROGRESS_DELAY) -> None:
+        self.description, self.total, self.done = description, total, 0
+        self.enabled = not disable and err_console.is_terminal
+        self.delay = delay
+        self._started = time.monotonic()
+        self._bar: Progress | None = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, done: int | None = None, total: int | None = None) -> None:
+        if done is not None:
+            self.done = done
+        if total is not None:
+            self.total = total
+        if self._bar is None:
+            if not self.enabled or time.monotonic() - self._started < self.delay:
+                return
+            self._show()
+        assert self._bar is not None
+        self._bar.update(self._task, completed=self.done, total=self.total)
+
+    def advance(self, n: int = 1) -> None:
+        self.update(self.done + n)
+
+    def _show(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._bar = Progress(TextColumn("[progress.description]{task.description}"),
+                             BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                             console=err_console, transient=True)
+        self._task = self._bar.add_task(self.description, total=self.total,
+                                        completed=self.done)
+        self._bar.start()
+
+
+def progress_bar(description: str, total: int | None = None, *,
+                 disable: bool = False) -> ProgressBar:
+    return ProgressBar(description, total, disable=disable)

@@ -113,11 +113,10 @@ def generate(
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     chosen = select_units(ctx.units, unit)
     out_dir = packs_folder(ctx.settings, out)
-    with progress_bar() as progress:
-        task = progress.add_task("Generating workbooks", total=len(chosen))
+    with progress_bar("Generating workbooks", len(chosen)) as progress:
         result = generate_workbooks(
             ctx.framework, chosen, ctx.advisors, out_dir, ctx.cycle, force=force,
-            jobs=jobs or None, on_written=lambda _p: progress.advance(task),
+            jobs=jobs or None, on_written=lambda _p: progress.advance(),
         )
     console.print(
         f"[green]Wrote {len(result.written)} workbook(s)[/green] for {ctx.cycle.name} to "

@@ -77,11 +77,10 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
 
     paths = returns_folders(ctx.settings, returns)
     cycle = ctx.framework.cycle(cycle_id) if cycle_id else ctx.cycle
-    with progress_bar() as progress:
-        task = progress.add_task(f"Validating returns for {cycle.name}", total=None)
+    with progress_bar(f"Validating returns for {cycle.name}") as progress:
 
         def advance(done: int | None = None, total: int | None = None, *_: object) -> None:
-            progress.update(task, completed=done, total=total)
+            progress.update(done, total)
 
         return collect_summary(
             ctx.framework, cycle.id, ctx.units, ctx.advisors, paths,

@@ -96,11 +96,10 @@ def validate(
 
         check_mark_up_folder(annotate, targets, [f.name for f in found.files], force=force)
 
-    with progress_bar(disable=len(found.files) < 2) as progress:
-        task = progress.add_task("Validating workbooks", total=len(found.files))
+    with progress_bar("Validating workbooks", len(found.files)) as progress:
         report = validate_paths(
             targets, fw, units=unit_list, jobs=jobs or None, check_evidence=check_evidence,
-            on_progress=lambda done, _total: progress.update(task, completed=done),
+            on_progress=lambda done, _total: progress.update(done),
             today=today, cycle=expected_cycle, discovered=found,
         )
     _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose)
@@ -129,12 +128,11 @@ def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None,
 def _mark_up(report: "BatchReport", out_dir: Path, *, force: bool, jobs: int) -> None:
     from esps_cli.workbook.annotate import mark_up_returns
 
-    with progress_bar() as progress:
-        task = progress.add_task("Writing marked-up copies", total=None)
+    with progress_bar("Writing marked-up copies") as progress:
         result = mark_up_returns(
             report.workbooks, out_dir, checked_on=report.checked_on,
             batch_findings=report.findings, force=force, jobs=jobs or None,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+            on_progress=progress.update)
     for copy in result.written:
         for note in copy.notes:
             err_console.print(f"[yellow]{escape(Path(copy.source).name)}:[/yellow] {escape(note)}")
