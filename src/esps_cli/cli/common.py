@@ -114,10 +114,16 @@ def load_framework_from(option: Path | None, s: Settings | None = None) -> Frame
 
 def register_location(option: str | None, s: Settings, *,
                       allow_network_sqlite: bool = False) -> RegisterLocation:
-    """--register (a file or a postgresql:// URL), else ESPS_REGISTER, else esps.toml's, else
-    ./esps.db; allow_network_sqlite: the user's --allow-network-sqlite (read-only use)."""
+    """--register (a file or a postgresql:// URL), else ESPS_REGISTER, else esps.toml's;
+    allow_network_sqlite: the user's --allow-network-sqlite (read-only use). Outside a working
+    folder with none of these, a ConfigError (never a new ./esps.db by accident)."""
+    from esps_cli.domain.config import missing_setting
+    from esps_cli.register import REGISTER_ENV
     from esps_cli.register import register_location as locate_register
 
+    if not option and not os.environ.get(REGISTER_ENV, "").strip() and not s.register_path:
+        raise missing_setting(s, "score register", f"--register FILE (or set {REGISTER_ENV})",
+                              "register")
     return locate_register(option, s.register_path, allow_network_sqlite=allow_network_sqlite)
 
 
@@ -154,9 +160,11 @@ def load_context(
     need_units: bool = True,
 ) -> Context:
     """Framework, cycle, advisors and units from flags, then esps.toml, then the examples."""
+    from esps_cli.domain.config import cycle_id
+
     s = settings()
     fw = load_framework_from(framework, s)
-    cyc = fw.cycle(cycle or s.cycle)
+    cyc = fw.cycle(cycle_id(s, cycle))
     units_path = units or s.units
     if units_path is None and need_units:
         raise ConfigError(

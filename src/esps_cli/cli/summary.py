@@ -136,11 +136,13 @@ def summary(
     from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
     from esps_cli.summary.selection import falls_short, select_views
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    comparing = bool(compare_cycles and all(compare_cycles))
+    ctx = load_context(framework=framework, units=units, advisors=advisors,
+                       cycle=cycle or (compare_cycles[0] if comparing and compare_cycles else None))
     _check_output(output, force)
     if public and fmt is not OutputFormat.text:
         err_console.print(escape(PUBLIC_NOTE), soft_wrap=True)
-    if compare_cycles and all(compare_cycles):
+    if comparing and compare_cycles:
         _compare(ctx, compare_cycles, returns, register, jobs, public, fmt, output, force,
                  classification, allow_network_sqlite)
         return

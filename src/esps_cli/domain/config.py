@@ -34,12 +34,44 @@ class Settings(BaseModel):
 
 
 def find_config(start: Path | None = None) -> Path | None:
-    """ESPS_CONFIG if set, else esps.toml in the current folder."""
+    """ESPS_CONFIG if set, else the nearest esps.toml: in the current folder or the first
+    folder above it that has one (as git finds .git), so commands work from any subfolder
+    of a working folder."""
     env = os.environ.get("ESPS_CONFIG")
     if env:
         return Path(env)
-    candidate = (start or Path.cwd()) / CONFIG_NAME
-    return candidate if candidate.is_file() else None
+    try:
+        here = (start or Path.cwd()).absolute()
+    except OSError:  # the current folder was deleted
+        return None
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a folder above that cannot be read: look no further
+            return None
+    return None
+
+
+def missing_setting(settings: Settings, what: str, flag: str, key: str) -> ConfigError:
+    """The error for a command run without something it needs: inside a working folder,
+    which line of esps.toml to add; outside one, that there is none and how to make one."""
+    if settings.source is None:
+        return ConfigError(
+            f"no {what}: pass {flag}, or run the command inside a working folder (no "
+            f"{CONFIG_NAME} here or in any folder above; `esps init FOLDER` creates one)")
+    return ConfigError(f"no {what}: pass {flag}, or set `{key}` in {settings.source}")
+
+
+def cycle_id(settings: Settings, option: str | None) -> str:
+    """--cycle, else esps.toml's `cycle`; never a guess (the framework's latest cycle is
+    not necessarily the one being assessed)."""
+    chosen = option or settings.cycle
+    if not chosen:
+        raise missing_setting(settings, "assessment cycle", "--cycle (e.g. --cycle 2010-11)",
+                              "cycle")
+    return chosen
 
 
 def load_settings(path: Path | None = None) -> Settings:
