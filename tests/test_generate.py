@@ -202,13 +202,15 @@ def test_generate_cli_end_to_end(tmp_path):
 
 def test_generate_cli_bad_arguments(tmp_path):
     units = str(EXAMPLES_DIR / "units.csv")
-    unknown_unit = runner.invoke(app, ["generate", units, "--out", str(tmp_path), "-u", "ZZ"])
+    unknown_unit = runner.invoke(app, ["generate", units, "--out", str(tmp_path), "-u", "ZZ",
+                                        "-c", "2010-11"])
     assert unknown_unit.exit_code == 2
     assert "unknown unit code(s): ZZ" in unknown_unit.output
     bad_cycle = runner.invoke(app, ["generate", units, "--out", str(tmp_path), "-c", "1999-00"])
     assert bad_cycle.exit_code == 2
     assert "unknown cycle '1999-00'" in bad_cycle.output
-    missing = runner.invoke(app, ["generate", str(tmp_path / "none.csv"), "--out", str(tmp_path)])
+    missing = runner.invoke(app, ["generate", str(tmp_path / "none.csv"), "--out", str(tmp_path),
+                                    "-c", "2010-11"])
     assert missing.exit_code == 2
     assert "file not found" in missing.output
 

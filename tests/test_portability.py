@@ -65,7 +65,7 @@ SPAWNED = textwrap.dedent("""
 
     from esps_cli.domain.framework import load_framework
     from esps_cli.io.batch import parallel_map
-    from esps_cli.validation.validate import validate_paths
+    from esps_cli.validation.batch import validate_paths
 
     if __name__ == "__main__":
         multiprocessing.set_start_method("spawn", force=True)

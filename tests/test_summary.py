@@ -319,7 +319,7 @@ def test_summary_cli_compare_and_buddies(world):
 
 def test_summary_cli_bad_input(world, tmp_path):
     missing = runner.invoke(app, ["summary", "--returns", str(tmp_path / "nope"),
-                                  "--units", str(world["units_csv"])])
+                                  "--units", str(world["units_csv"]), "--cycle", "2010-11"])
     assert missing.exit_code == 2 and "not found" in missing.output
     bad_cycle = _cli(world, "summary", "--compare", "2010-11", "1999-00")
     assert bad_cycle.exit_code == 2 and "unknown cycle '1999-00'" in bad_cycle.output

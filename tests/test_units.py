@@ -111,7 +111,8 @@ def test_generate_reports_bad_units_list_with_exit_2(tmp_path):
     units = tmp_path / "units.csv"
     units.write_text(HEADER + "TP-A,Alpha,TP,dcfa01\nTP-A,Dup,TP,dcfa01\nTP-B,B,XX,dcfa01\n")
     (tmp_path / "dcfas.csv").write_text((EXAMPLES_DIR / "dcfas.csv").read_text())
-    result = runner.invoke(app, ["generate", str(units), "--out", str(tmp_path / "out")])
+    result = runner.invoke(app, ["generate", str(units), "--out", str(tmp_path / "out"),
+                                 "--cycle", "2010-11"])
     assert result.exit_code == 2
     assert "has 2 problem(s)" in result.output
     assert "row 3: duplicate unit code 'TP-A' (first at row 2) [list-duplicate]" in result.output
@@ -123,7 +124,8 @@ def test_generate_reports_bad_units_list_with_exit_2(tmp_path):
 def test_generate_without_advisors_list(tmp_path):
     units = tmp_path / "units.csv"
     units.write_text(HEADER + "TP-A,Alpha,TP,dcfa01\n")
-    result = runner.invoke(app, ["generate", str(units), "--out", str(tmp_path / "out")])
+    result = runner.invoke(app, ["generate", str(units), "--out", str(tmp_path / "out"),
+                                 "--cycle", "2010-11"])
     assert result.exit_code == 2
     assert "advisors list" in result.output and "not found" in result.output
 

@@ -93,7 +93,8 @@ def test_summary_exceptions_and_board_report_say_unreadable(
     assert report.organisation.returned == 6
     board = tmp_path / "board.xlsx"
     result = runner.invoke(app, ["summary", "--returns", str(RETURNED), "--units", UNITS,
-                                 "--cycle", CYCLE, "--output", str(board)])
+                                 "--cycle", CYCLE, "--output", str(board),
+                                 "--register", str(tmp_path / "esps.db")])
     assert result.exit_code == 1, result.output
     ws = openpyxl.load_workbook(board)["Units"]
     header = [c.value for c in ws[1]]
