@@ -307,7 +307,7 @@ def test_a_folder_that_cannot_be_read_is_an_error_not_silence(tmp_path):
         shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", "deep.xlsx")
     finally:
         os.chdir(here)
-    result = runner.invoke(app, ["validate", str(base), "-r", "--format", "json"])
+    result = runner.invoke(app, ["validate", str(base), "--recursive", "--format", "json"])
     assert result.exit_code == 1, result.output
     assert '"code": "folder-unreadable"' in result.output
     assert "File name too long" in result.output

@@ -90,3 +90,23 @@ def test_a_working_folder_without_a_cycle_names_its_esps_toml(working: Path,
     assert result.exit_code == 2
     assert f"no assessment cycle: pass --cycle (e.g. --cycle 2010-11), or set `cycle` in {toml}" \
         in result.output.replace("\n", "")
+
+
+def test_validate_and_summary_read_folders_alike(tmp_path: Path):
+    import json
+
+    returns = tmp_path / "returns"
+    (returns / "late").mkdir(parents=True)
+    name = "TP-EK_Camden_2010-11.xlsx"
+    (returns / "late" / name).write_bytes((EXAMPLES_DIR / "returned" / name).read_bytes())
+    (returns / "TP-CW_Westminster_2010-11.xlsx").write_bytes(
+        (EXAMPLES_DIR / "returned" / "Westminster ESPS return v2.xlsx").read_bytes())
+    common = ["--units", UNITS, "--format", "json"]
+    summary = ["summary", "--returns", str(returns), "--cycle", "2010-11", "--register",
+               str(tmp_path / "esps.db"), *common]
+    for extra, seen in (([], {"TP-CW"}), (["--recursive"], {"TP-CW", "TP-EK"})):
+        validated = json.loads(runner.invoke(app, ["validate", str(returns), *common,
+                                                   *extra]).stdout)
+        assert {wb["unit_code"] for wb in validated["workbooks"]} == seen
+        summarised = json.loads(runner.invoke(app, [*summary, *extra]).stdout)
+        assert {u["unit_code"] for u in summarised["units"] if u["returned"]} == seen

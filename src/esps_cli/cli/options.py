@@ -88,6 +88,11 @@ Returns = Annotated[
     typer.Option("--returns", "-r",
                  help="Returned workbooks folder (repeatable); default: esps.toml's."),
 ]
+# validate and the summary commands look in folders the same way: the folder's own files, and
+# with --recursive those of its subfolders too (validate's old -r is gone: in the summary
+# commands -r is --returns).
+Recursive = Annotated[bool, typer.Option(
+    "--recursive", help="Look in subfolders of the folders given too (hidden ones excepted).")]
 OnlyUnits = Annotated[
     list[str] | None, typer.Option("--unit", "-u", help="Only this unit code (repeatable).")
 ]

@@ -70,7 +70,8 @@ def _write_output(output: Path, make_workbook: Any, data: Any, header: Any, rows
 
 def _collect(ctx: Context, returns: list[Path] | None, register: str | None, jobs: int,
              cycle_id: str | None = None, public: bool = False,
-             allow_network_sqlite: bool = False) -> "tuple[SummaryReport, BatchReport]":
+             allow_network_sqlite: bool = False, *, recursive: bool = False
+             ) -> "tuple[SummaryReport, BatchReport]":
     """Validate the returns and read the register: the summary of one cycle."""
     from esps_cli.domain.config import returns_folders
     from esps_cli.summary.compliance import collect_summary
@@ -86,7 +87,7 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
             ctx.framework, cycle.id, ctx.units, ctx.advisors, paths,
             register_location(register, ctx.settings,
                               allow_network_sqlite=allow_network_sqlite),
-            jobs=jobs or None, on_progress=advance, public=public,
+            jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
         )
 
 
@@ -95,6 +96,7 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
 def summary(
     cycle: options.Cycle = None,
     returns: options.Returns = None,
+    recursive: options.Recursive = False,
     register: options.Register = None,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
@@ -144,10 +146,10 @@ def summary(
         err_console.print(escape(PUBLIC_NOTE), soft_wrap=True)
     if comparing and compare_cycles:
         _compare(ctx, compare_cycles, returns, register, jobs, public, fmt, output, force,
-                 classification, allow_network_sqlite)
+                 classification, allow_network_sqlite, recursive=recursive)
         return
     report, batch = _collect(ctx, returns, register, jobs, public=public,
-                             allow_network_sqlite=allow_network_sqlite)
+                             allow_network_sqlite=allow_network_sqlite, recursive=recursive)
     location = register_location(register, ctx.settings,
                                  allow_network_sqlite=allow_network_sqlite)
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
@@ -176,7 +178,7 @@ def summary(
 def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
              register: str | None, jobs: int, public: bool, fmt: OutputFormat,
              output: Path | None, force: bool, classification: str | None,
-             allow_network_sqlite: bool = False) -> None:
+             allow_network_sqlite: bool = False, *, recursive: bool = False) -> None:
     """`esps summary --compare A B`: one validation, both cycles' summaries, what changed;
     --output writes it too (.xlsx, .json or .csv)."""
     from esps_cli.reports.board import COMPARISON_TITLE, comparison_workbook
@@ -184,7 +186,7 @@ def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
     from esps_cli.summary.compliance import compare, summary_from_batch
 
     before, batch = _collect(ctx, returns, register, jobs, cycles[0], public,
-                             allow_network_sqlite)
+                             allow_network_sqlite, recursive=recursive)
     location = register_location(register, ctx.settings,
                                  allow_network_sqlite=allow_network_sqlite)
     after = summary_from_batch(ctx.framework, cycles[1], ctx.units, ctx.advisors, batch,
@@ -211,6 +213,7 @@ def actions(
     unit: options.OnlyUnits = None,
     cycle: options.Cycle = None,
     returns: options.Returns = None,
+    recursive: options.Recursive = False,
     register: options.Register = None,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
@@ -239,7 +242,7 @@ def actions(
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     chosen = {u.code for u in select_units(ctx.units, unit)}
     report, _ = _collect(ctx, returns, register, jobs,
-                         allow_network_sqlite=allow_network_sqlite)
+                         allow_network_sqlite=allow_network_sqlite, recursive=recursive)
     next_year = next_cycle_name(ctx.framework, ctx.cycle)
     info = _info(ctx, f"ESPS business action plan {next_year}", classification,
                  ctx.cycle.name)
@@ -264,6 +267,7 @@ def feedback(
         "--out", "-o", help="Folder for the workbook.")] = Path("."),
     cycle: options.Cycle = None,
     returns: options.Returns = None,
+    recursive: options.Recursive = False,
     register: options.Register = None,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
@@ -286,7 +290,7 @@ def feedback(
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     (chosen,) = select_units(ctx.units, [unit_code])
     report, batch = _collect(ctx, returns, register, jobs,
-                             allow_network_sqlite=allow_network_sqlite)
+                             allow_network_sqlite=allow_network_sqlite, recursive=recursive)
     standing = standing_of(report, chosen.code)
     findings = unit_findings(batch, chosen.code)
     outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
@@ -304,6 +308,7 @@ def feedback(
 def buddies(
     cycle: options.Cycle = None,
     returns: options.Returns = None,
+    recursive: options.Recursive = False,
     register: options.Register = None,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
     units: options.Units = None,
@@ -322,7 +327,7 @@ def buddies(
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     report, _ = _collect(ctx, returns, register, jobs,
-                         allow_network_sqlite=allow_network_sqlite)
+                         allow_network_sqlite=allow_network_sqlite, recursive=recursive)
     pairs = suggest_buddies(ctx.framework, report)
     if fmt is OutputFormat.json:
         print_json(pairs)

@@ -34,8 +34,7 @@ def validate(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     cycle: options.ExpectedCycle = None,
-    recursive: Annotated[bool, typer.Option(
-        "--recursive", "-r", help="Look in subfolders too.")] = False,
+    recursive: options.Recursive = False,
     jobs: options.Jobs = 0,
     fmt: options.Format = OutputFormat.text,
     output: options.Output = None,

@@ -568,9 +568,12 @@ def collect_summary(
     on_progress: Callable[..., None] | None = None,
     views: Iterable[View] = VIEWS,
     public: bool = False,
+    recursive: bool = False,
 ) -> tuple[SummaryReport, BatchReport]:
-    """Validate the returns, read the register, and build the cycle's summary."""
-    batch = validate_paths(returns, framework, units=units, recursive=True, jobs=jobs,
+    """Validate the returns, read the register, and build the cycle's summary. The returns
+    folders are read as `esps validate` reads them: their own files, and with recursive those
+    of their subfolders too."""
+    batch = validate_paths(returns, framework, units=units, recursive=recursive, jobs=jobs,
                            on_progress=on_progress)
     report = summary_from_batch(framework, cycle_id, units, advisors, batch, register_path,
                                 views=views, public=public)
