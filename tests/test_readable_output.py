@@ -158,3 +158,28 @@ def test_units_not_returned_one_line_per_business_group(tmp_path):
     _, verbose = validate(str(returned), "--units", str(EXAMPLES_DIR / "units.csv"),
                           "--verbose")
     assert "TP-GD Hackney (TP)" in verbose
+
+
+def test_a_spreadsheet_that_is_not_a_return_is_one_finding_naming_its_sheets(tmp_path):
+    path = tmp_path / "budget 2010-11.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Budget 2010"
+    wb.active["A1"] = "Overtime"
+    wb.create_sheet("Notes")
+    wb.save(path)
+    code, text = validate(str(path), "--format", "json")
+    assert code == 1
+    (report,) = json.loads(text)["workbooks"]
+    (f,) = report["findings"]
+    assert f["code"] == "not-a-return" and f["severity"] == "error"
+    assert f["message"] == (
+        "budget 2010-11.xlsx is not an ESPS workbook: none of its sheets is one a return has "
+        "(it has 'Budget 2010', 'Notes'; a return has 'Cover', 'Indicators' and 'Evidence')")
+
+
+def test_a_return_missing_one_sheet_still_says_which(blank_workbook, edit):
+    # one sheet of ours is enough to be treated as a (damaged) return
+    edit(blank_workbook, lambda wb: wb.remove(wb["Evidence"]))
+    data = json.loads(validate(str(blank_workbook), "--format", "json")[1])
+    codes = [f["code"] for f in data["workbooks"][0]["findings"]]
+    assert "not-a-return" not in codes and "missing-sheet" in codes

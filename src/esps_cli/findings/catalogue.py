@@ -20,6 +20,12 @@ NOT_ESPS_WORKBOOK = register(
     "not-esps-workbook", "error", "The workbook has no ESPS metadata sheet",
     "Start again from the workbook DCFD sent for your unit; do not copy sheets into a new file.",
 )
+NOT_A_RETURN = register(
+    "not-a-return", "error",
+    "The file is a spreadsheet but not an ESPS workbook: none of its sheets is one a return has",
+    "Move the file out of the returns folder (another spreadsheet saved there by mistake), or "
+    "ask the unit for its return: the workbook DCFD sent, filled in.",
+)
 METADATA_UNHIDDEN = register(
     "metadata-unhidden", "warning", "The hidden metadata sheet has been made visible",
     "Leave the _esps_meta sheet hidden and unchanged; it identifies the workbook.",

@@ -20,6 +20,7 @@ from esps_cli.findings import (
     MISSING_FIELD,
     MISSING_HEADER,
     MISSING_SHEET,
+    NOT_A_RETURN,
     NOT_ESPS_WORKBOOK,
     TOO_MANY_ROWS,
     UNREADABLE_CELL,
@@ -243,6 +244,11 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
     sheets = _open(wb)
     if sheets is None:
         return wb
+    if not any(n in _READ for n in wb.sheet_names):
+        # Another spreadsheet in the returns folder (a budget, a rota): one finding saying
+        # so, not one per sheet a return would have.
+        wb.findings.append(_not_a_return(wb))
+        return wb
     _read_metadata(wb, sheets)
     fname = wb.name
     for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet):
@@ -328,6 +334,17 @@ def _open(wb: ReturnedWorkbook) -> dict[str, list[list[Any]]] | None:
                 wb.unreadable_sheets.append(name)
                 wb.findings.append(_unreadable_cells(fname, name, exc))
     return sheets
+
+
+def _not_a_return(wb: ReturnedWorkbook, shown: int = 10) -> Finding:
+    names = ", ".join(repr(n) for n in wb.sheet_names[:shown])
+    more = f" and {len(wb.sheet_names) - shown} more" if len(wb.sheet_names) > shown else ""
+    return finding(
+        NOT_A_RETURN, wb.name,
+        f"{wb.name} is not an ESPS workbook: none of its sheets is one a return has (it has "
+        f"{names}{more}; a return has {SHEET_COVER!r}, {INDICATORS.sheet!r} and "
+        f"{EVIDENCE.sheet!r})",
+    )
 
 
 def _unreadable_cells(fname: str, sheet: str, exc: XlsxReadError) -> Finding:
