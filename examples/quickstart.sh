@@ -4,6 +4,8 @@
 #   bash examples/quickstart.sh
 #
 # Works in ./quickstart-out/ (removed and made again each run); never touches examples/.
+# Each step prints its one-line result and where its output went; the full reports are
+# files in quickstart-out/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,13 +22,14 @@ echo "== 2. Validate the sample returns in examples/returned against the units l
 # include incomplete, tampered and broken returns); 2 or more is a real failure.
 status=0
 esps validate examples/returned --units examples/units.csv \
-    --output "$OUT/validation.xlsx" --annotate "$OUT/marked-up" || status=$?
+    --output "$OUT/validation.xlsx" --annotate "$OUT/marked-up" > "$OUT/validation.txt" \
+    || status=$?
 if [ "$status" -ge 2 ]; then
     echo "esps validate failed (exit code $status)" >&2
     exit "$status"
 fi
-echo
-echo "Validation report workbook: $OUT/validation.xlsx (exit code $status: 0 all valid, 1 problems found)"
+tail -n 1 "$OUT/validation.txt"
+echo "Report: $OUT/validation.txt (text), $OUT/validation.xlsx (workbook); exit code $status (0 all valid, 1 problems found)"
 
 # --- scoring and summary steps ---
 
@@ -35,7 +38,6 @@ echo
 echo "== 3. Allocate an unlinked DCFA to every unit (never its linked DCFA; seeded, balanced)"
 esps allocate --units examples/units.csv --cycle 2010-11 --register "$REGISTER" --seed 2010 \
     --output "$OUT/allocations.csv" > /dev/null
-echo "Allocations: $OUT/allocations.csv"
 
 echo
 echo "== 4. Blind scoring: one scoring pack per assessor and unit with a readable return"
@@ -61,7 +63,10 @@ esps score import "$OUT/moderation-packs" --units examples/units.csv --cycle 201
 
 echo
 echo "== 7. Agreement between assessors: exact, within one, kappa, Gwet's AC2, Krippendorff's alpha"
-esps score agreement --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+esps score agreement --units examples/units.csv --cycle 2010-11 --register "$REGISTER" \
+    > "$OUT/agreement.txt"
+grep "^moderation queue" "$OUT/agreement.txt"
+echo "Agreement per pair of assessors (kappa, AC2, alpha): $OUT/agreement.txt"
 
 echo
 echo "== 7b. The audit log: every recorded action, hash-chained; --verify checks nothing was altered"
@@ -73,12 +78,13 @@ echo "== 8. The compliance summary against the FY2010/11 KPI, and the Board repo
 # Exit code 1 means the KPI is not met (expected with a handful of sample returns).
 status=0
 esps summary --returns examples/returned --units examples/units.csv --cycle 2010-11 \
-    --register "$REGISTER" --output "$OUT/board-report.xlsx" || status=$?
+    --register "$REGISTER" --output "$OUT/board-report.xlsx" > "$OUT/summary.txt" \
+    || status=$?
 if [ "$status" -ge 2 ]; then
     echo "esps summary failed (exit code $status)" >&2
     exit "$status"
 fi
+grep -A 1 "units meet the baseline" "$OUT/summary.txt"
+echo "Summary: $OUT/summary.txt; Board report: $OUT/board-report.xlsx"
 esps actions --returns examples/returned --units examples/units.csv --cycle 2010-11 \
     --register "$REGISTER" --out "$OUT/action-plans" --unit TP-BS --unit TP-FH
-echo
-echo "Board report: $OUT/board-report.xlsx; action plans: $OUT/action-plans/"
