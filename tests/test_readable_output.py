@@ -183,3 +183,20 @@ def test_a_return_missing_one_sheet_still_says_which(blank_workbook, edit):
     data = json.loads(validate(str(blank_workbook), "--format", "json")[1])
     codes = [f["code"] for f in data["workbooks"][0]["findings"]]
     assert "not-a-return" not in codes and "missing-sheet" in codes
+
+
+def test_score_import_gathers_one_problem_on_many_rows(tmp_path):
+    rows = (EXAMPLES_DIR / "scores.csv").read_text(encoding="utf-8").splitlines()
+    scores = tmp_path / "scores.csv"
+    scores.write_text("\n".join([rows[0] + ",cycle", *(r + ",2011-12" for r in rows[1:6])])
+                      + "\n", encoding="utf-8")
+    common = ["--any-unlinked", "--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
+              "--register", str(tmp_path / "esps.db")]
+    result = runner.invoke(app, ["score", "import", str(scores), *common])
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if "is not 2010-11" in line]
+    assert lines == [f"  - {scores} row 2: cycle 2011-12 is not 2010-11"]
+    assert "    … and 4 more like it: row 3, row 4, row 5, … (--format csv lists every one)" \
+        in result.stdout
+    table = runner.invoke(app, ["score", "import", str(scores), *common, "--format", "csv"])
+    assert table.stdout.count("is not 2010-11") == 5

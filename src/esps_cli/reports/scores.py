@@ -17,6 +17,7 @@ from rich.table import Table
 from esps_cli.io.output import csv_text, save_workbook, to_jsonable, write_csv
 from esps_cli.io.safety import atomic_write_text
 from esps_cli.register import ScoreEvent, ScorePair
+from esps_cli.reports.text import first_places, repeated, shape
 from esps_cli.scoring.agreement import AgreementReport, AgreementStats
 from esps_cli.scoring.allocate import AllocationPlan
 from esps_cli.scoring.importing import ImportResult
@@ -93,8 +94,15 @@ def _print_import(console: Console, r: ImportResult) -> None:
     if r.status == "rejected":
         say(console, f"REJECTED {r.file}{unit}: {len(r.problems)} problem(s); nothing recorded "
                      "from this file:", "bold red")
-        for p in r.problems:
+        # The same problem on many rows (every row for another cycle) is one line with the
+        # count and the first rows; --format csv lists every one.
+        for p, more in repeated(r.problems, lambda p: (p.code, shape(p.message))):
             say(console, f"  - {p}")
+            if more:
+                rows = [f"row {m.row}" if m.row is not None else (m.cell or m.sheet)
+                        for m in more]
+                say(console, f"    … and {len(more)} more like it: {first_places(rows)} "
+                             "(--format csv lists every one)", "dim")
     elif r.status == "already-imported":
         when = f" on {r.previously_imported_at:%Y-%m-%d %H:%M} UTC" \
             if r.previously_imported_at else ""

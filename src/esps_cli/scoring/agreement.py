@@ -234,6 +234,69 @@ def _quantile(ordered: Sequence[float], p: float) -> float:
 Statistic = Callable[[Counter[tuple[int, int]]], float | None]
 
 
+def binomial(rng: random.Random, n: int, p: float) -> int:
+    """A Binomial(n, p) draw: random.binomialvariate where there is one (Python 3.12+), else
+    the same algorithms (geometric waiting times for small n p; Hormann's BTRS otherwise)."""
+    if p <= 0.0 or n <= 0:
+        return 0
+    if p >= 1.0:
+        return n
+    native = getattr(rng, "binomialvariate", None)
+    if native is not None:
+        return int(native(n, p))
+    if p > 0.5:
+        return n - binomial(rng, n, 1.0 - p)
+    if n * p < 10.0:
+        x = y = 0
+        c = math.log(1.0 - p)
+        while True:
+            y += math.floor(math.log(rng.random()) / c) + 1
+            if y > n:
+                return x
+            x += 1
+    return _btrs(rng, n, p)
+
+
+def _btrs(rng: random.Random, n: int, p: float) -> int:
+    """Binomial by transformed rejection with squeeze (Hormann 1993), for n p >= 10, p <= 0.5
+    (as CPython 3.12's random.binomialvariate)."""
+    spq = math.sqrt(n * p * (1.0 - p))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    vr = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    lpq = math.log(p / (1.0 - p))
+    m = math.floor((n + 1) * p)
+    h = math.lgamma(m + 1) + math.lgamma(n - m + 1)
+    while True:
+        u = rng.random() - 0.5
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + c)
+        if k < 0 or k > n:
+            continue
+        v = rng.random()
+        if us >= 0.07 and v <= vr:
+            return k
+        v *= alpha / (a / (us * us) + b)
+        if math.log(v) <= h - math.lgamma(k + 1) - math.lgamma(n - k + 1) + (k - m) * lpq:
+            return k
+
+
+def multinomial(rng: random.Random, n: int, weights: Sequence[int]) -> list[int]:
+    """How many of n draws with replacement land in each cell, cell i having weight
+    weights[i]: a binomial per cell on what is left."""
+    out = []
+    left, mass = n, float(sum(weights))
+    for w in weights[:-1]:
+        k = binomial(rng, left, w / mass) if left and mass > 0 else 0
+        out.append(k)
+        left -= k
+        mass -= w
+    out.append(left)
+    return out
+
+
 def bootstrap(items: Sequence[tuple[int, int]], statistics: Mapping[str, Statistic], *,
               resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
               confidence: float = CONFIDENCE) -> dict[str, Estimate]:
@@ -247,8 +310,14 @@ def bootstrap(items: Sequence[tuple[int, int]], statistics: Mapping[str, Statist
     draws: dict[str, list[float]] = {name: [] for name in statistics}
     if items:
         rng = random.Random(seed)
+        cells = sorted(table)
+        counts = [table[c] for c in cells]
         for _ in range(resamples):
-            sample = Counter(rng.choices(items, k=len(items)))
+            # Drawing n items with replacement only matters through how many land in each
+            # cell of the table: one multinomial draw over the (at most 16) cells, instead
+            # of n draws (108,000 scores: 60 s -> well under 1 s).
+            sample = Counter(dict(zip(cells, multinomial(rng, len(items), counts),
+                                      strict=True)))
             for name, stat in statistics.items():
                 got = stat(sample)
                 if got is not None:
