@@ -19,6 +19,7 @@ from esps_cli.findings import (
     MISSING_FIELD,
     MISSING_HEADER,
     MISSING_SHEET,
+    NOT_A_RETURN,
     NOT_ESPS_WORKBOOK,
     TOO_MANY_ROWS,
     UNKNOWN_CYCLE,
@@ -35,9 +36,10 @@ from esps_cli.workbook.reader import read_workbook
 from .conftest import CYCLE
 
 # Codes made outside the checks: by the reader, by the batch, by the runner itself.
-READER_CODES = {c.code for c in (UNREADABLE_FILE, NOT_ESPS_WORKBOOK, METADATA_UNHIDDEN,
-                                 MISSING_SHEET, MISSING_HEADER, MISSING_FIELD, MACRO_ENABLED,
-                                 TOO_MANY_ROWS, UNREADABLE_CELL, LEGACY_ASSESSMENT_SHEET)}
+READER_CODES = {c.code for c in (UNREADABLE_FILE, NOT_A_RETURN, NOT_ESPS_WORKBOOK,
+                                 METADATA_UNHIDDEN, MISSING_SHEET, MISSING_HEADER, MISSING_FIELD,
+                                 MACRO_ENABLED, TOO_MANY_ROWS, UNREADABLE_CELL,
+                                 LEGACY_ASSESSMENT_SHEET)}
 
 
 def test_every_content_code_is_declared_by_a_check():
