@@ -3,8 +3,9 @@ the bare-reader baselines, and peak memory.
 
     python benchmarks/bench_all.py [--count 1000]
 
-Runs bench_generate.py and bench_validate.py one after the other (each in its own process, so
-the peak memory each prints is its own) and prints their figures.
+Runs bench_generate.py, bench_validate.py and bench_goals.py (issue 16's goals as ratios:
+folder validate and text report, score import, agreement and export) one after the other,
+each in its own process, so the peak memory each prints is its own, and prints their figures.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def main() -> None:
         status |= subprocess.call([sys.executable, str(HERE / script), "--count",
                                    str(args.count)])
         print(flush=True)
+    counts = sorted({300, args.count})
+    print(f"== bench_goals.py --counts {' '.join(map(str, counts))}", flush=True)
+    status |= subprocess.call([sys.executable, str(HERE / "bench_goals.py"), "--counts",
+                               *map(str, counts)])
     sys.exit(status)
 
 
