@@ -413,3 +413,32 @@ def test_interrupted_actions_leave_no_plans(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+# -- terminal injection -------------------------------------------------------------------------
+
+
+def test_escape_sequences_in_a_comment_never_reach_the_terminal(tmp_path):
+    from esps_cli.register import Register
+
+    from .packs import record_returns
+
+    register = tmp_path / "esps.db"
+    common = ["--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
+              "--register", str(register)]
+    with Register.open(register) as reg:
+        record_returns(reg, ["TP-EK"])
+    hostile = "fine\x1b]0;pwned\x07\x1b[2J\x1b[31m red\x9b1m"
+    result = runner.invoke(app, ["score", "set", "TP-EK", "OD1.1", "3", "--role", "linked",
+                                 "--assessor", "dcfa02", "--comment", hostile, *common])
+    assert result.exit_code == 0, result.output
+    for args in (["score", "history", "TP-EK", "OD1.1", *common],
+                 ["score", "show", "TP-EK", *common], ["log", "--register", str(register)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "\x1b" not in result.output and "\x07" not in result.output, args
+        assert "\x9b" not in result.output, args
+    result = runner.invoke(app, ["score", "history", "TP-EK", "OD1.1", *common])
+    assert "fine]0;pwned[2J[31m red1m" in result.output.replace("\n", "")
+    result = runner.invoke(app, ["score", "export", "--format", "csv", *common])
+    assert "\x1b" not in result.output

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.segment import Segment
 
 from esps_cli.io.safety import atomic_write, clean_text, display_name, escape_formula
 
@@ -26,9 +27,24 @@ if TYPE_CHECKING:
 # Every command imports this module, `esps --version` included: openpyxl and pydantic are
 # imported inside the functions that need them, so start-up stays fast.
 
-console = Console()
+class SafeConsole(Console):
+    """A rich Console that never passes control characters from the data to the terminal.
+
+    Free text (a comment, a unit name, a file name) can hold escape sequences that retitle or
+    clear a terminal; every text segment is cleaned as it is rendered, while rich's own
+    control segments (colours, cursor moves of a progress bar) pass as they are.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(_CONTROL.sub("", seg.text), seg.style)
+            for seg in buffer
+        )
+
+
+console = SafeConsole()
 # Messages are not hard-wrapped, so paths and cells stay whole (and greppable).
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = SafeConsole(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):
