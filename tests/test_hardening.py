@@ -442,3 +442,20 @@ def test_escape_sequences_in_a_comment_never_reach_the_terminal(tmp_path):
     assert "fine]0;pwned[2J[31m red1m" in result.output.replace("\n", "")
     result = runner.invoke(app, ["score", "export", "--format", "csv", *common])
     assert "\x1b" not in result.output
+
+
+def test_interrupted_annotate_leaves_no_copies(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    invalid = EXAMPLES_DIR / "returned" / "TP-FH_Hammersmith-Fulham_2010-11.xlsx"
+    for i in range(40):
+        shutil.copy(invalid, folder / f"return-{i:02d}.xlsx")
+    out = tmp_path / "marked"
+    proc = subprocess.Popen([*ESPS, "validate", str(folder), "--annotate", str(out), "-j", "1",
+                             "--format", "json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True, text=True)
+    _interrupt_when(proc, lambda: any(out.glob(".esps-staging-*/*.xlsx")))
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []

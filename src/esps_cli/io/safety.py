@@ -261,6 +261,8 @@ class StagedOutputs:
             try:
                 for target in self.targets:
                     staged = self.staging / target.name
+                    if not staged.exists():
+                        continue  # its writer failed and said so; nothing to move
                     os.chmod(staged, _existing_mode(target, mode))
                     os.replace(staged, target)
             except OSError as exc:

@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from esps_cli.errors import ConfigError, EspsError, OutputExistsError
 from esps_cli.findings import Finding
 from esps_cli.io.batch import parallel_map
-from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
+from esps_cli.io.safety import StagedOutputs, atomic_write, clean_text, ensure_folder, inside
 from esps_cli.workbook.layout import column_letter
 from esps_cli.workbook.styles import (
     BOLD,
@@ -460,16 +460,23 @@ def mark_up_returns(
             continue
         extra = [f for f in batch_findings if f.file == ret.file]
         work.append((ret, str(marked_up_path(out_dir, ret.file)), checked_on, extra, force))
-    if work:
-        ensure_folder(out_dir)
+    if not work:
+        return result
 
     def failed(job: _Job, error: str) -> NotMarkedUp:
         return NotMarkedUp(file=job[0].file, reason=f"copying {job[0].file} failed: {error}")
 
-    for done in parallel_map(_mark_up_job, work, jobs=jobs, on_progress=on_progress,
-                             on_error=failed):
-        if isinstance(done, MarkedUpCopy):
-            result.written.append(done)
-        else:
-            result.not_written.append(done)
+    # Copies are written into a staging folder and appear in out_dir together at the end:
+    # an interrupted run leaves no copies and no temporary files.
+    finals = {Path(job[1]).name: job[1] for job in work}
+    with StagedOutputs(out_dir, list(finals), force=force, what="marked-up copy") as staged:
+        staged_work = [(ret, str(staged.path(Path(target).name)), on, extra, True)
+                       for ret, target, on, extra, _ in work]
+        for done in parallel_map(_mark_up_job, staged_work, jobs=jobs,
+                                 on_progress=on_progress, on_error=failed):
+            if isinstance(done, MarkedUpCopy):
+                final = finals[Path(done.target).name]
+                result.written.append(done.model_copy(update={"target": final}))
+            else:
+                result.not_written.append(done)
     return result
