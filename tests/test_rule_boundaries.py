@@ -13,8 +13,8 @@ import pytest
 
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.scoring.combine import combine
 from esps_cli.scoring.register import ScoreEvent, ScorePair, now_utc
-from esps_cli.scoring.scores import combine
 from esps_cli.summary.compliance import (
     SummaryReport,
     build_summary,

@@ -56,8 +56,7 @@ TARGETS = (
            ("tests/test_normalise.py", "tests/test_validat*.py", "tests/test_*boundar*.py")),
     Target("validation/*.py",
            ("tests/test_validat*.py", "tests/test_*boundar*.py", "tests/test_units.py")),
-    Target("scoring/*.py", ("tests/test_scoring.py", "tests/test_rule_boundaries.py"),
-           functions=("combine",)),
+    Target("scoring/combine.py", ("tests/test_scoring.py", "tests/test_rule_boundaries.py")),
     Target("summary/compliance.py",
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
 )
