@@ -13,8 +13,8 @@ import pytest
 
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.register import ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.combine import combine
-from esps_cli.scoring.register import ScoreEvent, ScorePair, now_utc
 from esps_cli.summary.compliance import (
     SummaryReport,
     build_summary,
@@ -23,7 +23,8 @@ from esps_cli.summary.compliance import (
     rollup,
     units_needed,
 )
-from esps_cli.validation.validate import BatchReport, validate_paths
+from esps_cli.validation.batch import validate_paths
+from esps_cli.validation.report import BatchReport
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
 from tests.samples import fill_file
 

@@ -53,9 +53,12 @@ class Target:
 # The rule modules and the tests that guard them. Edit this list to widen or narrow the check.
 TARGETS = (
     Target("domain/normalise.py",
-           ("tests/test_normalise.py", "tests/test_validat*.py", "tests/test_*boundar*.py")),
-    Target("validation/*.py",
-           ("tests/test_validat*.py", "tests/test_*boundar*.py", "tests/test_units.py")),
+           ("tests/test_normalise.py", "tests/test_*boundar*.py", "tests/test_checks.py",
+            "tests/test_validat*.py")),
+    Target("validation/*.py",  # fnmatch's * also matches "/": validation/checks/ included
+           ("tests/test_*boundar*.py", "tests/test_checks.py", "tests/test_validat*.py",
+            "tests/test_attribution.py", "tests/test_unreadable_returns.py",
+            "tests/test_units.py")),
     Target("scoring/combine.py", ("tests/test_scoring.py", "tests/test_rule_boundaries.py")),
     Target("summary/compliance.py",
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
