@@ -20,7 +20,9 @@ from esps_cli.summary.compliance import (
     build_summary,
     compliance_pct,
     meets_baseline,
+    previous_cycle_id,
     rollup,
+    trend,
     units_needed,
 )
 from esps_cli.validation.batch import validate_paths
@@ -246,3 +248,26 @@ def test_action_plan_takes_scores_up_to_its_maximum(framework, five, advisors) -
     report = summary(framework, five, advisors, scores)
     gaps = [(g.unit_code, g.indicator_id, g.combined) for g in report.gaps]
     assert gaps == [(code, ids[0], limit)]  # the limit itself is in; limit + 1 everywhere else
+
+
+# -- comparing cycles ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    (80.0, 80.0, "same"),
+    (80.0, 80.1, "up"),
+    (80.0, 79.9, "down"),
+    (80.0, 80.04, "same"),  # shown to 0.1: no visible change is no trend
+    (80.0, 79.96, "same"),
+    (0.0, 100.0, "up"),
+])
+def test_trend_is_same_exactly_at_no_change(before: float, after: float, expected: str) -> None:
+    assert trend(before, after) == expected
+
+
+def test_the_first_cycle_has_no_previous_cycle(framework: Framework) -> None:
+    ids = [c.id for c in framework.cycles]
+    assert len(ids) >= 2
+    assert previous_cycle_id(framework, ids[0]) is None
+    assert previous_cycle_id(framework, ids[1]) == ids[0]
+    assert previous_cycle_id(framework, ids[-1]) == ids[-2]
