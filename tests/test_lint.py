@@ -1,7 +1,9 @@
-"""The code stays ruff-clean (ruff is a test dependency)."""
+"""The code stays ruff-clean and type-checks (ruff and mypy are test dependencies: a missing one
+fails here, it is never skipped)."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -14,10 +16,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_is_clean():
     ruff = shutil.which("ruff")
-    if ruff is None:
-        pytest.skip("ruff is not installed")
+    assert ruff is not None, "ruff is not installed: pip install -e '.[test]'"
     result = subprocess.run(
-        [ruff, "check", "src", "tests", "benchmarks", "examples"],
+        [ruff, "check", "src", "tests", "benchmarks", "examples", "tools"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_installed():
+    # Outside the xfail below, so a missing mypy fails the suite while its errors are fixed.
+    assert importlib.util.find_spec("mypy") is not None, (
+        "mypy is not installed: pip install -e '.[test]'"
+    )
+
+
+@pytest.mark.xfail(reason="mypy errors being fixed after the layout move", strict=False)
+def test_mypy_is_clean():
+    # `python -m mypy` fails with "No module named mypy" when it is missing: a failure, not a skip.
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"],  # files and strictness: [tool.mypy] in pyproject.toml
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
