@@ -127,7 +127,7 @@ def generate(
     out_dir = packs_folder(ctx.settings, out)
     location = configured_location(register, ctx.settings.register_path)
     with progress_bar("Generating workbooks", len(chosen)) as progress, \
-            _issuing(location) as record:
+            issuing(location) as record:
         result = generate_workbooks(
             ctx.framework, chosen, ctx.advisors, out_dir, ctx.cycle, force=force,
             jobs=jobs or None, on_written=lambda _p: progress.advance(),
@@ -145,7 +145,7 @@ def generate(
 
 
 @contextmanager
-def _issuing(location: "RegisterLocation | None"
+def issuing(location: "RegisterLocation | None"
              ) -> "Iterator[Callable[[list[WorkbookIssue]], None] | None]":
     """What records the pack ids generate issues: the register, opened once (or nothing)."""
     if location is None:

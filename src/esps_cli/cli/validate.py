@@ -111,7 +111,6 @@ def validate(
             today=today, cycle=expected_cycle, discovered=found,
             issued=loop.issued, history=loop.history,
         )
-    report.notes = loop.notes(report)
     _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose)
     if annotate is not None:
         _mark_up(report, annotate, force=force, jobs=jobs)

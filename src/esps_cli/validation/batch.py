@@ -34,6 +34,7 @@ from esps_cli.validation.report import (
     UnitRef,
     WorkbookReport,
 )
+from esps_cli.validation.returns import seal_notes
 from esps_cli.validation.validate import failed_report, validate_workbook
 
 # Worker state: the framework and options are sent to each process once.
@@ -121,6 +122,7 @@ def validate_paths(
         batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)
                               for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
+    batch.notes = seal_notes(reports, issued)
     return batch
 
 

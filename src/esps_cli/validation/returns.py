@@ -38,7 +38,7 @@ from esps_cli.validation.answers import (
     finding_changes,
 )
 from esps_cli.validation.context import IssuedPacks
-from esps_cli.validation.report import BatchReport, WorkbookReport
+from esps_cli.validation.report import WorkbookReport
 
 NO_REGISTER_NOTE = (
     "Sealed identity not checked and returns not recorded: no register is configured "
@@ -52,9 +52,12 @@ def issued_packs(reg: Register) -> IssuedPacks:
     return IssuedPacks.of([(w.pack_id, w.unit, w.cycle) for w in issued_workbooks(reg)])
 
 
-def unsealed_note(reports: Sequence[WorkbookReport], issued: IssuedPacks) -> list[str]:
-    """One line for the returns whose unit was issued no workbook through the register in
-    their cycle (made without it): their identity cannot be checked."""
+def seal_notes(reports: Sequence[WorkbookReport], issued: IssuedPacks | None) -> list[str]:
+    """The batch's one line on sealed identity, if any: not checked at all (no register), or
+    not checked for the returns whose unit the register records no workbook issued to in
+    their cycle (made without it)."""
+    if issued is None:
+        return [NO_REGISTER_NOTE]
     unsealed = [wb.file for wb in reports if wb.readable and wb.unit_code and wb.cycle
                 and (wb.unit_code.casefold(), wb.cycle) not in issued.units]
     if not unsealed:
@@ -161,12 +164,6 @@ class ReviewLoop:
 
     issued: IssuedPacks | None = None
     history: ReturnHistory | None = None
-
-    def notes(self, batch: BatchReport) -> list[str]:
-        """The batch's one-line notes on what could not be checked."""
-        if self.issued is None:
-            return [NO_REGISTER_NOTE]
-        return unsealed_note(batch.workbooks, self.issued)
 
 
 @contextmanager
