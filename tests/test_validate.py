@@ -290,7 +290,7 @@ def test_indicator_outdated_when_the_workbook_predates_a_wording_change(ret, fra
         meta = wb[SHEET_META]
         meta["B16"] = indicator_hash(cells)
         hashes = [(meta.cell(row=r, column=1).value, meta.cell(row=r, column=2).value)
-                  for r in range(15, 15 + 54)]
+                  for r in range(16, 16 + 54)]
         meta["B12"] = workbook_fingerprint(hashes)
 
     edit(ret, change)
