@@ -22,7 +22,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.register import Register
-from esps_cli.register.maintenance import COPY_TABLES, copy_register
+from esps_cli.register.maintenance import copy_register
 from esps_cli.register.review import issued_workbooks, returns_of, review_history
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, META_KEYS, SHEET_COVER, SHEET_META
 from esps_cli.workbook.reader import read_workbook
@@ -308,6 +308,13 @@ def test_review_states_need_a_reason_an_advisor_and_follow_resubmissions(
         ("resubmitted", "esps validate")]
     assert history[1]["reason"] == "OD1.2: evidence is out of date"
     assert history[2]["return_file"] == ret.name
+    # Each workbook issued, return received and state set is an entry of the audit log.
+    logged = esps("log", "--unit", A, "--format", "json", "--register", register_at)
+    assert logged.exit_code == 0, logged.output
+    assert [e["action"] for e in json.loads(logged.stdout)] == [
+        "workbook-issue", "return-received", "review", "review", "return-received", "review"]
+    verified = esps("log", "--verify", "--register", register_at)
+    assert verified.exit_code == 0, verified.output
     csv_out = review(register_at, "show", "--format", "csv").stdout.splitlines()
     assert csv_out[0] == "cycle,unit,state,set_by,reason,set_at,return_file"
     assert [line.split(",")[:3] for line in csv_out[1:]] == [[CYCLE, A, "resubmitted"]]
@@ -353,7 +360,7 @@ def test_the_review_loop_is_copied_between_engines(
     report = copy_register(sqlite, target)
     assert report.ok
     counts = {t.table: t.target_rows for t in report.tables}
-    assert {t: counts[t] for t, _ in COPY_TABLES[3:]} == {
+    assert {t: counts[t] for t in ("workbook_issues", "unit_returns", "review_states")} == {
         "workbook_issues": 2, "unit_returns": 2, "review_states": 3}
     with Register.open(sqlite) as a, Register.open(target) as b:
         assert returns_of(a, CYCLE) == returns_of(b, CYCLE)

@@ -2,6 +2,8 @@
 unit's identity), returns received (what each held, to compare resubmissions) and review
 states (who set which state, when and why). All three tables are append-only in the database.
 
+Every row written here is an entry of the audit log (`esps log`), in the same transaction.
+
 A return is the same return when its unit, cycle, file name and bytes (sha256) are the same:
 validating a folder again records nothing new. The same bytes under a new name, or new bytes
 under the old name, are a new return of the unit, which follows the one recorded before it.
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from esps_cli.register import audit
 from esps_cli.register.engines import Row
 from esps_cli.register.models import (
     AUTOMATIC,
@@ -44,9 +47,10 @@ def issue_workbooks(reg: Register, issues: Iterable[WorkbookIssue]) -> None:
     """Record the workbooks `esps generate` is about to send out (one transaction)."""
     at = timestamp(now_utc())
     with reg.transaction():
-        for issue in issues:
-            reg.database.insert("workbook_issues", {
-                **issue.model_dump(exclude={"issued_at"}), "issued_at": at})
+        ids = [reg.database.insert("workbook_issues", {
+            **issue.model_dump(exclude={"issued_at"}), "issued_at": at}) for issue in issues]
+        if ids:
+            audit.log_rows(reg.database, "workbook_issues", ids[0], ids[-1])
 
 
 def _issue(row: Row) -> WorkbookIssue:
@@ -122,6 +126,7 @@ def receive_returns(reg: Register, incoming: list[ReturnRecord]) -> list[Receive
                    "answers": canonical_json(rec.answers),
                    "previous_id": previous.id if previous else None}
             new_id = reg.database.insert("unit_returns", row)
+            audit.log_rows(reg.database, "unit_returns", new_id)
             stored = rec.model_copy(update={"id": new_id, "received_at": at,
                                             "previous_id": row["previous_id"]})
             known.setdefault(key, []).append(stored)
@@ -164,6 +169,7 @@ def set_state(reg: Register, change: ReviewChange) -> ReviewChange:
         values = {**change.model_dump(exclude={"id"}), "set_at": timestamp(change.set_at),
                   "return_id": return_id}
         new_id = reg.database.insert("review_states", values)
+        audit.log_rows(reg.database, "review_states", new_id)
     return change.model_copy(update={"id": new_id, "return_id": return_id})
 
 
