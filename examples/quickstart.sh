@@ -89,7 +89,7 @@ echo "Summary: $OUT/summary.txt; Board report: $OUT/board-report.xlsx"
 esps actions --returns examples/returned --units examples/units.csv --cycle 2010-11 \
     --register "$REGISTER" --out "$OUT/action-plans" --unit TP-BS --unit TP-FH
 echo
-echo "== 8. A resubmission: the register remembers each return; Westminster fixes some findings"
+echo "== 9. A resubmission: the register remembers each return; Westminster fixes some findings"
 mkdir -p "$OUT/returns"
 cp examples/returned/*.xlsx "$OUT/returns/"
 WESTMINSTER="$OUT/returns/Westminster ESPS return v2.xlsx"
