@@ -88,3 +88,39 @@ grep -A 1 "units meet the baseline" "$OUT/summary.txt"
 echo "Summary: $OUT/summary.txt; Board report: $OUT/board-report.xlsx"
 esps actions --returns examples/returned --units examples/units.csv --cycle 2010-11 \
     --register "$REGISTER" --out "$OUT/action-plans" --unit TP-BS --unit TP-FH
+echo
+echo "== 9. A resubmission: the register remembers each return; Westminster fixes some findings"
+mkdir -p "$OUT/returns"
+cp examples/returned/*.xlsx "$OUT/returns/"
+WESTMINSTER="$OUT/returns/Westminster ESPS return v2.xlsx"
+esps validate "$OUT/returns" --units examples/units.csv --cycle 2010-11 --register "$REGISTER" \
+    --format json > "$OUT/first-validation.json" || true
+esps review set TP-CW has-issues --by dcfa01 --reason "no sign-off; ratings missing" \
+    --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+# The unit's fix, scripted: the commander signs off, two ratings and a narrative are added.
+python - "$WESTMINSTER" <<'PY'
+import sys
+from pathlib import Path
+
+import openpyxl
+
+sys.path.insert(0, str(Path.cwd()))
+from tests.samples import _columns, _indicator_rows, fill_cover  # noqa: E402
+from esps_cli.workbook.layout import INDICATORS  # noqa: E402
+
+wb = openpyxl.load_workbook(sys.argv[1])
+fill_cover(wb)
+ws = wb[INDICATORS.sheet]
+cols, rows = _columns(ws, INDICATORS)[1], _indicator_rows(ws)
+ws.cell(row=rows["OD2.2"], column=cols["rating"]).value = 3
+ws.cell(row=rows["OD6.1"], column=cols["rating"]).value = 2
+ws.cell(row=rows["OD2.1"], column=cols["narrative"]).value = (
+    "Hate crime reports are reviewed weekly by the partnership inspector; victims are "
+    "contacted within 24 hours and the outcomes are checked at the monthly meeting.")
+wb.save(sys.argv[1])
+PY
+esps validate "$WESTMINSTER" --units examples/units.csv --cycle 2010-11 --register "$REGISTER" \
+    > "$OUT/resubmission.txt" || true  # still invalid (exit code 1): other findings remain
+grep -A3 "Changes since" "$OUT/resubmission.txt"
+esps review show TP-CW --units examples/units.csv --cycle 2010-11 --register "$REGISTER" \
+    --format csv | cut -d, -f2-4

@@ -70,9 +70,12 @@ def integrity_error(location: str) -> type[Exception]:
     return psycopg.errors.IntegrityError
 
 
+REVIEW_TABLES = {"workbook_issues", "unit_returns", "review_states"}
+
+
 def table_names(reg: Register) -> set[str]:
     return {t for t in ("schema_version", "score_events", "allocations", "imports",
-                        "pack_issues", "audit_log")
+                        "pack_issues", "audit_log", *sorted(REVIEW_TABLES))
             if reg.database.has_table(t)}
 
 
@@ -81,16 +84,16 @@ def table_names(reg: Register) -> set[str]:
 
 def test_a_new_register_has_the_current_schema(register_at: str) -> None:
     with Register.open(register_at) as reg:
-        assert reg.schema_version == SCHEMA_VERSION == 3
+        assert reg.schema_version == SCHEMA_VERSION == 4
         assert table_names(reg) == {"schema_version", "score_events", "allocations", "imports",
-                                    "pack_issues", "audit_log"}
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3]
+                                    "pack_issues", "audit_log", *REVIEW_TABLES}
+        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4]
     if locate(register_at).engine == "sqlite":
         with raw(register_at) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Opening again applies nothing twice.
     with Register.open(register_at) as reg:
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3]
+        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4]
 
 
 def test_a_register_from_a_newer_esps_cli_is_refused(register_at: str) -> None:

@@ -18,17 +18,20 @@ from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.errors import ConfigError
 from esps_cli.register import (
+    SCHEMA_VERSION,
     NewEvent,
     Register,
     RegisterConnectionError,
     locate,
 )
-from esps_cli.register.maintenance import check, copy_register
+from esps_cli.register.maintenance import COPY_TABLES, check, copy_register
 from esps_cli.register.netfs import mount_of, network_filesystem, windows_network_path
 
 from .conftest import CYCLE
 from .packs import record_returns
 from .pgserver import ADVISOR_PASSWORD, Cluster
+
+REVIEW_TABLES = ("workbook_issues", "unit_returns", "review_states")  # the review loop's
 
 runner = CliRunner()
 
@@ -299,9 +302,7 @@ def test_copy_moves_every_row_and_the_copy_reads_the_same(
     assert report.ok
     with Register.open(source) as a, Register.open(target) as b:
         counts = {t.table: (t.source_rows, t.target_rows) for t in report.tables}
-        assert counts == {t: (a.count(t), a.count(t))
-                          for t in ("imports", "allocations", "score_events", "pack_issues",
-                                    "audit_log")}
+        assert counts == {t: (a.count(t), a.count(t)) for t, _ in COPY_TABLES}
         assert counts["score_events"][0] > 100 and counts["imports"] == (1, 1)
         assert b.history(CYCLE) == a.history(CYCLE)  # ids, times, moderations: all of it
         assert b.current_scores(CYCLE) == a.current_scores(CYCLE)
@@ -359,11 +360,12 @@ def test_register_copy_and_check_on_the_command_line(
         events, allocations = reg.event_count(), reg.count("allocations")
         packs, entries = reg.count("pack_issues"), reg.count("audit_log")
     assert lines == [
-        f"copied {sqlite} to {locate(url)} (schema version 3)",
+        f"copied {sqlite} to {locate(url)} (schema version {SCHEMA_VERSION})",
         "imports 1 -> 1 same",
         f"allocations {allocations} -> {allocations} same",
         f"score_events {events} -> {events} same",
         f"pack_issues {packs} -> {packs} same",
+        *[f"{t} 0 -> 0 same" for t in REVIEW_TABLES],
         f"audit_log {entries} -> {entries} same",
         "every record arrived",
     ]
@@ -377,14 +379,16 @@ def test_register_copy_and_check_on_the_command_line(
     checked = runner.invoke(app, ["register", "check", "--register", url, "--format", "json"])
     assert checked.exit_code == 0, checked.output
     data = json.loads(checked.output)
-    assert (data["engine"], data["schema_version"], data["sound"]) == ("postgresql", 3, True)
+    assert (data["engine"], data["schema_version"], data["sound"]) == (
+        "postgresql", SCHEMA_VERSION, True)
     assert data["counts"] == {"imports": 1, "allocations": allocations, "score_events": events,
-                              "pack_issues": packs, "audit_log": entries}
+                              "pack_issues": packs, "audit_log": entries,
+                              **{t: 0 for t in REVIEW_TABLES}}
     # ESPS_REGISTER names the register when --register does not.
     monkeypatch.setenv("ESPS_REGISTER", url)
     text = runner.invoke(app, ["register", "check"])
     assert text.exit_code == 0, text.output
-    assert f"register {locate(url)} (postgresql, schema version 3)" in text.output
+    assert f"register {locate(url)} (postgresql, schema version {SCHEMA_VERSION})" in text.output
     assert text.output.rstrip().endswith("sound") and ADVISOR_PASSWORD not in text.output
 
 
@@ -474,10 +478,11 @@ def test_advisors_with_their_own_logins_record_but_cannot_rewrite_or_upgrade(
     assert "esps register upgrade" in " ".join(refused.output.split())
     upgraded = runner.invoke(app, ["register", "upgrade", "--register", owner])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "upgraded from schema version 1 to 3" in " ".join(upgraded.output.split())
+    assert f"upgraded from schema version 1 to {SCHEMA_VERSION}" in " ".join(
+        upgraded.output.split())
     again = runner.invoke(app, ["register", "upgrade", "--register", owner])
-    assert "at schema version 3: nothing to do" in " ".join(again.output.split())
-    with psycopg.connect(owner, autocommit=True) as conn:  # the tables version 3 added
+    assert f"at schema version {SCHEMA_VERSION}: nothing to do" in " ".join(again.output.split())
+    with psycopg.connect(owner, autocommit=True) as conn:  # the tables versions 3+ added
         conn.execute(grants[0])
     with Register.open(owner) as reg:
         record_returns(reg, ["TP-CW"])

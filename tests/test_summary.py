@@ -82,7 +82,7 @@ def world(tmp_path_factory, framework, units, advisors):
 
 def _summary(framework, advisors, world, **kw):
     batch = validate_paths([world["returns"]], framework, units=world["units"], jobs=1)
-    scores, allocations = read_register(world["register"], CYCLE)
+    scores, allocations, _states = read_register(world["register"], CYCLE)
     return build_summary(framework, CYCLE, world["units"], batch, scores, allocations,
                          advisors, **kw)
 
@@ -145,7 +145,7 @@ def test_moderation_resolves_the_exception(framework, advisors, world, tmp_path)
                             role="moderated", assessor="dcfa07", score=3,
                             comment="agreed at moderation"))  # a third DCFA
     batch = validate_paths([world["returns"]], framework, units=world["units"], jobs=1)
-    scores, allocations = read_register(register, CYCLE)
+    scores, allocations, _states = read_register(register, CYCLE)
     report = build_summary(framework, CYCLE, world["units"], batch, scores, allocations,
                            advisors)
     b = next(s for s in report.units if s.unit_code == CODES["B"])
@@ -223,8 +223,8 @@ def test_summary_cli_text_and_exceptions(world):
     csv_out = _cli(world, "summary", "--exceptions", "--format", "csv")
     assert csv_out.exit_code == 1
     rows = csv_out.stdout.splitlines()
-    assert rows[0] == ("unit_code,unit_name,business_group,exception,detail,linked_dcfa,"
-                       "linked_dcfa_name")
+    assert rows[0] == ("unit_code,unit_name,business_group,exception,detail,review_state,"
+                       "linked_dcfa,linked_dcfa_name")
     assert any(r.startswith(f"{CODES['D']},") and ",not-returned," in r for r in rows)
 
 

@@ -21,7 +21,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework, load_framework
 from esps_cli.domain.paths import default_framework_path
 from esps_cli.domain.units import Advisor
-from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_COVER, SHEET_META
+from esps_cli.workbook.layout import EVIDENCE, INDICATORS, META_KEYS, SHEET_COVER, SHEET_META
 from esps_cli.workbook.reader import read_workbook
 from esps_cli.workbook.upgrade import (
     ANSWER_FILL,
@@ -207,7 +207,8 @@ def test_upgrading_a_return_of_an_unknown_framework_is_refused(
 
 def test_upgrading_a_return_with_edited_metadata_is_refused(
         complete_return: Path, framework: Framework, advisors: list[Advisor], tmp_path: Path):
-    hash_row = 15  # the first indicator hash (after the keys and a blank row and a header)
+    # The first indicator hash (after the keys, a blank row and a header).
+    hash_row = len(META_KEYS) + 3
     edit_workbook(complete_return,
                   lambda wb: wb[SHEET_META].__setitem__(f"B{hash_row}", "0" * 16))
     with pytest.raises(UpgradeRefused, match="the hidden metadata was edited"):

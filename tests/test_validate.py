@@ -210,7 +210,7 @@ def test_metadata_incomplete(ret, framework):
 
 
 def test_metadata_tampered(ret, framework):
-    set_cells(ret, SHEET_META, B15="0123456789abcdef")  # OD1.1's stored hash
+    set_cells(ret, SHEET_META, B16="0123456789abcdef")  # OD1.1's stored hash
     check(ret, framework, "metadata-tampered", SHEET_META, "B12", 1)
 
 
@@ -288,9 +288,9 @@ def test_indicator_outdated_when_the_workbook_predates_a_wording_change(ret, fra
         cells = {c.key: ws.cell(row=ROW_OD1_1, column=header.index(c.header) + 1).value
                  for c in INDICATORS.columns if c.key in LOCKED_INDICATOR_KEYS}
         meta = wb[SHEET_META]
-        meta["B15"] = indicator_hash(cells)
+        meta["B16"] = indicator_hash(cells)
         hashes = [(meta.cell(row=r, column=1).value, meta.cell(row=r, column=2).value)
-                  for r in range(15, 15 + 54)]
+                  for r in range(16, 16 + 54)]
         meta["B12"] = workbook_fingerprint(hashes)
 
     edit(ret, change)

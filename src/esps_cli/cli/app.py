@@ -26,10 +26,20 @@ from typing import Annotated
 import typer
 
 from esps_cli import __version__
-from esps_cli.cli import framework, log, packs, register, score, summary, upgrade, validate
+from esps_cli.cli import (
+    framework,
+    log,
+    packs,
+    register,
+    review,
+    score,
+    summary,
+    upgrade,
+    validate,
+)
 from esps_cli.io.output import console
 
-COMMAND_GROUPS = (framework, validate, score, packs, summary, upgrade, register, log)
+COMMAND_GROUPS = (framework, validate, score, packs, summary, review, upgrade, register, log)
 
 app = typer.Typer(
     name="esps",

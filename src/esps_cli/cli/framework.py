@@ -1,8 +1,10 @@
 """`esps init`, `esps framework check|show` and `esps generate`: setting up a working folder
 and the workbooks it sends out."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,6 +18,10 @@ from esps_cli.cli.common import (
     progress_bar,
 )
 from esps_cli.io.output import console, err_console, print_json
+
+if TYPE_CHECKING:
+    from esps_cli.register import RegisterLocation
+    from esps_cli.register.models import WorkbookIssue
 
 app = typer.Typer()
 framework_app = typer.Typer(help="Check and show the ESPS framework file.", no_args_is_help=True)
@@ -101,26 +107,52 @@ def generate(
     unit: options.OnlyUnits = None,
     force: options.Force = False,
     jobs: options.Jobs = 0,
+    register: options.Register = None,
 ) -> None:
     """Write one self-assessment workbook per (B)OCU.
+
+    Each workbook carries a random pack id; with a register (--register, ESPS_REGISTER or
+    esps.toml's) the pack ids are recorded with their unit, so validate can tell a copy of
+    another unit's workbook (sealed identity).
 
     Example: [bold]esps generate examples/units.csv --out packs/ --cycle 2010-11[/bold]
     """
     from esps_cli.domain.config import packs_folder
     from esps_cli.domain.units import select_units
+    from esps_cli.register.location import configured_location
     from esps_cli.workbook.generate import generate_workbooks
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     chosen = select_units(ctx.units, unit)
     out_dir = packs_folder(ctx.settings, out)
-    with progress_bar("Generating workbooks", len(chosen)) as progress:
+    location = configured_location(register, ctx.settings.register_path)
+    with progress_bar("Generating workbooks", len(chosen)) as progress, \
+            issuing(location) as record:
         result = generate_workbooks(
             ctx.framework, chosen, ctx.advisors, out_dir, ctx.cycle, force=force,
             jobs=jobs or None, on_written=lambda _p: progress.advance(),
+            before_issue=record,
         )
+    if location is None:
+        err_console.print("Pack ids not recorded: no register configured (--register, or "
+                          "`register` in esps.toml), so returns' identity cannot be checked.")
     console.print(
         f"[green]Wrote {len(result.written)} workbook(s)[/green] for {ctx.cycle.name} to "
         f"{escape(str(out_dir))} in {result.seconds:.1f}s "
         f"(framework {ctx.framework.meta.id} {ctx.framework.meta.version}, "
         f"{len(ctx.framework.cycle_indicators(ctx.cycle))} indicators)."
     )
+
+
+@contextmanager
+def issuing(location: "RegisterLocation | None"
+             ) -> "Iterator[Callable[[list[WorkbookIssue]], None] | None]":
+    """What records the pack ids generate issues: the register, opened once (or nothing)."""
+    if location is None:
+        yield None
+        return
+    from esps_cli.register import Register
+    from esps_cli.register.review import issue_workbooks
+
+    with Register.open(location) as reg:
+        yield lambda issues: issue_workbooks(reg, issues)

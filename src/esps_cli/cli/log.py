@@ -33,7 +33,7 @@ def log(
                                                  help="Only this assessor.")] = None,
     action: Annotated[list[str] | None, typer.Option(
         "--action", help="Only this action (repeatable): score, moderation, allocation, import, "
-                         "pack-issue, export, review.")] = None,
+                         "pack-issue, export, review, workbook-issue, return-received.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="From this day (YYYY-MM-DD).")
                      ] = None,
     until: Annotated[str | None, typer.Option("--until", help="Up to and including this day.")
@@ -46,7 +46,8 @@ def log(
     allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Every recorded action (scores, moderations, allocations, imports with file hashes, packs
-    issued, exports), oldest first, filtered by unit, assessor, action and date. With --verify,
+    issued, exports, unit workbooks issued, returns received, review states), oldest first,
+    filtered by unit, assessor, action and date. With --verify,
     check that no entry and no register row was edited or deleted.
 
     Example: [bold]esps log --unit TP-EK --action score --format csv[/bold]

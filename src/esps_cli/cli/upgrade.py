@@ -31,17 +31,21 @@ def upgrade(
     advisors: options.Advisors = None,
     force: options.Force = False,
     fmt: options.FormatTextJson = options.TextOrJson.text,
+    register: options.Register = None,
 ) -> None:
     """Carry units' answers into fresh workbooks for another cycle or framework version.
 
     Cover names, ratings, N/A reasons, narratives and evidence rows are carried and shaded
     blue for the unit to re-confirm; what could not be carried (removed or reworded
     indicators) is listed. The returns are never changed. Exit code 2 if any return could not
-    be upgraded (an unknown framework version, an unreadable file).
+    be upgraded (an unknown framework version, an unreadable file). With a register, each
+    new workbook's pack id is recorded with its unit, as esps generate does.
 
     Example: [bold]esps upgrade returns/TP-EK_Camden_2010-11.xlsx --cycle 2011-12
     --out packs-2011/[/bold]
     """
+    from esps_cli.cli.framework import issuing
+    from esps_cli.register.location import configured_location
     from esps_cli.workbook.generate import build_template
     from esps_cli.workbook.upgrade import upgrade_return
 
@@ -50,15 +54,19 @@ def upgrade(
     template = build_template(ctx.framework, ctx.cycle, ctx.advisors)
     done: list[UpgradeReport] = []
     refused = 0
-    for path in returns:
-        try:
-            if not path.is_file():
-                raise EspsError(f"{path}: file not found")
-            done.append(upgrade_return(path, ctx.framework, ctx.cycle, ctx.advisors, out,
-                                       units=ctx.units, force=force, template=template))
-        except EspsError as exc:
-            refused += 1
-            err_console.print(f"[bold red]not upgraded:[/bold red] {escape(str(exc))}")
+    location = configured_location(register, ctx.settings.register_path)
+    with issuing(location) as record:
+        for path in returns:
+            try:
+                if not path.is_file():
+                    raise EspsError(f"{path}: file not found")
+                done.append(upgrade_return(
+                    path, ctx.framework, ctx.cycle, ctx.advisors, out, units=ctx.units,
+                    force=force, template=template,
+                    before_issue=None if record is None else lambda w: record([w])))
+            except EspsError as exc:
+                refused += 1
+                err_console.print(f"[bold red]not upgraded:[/bold red] {escape(str(exc))}")
     if fmt is options.TextOrJson.json:
         print_json(done)
     else:

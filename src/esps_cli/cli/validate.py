@@ -54,6 +54,7 @@ def validate(
         show_default=False)] = None,
     list_codes: Annotated[bool, typer.Option(
         "--list-codes", help="Print every finding code and exit.")] = False,
+    register: options.Register = None,
     annotate: Annotated[Path | None, typer.Option(
         "--annotate", show_default=False,
         help="Write a marked-up copy of every return with findings into this folder: a "
@@ -68,14 +69,20 @@ def validate(
     --format json prints the whole report, csv one row per finding. --output also writes a
     report workbook (.xlsx): Summary and Findings sheets.
 
+    With a register (--register, ESPS_REGISTER or esps.toml's), each return's pack id is
+    checked against the workbooks issued to its unit, and each return is remembered: a later
+    return of the unit lists what changed since the one before.
+
     Examples: [bold]esps validate returns/Camden.xlsx[/bold]
     [bold]esps validate returns/ --units units.csv --output validation.xlsx[/bold]
     """
     if list_codes:
         _print_codes(fmt)
         return
+    from esps_cli.register.location import configured_location
     from esps_cli.validation import targets as plan
     from esps_cli.validation.batch import validate_paths
+    from esps_cli.validation.returns import review_loop
 
     settings = working_settings()
     fw = load_framework_from(framework, settings)
@@ -95,11 +102,14 @@ def validate(
 
         check_mark_up_folder(annotate, targets, [f.name for f in found.files], force=force)
 
-    with progress_bar("Validating workbooks", len(found.files)) as progress:
+    location = configured_location(register, settings.register_path)
+    with progress_bar("Validating workbooks", len(found.files)) as progress, \
+            review_loop(location, record=True, cycle=cycle_id, units=unit_list) as loop:
         report = validate_paths(
             targets, fw, units=unit_list, jobs=jobs or None, check_evidence=check_evidence,
             on_progress=lambda done, _total: progress.update(done),
             today=today, cycle=expected_cycle, discovered=found,
+            issued=loop.issued, history=loop.history,
         )
     _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose)
     if annotate is not None:

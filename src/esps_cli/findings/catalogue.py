@@ -117,6 +117,18 @@ IDENTITY_MISMATCH = register(
     "The locked Cover cells have been changed or sheets copied between workbooks. Start again "
     "from your unit's own workbook.",
 )
+IDENTITY_FORGED = register(
+    "identity-forged", "error",
+    "The workbook's pack id was issued to another unit (or cycle) than the one it claims",
+    "This is a copy of another unit's workbook relabelled. Fill in the workbook DCFD sent to "
+    "your unit (ask DCFD for it again if it is lost); do not copy another unit's file.",
+)
+PACK_NOT_ISSUED = register(
+    "pack-not-issued", "error",
+    "The workbook's pack id is not one issued to its unit, which was sent a workbook",
+    "Return the workbook DCFD sent to your unit (its hidden pack id must not be changed); ask "
+    "DCFD for it again if it is lost.",
+)
 INDICATOR_CHANGED = register(
     "indicator-changed", "error", "The locked wording of an indicator row has been changed",
     "Put the original wording back (copy the grey cells of the row from the workbook DCFD "
@@ -253,6 +265,12 @@ DUPLICATE_RETURN = register(
 UNIT_NOT_ON_LIST = register(
     "unit-not-on-list", "error", "A return is for a unit that is not on the units list",
     "Check the units list is complete, or that the file belongs in this folder.",
+)
+IDENTICAL_RESUBMISSION = register(
+    "identical-resubmission", "warning",
+    "The return is the same as the unit's previous return: nothing was changed",
+    "The unit sent its previous return again: check it sent the corrected workbook, and ask "
+    "for the changes listed in its findings.",
 )
 FOLDER_UNREADABLE = register(
     "folder-unreadable", "error", "A folder to search could not be read; its files were not "

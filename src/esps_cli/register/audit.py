@@ -58,13 +58,34 @@ def _pack(r: Row) -> Described:
         "return_sha256": r["return_sha256"]})
 
 
+def _workbook_issue(r: Row) -> Described:
+    return ("workbook-issue", r["cycle"], r["unit"], "", {
+        "pack_id": r["pack_id"], "file": r["file"], "framework_version": r["framework_version"]})
+
+
+def _return(r: Row) -> Described:
+    return ("return-received", r["cycle"], r["unit"], "", {
+        "file": r["file"], "sha256": r["sha256"], "errors": r["errors"],
+        "warnings": r["warnings"], "previous_id": r["previous_id"]})
+
+
+def _review(r: Row) -> Described:
+    return ("review", r["cycle"], r["unit"], r["set_by"], {
+        "state": r["state"], "reason": r["reason"], "return_id": r["return_id"]})
+
+
 AUDITED: dict[str, Callable[[Row], Described]] = {
     "imports": _import,
     "allocations": _allocation,
     "score_events": _score,
     "pack_issues": _pack,
+    # The review loop (schema version 4): workbooks issued, returns received, review states.
+    "workbook_issues": _workbook_issue,
+    "unit_returns": _return,
+    "review_states": _review,
 }
-ACTIONS = ("score", "moderation", "allocation", "import", "pack-issue", "export", "review")
+ACTIONS = ("score", "moderation", "allocation", "import", "pack-issue", "export", "review",
+           "workbook-issue", "return-received")
 
 
 class AuditEntry(BaseModel):

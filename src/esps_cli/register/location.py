@@ -116,3 +116,14 @@ def register_location(option: RegisterLocation | str | Path | None,
 
 # The name callers have always used.
 default_register_path = register_location
+
+
+def configured_location(option: RegisterLocation | str | Path | None,
+                        configured: str | Path | None) -> RegisterLocation | None:
+    """The register the user named (--register, ESPS_REGISTER, esps.toml's `register`), or
+    None when none is named: for commands that use a register only when one is configured
+    (generate records pack ids, validate checks them and records returns)."""
+    env = os.environ.get(REGISTER_ENV, "").strip()
+    if any(v is not None and str(v).strip() for v in (option, env or None, configured)):
+        return register_location(option, configured)
+    return None

@@ -33,6 +33,9 @@ COPY_TABLES: tuple[tuple[str, str], ...] = (
     ("allocations", "allocated_at"),
     ("score_events", "recorded_at"),
     ("pack_issues", "issued_at"),
+    ("workbook_issues", "issued_at"),
+    ("unit_returns", "received_at"),
+    ("review_states", "set_at"),
     ("audit_log", "at"),
 )
 

@@ -301,6 +301,64 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX audit_log_unit ON audit_log (unit, id)",
         append_only("audit_log", "the audit log is append-only"),
     ), after=lambda db: _backfill_audit(db)),
+    Migration(4, "workbooks issued (sealed identity), returns received and review states, "
+                 "all append-only", (
+        """
+        CREATE TABLE workbook_issues (
+            id                ID_PK,
+            pack_id           TEXT NOT NULL UNIQUE,
+            cycle             TEXT NOT NULL,
+            unit              TEXT NOT NULL,
+            framework_id      TEXT NOT NULL,
+            framework_version TEXT NOT NULL,
+            file              TEXT NOT NULL,
+            issued_at         TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX workbook_issues_unit ON workbook_issues (cycle, unit, id)",
+        append_only("workbook_issues", "the record of workbooks issued is append-only"),
+        """
+        CREATE TABLE unit_returns (
+            id             ID_PK,
+            cycle          TEXT NOT NULL,
+            unit           TEXT NOT NULL,
+            file           TEXT NOT NULL,
+            sha256         TEXT NOT NULL,
+            pack_id        TEXT NOT NULL DEFAULT '',
+            received_at    TEXT NOT NULL,
+            readable       INTEGER NOT NULL,
+            errors         INTEGER NOT NULL,
+            warnings       INTEGER NOT NULL,
+            findings       TEXT NOT NULL,
+            answers        TEXT NOT NULL,
+            answers_sha256 TEXT NOT NULL,
+            previous_id    BIGINT REFERENCES unit_returns(id)
+        )
+        """,
+        "CREATE INDEX unit_returns_unit ON unit_returns (cycle, unit, id)",
+        "CREATE INDEX unit_returns_sha ON unit_returns (cycle, unit, sha256)",
+        append_only("unit_returns", "the record of returns received is append-only"),
+        """
+        CREATE TABLE review_states (
+            id          ID_PK,
+            cycle       TEXT NOT NULL,
+            unit        TEXT NOT NULL,
+            state       TEXT NOT NULL CHECK (state IN ('received', 'has-issues', 'approved',
+                                                       'rejected', 'resubmitted')),
+            set_by      TEXT NOT NULL,
+            reason      TEXT NOT NULL DEFAULT '',
+            set_at      TEXT NOT NULL,
+            return_id   BIGINT REFERENCES unit_returns(id)
+        )
+        """,
+        "CREATE INDEX review_states_unit ON review_states (cycle, unit, id)",
+        append_only("review_states", "review states are append-only: set a new state instead"),
+        refuse_insert(
+            "review_states_reason_required", "review_states",
+            "NEW.state IN ('has-issues', 'rejected') AND TRIM(NEW.reason) = ''",
+            "a review state of has-issues or rejected needs a reason",
+        ),
+    )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -107,3 +107,66 @@ def timestamp(value: datetime) -> str:
     """How the register stores a time on both engines: ISO 8601 UTC text, to the microsecond
     (sorts in time order as text; identical on SQLite and PostgreSQL)."""
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+# -- the review loop with units: workbooks issued, returns received, review states ---------
+
+ReviewState = Literal["received", "has-issues", "approved", "rejected", "resubmitted"]
+REVIEW_STATES: tuple[ReviewState, ...] = (
+    "received", "has-issues", "approved", "rejected", "resubmitted")
+# States that need a reason (the database refuses them without one).
+REASON_REQUIRED: tuple[ReviewState, ...] = ("has-issues", "rejected")
+# After these, a new return sets the state to resubmitted by itself.
+AWAITING_RESUBMISSION: tuple[ReviewState, ...] = ("has-issues", "rejected")
+# Who the register names for the states esps sets by itself.
+AUTOMATIC = "esps validate"
+
+
+class WorkbookIssue(BaseModel):
+    """One unit workbook as `esps generate` sent it: its random pack id seals its identity."""
+
+    model_config = ConfigDict(frozen=True)
+    pack_id: str
+    cycle: str
+    unit: str
+    framework_id: str
+    framework_version: str
+    file: str
+    issued_at: datetime | None = None
+
+
+class ReturnRecord(BaseModel):
+    """One return as `esps validate` first read it: what it held and what was found in it.
+
+    findings: compact [code, severity, sheet, cell, indicator id, message] lists; answers: the
+    answers read (ratings, N/A reasons, narratives, evidence rows by indicator)."""
+
+    model_config = ConfigDict(frozen=True)
+    id: int = 0
+    cycle: str
+    unit: str
+    file: str
+    sha256: str
+    pack_id: str = ""
+    received_at: datetime
+    readable: bool
+    errors: int
+    warnings: int
+    findings: list[list[str]]
+    answers: dict[str, Any]
+    answers_sha256: str
+    previous_id: int | None = None
+
+
+class ReviewChange(BaseModel):
+    """One change of a unit's review state: who set which state, when and why."""
+
+    model_config = ConfigDict(frozen=True)
+    id: int = 0
+    cycle: str
+    unit: str
+    state: ReviewState
+    set_by: str
+    reason: str = ""
+    set_at: datetime
+    return_id: int | None = None

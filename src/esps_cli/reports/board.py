@@ -338,12 +338,13 @@ def _units_sheet(wb: Workbook, report: SummaryReport, framework: Framework, info
 
 
 def _exceptions_sheet(wb: Workbook, report: SummaryReport, info: PrintInfo) -> None:
-    header = ["Unit code", "Unit", "Group", "Exception", "Detail"]
+    header = ["Unit code", "Unit", "Group", "Exception", "Detail", "Review"]
     if not report.public:
         header.append("Linked DCFA")
     rows = []
     for e in report.exceptions:
-        row = [e.unit_code, e.unit_name, e.business_group, STATUS_LABEL[e.category], e.detail]
+        row = [e.unit_code, e.unit_name, e.business_group, STATUS_LABEL[e.category], e.detail,
+               e.review_state]
         if not report.public:
             row.append(e.linked_dcfa_name)
         rows.append(row)

@@ -39,12 +39,13 @@ UNIT_HEADER = (
     "valid", "errors", "warnings", "evidence_completeness_pct", "indicators",
     "indicators_minimum_met", "baseline_indicators", "linked_scored", "unlinked_scored",
     "moderation_pending", "baseline_at_or_above", "mean_combined", "meets_baseline", "status",
+    "review_state",
 )
 ADVISOR_COLUMNS = ("linked_dcfa", "unlinked_dcfa", "linked_dcfa_name")
 BUDDY_HEADER = ("unit_code", "unit_name", "buddy_code", "buddy_name", "business_group",
                 "weakest_theme", "unit_theme_score", "buddy_theme_score")
 EXCEPTION_HEADER = ("unit_code", "unit_name", "business_group", "exception", "detail",
-                    "linked_dcfa", "linked_dcfa_name")
+                    "review_state", "linked_dcfa", "linked_dcfa_name")
 LISTED_CODES = 8  # units named per status in the terminal summary
 
 
@@ -180,12 +181,14 @@ def _units_table(report: SummaryReport) -> Table:
     table.add_column("unit", no_wrap=True)
     table.add_column("group", no_wrap=True)
     table.add_column("status", overflow="fold", ratio=1)
+    table.add_column("review", overflow="fold")
     for col in ("evid", "min", "linked", "unlinked", "mod", "mean"):
         table.add_column(col, justify="right", no_wrap=True)
     for s in report.units:
         table.add_row(
             escape(s.unit_code), escape(s.business_group),
             f"[{STATUS_STYLE.get(s.status, 'yellow')}]{STATUS_LABEL[s.status]}[/]",
+            escape(s.review_state or "-"),
             _pct(s.evidence_completeness_pct),
             f"{s.indicators_minimum_met}/{s.indicators}" if s.returned else "-",
             f"{s.linked_scored}/{s.baseline_indicators}",
@@ -204,10 +207,12 @@ def print_exceptions(console: Console, report: SummaryReport) -> None:
     table.add_column("unit", no_wrap=True)
     table.add_column("exception", overflow="fold", ratio=2)
     table.add_column("detail", overflow="fold", ratio=3)
+    table.add_column("review", overflow="fold", ratio=1)
     if not report.public:
         table.add_column("linked DCFA", overflow="fold", ratio=2)
     for e in report.exceptions:
-        cells = [escape(e.unit_code), STATUS_LABEL[e.category], escape(e.detail)]
+        cells = [escape(e.unit_code), STATUS_LABEL[e.category], escape(e.detail),
+                 escape(e.review_state or "-")]
         if not report.public:
             cells.append(escape(e.linked_dcfa_name))
         table.add_row(*cells)

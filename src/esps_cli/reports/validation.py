@@ -29,6 +29,7 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.io.output import csv_text, save_workbook
+from esps_cli.reports.returns import change_lines, note_lines
 from esps_cli.reports.text import (
     COLLAPSE_AT,
     Lines,
@@ -48,6 +49,8 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 def workbook_status(wb: WorkbookReport, batch: BatchReport) -> str:
     """A one-word status, plus what the units list says about the file."""
     status = "unreadable" if not wb.readable else ("valid" if wb.valid else "invalid")
+    if wb.superseded_by:
+        status = f"superseded ({status})"
     flags = [label for code, label in ((DUPLICATE_RETURN.code, "duplicate return"),
                                        (UNIT_NOT_ON_LIST.code, "not on units list"))
              if any(f.code == code and f.file == wb.file for f in batch.findings)]
@@ -94,6 +97,7 @@ def print_text(batch: BatchReport, console: Console, *, errors_only: bool = Fals
         _table_lines(out, batch)
     _unit_lines(out, batch, verbose=verbose)
     _skipped_lines(out, batch)
+    note_lines(out, batch)
     _totals_lines(out, batch)
     out.write(console)
 
@@ -112,6 +116,7 @@ def _workbook_lines(out: Lines, wb: WorkbookReport, batch: BatchReport, findings
     if verbose:
         for f in findings:
             _finding_line(out, f, hints)
+        change_lines(out, wb)
         out.blank()
         return
     general, by_indicator = _by_indicator(findings, wb)
@@ -132,6 +137,7 @@ def _workbook_lines(out: Lines, wb: WorkbookReport, batch: BatchReport, findings
     for ind, found in by_indicator.items():
         if ind not in not_started and ind not in no_evidence:
             _collapsed_lines(out, found, hints)
+    change_lines(out, wb)
     out.blank()
 
 
@@ -285,6 +291,8 @@ def totals_line(batch: BatchReport) -> str:
         parts.append(f"{t.duplicate_returns} unit(s) with duplicate returns")
     if t.not_on_list:
         parts.append(f"{t.not_on_list} return(s) for units not on the list")
+    if t.superseded:
+        parts.append(f"{t.superseded} superseded by a later return")
     parts.append(f"{t.errors} error(s), {t.warnings} warning(s)")
     if t.lock_files or t.ignored:
         parts.append(f"{t.lock_files} lock file(s) skipped, {t.ignored} file(s) ignored")

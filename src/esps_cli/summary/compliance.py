@@ -30,10 +30,12 @@ from pydantic import BaseModel
 
 from esps_cli.domain.framework import STAGES, Framework, Indicator, Rag
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.register import Register, RegisterLocation, RegisterNotFound, ScorePair
+from esps_cli.register import Register, RegisterLocation, RegisterNotFound, ScorePair, locate
+from esps_cli.register.review import current_states
 from esps_cli.scoring.combine import combine
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.report import BatchReport, WorkbookReport
+from esps_cli.validation.returns import review_loop
 
 # Most blocking first: a unit's status is the first of its reasons in this order.
 UnitStatus = Literal[
@@ -119,6 +121,8 @@ class UnitStanding(BaseModel):
     status: UnitStatus
     reasons: list[UnitStatus]
     detail: list[IndicatorStanding]
+    # Where DCFD's review of the unit's return stands (esps review; "" when never set).
+    review_state: str = ""
 
 
 class Rollup(BaseModel):
@@ -157,6 +161,7 @@ class ExceptionItem(BaseModel):
     detail: str
     linked_dcfa: str
     linked_dcfa_name: str
+    review_state: str = ""
 
 
 class Gap(BaseModel):
@@ -258,6 +263,8 @@ def _returns_by_unit(batch: BatchReport, cycle: str) -> dict[str, list[WorkbookR
     for report in batch.workbooks:
         # A file that cannot be read belongs to the cycle its name gives; if it gives none,
         # to the cycle being summarised.
+        if report.superseded_by:
+            continue  # replaced by a later return of the unit (see validation.returns)
         if report.unit_code and (report.cycle == cycle or
                                  (not report.readable and not report.cycle)):
             by_unit.setdefault(report.unit_code.casefold(), []).append(report)
@@ -495,12 +502,15 @@ def build_summary(
     *,
     views: Iterable[View] = VIEWS,
     public: bool = False,
+    review_states: dict[str, str] | None = None,
 ) -> SummaryReport:
     cycle = framework.cycle(cycle_id)
     by_unit = _returns_by_unit(batch, cycle.id)
+    states = review_states or {}
     standings = [
         unit_standing(framework, cycle.id, u, by_unit.get(u.code.casefold(), []), scores,
-                      allocations.get(u.code))
+                      allocations.get(u.code)).model_copy(
+            update={"review_state": states.get(u.code, "")})
         for u in units
     ]
     meeting = sum(1 for s in standings if s.meets_baseline)
@@ -519,6 +529,7 @@ def build_summary(
             unit_code=s.unit_code, unit_name=s.unit_name, business_group=s.business_group,
             category=reason, detail=_exception_detail(s, reason, framework, names, public),
             linked_dcfa=s.linked_dcfa, linked_dcfa_name=names.get(s.linked_dcfa, s.linked_dcfa),
+            review_state=s.review_state,
         )
         for s in standings
         for reason in s.reasons
@@ -545,15 +556,17 @@ def build_summary(
 
 
 def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
-                  ) -> tuple[dict, dict[str, str]]:
-    """Current scores and allocations for a cycle; none when there is no register yet."""
+                  ) -> tuple[dict, dict[str, str], dict[str, str]]:
+    """Current scores, allocations and review states for a cycle; none when there is no
+    register yet."""
     if location is None:
-        return {}, {}
+        return {}, {}, {}
     try:
         with Register.open(location, create=False) as register:
-            return register.current_scores(cycle_id), register.allocations(cycle_id)
+            states = {u: c.state for u, c in current_states(register, cycle_id).items()}
+            return register.current_scores(cycle_id), register.allocations(cycle_id), states
     except RegisterNotFound:
-        return {}, {}
+        return {}, {}, {}
 
 
 def collect_summary(
@@ -572,9 +585,16 @@ def collect_summary(
 ) -> tuple[SummaryReport, BatchReport]:
     """Validate the returns, read the register, and build the cycle's summary. The returns
     folders are read as `esps validate` reads them: their own files, and with recursive those
-    of their subfolders too."""
-    batch = validate_paths(returns, framework, units=units, recursive=recursive, jobs=jobs,
-                           on_progress=on_progress)
+    of their subfolders too.
+
+    With a register, returns are checked against the workbooks issued (sealed identity) and
+    a unit's older files the register knows were replaced do not count (nothing is recorded:
+    summary only reads)."""
+    location = None if register_path is None else locate(register_path)
+    with review_loop(location, record=False, cycle=cycle_id, units=units) as loop:
+        batch = validate_paths(returns, framework, units=units, recursive=recursive, jobs=jobs,
+                               on_progress=on_progress, issued=loop.issued,
+                               history=loop.history)
     report = summary_from_batch(framework, cycle_id, units, advisors, batch, register_path,
                                 views=views, public=public)
     return report, batch
@@ -593,9 +613,9 @@ def summary_from_batch(
 ) -> SummaryReport:
     """A cycle's summary from returns already validated (one validation serves every cycle:
     each return is counted for the cycle it names)."""
-    scores, allocations = read_register(register_path, framework.cycle(cycle_id).id)
+    scores, allocations, states = read_register(register_path, framework.cycle(cycle_id).id)
     return build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
-                         views=views, public=public)
+                         views=views, public=public, review_states=states)
 
 
 def previous_summary(

@@ -26,6 +26,7 @@ from esps_cli.findings import (
 )
 from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
 from esps_cli.validation.attribution import attribute_unreadable
+from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.report import (
     BatchReport,
     BatchTotals,
@@ -33,6 +34,7 @@ from esps_cli.validation.report import (
     UnitRef,
     WorkbookReport,
 )
+from esps_cli.validation.returns import seal_notes
 from esps_cli.validation.validate import failed_report, validate_workbook
 
 # Worker state: the framework and options are sent to each process once.
@@ -56,6 +58,8 @@ def failed_job(job: tuple[str, str], error: str) -> WorkbookReport:
 
 
 ProgressCallback = Callable[[int, int], None]
+# What runs on the checked reports before the batch findings (the register's return history).
+ReportsHook = Callable[[list[WorkbookReport]], list[WorkbookReport]]
 
 
 def validate_paths(
@@ -71,6 +75,8 @@ def validate_paths(
     cycle: Cycle | None = None,
     exclude: list[Path] | None = None,
     discovered: Discovered | None = None,
+    issued: IssuedPacks | None = None,
+    history: ReportsHook | None = None,
 ) -> BatchReport:
     """Validate files, folders (recursive: and their subfolders) and globs.
 
@@ -80,11 +86,15 @@ def validate_paths(
     batch findings. on_progress(done, total) is called as workbooks are checked.
     exclude: files never to validate (e.g. the report being written into the same folder).
     discovered: files already found by `batch.discover` (then paths and recursive are unused).
+    issued: the workbooks issued (from the register), for the sealed identity check.
+    history: run on the reports before the batch findings (validation.returns.ReturnHistory:
+    records returns, compares resubmissions, marks superseded files).
     """
     today = today or date.today()
     found = discovered or discover(paths, recursive=recursive, exclude=exclude)
     jobs_n = resolve_jobs(jobs)
-    options = {"today": today, "check_evidence": check_evidence, "cycle": cycle}
+    options = {"today": today, "check_evidence": check_evidence, "cycle": cycle,
+               "issued": issued}
     work = [(str(f.path), f.name) for f in found.files]
     reports = parallel_map(
         _validate_job, work, jobs=jobs_n, initializer=_init_worker,
@@ -92,6 +102,8 @@ def validate_paths(
     )
     # A file that cannot be read is still its unit's return when its name says whose it is.
     reports = attribute_unreadable(reports, units, cycle.id if cycle else None)
+    if history is not None:
+        reports = history(reports)
     batch = BatchReport(
         framework_id=framework.meta.id,
         framework_version=framework.meta.version,
@@ -110,6 +122,7 @@ def validate_paths(
         batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)
                               for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
+    batch.notes = seal_notes(reports, issued)
     return batch
 
 
@@ -121,7 +134,7 @@ def _against_units(reports: list[WorkbookReport], units: list[Unit] | None) -> l
     findings: list[Finding] = []
     by_key: dict[tuple[str, str], list[WorkbookReport]] = {}
     for wb in reports:
-        if wb.unit_code:
+        if wb.unit_code and not wb.superseded_by:
             by_key.setdefault(_return_key(wb), []).append(wb)
     for reports_for in by_key.values():
         if len(reports_for) > 1:
@@ -155,6 +168,9 @@ def _against_units(reports: list[WorkbookReport], units: list[Unit] | None) -> l
 def _totals(batch: BatchReport, units: list[Unit] | None) -> BatchTotals:
     t = BatchTotals(files=len(batch.workbooks))
     for wb in batch.workbooks:
+        if wb.superseded_by:  # replaced by a later return of its unit: does not count
+            t.superseded += 1
+            continue
         t.errors += wb.errors
         t.warnings += wb.warnings
         if wb.valid:
@@ -170,7 +186,8 @@ def _totals(batch: BatchReport, units: list[Unit] | None) -> BatchTotals:
             t.warnings += 1
     t.lock_files = sum(1 for s in batch.skipped if s.kind == "lock")
     t.ignored = sum(1 for s in batch.skipped if s.kind == "ignored")
-    keys = Counter(_return_key(wb) for wb in batch.workbooks if wb.unit_code)
+    keys = Counter(_return_key(wb) for wb in batch.workbooks
+                   if wb.unit_code and not wb.superseded_by)
     codes = {code for code, _cycle in keys}
     t.duplicate_returns = sum(1 for n in keys.values() if n > 1)
     t.not_on_list = sum(1 for f in batch.findings if f.code == UNIT_NOT_ON_LIST.code)

@@ -54,6 +54,22 @@ def framework_index(framework: Framework, cycle: Cycle) -> FrameworkIndex:
     return hit[1]
 
 
+@dataclass(frozen=True)
+class IssuedPacks:
+    """The workbooks the register says were issued, read once per batch and handed to every
+    check (and pool worker) as data: pack id -> (unit code, cycle), and the (unit code
+    casefolded, cycle) pairs that were issued at least one workbook."""
+
+    by_pack: dict[str, tuple[str, str]]
+    units: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, issues: list[tuple[str, str, str]]) -> IssuedPacks:
+        """From (pack id, unit, cycle) triples."""
+        return cls({p: (u, c) for p, u, c in issues},
+                   frozenset((u.casefold(), c) for _p, u, c in issues))
+
+
 class UndeclaredCode(RuntimeError):
     """A check emitted a code it does not declare (a bug in the check, caught by the tests)."""
 
@@ -83,6 +99,8 @@ class WorkbookCheck:
     status: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The codes the check running now declares (None: any code, outside a check).
     allowed: frozenset[str] | None = None
+    # The workbooks issued, from the register (None: no register, the seal is not checked).
+    issued: IssuedPacks | None = None
 
     def __post_init__(self) -> None:
         self.findings = list(self.rw.findings)

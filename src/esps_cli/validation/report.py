@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from esps_cli.findings import Finding
+from esps_cli.validation.answers import Resubmission
 
 
 class IndicatorStatus(BaseModel):
@@ -42,6 +43,16 @@ class WorkbookReport(BaseModel):
     evidence_completeness_pct: float = 0.0
     evidence_rows: int = 0
     submission_date: date | None = None
+    pack_id: str = ""  # the random id esps generate gave the workbook (sealed identity)
+    sha256: str = ""  # of the file's bytes
+    # The answers read (for comparing resubmissions; kept out of the JSON report).
+    answers: dict[str, Any] | None = Field(default=None, exclude=True)
+    # With a register: when this return was first received, how it differs from the unit's
+    # return before it, and (for an older file of a unit still in the folder) the file that
+    # replaced it: a superseded file does not count as the unit's return.
+    received_at: datetime | None = None
+    resubmission: Resubmission | None = None
+    superseded_by: str = ""
 
 
 class SkippedFile(BaseModel):
@@ -72,6 +83,7 @@ class BatchTotals(BaseModel):
     units_not_returned: int | None = None
     duplicate_returns: int = 0  # units with more than one return
     not_on_list: int = 0
+    superseded: int = 0  # files replaced by a later return of their unit (with a register)
 
 
 class BatchReport(BaseModel):
@@ -86,6 +98,8 @@ class BatchReport(BaseModel):
     skipped: list[SkippedFile] = []
     not_returned: list[UnitRef] = []  # with a units list: the units with no return
     totals: BatchTotals = BatchTotals()
+    # Checks not run for the whole batch, and why (one line each, e.g. no register).
+    notes: list[str] = []
 
     @property
     def ok(self) -> bool:
@@ -100,10 +114,11 @@ class BatchReport(BaseModel):
 
     def returns_by_unit(self, cycle: str | None = None) -> dict[str, WorkbookReport]:
         """The one return per unit code (for a cycle, if given), by unit code; a unit with two
-        or more returns is left out (duplicate-return: neither is chosen)."""
+        or more returns is left out (duplicate-return: neither is chosen). A file superseded by
+        a later return of its unit (known from the register) does not count."""
         by_code: dict[str, list[WorkbookReport]] = {}
         for wb in self.workbooks:
-            if wb.unit_code and (cycle is None or wb.cycle == cycle):
+            if wb.unit_code and not wb.superseded_by and (cycle is None or wb.cycle == cycle):
                 by_code.setdefault(wb.unit_code.casefold(), []).append(wb)
         return {reports[0].unit_code: reports[0] for reports in by_code.values()
                 if len(reports) == 1}

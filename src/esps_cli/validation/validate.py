@@ -10,6 +10,7 @@ concern; batches are in `validation.batch`.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.domain.normalise import clean
 from esps_cli.errors import describe, must_propagate
 from esps_cli.findings import CHECK_FAILED, METADATA_UNHIDDEN, Finding, finding
+from esps_cli.validation.answers import answers_of
 from esps_cli.validation.checks import CHECKS
-from esps_cli.validation.context import WorkbookCheck
+from esps_cli.validation.context import IssuedPacks, WorkbookCheck
 from esps_cli.validation.report import WorkbookReport
 from esps_cli.validation.runner import run_checks
 from esps_cli.workbook.layout import SHEET_META
@@ -62,6 +64,7 @@ def validate_workbook(
     check_evidence: bool = False,
     cycle: Cycle | None = None,
     name: str | None = None,
+    issued: IssuedPacks | None = None,
 ) -> WorkbookReport:
     """Check one returned workbook; never raises for a bad file.
 
@@ -70,11 +73,13 @@ def validate_workbook(
     check_evidence: check evidence locations that are paths on this machine.
     cycle: the cycle the workbook must be for (wrong-cycle otherwise); None accepts any.
     name: how findings name the file (default: its file name).
+    issued: the workbooks the register says were issued, to check the pack id (sealed
+    identity); None: not checked.
     """
     path = Path(path)
     try:
         return _validate(path, framework, today=today or date.today(),
-                         check_evidence=check_evidence, cycle=cycle, name=name)
+                         check_evidence=check_evidence, cycle=cycle, name=name, issued=issued)
     except BaseException as exc:
         # The per-workbook boundary: a failure outside any one check (a native library's
         # panic included) is this file's one finding, never the batch's end.
@@ -83,15 +88,26 @@ def validate_workbook(
         return failed_report(str(path), name or path.name, describe(exc))
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes ("" if it cannot be read)."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return ""
+
+
 def _validate(path: Path, framework: Framework, *, today: date, check_evidence: bool,
-              cycle: Cycle | None, name: str | None) -> WorkbookReport:
+              cycle: Cycle | None, name: str | None,
+              issued: IssuedPacks | None) -> WorkbookReport:
     rw = read_workbook(path, name=name)
     if not rw.readable:
         errors, warnings = count(rw.findings)
         return WorkbookReport(file=rw.name, path=str(path), readable=False, errors=errors,
-                              warnings=warnings, findings=rw.findings)
+                              warnings=warnings, findings=rw.findings,
+                              sha256=file_sha256(path))
     ctx = WorkbookCheck(rw, framework, today=today, expected_cycle=cycle,
-                        check_evidence=check_evidence)
+                        check_evidence=check_evidence, issued=issued)
     run_checks(ctx, CHECKS)
     _fold_unhidden_metadata(ctx.findings)
     meta = rw.meta
@@ -120,4 +136,7 @@ def _validate(path: Path, framework: Framework, *, today: date, check_evidence: 
         evidence_completeness_pct=round(100.0 * met / total, 1) if total else 0.0,
         evidence_rows=ctx.evidence_rows,
         submission_date=ctx.submission_date,
+        pack_id=clean(meta.get("pack_id")),
+        sha256=file_sha256(path),
+        answers=answers_of(rw),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import secrets
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from esps_cli.io.safety import (
     safe_filename,
     write_error,
 )
+from esps_cli.register.models import WorkbookIssue
 from esps_cli.workbook.layout import (
     COVER_FIELDS,
     COVER_FIRST_ROW,
@@ -86,6 +88,7 @@ def placeholder(key: str) -> str:
 @dataclass
 class GenerateResult:
     written: list[Path] = field(default_factory=list)
+    issued: list[WorkbookIssue] = field(default_factory=list)  # each workbook's pack id
     skipped_existing: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -451,6 +454,7 @@ def _write_meta(
         "generator": f"esps-cli {__version__}",
         "generated_at": generated_at.isoformat(),
         "fingerprint": workbook_fingerprint(hashes),
+        "pack_id": placeholder("pack_id"),
     }
     for row, key in enumerate(META_KEYS, start=1):
         ws.cell(row=row, column=1, value=key)
@@ -489,7 +493,13 @@ def unit_values(unit: Unit, framework: Framework, advisors: dict[str, Advisor]) 
         "business_group": group,
         "linked_dcfa": unit.linked_dcfa,
         "linked_dcfa_name": dcfa.name if dcfa else unit.linked_dcfa,
+        "pack_id": new_pack_id(),
     }
+
+
+def new_pack_id() -> str:
+    """A new workbook's random pack id (128 bits: never guessed, never repeated)."""
+    return secrets.token_hex(16)
 
 
 def render_workbook(template: bytes, values: dict[str, str]) -> bytes:
@@ -553,11 +563,14 @@ def generate_workbooks(
     force: bool = False,
     jobs: int | None = None,
     on_written: Callable[[Path], None] | None = None,
+    before_issue: Callable[[list[WorkbookIssue]], None] | None = None,
 ) -> GenerateResult:
     """Write one workbook per unit into out_dir; refuse to overwrite anything unless force.
 
     Packs are rendered into a hidden staging folder inside out_dir and moved into place only
     when every one is ready, so an interrupted or failed run leaves out_dir as it was.
+    before_issue: called with every workbook's pack id once all are rendered and before any is
+    moved into place (to record them in the register: if that fails, nothing is sent out).
     """
     started = datetime.now()
     names = unit_filenames(units, cycle)
@@ -571,7 +584,13 @@ def generate_workbooks(
             _render_all(work, template, jobs or os.cpu_count() or 1, on_written)
         except OSError as exc:
             raise write_error(out_dir, exc) from None
-    result = GenerateResult(written=staged.targets)
+        issued = [WorkbookIssue(pack_id=values["pack_id"], cycle=cycle.id, unit=u.code,
+                                framework_id=framework.meta.id,
+                                framework_version=framework.meta.version, file=names[u.code])
+                  for u, (values, _) in zip(units, work, strict=True)]
+        if before_issue is not None:
+            before_issue(issued)  # inside the staging: if recording fails, nothing is moved
+    result = GenerateResult(written=staged.targets, issued=issued)
     result.seconds = (datetime.now() - started).total_seconds()
     return result
 

@@ -245,6 +245,9 @@ META_KEYS = (
     "generator",
     "generated_at",
     "fingerprint",
+    # A random id per workbook sent (esps generate), recorded in the register with its unit:
+    # a copy of another unit's workbook relabelled is caught by it (sealed identity).
+    "pack_id",
 )
 META_MARKER = "ESPS self-assessment workbook"
 META_INDICATOR_HEADER = ("indicator_id", "indicator_hash")

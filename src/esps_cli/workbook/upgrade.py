@@ -26,6 +26,7 @@ was not carried. Nothing is written to the return itself.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from copy import copy
 from datetime import date, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from esps_cli.domain.normalise import clean, is_blank, parse_date, parse_rating
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
 from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
+from esps_cli.register.models import WorkbookIssue
 from esps_cli.workbook.generate import (
     build_template,
     render_workbook,
@@ -104,6 +106,7 @@ class UpgradeReport(BaseModel):
     indicators: list[IndicatorOutcome] = []
     evidence_carried: int = 0
     evidence_not_carried: list[str] = []  # one line per row left behind, with the reason
+    pack_id: str = ""  # the new workbook's pack id (recorded in the register, if configured)
 
     @property
     def attention(self) -> list[IndicatorOutcome]:
@@ -447,6 +450,7 @@ def upgrade_return(
     units: list[Unit] | None = None,
     force: bool = False,
     template: bytes | None = None,
+    before_issue: Callable[[WorkbookIssue], None] | None = None,
 ) -> UpgradeReport:
     """Write the unit's answers from the return at path into a new workbook in out_dir.
 
@@ -467,7 +471,8 @@ def upgrade_return(
     plan = _plan(rw, framework, cycle)
     from_cycle = clean(rw.meta.get("cycle"))
     template = template or build_template(framework, cycle, advisors)
-    data = render_workbook(template, unit_values(unit, framework, {a.id: a for a in advisors}))
+    values = unit_values(unit, framework, {a.id: a for a in advisors})
+    data = render_workbook(template, values)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     cover_carried = _write_cover(wb[SHEET_COVER], rw, path.name, from_cycle)
     _write_indicators(wb[INDICATORS.sheet], plan, framework, cycle, path.name, from_cycle)
@@ -480,12 +485,17 @@ def upgrade_return(
         from_cycle=from_cycle, from_version=clean(rw.meta.get("framework_version")),
         to_cycle=cycle.id, to_version=framework.meta.version, cover_carried=cover_carried,
         indicators=outcomes, evidence_carried=len(plan.evidence),
-        evidence_not_carried=plan.evidence_not_carried,
+        evidence_not_carried=plan.evidence_not_carried, pack_id=values["pack_id"],
     )
     _write_summary_sheet(wb, report)
     buf = io.BytesIO()
     wb.save(buf)
     ensure_folder(out_dir)
+    if before_issue is not None:  # recorded before it is written: never an unrecorded pack
+        before_issue(WorkbookIssue(
+            pack_id=values["pack_id"], cycle=cycle.id, unit=unit.code,
+            framework_id=framework.meta.id, framework_version=framework.meta.version,
+            file=target.name))
     atomic_write(ensure_folder(target.parent) / target.name,
                  lambda fh: fh.write(buf.getvalue()), force=force)
     return report

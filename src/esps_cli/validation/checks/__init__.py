@@ -14,6 +14,7 @@ from esps_cli.validation.checks.identity import IDENTITY
 from esps_cli.validation.checks.indicators import INDICATOR_ROWS
 from esps_cli.validation.checks.metadata import METADATA_COMPLETE, METADATA_INTACT
 from esps_cli.validation.checks.minimums import INDICATOR_CHECKS, INDICATOR_MINIMUMS
+from esps_cli.validation.checks.seal import SEAL
 from esps_cli.validation.checks.signoff import SIGNOFF
 from esps_cli.validation.runner import Check
 
@@ -22,6 +23,7 @@ CHECKS: tuple[Check[None], ...] = (
     FRAMEWORK_VERSION,  # unknown-framework, wrong-framework-version, framework-changed
     METADATA_INTACT,  # unsupported-layout, metadata-tampered
     IDENTITY,  # identity-mismatch
+    SEAL,  # identity-forged, pack-not-issued (with a register)
     CYCLE,  # unknown-cycle, wrong-cycle
     INDICATOR_ROWS,  # indicator-duplicated/-unexpected/-outdated/-changed/-missing
     SIGNOFF,  # cover-incomplete, missing-signoff, date-in-future, date-outside-cycle (+ dates)

@@ -1,0 +1,81 @@
+"""The review loop in text and tables: what changed in a resubmission, the batch's notes, and
+units' review states (esps review show)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from esps_cli.register.models import ReviewChange
+from esps_cli.reports.text import Lines
+from esps_cli.validation.report import BatchReport, WorkbookReport
+
+MAX_LISTED = 12  # changed indicators / findings listed per return before "and N more"
+
+
+def _more(n: int) -> str:
+    return f"    ... and {n - MAX_LISTED} more" if n > MAX_LISTED else ""
+
+
+def change_lines(out: Lines, wb: WorkbookReport) -> None:
+    """Under a return: which return of the unit it follows and what changed since."""
+    if wb.superseded_by:
+        out.add((f"  superseded by {wb.superseded_by}, a later return of the unit: this file "
+                 "does not count", "dim"))
+    r = wb.resubmission
+    if r is None:
+        return
+    when = f"{r.previous_received_at:%d/%m/%Y %H:%M} UTC"
+    if r.identical:
+        out.add((f"  Resubmission, identical to {r.previous_file} (received {when}): nothing "
+                 "changed", "yellow"))
+        return
+    out.add("  ", (f"Changes since {r.previous_file}", "bold"),
+            f" (received {when}): {len(r.indicators_changed)} indicator(s) changed, "
+            f"{len(r.findings_fixed)} finding(s) fixed, {len(r.findings_new)} new")
+    for change in r.indicators_changed[:MAX_LISTED]:
+        out.add(f"    {change.indicator_id}: {', '.join(change.changed)}")
+    if more := _more(len(r.indicators_changed)):
+        out.add(more)
+    for label, items in (("fixed", r.findings_fixed), ("new", r.findings_new)):
+        for f in items[:MAX_LISTED]:
+            where = f" {f.where}" if f.where else ""
+            out.add(f"    {label:<5} ", (f"[{f.code}]", "dim"), f"{where}: {f.message}")
+        if more := _more(len(items)):
+            out.add(more)
+
+
+def note_lines(out: Lines, batch: BatchReport) -> None:
+    for note in batch.notes:
+        out.add((note, "dim"))
+
+
+# -- review states --------------------------------------------------------------------------
+
+REVIEW_COLUMNS = ("cycle", "unit", "state", "set_by", "reason", "set_at", "return_file")
+
+
+def review_rows(changes: Iterable[ReviewChange], files: dict[int, str]) -> list[list[Any]]:
+    return [[c.cycle, c.unit, c.state, c.set_by, c.reason,
+             c.set_at.isoformat(timespec="seconds"), files.get(c.return_id or 0, "")]
+            for c in changes]
+
+
+STATE_STYLE = {"approved": "green", "has-issues": "yellow", "rejected": "bold red",
+               "resubmitted": "cyan", "received": ""}
+
+
+def review_table(title: str, changes: list[ReviewChange], files: dict[int, str]) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("unit", "state", "by", "when (UTC)", "return", "reason"):
+        table.add_column(header, overflow="fold")
+    for c in changes:
+        style = STATE_STYLE.get(c.state) or "default"
+        table.add_row(escape(c.unit), f"[{style}]{c.state}[/{style}]", escape(c.set_by),
+                      f"{c.set_at:%d/%m/%Y %H:%M}", escape(files.get(c.return_id or 0, "")),
+                      escape(c.reason))
+    return table
