@@ -3,6 +3,7 @@ nothing is left partial or lost. Real processes, real signals, a real full disk.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -459,3 +460,47 @@ def test_interrupted_annotate_leaves_no_copies(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list(out.iterdir()) == []
+
+
+# -- a tiny file with a cell far away --------------------------------------------------------
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "XFD3000", "A1048576"])
+def test_a_cell_far_outside_the_table_is_one_finding_not_a_crash(tmp_path, far):
+    path = tmp_path / "TP-EK_Camden_2010-11.xlsx"
+    shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", path)
+    wb = openpyxl.load_workbook(path)
+    wb["Evidence"][far] = "x"
+    wb.save(path)
+    assert path.stat().st_size < 100_000
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        # a memory cap: the old reader aborted asking for 512 GB
+        return subprocess.run(["bash", "-c", 'ulimit -v 3000000; exec "$@"', "-", *ESPS, *args],
+                              capture_output=True, text=True, timeout=120)
+
+    result = run("validate", str(path), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    assert f"Evidence!{far} is far outside anything a table here holds" in result.stdout
+    result = run("summary", "--returns", str(tmp_path), "--units",
+                 str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
+                 "--register", str(tmp_path / "esps.db"), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    camden = json.loads(result.stdout)["units"]
+    assert [u["status"] for u in camden if u["unit_code"] == "TP-EK"] == ["invalid"]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_units_list_with_a_far_cell_is_refused(tmp_path):
+    path = tmp_path / "units.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["code", "name", "business_group", "linked_dcfa"])
+    ws.append(["TP-EK", "Camden", "TP", "dcfa02"])
+    ws["XFD1048576"] = "x"
+    wb.save(path)
+    result = subprocess.run(
+        ["bash", "-c", 'ulimit -v 3000000; exec "$@"', "-", *ESPS, "generate", str(path),
+         "--advisors", str(EXAMPLES_DIR / "dcfas.csv"), "--out", str(tmp_path / "packs"),
+         "--cycle", CYCLE], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "cell XFD1048576 is far outside anything a table here holds" in result.stderr

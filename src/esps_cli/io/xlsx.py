@@ -139,11 +139,12 @@ class XlsxReadError(ConfigError):
     cells to look at where they could be found."""
 
     def __init__(self, path: Path, reason: str, *, sheet: str = "",
-                 cells: tuple[str, ...] = ()):
+                 cells: tuple[str, ...] = (), fix: str = ""):
         self.path = path
         self.reason = reason
         self.sheet = sheet
         self.cells = cells
+        self.fix = fix  # how to mend the cells, where the reason alone does not say
         if cells:  # the reason says what the cells hold
             where = f"sheet {sheet!r} cell{'s' if len(cells) > 1 else ''} {', '.join(cells)}"
             super().__init__(f"{path}: {where} {reason}")
@@ -183,6 +184,15 @@ def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int) ->
     (pyo3's PanicException, a BaseException); that becomes an XlsxReadError naming the cell.
     """
     name = sheet if isinstance(sheet, str) else f"#{sheet + 1}"
+    real_name = sheet if isinstance(sheet, str) else (
+        book.sheet_names[sheet] if 0 <= sheet < len(book.sheet_names) else "")
+    far = far_cell(path, real_name) if real_name else None
+    if far is not None:
+        raise XlsxReadError(
+            path, "is far outside anything a table here holds, and reading the sheet up to it "
+            "would take more memory than the machine has", sheet=real_name, cells=(far,),
+            fix=f"Clear {real_name}!{far} (select it, press Delete; or delete the rows and "
+                "columns beyond the table), save the workbook and check it again.")
     try:
         with _quiet_native_stderr():
             data = (book.get_sheet_by_name(sheet) if isinstance(sheet, str)
@@ -198,6 +208,49 @@ def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int) ->
                   f"not a date Excel can show (python-calamine: {_first_line(exc)})" if cells
                   else f"the file is corrupt ({_first_line(exc)})")
         raise XlsxReadError(path, reason, sheet=name, cells=cells) from None
+
+
+# calamine reads a sheet into one dense grid sized by its furthest cell: a single cell at
+# XFD1048576 in a 40 KB file would need 512 GB, and the process aborts. Cells beyond column CZ
+# (104) or row 99,999 are far outside any table of ours (or of a units list), so a sheet with
+# one is refused before calamine sees it. The scan is a byte search of the sheet's XML.
+_FAR_CELL = re.compile(rb' r="((?:[A-Z]{3}|[D-Z][A-Z])\d+|[A-Z]{1,2}\d{6,})"')
+_FAR_ROW = re.compile(rb' r="(\d{6,})"')
+_SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
+_REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
+_REL_ALT = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+
+
+def far_cell(path: Path, sheet: str) -> str | None:
+    """The first cell (or row) of a sheet that lies far outside any table, or None."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_parts(zf).get(sheet)
+            if part is None or part not in zf.namelist():
+                return None
+            with zf.open(part) as fh:
+                data = fh.read()
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+        return None  # calamine will say what is wrong with the file
+    cell = _FAR_CELL.search(data)
+    if cell is not None:
+        return cell.group(1).decode("ascii")
+    row = _FAR_ROW.search(data)  # an empty row far down still sizes the grid
+    return f"A{row.group(1).decode('ascii')}" if row is not None else None
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in the archive."""
+    workbook = zf.read("xl/workbook.xml")[:2_000_000].decode("utf-8", "replace")
+    rels_text = zf.read("xl/_rels/workbook.xml.rels")[:2_000_000].decode("utf-8", "replace")
+    rels = dict(_REL.findall(rels_text))
+    rels.update({rid: target for target, rid in _REL_ALT.findall(rels_text)})
+    parts = {}
+    for name, rid in _SHEET.findall(workbook):
+        target = rels.get(rid, "")
+        target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts[html.unescape(name)] = target
+    return parts
 
 
 def _first_line(exc: BaseException) -> str:

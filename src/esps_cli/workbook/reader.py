@@ -354,8 +354,8 @@ def _unreadable_cells(fname: str, sheet: str, exc: XlsxReadError) -> Finding:
         UNREADABLE_CELL, fname,
         f"{where} {exc.reason}; the rest of the {sheet} sheet was not checked",
         sheet=sheet, cell=exc.cells[0],
-        hint=f"Clear {where} or type a real date in it (dd/mm/yyyy), save the workbook and "
-             "validate it again.",
+        hint=exc.fix or f"Clear {where} or type a real date in it (dd/mm/yyyy), save the "
+                        "workbook and validate it again.",
     )
 
 
