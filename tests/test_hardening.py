@@ -504,3 +504,21 @@ def test_a_units_list_with_a_far_cell_is_refused(tmp_path):
          "--cycle", CYCLE], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "cell XFD1048576 is far outside anything a table here holds" in result.stderr
+
+
+@pytest.mark.parametrize("ref, refused", [
+    ("CZ10", False), ("DA10", True),              # columns up to CZ (104)
+    ("Z150000", False), ("AA150000", True),       # from row 100,000 only up to column Z
+    ("A199999", False), ("A200000", True),        # rows up to 199,999
+    ("AAA1", True),
+])
+def test_the_far_cell_rule_at_its_boundaries(tmp_path, ref, refused):
+    from esps_cli.io.xlsx import far_cell
+
+    path = tmp_path / "sheet.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Evidence"
+    wb["Evidence"]["A1"] = "heading"
+    wb["Evidence"][ref] = "x"
+    wb.save(path)
+    assert far_cell(path, "Evidence") == (ref if refused else None)

@@ -211,11 +211,14 @@ def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int) ->
 
 
 # calamine reads a sheet into one dense grid sized by its furthest cell: a single cell at
-# XFD1048576 in a 40 KB file would need 512 GB, and the process aborts. Cells beyond column CZ
-# (104) or row 99,999 are far outside any table of ours (or of a units list), so a sheet with
-# one is refused before calamine sees it. The scan is a byte search of the sheet's XML.
-_FAR_CELL = re.compile(rb' r="((?:[A-Z]{3}|[D-Z][A-Z])\d+|[A-Z]{1,2}\d{6,})"')
-_FAR_ROW = re.compile(rb' r="(\d{6,})"')
+# XFD1048576 in a 40 KB file would need 512 GB, and the process aborts. A sheet is refused
+# before calamine sees it when a cell lies beyond column CZ (104), beyond row 199,999, or
+# beyond column Z (26) from row 100,000: far outside any table of ours (or of a units list),
+# while a sheet with 100,000 pasted rows is still read and reported as too many rows. The grid
+# that can pass stays under about 10 million cells. The scan is a byte search of the XML.
+_FAR_CELL = re.compile(
+    rb' r="((?:[A-Z]{3}|[D-Z][A-Z])\d+|[A-Z]{1,2}(?:[2-9]\d{5}|\d{7,})|[A-Z]{2}1\d{5})"')
+_FAR_ROW = re.compile(rb' r="((?:[2-9]\d{5}|\d{7,}))"')
 _SHEET = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _REL_ALT = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
