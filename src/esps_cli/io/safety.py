@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, overload
 
 from esps_cli.errors import ConfigError, OutputExistsError
 
@@ -76,6 +76,13 @@ def clean_text(text: str) -> str:
     return _ILLEGAL_XML.sub("", text)
 
 
+_Value = TypeVar("_Value")
+
+
+@overload
+def escape_formula(value: str) -> str: ...
+@overload
+def escape_formula(value: _Value) -> _Value: ...
 def escape_formula(value: object) -> object:
     """Text a spreadsheet would run as a formula gets a leading apostrophe-like guard.
 
@@ -113,7 +120,7 @@ def check_can_write(path: Path, force: bool) -> None:
 
 def atomic_write(
     path: Path,
-    write: Callable[[IO[bytes]], None],
+    write: Callable[[IO[bytes]], object],  # what it returns (a byte count, say) is ignored
     *,
     force: bool = False,
     keep_backup: bool = False,
