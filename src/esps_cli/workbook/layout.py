@@ -10,6 +10,7 @@ break reading.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -289,7 +290,7 @@ def _normalise(text: object) -> str:
     return " ".join(str(text if text is not None else "").split())
 
 
-def indicator_hash(cells: dict[str, object]) -> str:
+def indicator_hash(cells: Mapping[str, object]) -> str:
     """Fingerprint of one indicator row's locked content."""
     joined = "\x1f".join(_normalise(cells.get(k)) for k in LOCKED_INDICATOR_KEYS)
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:16]
