@@ -23,11 +23,13 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel, Field
 
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.io.safety import clean_text, escape_formula
+from esps_cli.workbook.styles import fit_to_page
 
 DEFAULT_CLASSIFICATION = "OFFICIAL"
 FONT_NAME = "Calibri"  # the workbook default; fonts set without a name print in a serif
@@ -105,25 +107,31 @@ def print_setup(
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1 if one_page else 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page(ws)
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.page_margins.top = ws.page_margins.bottom = 0.75
     ws.page_margins.header = ws.page_margins.footer = 0.3
     if title_rows:
         ws.print_title_rows = title_rows
+    # openpyxl gives every sheet an odd-page header and footer, but the attributes allow None
+    header = ws.oddHeader
+    if header is None:
+        header = ws.oddHeader = HeaderFooterItem()
+    footer = ws.oddFooter
+    if footer is None:
+        footer = ws.oddFooter = HeaderFooterItem()
     marking = f"&B{_hf(info.classification)}&B"
-    ws.oddHeader.left.text = _hf(" · ".join(p for p in (info.title, info.edition) if p))
-    ws.oddHeader.left.size = 8
-    ws.oddHeader.center.text = marking
-    ws.oddHeader.right.text = "&A"  # the sheet's name
-    ws.oddHeader.right.size = 8
-    ws.oddFooter.left.text = marking
+    header.left.text = _hf(" · ".join(p for p in (info.title, info.edition) if p))
+    header.left.size = 8
+    header.center.text = marking
+    header.right.text = "&A"  # the sheet's name
+    header.right.size = 8
+    footer.left.text = marking
     made = f"run {info.run_at:%d/%m/%Y %H:%M}"
-    ws.oddFooter.center.text = _hf(" · ".join(p for p in (info.framework, info.cycle, made)
-                                              if p))
-    ws.oddFooter.center.size = 8
-    ws.oddFooter.right.text = "Page &P of &N"
-    ws.oddFooter.right.size = 8
+    footer.center.text = _hf(" · ".join(p for p in (info.framework, info.cycle, made) if p))
+    footer.center.size = 8
+    footer.right.text = "Page &P of &N"
+    footer.right.size = 8
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -221,7 +229,7 @@ def table_sheet(
     and repeated on every page; `notes` (e.g. the formula behind a percentage) printed under
     the table; `empty` said in the first row when there are no rows. Keys of `widths` and
     `formats` are the headings as given."""
-    ws = wb.create_sheet(title=title[:31])
+    ws: Worksheet = wb.create_sheet(title=title[:31])  # Any in the stub: not write-only here
     headings = [human_heading(h) for h in header]
     values = [[cell_value(v) for v in row] for row in rows]
     ws.append(headings)

@@ -50,6 +50,7 @@ from esps_cli.workbook.styles import (
     SUBTITLE,
     TITLE,
     WRAP_TOP,
+    fit_to_page,
 )
 
 FINDINGS_SHEET = "Findings"
@@ -327,7 +328,7 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page(ws)
 
 
 def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,

@@ -75,6 +75,7 @@ from esps_cli.workbook.styles import (
     TOP,
     UNLOCKED,
     WRAP_TOP,
+    fit_to_page,
 )
 
 # Placeholders replaced per unit. They appear only inside strings of the template.
@@ -180,14 +181,14 @@ def _print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    fit_to_page(ws)
     ws.print_options.gridLines = False
     if title_rows:
         ws.print_title_rows = title_rows
 
 
 def _write_fields(ws: Worksheet, first_row: int, fields: tuple[Field, ...],
-                  values: dict[str, object], dv_for: dict[str, DataValidation]) -> None:
+                  values: dict[str, str | date], dv_for: dict[str, DataValidation]) -> None:
     for offset, f in enumerate(fields):
         row = first_row + offset
         label = ws.cell(row=row, column=1, value=f.label)
@@ -238,7 +239,7 @@ def _write_cover(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
            f"Return this workbook to DCFD by {cycle.submission_deadline:%d/%m/%Y}.")
     date_dv = _date_validation("Cover")
     ws.add_data_validation(date_dv)
-    values: dict[str, object] = {
+    values: dict[str, str | date] = {
         "unit_code": placeholder("unit_code"),
         "unit_name": placeholder("unit_name"),
         "business_group": placeholder("business_group"),
@@ -345,7 +346,7 @@ def _header(ws: Worksheet, table: Table) -> None:
         c.border = BOX
         ws.column_dimensions[column_letter(col)].width = column.width
     ws.row_dimensions[table.header_row].height = 32
-    ws.freeze_panes = ws.cell(row=table.first_data_row, column=2)
+    ws.freeze_panes = ws.cell(row=table.first_data_row, column=2).coordinate
     _print_setup(ws, f"{table.header_row}:{table.header_row}")
 
 

@@ -5,6 +5,8 @@ import openpyxl (tests/test_startup.py).
 """
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 DATE_FORMAT = "DD/MM/YYYY"
 TITLE = Font(bold=True, size=14, color="1F3864")
@@ -19,3 +21,11 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 UNLOCKED = Protection(locked=False)
+
+
+def fit_to_page(ws: Worksheet) -> None:
+    """Turn on fit-to-page printing, which makes the page setup's fitToWidth/fitToHeight count."""
+    setup = ws.sheet_properties.pageSetUpPr
+    if setup is None:  # openpyxl gives every sheet one, but the attribute allows None
+        setup = ws.sheet_properties.pageSetUpPr = PageSetupProperties()
+    setup.fitToPage = True
