@@ -22,7 +22,6 @@ import re
 import warnings
 import zipfile
 from collections.abc import Callable, Sequence
-from copy import copy
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ import openpyxl
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -51,6 +51,8 @@ from esps_cli.workbook.styles import (
     TITLE,
     WRAP_TOP,
     fit_to_page,
+    set_style,
+    style_of,
 )
 
 FINDINGS_SHEET = "Findings"
@@ -197,11 +199,12 @@ def _target_cell(ws: Worksheet, ref: str) -> Cell | None:
     if not m:
         return None
     coord = f"{m.group(1).upper()}{m.group(2)}"
-    cell = ws[coord]
+    cell: Cell | MergedCell = ws[coord]  # one cell: coord is a single A1 reference
     if isinstance(cell, MergedCell):
         for rng in ws.merged_cells.ranges:
             if coord in rng:
-                return ws.cell(row=rng.min_row, column=rng.min_col)
+                top_left = ws.cell(row=rng.min_row, column=rng.min_col)
+                return top_left if isinstance(top_left, Cell) else None
         return None
     return cell
 
@@ -260,7 +263,7 @@ def _mark_cells(wb: Workbook, findings: list[Finding], checked_on: date) -> int:
     return len(by_cell)
 
 
-def _set_text(cell: Cell, value: object) -> None:
+def _set_text(cell: Cell, value: str | int | None) -> None:
     """A value shown as text, never run as a formula."""
     cell.value = clean_text(value) if isinstance(value, str) else value
     if cell.data_type == "f":
@@ -278,7 +281,7 @@ def _findings_sheet(wb: Workbook) -> Worksheet:
             name = FALLBACK_SHEET
             if name in wb.sheetnames:
                 wb.remove(wb[name])
-    ws = wb.create_sheet(name, 0)
+    ws: Worksheet = wb.create_sheet(name, 0)  # Any in the stub (a write-only sheet or not)
     for other in wb.worksheets:
         other.sheet_view.tabSelected = other is ws
     wb.active = 0
@@ -321,7 +324,7 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
     for i, f in enumerate(findings, start=1):
         _finding_row(ws, HEADER_ROW + i, i, f, wb, styles)
     last = HEADER_ROW + max(1, len(findings))
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1).coordinate
     ws.auto_filter.ref = f"A{HEADER_ROW}:{column_letter(len(FINDINGS_COLUMNS))}{last}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
@@ -332,9 +335,10 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
 
 
 def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
-                 styles: dict[str, Any]) -> None:
+                 styles: dict[str, StyleArray]) -> None:
     where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "the whole file")
-    values: list[Any] = [number, f.severity, where, f.indicator_id, f.message, f.hint, f.code]
+    values: list[str | int | None] = [number, f.severity, where, f.indicator_id, f.message,
+                                      f.hint, f.code]
     hit = _located(wb, f)
     location = ""
     if hit is not None:
@@ -343,10 +347,11 @@ def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
         location = f"'{f.sheet}'!A1"
     for col, value in enumerate(values, start=1):
         c = ws.cell(row=row, column=col)
+        assert isinstance(c, Cell)  # only rows 3 and 4, above the table, are merged
         _set_text(c, value)
         # Copying a ready style is much faster than setting fill, font and border per cell.
         key = f.severity if col == 2 else ("link" if col == 3 and location else "plain")
-        c._style = copy(styles[key])
+        set_style(c, styles[key])
     if location:
         link = ws.cell(row=row, column=3)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=location)
@@ -354,17 +359,17 @@ def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
     ws.row_dimensions[row].height = 15 * (1 + int(longest * 1.1)) + 2
 
 
-def _row_styles(ws: Worksheet, row: int) -> dict[str, Any]:
+def _row_styles(ws: Worksheet, row: int) -> dict[str, StyleArray]:
     """The styles of a findings row, made once on a scratch cell (then cleared)."""
     cell = ws.cell(row=row, column=1)
     cell.alignment, cell.border = WRAP_TOP, BOX
-    styles = {"plain": copy(cell._style)}
+    styles = {"plain": style_of(cell)}
     for severity, fill in MARK_FILLS.items():
         cell.fill = fill
-        styles[severity] = copy(cell._style)
+        styles[severity] = style_of(cell)
     cell.fill = PatternFill()
     cell.font = LINK_FONT
-    styles["link"] = copy(cell._style)
+    styles["link"] = style_of(cell)
     cell.font = Font()
     return styles
 

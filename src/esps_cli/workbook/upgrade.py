@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from copy import copy
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -60,12 +59,13 @@ from esps_cli.workbook.layout import (
     LOCKED_INDICATOR_KEYS,
     META_MARKER,
     SHEET_COVER,
+    Table,
     indicator_hash,
     indicator_locked_cells,
     workbook_fingerprint,
 )
 from esps_cli.workbook.reader import ReturnedWorkbook, Row, read_workbook
-from esps_cli.workbook.styles import DATE_FORMAT
+from esps_cli.workbook.styles import DATE_FORMAT, set_style, style_of
 
 CARRIED_FILL = PatternFill("solid", fgColor="DDEBF7")  # light blue: carried, re-confirm
 ANSWER_FILL = PatternFill("solid", fgColor="FFEB9C")  # amber: not carried, needs an answer
@@ -298,7 +298,7 @@ def _short(text: str, limit: int = 50) -> str:
 # -- writing the new workbook -------------------------------------------------------------
 
 
-def _col(table: Any, key: str) -> int:
+def _col(table: Table, key: str) -> int:
     return table.columns.index(table.column(key)) + 1
 
 
@@ -365,14 +365,14 @@ def _write_indicators(ws: Worksheet, plan: _Plan, framework: Framework, cycle: C
 
 def _write_evidence(ws: Worksheet, plan: _Plan) -> None:
     cols = {c.key: _col(EVIDENCE, c.key) for c in EVIDENCE.columns}
-    styles = {k: copy(ws.cell(row=EVIDENCE.first_data_row, column=c)._style)
+    styles = {k: style_of(ws.cell(row=EVIDENCE.first_data_row, column=c))
               for k, c in cols.items()}
     last_prepared = EVIDENCE.first_data_row + EVIDENCE.input_rows - 1
     for i, values in enumerate(plan.evidence):
         r = EVIDENCE.first_data_row + i
         for key, col in cols.items():
             if r > last_prepared:
-                ws.cell(row=r, column=col)._style = copy(styles[key])  # an inserted row
+                set_style(ws.cell(row=r, column=col), styles[key])  # an inserted row
             value = values.get(key)
             if not is_blank(value):
                 _put(ws, r, col, value, CARRIED_FILL)
