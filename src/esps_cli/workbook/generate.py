@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -188,7 +188,7 @@ def _print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
 
 
 def _write_fields(ws: Worksheet, first_row: int, fields: tuple[Field, ...],
-                  values: dict[str, str | date], dv_for: dict[str, DataValidation]) -> None:
+                  values: Mapping[str, str | date], dv_for: dict[str, DataValidation]) -> None:
     for offset, f in enumerate(fields):
         row = first_row + offset
         label = ws.cell(row=row, column=1, value=f.label)

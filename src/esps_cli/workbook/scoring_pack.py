@@ -149,13 +149,13 @@ def _write_meta(wb: Workbook, identity: PackIdentity, generated_at: datetime) ->
     meta.sheet_state = "veryHidden"
 
 
-def _identity_values(identity: PackIdentity, unit_name: str) -> dict[str, object]:
+def _identity_values(identity: PackIdentity, unit_name: str) -> dict[str, str]:
     return {"unit_code": identity.unit_code, "unit_name": unit_name, "role": identity.role,
             "assessor": identity.assessor, "cycle": identity.cycle,
             "pack_id": identity.pack_id}
 
 
-def _write_identity(ws: Worksheet, fields: tuple[Field, ...], values: dict[str, object],
+def _write_identity(ws: Worksheet, fields: tuple[Field, ...], values: dict[str, str],
                     notes: dict[str, str]) -> None:
     _write_fields(ws, PACK_FIRST_ROW, fields, values, {})
     for offset, f in enumerate(fields):
@@ -183,7 +183,7 @@ def _finish(wb: Workbook, ws: Worksheet, table: Table, title: str,
             generated_at: datetime) -> bytes:
     _header(ws, table)
     _print_setup(ws, f"{table.header_row}:{table.header_row}")
-    ws.freeze_panes = ws.cell(row=table.first_data_row, column=2)
+    ws.freeze_panes = ws.cell(row=table.first_data_row, column=2).coordinate
     _protect(ws)
     wb.security = WorkbookProtection(lockStructure=True)
     wb.active = 0
