@@ -21,13 +21,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 from esps_cli.errors import ConfigError, describe, must_propagate
 from esps_cli.io.safety import display_name
 
 T = TypeVar("T")
 R = TypeVar("R")
+# One item's outcome in a worker: (True, its result) or (False, what went wrong).
+_Outcome: TypeAlias = tuple[Literal[True], R] | tuple[Literal[False], str]
 
 # What a folder scan picks up. Legacy and other spreadsheet formats are included so that a
 # unit that saved as .xls or .ods hears why the file cannot be read, rather than nothing.
@@ -238,12 +240,12 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 15.0) -> None:
             signal.signal(signal.SIGINT, previous)
 
 
-def _run_chunk(func: Callable[[T], R], chunk: list[T]) -> list[tuple[bool, Any]]:
+def _run_chunk(func: Callable[[T], R], chunk: list[T]) -> list[_Outcome[R]]:
     """Apply func to each item of a chunk in a worker; an exception becomes (False, message).
 
     A native library's panic (a BaseException) is caught too: sent back as it is, it cannot
     even be pickled, and the whole batch would stop."""
-    out: list[tuple[bool, Any]] = []
+    out: list[_Outcome[R]] = []
     for item in chunk:
         try:
             out.append((True, func(item)))
@@ -284,12 +286,12 @@ def parallel_map(
         if on_progress:
             on_progress(done, total)
 
-    def settle(item: T, ok: bool, value: Any) -> R:
-        if ok:
-            return value
+    def settle(item: T, outcome: _Outcome[R]) -> R:
+        if outcome[0]:
+            return outcome[1]
         if on_error is None:
-            raise RuntimeError(value)
-        return on_error(item, value)
+            raise RuntimeError(outcome[1])
+        return on_error(item, outcome[1])
 
     if jobs <= 1 or total < min_parallel:
         if initializer:
@@ -299,8 +301,8 @@ def parallel_map(
             if on_error is None:
                 results.append(func(item))
             else:
-                ((ok, value),) = _run_chunk(func, [item])
-                results.append(settle(item, ok, value))
+                (outcome,) = _run_chunk(func, [item])
+                results.append(settle(item, outcome))
             progress(1)
         return results
 
@@ -311,7 +313,7 @@ def parallel_map(
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_worker_init,
                                initargs=(initializer, initargs))
     try:
-        futures: dict[Future[list[tuple[bool, Any]]], int] = {
+        futures: dict[Future[list[_Outcome[R]]], int] = {
             pool.submit(_run_chunk, func, chunk): i for i, chunk in enumerate(chunks)
         }
         not_done = set(futures)
@@ -320,11 +322,11 @@ def parallel_map(
             for fut in finished:
                 i = futures[fut]
                 try:
-                    pairs = fut.result()
+                    outcomes = fut.result()
                 except BrokenProcessPool:
                     continue  # redone below, item by item
-                out[i] = [settle(item, ok, v)
-                          for item, (ok, v) in zip(chunks[i], pairs, strict=True)]
+                out[i] = [settle(item, outcome)
+                          for item, outcome in zip(chunks[i], outcomes, strict=True)]
                 pending.discard(i)
                 progress(len(chunks[i]))
     except BrokenProcessPool:
@@ -352,14 +354,14 @@ def _isolated(
     item: T,
     initializer: Callable[..., None] | None,
     initargs: tuple[Any, ...],
-    settle: Callable[[T, bool, Any], R],
+    settle: Callable[[T, _Outcome[R]], R],
     on_error: Callable[[T, str], R] | None,
 ) -> R:
     try:
         pool = ProcessPoolExecutor(max_workers=1, initializer=_worker_init,
                                    initargs=(initializer, initargs))
         try:
-            ((ok, value),) = pool.submit(_run_chunk, func, [item]).result()
+            (outcome,) = pool.submit(_run_chunk, func, [item]).result()
         except BaseException:
             stop_pool(pool)
             raise
@@ -371,4 +373,4 @@ def _isolated(
             return on_error(item, "the process checking it stopped unexpectedly (crash or out "
                                   "of memory)")
         return on_error(item, describe(exc))
-    return settle(item, ok, value)
+    return settle(item, outcome)
