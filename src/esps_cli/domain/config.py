@@ -92,7 +92,7 @@ def load_settings(path: Path | None = None) -> Settings:
         k: (base / v if isinstance(v, Path) and not v.is_absolute() else v)
         for k, v in settings.model_dump(by_alias=True).items()
     }
-    register = resolved.get("register")
+    register = settings.register_path  # text, so left alone above
     if register and "://" not in register and not Path(register).is_absolute():
         resolved["register"] = str(base / register)
     resolved["source"] = path

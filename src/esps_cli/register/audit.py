@@ -167,7 +167,7 @@ def backfill(db: Database) -> None:
     for table, describe in AUDITED.items():
         if not db.has_table(table):
             continue
-        items = []
+        items: list[tuple[Described, str, int | None, str]] = []
         for r in db.query(f"SELECT * FROM {table} ORDER BY id"):
             action, cycle, unit, assessor, detail = describe(r)
             items.append(((action, cycle, unit, assessor, {**detail, "backfilled": True}),

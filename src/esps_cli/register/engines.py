@@ -347,7 +347,9 @@ class PostgresDatabase(Database):
         self.conn.close()
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
-        return self.conn.execute(_pg_sql(sql), tuple(params)).fetchall()
+        # psycopg is optional, so untyped here (Any); dict_row makes every row a Row.
+        rows: list[Row] = self.conn.execute(_pg_sql(sql), tuple(params)).fetchall()
+        return rows
 
     def _execute(self, sql: str, params: Sequence[Any] | None) -> None:
         if params is None:

@@ -45,7 +45,8 @@ class ScorePair(BaseModel):
     moderated: ScoreEvent | None = None
 
     def get(self, role: Role) -> ScoreEvent | None:
-        return getattr(self, role)
+        event: ScoreEvent | None = getattr(self, role)  # role names one of the three fields
+        return event
 
 
 class Allocation(BaseModel):
