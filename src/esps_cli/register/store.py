@@ -293,7 +293,7 @@ class Register:
             for cycle in sorted({e.cycle for e in events if e.role == "moderated"}):
                 for (unit, indicator), pair in self.current_scores(cycle).items():
                     for role in ("linked", "unlinked"):
-                        found = pair.get(role)  # type: ignore[arg-type]
+                        found = pair.get(role)
                         if found is not None:
                             latest[(cycle, unit, indicator, role)] = found.id
             recorded: list[ScoreEvent] = []

@@ -428,7 +428,7 @@ def agreement_stats(pairs: Iterable[tuple[int, int]], categories: Sequence[int],
         linked_assessor=linked, unlinked_assessor=unlinked, group=group, n=n, exact=exact,
         within_one=within, exact_pct=round(100 * exact / n, 1) if n else None,
         within_one_pct=round(100 * within / n, 1) if n else None, kappa_note=note,
-        **figures,  # type: ignore[arg-type]
+        **figures,
     )
 
 

@@ -128,7 +128,7 @@ def plan_allocation(
     linked_count = {a: sum(1 for u in units if u.linked_dcfa == a) for a in ids}
     entries = [
         AllocationEntry(unit=u.code, unit_name=u.name, linked_dcfa=u.linked_dcfa,
-                        unlinked_dcfa=assigned[u.code], status=status[u.code][0],  # type: ignore[arg-type]
+                        unlinked_dcfa=assigned[u.code], status=status[u.code][0],
                         note=status[u.code][1])
         for u in units
     ]

@@ -358,7 +358,7 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
                                      indicator=got.indicator))
         candidates.append(_Candidate(
             event=NewEvent(cycle=roster.cycle.id, unit=got.unit.code, indicator=got.indicator,
-                           role=got.role, assessor=got.assessor, score=got.score,  # type: ignore[arg-type]
+                           role=got.role, assessor=got.assessor, score=got.score,
                            comment=got.comment, source=source, source_sha256=sha),
             where=where))
     return _commit(register, roster, result, source=source, sha256=sha,

@@ -800,7 +800,7 @@ def compare(before: SummaryReport, after: SummaryReport) -> CycleComparison:
             before=a.status if a else None, after=b.status if b else None,
             before_mean=a.mean_combined if a else None,
             after_mean=b.mean_combined if b else None,
-            change=change,  # type: ignore[arg-type]
+            change=change,
         ))
     return CycleComparison(
         before=before.organisation, after=after.organisation,

@@ -130,7 +130,7 @@ def _validate(path: Path, framework: Framework, *, today: date, check_evidence: 
         errors=errors,
         warnings=warnings,
         findings=ctx.findings,
-        indicators=statuses,  # type: ignore[arg-type]  # validated into IndicatorStatus
+        indicators=statuses,  # validated into IndicatorStatus
         indicators_met=met,
         indicators_total=total,
         evidence_completeness_pct=round(100.0 * met / total, 1) if total else 0.0,
