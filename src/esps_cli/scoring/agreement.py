@@ -325,12 +325,12 @@ def bootstrap(items: Sequence[tuple[int, int]], statistics: Mapping[str, Statist
     tail = (1 - confidence) / 2
     out = {}
     for name, value in values.items():
-        got = sorted(draws[name])
-        if value is None or len(got) * 2 < resamples:
+        drawn = sorted(draws[name])
+        if value is None or len(drawn) * 2 < resamples:
             out[name] = Estimate(value=value, ci_low=None, ci_high=None)
         else:
-            out[name] = Estimate(value=value, ci_low=_quantile(got, tail),
-                                 ci_high=_quantile(got, 1 - tail))
+            out[name] = Estimate(value=value, ci_low=_quantile(drawn, tail),
+                                 ci_high=_quantile(drawn, 1 - tail))
     return out
 
 

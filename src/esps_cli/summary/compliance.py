@@ -672,10 +672,10 @@ def make_public(report: SummaryReport, advisors: Iterable[Advisor] = ()) -> Summ
                      unlinked_comment="")
     for e in data["exceptions"]:
         e.update(linked_dcfa="", linked_dcfa_name="")
-    data = _redact_all(data, advisor_redactor(advisors))
-    assert isinstance(data, dict)
-    data.update(public=True, edition_note=PUBLIC_NOTE)
-    return SummaryReport.model_validate(data)
+    public = _redact_all(data, advisor_redactor(advisors))
+    assert isinstance(public, dict)  # a dict comes back a dict
+    public.update(public=True, edition_note=PUBLIC_NOTE)
+    return SummaryReport.model_validate(public)
 
 
 # -- buddying -----------------------------------------------------------------------------
