@@ -475,8 +475,8 @@ def comparison_workbook(comparison: CycleComparison, framework: Framework,
     table_sheet(wb, "Units", ["Unit code", "Unit", f"{b.cycle_name} status",
                               f"{a.cycle_name} status", f"{b.cycle_name} mean score",
                               f"{a.cycle_name} mean score", "Change"],
-                [[u.unit_code, u.unit_name, STATUS_LABEL.get(u.before or "", ""),
-                  STATUS_LABEL.get(u.after or "", ""), u.before_mean, u.after_mean,
+                [[u.unit_code, u.unit_name, STATUS_LABEL[u.before] if u.before else "",
+                  STATUS_LABEL[u.after] if u.after else "", u.before_mean, u.after_mean,
                   f"{change_arrow[u.change]} {u.change}".strip()]
                  for u in comparison.units], info)
     table_sheet(wb, "Roll-ups", ["View", "Group", f"{b.cycle_name} %", f"{a.cycle_name} %",

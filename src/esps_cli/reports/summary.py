@@ -294,7 +294,8 @@ def print_comparison(console: Console, comparison: CycleComparison) -> None:
     table.add_column("change", overflow="fold", ratio=2)
     for u in comparison.units:
         table.add_row(f"{escape(u.unit_code)} {escape(u.unit_name)}",
-                      STATUS_LABEL.get(u.before or "", "-"), STATUS_LABEL.get(u.after or "", "-"),
+                      STATUS_LABEL[u.before] if u.before else "-",
+                      STATUS_LABEL[u.after] if u.after else "-",
                       f"{CHANGE_ARROW[u.change]} {u.change}")
     console.print(table)
 

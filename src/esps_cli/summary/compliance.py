@@ -53,7 +53,7 @@ STATUS_ORDER: tuple[UnitStatus, ...] = get_args(UnitStatus)
 View = Literal["business-group", "theme", "strategy", "strand", "hmic"]
 VIEWS: tuple[View, ...] = get_args(View)
 # What people read for each status (terminal, workbooks); JSON and CSV keep the ids.
-STATUS_LABEL: dict[str, str] = {
+STATUS_LABEL: dict[UnitStatus, str] = {
     "not-returned": "Not returned",
     "duplicate-returns": "More than one return",
     "unreadable": "Unreadable return",
