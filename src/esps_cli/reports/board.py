@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 from openpyxl.chart.text import RichText
+from openpyxl.chart.title import Title, title_maker
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -149,6 +150,15 @@ def _title_size() -> ParagraphProperties:
     return ParagraphProperties(defRPr=CharacterProperties(sz=1100, b=True))
 
 
+def _sized_title(text: str) -> Title:
+    """A chart title (what openpyxl makes of a string) in the size _title_size gives."""
+    title = title_maker(text)
+    # title_maker always fills in the text and one paragraph a line; the types allow None
+    assert title.tx is not None and title.tx.rich is not None
+    title.tx.rich.p[0].pPr = _title_size()
+    return title
+
+
 def _axis_text(size: int) -> RichText:
     """Axis labels at `size` hundredths of a point, so every business group is named."""
     return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)),
@@ -159,8 +169,7 @@ def _charts(ws: Worksheet, top: int, groups: int, dist: Worksheet, framework: Fr
             at_row: int, target: float) -> None:
     bar = BarChart()
     bar.type = "bar"  # horizontal: long group names read on the axis
-    bar.title = f"Compliance % by business group (target {target:g}%)"
-    bar.title.tx.rich.p[0].pPr = _title_size()
+    bar.title = _sized_title(f"Compliance % by business group (target {target:g}%)")
     bar.y_axis.scaling.min = 0
     bar.y_axis.scaling.max = 100
     bar.y_axis.majorUnit = 20
@@ -181,8 +190,7 @@ def _charts(ws: Worksheet, top: int, groups: int, dist: Worksheet, framework: Fr
     scores = len(framework.scale.scores)
     chart = BarChart()
     chart.type = "col"
-    chart.title = "Indicator scores given"
-    chart.title.tx.rich.p[0].pPr = _title_size()
+    chart.title = _sized_title("Indicator scores given")
     chart.add_data(Reference(dist, min_col=3, max_col=5, min_row=1, max_row=scores + 1),
                    titles_from_data=True)
     chart.set_categories(Reference(dist, min_col=1, min_row=2, max_row=scores + 1))

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from esps_cli.io.output import csv_text, save_workbook, to_jsonable, write_csv
 from esps_cli.io.safety import atomic_write_text
-from esps_cli.register import ScoreEvent, ScorePair
+from esps_cli.register import RegisterLocation, ScoreEvent, ScorePair
 from esps_cli.reports.text import first_places, repeated, shape
 from esps_cli.scoring.agreement import AgreementReport, AgreementStats
 from esps_cli.scoring.allocate import AllocationPlan
@@ -64,7 +64,7 @@ def print_allocation(console: Console, plan: AllocationPlan, cycle_name: str) ->
     console.print(loads)
 
 
-def allocation_outcome(plan: AllocationPlan, register: Path) -> str:
+def allocation_outcome(plan: AllocationPlan, register: RegisterLocation) -> str:
     """The one-line outcome: how many new, reallocated and kept, the spread and the seed."""
     counts = Counter(e.status for e in plan.entries)
     return (f"{counts['new']} new, {counts['reallocated']} reallocated, {counts['kept']} kept; "

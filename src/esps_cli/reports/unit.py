@@ -8,7 +8,7 @@ provisional until the assessment is complete, and "no gaps" is only said of an a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -195,10 +195,12 @@ def _standing_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
     print_setup(ws, info, title_rows=f"{top}:{top}")
 
 
-def _assessor_heading(details: list[IndicatorStanding], role: str,
+def _assessor_heading(details: list[IndicatorStanding], role: Literal["linked", "unlinked"],
                       names: dict[str, str]) -> str | None:
     """The one advisor who gave every score of a role, as a person; None if several."""
-    who = {getattr(d, f"{role}_assessor") for d in details if getattr(d, role) is not None}
+    # The <role>_assessor fields are str | None.
+    who: set[str | None] = {getattr(d, f"{role}_assessor") for d in details
+                            if getattr(d, role) is not None}
     if len(who) == 1:
         return names.get(next(iter(who)) or "", next(iter(who)))
     return None
