@@ -556,14 +556,15 @@ def build_summary(
 
 
 def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
-                  ) -> tuple[dict, dict[str, str], dict[str, str]]:
+                  ) -> tuple[dict[tuple[str, str], ScorePair], dict[str, str], dict[str, str]]:
     """Current scores, allocations and review states for a cycle; none when there is no
     register yet."""
     if location is None:
         return {}, {}, {}
     try:
         with Register.open(location, create=False) as register:
-            states = {u: c.state for u, c in current_states(register, cycle_id).items()}
+            states: dict[str, str] = {u: c.state
+                                      for u, c in current_states(register, cycle_id).items()}
             return register.current_scores(cycle_id), register.allocations(cycle_id), states
     except RegisterNotFound:
         return {}, {}, {}
