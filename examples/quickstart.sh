@@ -42,36 +42,45 @@ esps allocate --units examples/units.csv --cycle 2010-11 --register "$REGISTER" 
 echo
 echo "== 4. Blind scoring: one scoring pack per assessor and unit with a readable return"
 esps score packs --returns examples/returned --out "$OUT/scoring-packs" \
-    --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+    --units examples/units.csv --cycle 2010-11 --register "$REGISTER" > "$OUT/packs.txt"
+grep "^wrote" "$OUT/packs.txt"
 
 echo
 echo "== 5. The assessors fill in their packs (here a script types examples/scores.csv into"
 echo "      Camden's and Kensington & Chelsea's packs); the packs are imported"
-python examples/fill_packs.py "$OUT/scoring-packs"
+python examples/fill_packs.py "$OUT/scoring-packs" > /dev/null
 # The packs of the units not scored in this example hold nothing yet: a warning each.
 esps score import "$OUT/scoring-packs" --units examples/units.csv --cycle 2010-11 \
-    --register "$REGISTER"
+    --register "$REGISTER" > "$OUT/import.txt"
+tail -n 1 "$OUT/import.txt"
 
 echo
 echo "== 6. A third DCFA moderates the one disagreement (Camden OD3.1: linked 4, unlinked 2)"
 esps score packs --moderation --out "$OUT/moderation-packs" \
-    --units examples/units.csv --cycle 2010-11 --register "$REGISTER"
+    --units examples/units.csv --cycle 2010-11 --register "$REGISTER" > "$OUT/moderation.txt"
 python examples/fill_packs.py "$OUT/moderation-packs" --moderate 3 \
-    --reason "Monitoring data seen; disproportionality not yet explained to the IAG"
+    --reason "Monitoring data seen; disproportionality not yet explained to the IAG" > /dev/null
 esps score import "$OUT/moderation-packs" --units examples/units.csv --cycle 2010-11 \
-    --register "$REGISTER"
+    --register "$REGISTER" > "$OUT/moderation-import.txt"
+tail -n 1 "$OUT/moderation-import.txt"
 
 echo
 echo "== 7. Agreement between assessors: exact, within one, kappa, Gwet's AC2, Krippendorff's alpha"
 esps score agreement --units examples/units.csv --cycle 2010-11 --register "$REGISTER" \
     > "$OUT/agreement.txt"
+esps score agreement --units examples/units.csv --cycle 2010-11 --register "$REGISTER" \
+    --format json | python -c 'import json, sys; print("overall, {n} pairs of scores: exact \
+{exact_pct:.1f}%, within one {within_one_pct:.1f}%, weighted kappa {kappa:.3f}, Gwet AC2 \
+{gwet_ac2:.3f}, Krippendorff alpha {krippendorff_alpha:.3f}".format(**json.load(sys.stdin)["overall"]))'
 grep "^moderation queue" "$OUT/agreement.txt"
-echo "Agreement per pair of assessors (kappa, AC2, alpha): $OUT/agreement.txt"
+echo "Agreement per pair of assessors, with intervals and labels: $OUT/agreement.txt"
 
 echo
 echo "== 7b. The audit log: every recorded action, hash-chained; --verify checks nothing was altered"
-esps log --register "$REGISTER" --action moderation --action pack-issue
-esps log --register "$REGISTER" --verify
+esps log --register "$REGISTER" > "$OUT/audit-log.txt"
+echo "Audit log: $OUT/audit-log.txt"
+esps log --register "$REGISTER" --verify > "$OUT/audit-verify.txt"
+head -n 1 "$OUT/audit-verify.txt"
 
 echo
 echo "== 8. The compliance summary against the FY2010/11 KPI, and the Board report workbook"
