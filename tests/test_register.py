@@ -75,7 +75,8 @@ REVIEW_TABLES = {"workbook_issues", "unit_returns", "review_states"}
 
 def table_names(reg: Register) -> set[str]:
     return {t for t in ("schema_version", "score_events", "allocations", "imports",
-                        "pack_issues", "audit_log", *sorted(REVIEW_TABLES))
+                        "pack_issues", "audit_log", *sorted(REVIEW_TABLES),
+                        "validation_cache")
             if reg.database.has_table(t)}
 
 
@@ -84,16 +85,17 @@ def table_names(reg: Register) -> set[str]:
 
 def test_a_new_register_has_the_current_schema(register_at: str) -> None:
     with Register.open(register_at) as reg:
-        assert reg.schema_version == SCHEMA_VERSION == 4
+        assert reg.schema_version == SCHEMA_VERSION == 5
         assert table_names(reg) == {"schema_version", "score_events", "allocations", "imports",
-                                    "pack_issues", "audit_log", *REVIEW_TABLES}
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4]
+                                    "pack_issues", "audit_log", *REVIEW_TABLES,
+                                    "validation_cache"}
+        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4, 5]
     if locate(register_at).engine == "sqlite":
         with raw(register_at) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Opening again applies nothing twice.
     with Register.open(register_at) as reg:
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4]
+        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4, 5]
 
 
 def test_a_register_from_a_newer_esps_cli_is_refused(register_at: str) -> None:

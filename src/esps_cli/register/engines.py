@@ -93,6 +93,13 @@ class Database(ABC):
         with self.errors():
             self._insert_rows(sql, [[row[c] for c in columns] for row in rows])
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement for each row of parameters, in as few round trips as the driver
+        allows."""
+        if rows:
+            with self.errors():
+                self._insert_rows(sql, [list(r) for r in rows])
+
     # -- transactions ----------------------------------------------------------------------
 
     def begin(self, kind: TransactionKind = "write") -> None:

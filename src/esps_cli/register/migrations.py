@@ -359,6 +359,21 @@ MIGRATIONS: list[Migration] = [
             "a review state of has-issues or rejected needs a reason",
         ),
     )),
+    Migration(5, "validation cache: each return's validation, by file sha256, framework, esps "
+                 "version and options", (
+        # A cache, not a record: rows may be dropped at any time (not copied, not audited,
+        # not append-only). cache_key is the sha256 of everything the report depends on.
+        """
+        CREATE TABLE validation_cache (
+            cache_key     TEXT PRIMARY KEY,
+            file_sha256   TEXT NOT NULL,
+            framework     TEXT NOT NULL,
+            esps_version  TEXT NOT NULL,
+            stored_at     TEXT NOT NULL,
+            report        TEXT NOT NULL
+        )
+        """,
+    )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

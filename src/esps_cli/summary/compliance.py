@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
 from typing import Literal, get_args
@@ -30,7 +31,18 @@ from pydantic import BaseModel
 
 from esps_cli.domain.framework import STAGES, Framework, Indicator, Rag
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.register import Register, RegisterLocation, RegisterNotFound, ScorePair, locate
+from esps_cli.errors import ConfigError
+from esps_cli.register import (
+    DriverMissingError,
+    Register,
+    RegisterBusyError,
+    RegisterConnectionError,
+    RegisterLocation,
+    RegisterNotFound,
+    RegisterPermissionError,
+    ScorePair,
+    locate,
+)
 from esps_cli.register.review import current_states
 from esps_cli.scoring.combine import combine
 from esps_cli.validation.batch import validate_paths
@@ -570,6 +582,24 @@ def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
         return {}, {}, {}
 
 
+@contextmanager
+def validation_cache(location: RegisterLocation | Path | str | None
+                     ) -> Iterator[Register | None]:
+    """The register whose validation cache spares re-checking unchanged returns; None when
+    there is none (no register yet, or one that cannot be opened: reading it for the scores
+    then says why). A cache is an optimisation, never a reason to fail."""
+    register = None
+    if location is not None:
+        with suppress(RegisterNotFound, ConfigError, RegisterBusyError,
+                      RegisterConnectionError, RegisterPermissionError, DriverMissingError):
+            register = Register.open(location, create=False)
+    try:
+        yield register
+    finally:
+        if register is not None:
+            register.close()
+
+
 def collect_summary(
     framework: Framework,
     cycle_id: str,
@@ -590,12 +620,13 @@ def collect_summary(
 
     With a register, returns are checked against the workbooks issued (sealed identity) and
     a unit's older files the register knows were replaced do not count (nothing is recorded:
-    summary only reads)."""
+    summary only reads); an unchanged return's validation comes from the register's cache."""
     location = None if register_path is None else locate(register_path)
-    with review_loop(location, record=False, cycle=cycle_id, units=units) as loop:
+    with review_loop(location, record=False, cycle=cycle_id, units=units) as loop, \
+            validation_cache(location) as cache:
         batch = validate_paths(returns, framework, units=units, recursive=recursive, jobs=jobs,
                                on_progress=on_progress, issued=loop.issued,
-                               history=loop.history)
+                               history=loop.history, cache=cache)
     report = summary_from_batch(framework, cycle_id, units, advisors, batch, register_path,
                                 views=views, public=public)
     return report, batch

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.domain.units import Unit
@@ -27,6 +27,7 @@ from esps_cli.findings import (
 from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
 from esps_cli.validation.attribution import attribute_unreadable
 from esps_cli.validation.context import IssuedPacks
+from esps_cli.validation.cache import cache_keys, lookup, merge, remember
 from esps_cli.validation.report import (
     BatchReport,
     BatchTotals,
@@ -36,6 +37,9 @@ from esps_cli.validation.report import (
 )
 from esps_cli.validation.returns import seal_notes
 from esps_cli.validation.validate import failed_report, validate_workbook
+
+if TYPE_CHECKING:  # the register is opened only by commands that have one
+    from esps_cli.register import Register
 
 # Worker state: the framework and options are sent to each process once.
 _WORKER: dict[str, Any] = {}
@@ -77,6 +81,7 @@ def validate_paths(
     discovered: Discovered | None = None,
     issued: IssuedPacks | None = None,
     history: ReportsHook | None = None,
+    cache: Register | None = None,
 ) -> BatchReport:
     """Validate files, folders (recursive: and their subfolders) and globs.
 
@@ -89,6 +94,9 @@ def validate_paths(
     issued: the workbooks issued (from the register), for the sealed identity check.
     history: run on the reports before the batch findings (validation.returns.ReturnHistory:
     records returns, compares resubmissions, marks superseded files).
+    cache: a register whose validation cache gives the report of a file checked before with
+    the same bytes, place, framework, esps and options (`validation.cache`); the others are
+    validated and stored in it. Not used with check_evidence (that looks at other files).
     """
     today = today or date.today()
     found = discovered or discover(paths, recursive=recursive, exclude=exclude)
@@ -96,10 +104,17 @@ def validate_paths(
     options = {"today": today, "check_evidence": check_evidence, "cycle": cycle,
                "issued": issued}
     work = [(str(f.path), f.name) for f in found.files]
+    use_cache = cache is not None and not check_evidence  # evidence checks look at other files
+    keys = cache_keys(work, framework, options) if use_cache else []
+    known = lookup(cache, keys) if cache is not None and use_cache else {}
     reports = parallel_map(
-        _validate_job, work, jobs=jobs_n, initializer=_init_worker,
-        initargs=(framework, options), on_progress=on_progress, on_error=failed_job,
+        _validate_job, [job for i, job in enumerate(work) if i not in known], jobs=jobs_n,
+        initializer=_init_worker, initargs=(framework, options), on_progress=on_progress,
+        on_error=failed_job,
     )
+    if cache is not None and use_cache:
+        remember(cache, framework, keys, known, reports, today)
+    reports = merge(known, reports)
     # A file that cannot be read is still its unit's return when its name says whose it is.
     reports = attribute_unreadable(reports, units, cycle.id if cycle else None)
     if history is not None:
@@ -123,6 +138,8 @@ def validate_paths(
                               for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
     batch.notes = seal_notes(reports, issued)
+    if use_cache:
+        batch.totals.cached = len(known)
     return batch
 
 

@@ -84,6 +84,7 @@ class BatchTotals(BaseModel):
     duplicate_returns: int = 0  # units with more than one return
     not_on_list: int = 0
     superseded: int = 0  # files replaced by a later return of their unit (with a register)
+    cached: int | None = None  # with a validation cache: files whose report it already held
 
 
 class BatchReport(BaseModel):

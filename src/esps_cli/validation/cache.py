@@ -1,0 +1,133 @@
+"""Which validations a register's cache already holds, and storing the new ones.
+
+A report is found again only when everything it depends on is the same: the file's bytes
+(sha256), its place and the name findings give it, the framework (id, version, content digest),
+this esps-cli (its version and a fingerprint of the code that validates) and the options that
+change findings (the expected cycle, the workbooks issued). The date checks run as of matters only to a return with
+no Cover date before it (its submission date is then that date) or a Cover date after it; such
+a report is kept for that date alone, any other for every date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from esps_cli import __version__
+from esps_cli.domain.framework import Framework
+from esps_cli.findings import CHECK_FAILED, DATE_IN_FUTURE
+from esps_cli.validation.context import IssuedPacks
+from esps_cli.validation.report import WorkbookReport
+
+if TYPE_CHECKING:
+    from esps_cli.register import Register
+
+# (file sha256, key for any date, key for the date checked as of), or None when unreadable
+Keys = tuple[str, str, str] | None
+_CODE = ("domain", "findings", "io", "validation", "workbook")
+
+
+@cache
+def code_fingerprint() -> str:
+    """The validating code's files (name, size, modification time): an edited checkout (whose
+    version number stays the same) does not find the reports of the code before."""
+    root = Path(__file__).resolve().parent.parent
+    parts = [__version__]
+    for package in _CODE:
+        for path in sorted((root / package).rglob("*.py")):
+            stat = path.stat()
+            parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def framework_label(framework: Framework) -> str:
+    return f"{framework.meta.id} {framework.meta.version} {framework.digest}"
+
+
+def cache_keys(work: list[tuple[str, str]], framework: Framework,
+               options: dict[str, Any]) -> list[Keys]:
+    """The keys of each (path, name) job, in order."""
+    cycle = options.get("cycle")
+    today: date = options["today"]
+    common = [framework_label(framework), code_fingerprint(), cycle.id if cycle else None,
+              _issued_digest(options.get("issued"))]
+    out: list[Keys] = []
+    for path, name in work:
+        sha = _sha256(path)
+        if sha is None:
+            out.append(None)  # validation says why it cannot be read
+            continue
+        base = json.dumps([sha, path, name, *common])
+        out.append((sha, _digest(base, ""), _digest(base, today.isoformat())))
+    return out
+
+
+def _issued_digest(issued: IssuedPacks | None) -> str | None:
+    """The workbooks issued (the sealed identity check's data): a pack issued since misses."""
+    if issued is None:
+        return None
+    return hashlib.sha256(json.dumps(sorted(issued.by_pack.items())).encode()).hexdigest()
+
+
+def _digest(base: str, as_of: str) -> str:
+    return hashlib.sha256(f"{base}|{as_of}".encode()).hexdigest()
+
+
+def lookup(register: Register, keys: list[Keys]) -> dict[int, WorkbookReport]:
+    """The reports the cache holds, by the job's position."""
+    from esps_cli.register.cache import cached_reports
+
+    found = cached_reports(register, [k for ks in keys if ks for k in ks[1:]])
+    known: dict[int, WorkbookReport] = {}
+    for i, ks in enumerate(keys):
+        text = ks and (found.get(ks[1]) or found.get(ks[2]))
+        if text:
+            known[i] = WorkbookReport.model_validate_json(text)
+    return known
+
+
+def merge(known: dict[int, WorkbookReport], fresh: list[WorkbookReport]
+          ) -> list[WorkbookReport]:
+    """The cached and the freshly validated reports back in the jobs' order."""
+    rest = iter(fresh)
+    return [known[i] if i in known else next(rest) for i in range(len(known) + len(fresh))]
+
+
+def depends_on_date(report: WorkbookReport, today: date) -> bool:
+    """Whether the date checks ran as of could change this report: its submission date is
+    that date (no earlier Cover date) or a Cover date is after it."""
+    if not report.readable:
+        return False  # the reader uses no date
+    if report.submission_date is None or report.submission_date >= today:
+        return True
+    return any(f.code == DATE_IN_FUTURE.code for f in report.findings)
+
+
+def remember(register: Register, framework: Framework, keys: list[Keys],
+             known: dict[int, WorkbookReport], fresh: list[WorkbookReport],
+             today: date) -> None:
+    """Store the freshly validated reports (not those whose checking failed: that may pass
+    another time)."""
+    from esps_cli.register.cache import store_reports
+
+    missed = [ks for i, ks in enumerate(keys) if i not in known]
+    rows = []
+    for ks, report in zip(missed, fresh, strict=True):
+        if ks is None or any(f.code == CHECK_FAILED.code for f in report.findings):
+            continue
+        key = ks[2] if depends_on_date(report, today) else ks[1]
+        rows.append((key, ks[0], framework_label(framework), __version__,
+                     report.model_dump_json()))
+    store_reports(register, rows)
