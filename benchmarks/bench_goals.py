@@ -14,7 +14,10 @@ busy machine). The baselines are whole processes too, so start-up is counted on 
 - `esps score agreement` and `esps score export` over 108,000 scores (1,000 units x 54
   indicators x linked and unlinked) vs a bare sqlite3 read of the register's score rows:
   goal <= 5x each;
-- `esps score import` of those 108,000 rows from one CSV: goal <= 3 s wall.
+- `esps score import` of those 108,000 rows from one CSV: goal <= 3 s wall;
+- `esps summary` over 1,000 unchanged complete returns and those scores (its validation
+  cache filled by a first run) vs a bare calamine read of the returns: goal <= 1x, and its
+  peak memory <= 300 MB.
 
 Medians of --runs runs (the import runs once per register).
 """
@@ -161,6 +164,20 @@ def make_scores(path: Path, linked_of: dict[str, str]) -> int:
     return rows
 
 
+def put_returns_on_record(register: Path, codes: list[str]) -> None:
+    """Each unit's return on record, as issuing its scoring packs does (scores of a unit with
+    no return on record are refused), without making 1,000 pack workbooks."""
+    from esps_cli.register import Register
+    from esps_cli.scoring.pack_store import PackIssue, record_pack
+
+    with Register.open(register) as reg, reg.transaction():
+        for code in codes:
+            record_pack(reg, PackIssue(
+                pack_id=f"bench-{CYCLE}-{code}", kind="scoring", cycle=CYCLE, unit=code,
+                role="linked", assessor="-", file="-", return_source=f"{code}.xlsx",
+                return_sha256="0" * 64))
+
+
 def line(name: str, wall: float, cpu: float, base: tuple[float, float] | None = None,
          goal: float | None = None, goal_wall: float | None = None) -> None:
     ratio = ""
@@ -176,12 +193,46 @@ def line(name: str, wall: float, cpu: float, base: tuple[float, float] | None = 
     print(f"{name:44} {wall:7.2f}s {cpu:7.2f}s  {ratio:15}  {verdict}", flush=True)
 
 
+PEAK = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_mb(argv: list[str]) -> float:
+    """The peak resident memory of argv's largest process, in MB (Linux: ru_maxrss in KiB)."""
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([sys.executable, "-c", PEAK, *argv], capture_output=True, text=True,
+                         env=env, check=True)
+    return int(out.stdout.strip() or 0) / 1024
+
+
+def summary_goal(esps: list[str], work: Path, count: int, common: list[str],
+                 runs: int) -> None:
+    """`esps summary` over count unchanged complete returns and the register's scores, vs a
+    bare calamine read of the returns: the first run fills the validation cache."""
+    from esps_cli.workbook.layout import READ_SHEETS
+
+    folder = make_returns(work / f"summary-{count}", count, complete=True)
+    bare = timed([sys.executable, "-c", BARE_CALAMINE, str(folder), "|".join(READ_SHEETS)],
+                 runs)
+    line(f"bare calamine read, {count} files", *bare)
+    argv = [*esps, "summary", "--returns", str(folder), "--format", "json", *common]
+    line("esps summary, first run (fills the cache)", *timed(argv, 1), base=bare)
+    line(f"esps summary, {count} unchanged returns", *timed(argv, runs), base=bare, goal=1.0)
+    mb = peak_mb(argv)
+    print(f"{'  peak memory of that summary':44} {mb:7.0f} MB  goal <= 300 MB: "
+          f"{'met' if mb <= 300 else 'NOT met'}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", type=int, nargs="+", default=[300, 1000])
     parser.add_argument("--units", type=int, default=1000, help="units for the scores")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["folder", "text", "scores"])
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=["folder", "text", "scores", "summary"])
     args = parser.parse_args()
     from esps_cli.workbook.layout import READ_SHEETS
 
@@ -212,6 +263,7 @@ def main() -> None:
             scores = work / "scores.csv"
             rows = make_scores(scores, linked_of)
             register = work / "esps.db"
+            put_returns_on_record(register, list(linked_of))
             common = ["--units", str(units), "--advisors", str(work / "dcfas.csv"),
                       "--cycle", CYCLE, "--register", str(register)]
             line(f"esps score import, {rows:,} CSV rows",
@@ -224,6 +276,8 @@ def main() -> None:
             line("esps score export --format csv",
                  *timed([*esps, "score", "export", "--format", "csv", *common], args.runs),
                  base=bare, goal=5.0)
+            if "summary" not in args.skip:
+                summary_goal(esps, work, args.units, common, args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
