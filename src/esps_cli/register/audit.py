@@ -103,9 +103,13 @@ class AuditEntry(BaseModel):
     entry_hash: str
 
 
+# One encoder for every entry (json.dumps with options builds a new one on each call).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str,
+                            ensure_ascii=False)
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str,
-                      ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def row_digest(row: Row) -> str:

@@ -22,6 +22,7 @@ import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -90,15 +91,16 @@ class Database(ABC):
         columns = list(rows[0])
         sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
                f"VALUES ({', '.join('?' for _ in columns)})")
+        values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
         with self.errors():
-            self._insert_rows(sql, [[row[c] for c in columns] for row in rows])
+            self._insert_rows(sql, [values(row) for row in rows])
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """One statement for each row of parameters, in as few round trips as the driver
         allows."""
         if rows:
             with self.errors():
-                self._insert_rows(sql, [list(r) for r in rows])
+                self._insert_rows(sql, list(rows))
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -141,7 +143,7 @@ class Database(ABC):
     def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int: ...
 
     @abstractmethod
-    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None: ...
+    def _insert_rows(self, sql: str, rows: list[Sequence[Any]]) -> None: ...
 
     @abstractmethod
     def _begin(self, kind: TransactionKind) -> None: ...
@@ -226,7 +228,7 @@ class SQLiteDatabase(Database):
         sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
         return int(self.conn.execute(sql, tuple(params)).lastrowid or 0)
 
-    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:
+    def _insert_rows(self, sql: str, rows: list[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
     def _begin(self, kind: TransactionKind) -> None:
@@ -369,7 +371,7 @@ class PostgresDatabase(Database):
                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), {marks}) RETURNING id")
         return int(self.conn.execute(_pg_sql(sql), tuple(params)).fetchone()["id"])
 
-    def _insert_rows(self, sql: str, rows: list[list[Any]]) -> None:
+    def _insert_rows(self, sql: str, rows: list[Sequence[Any]]) -> None:
         with self.conn.cursor() as cur:
             cur.executemany(_pg_sql(sql), rows)
 

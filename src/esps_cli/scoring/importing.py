@@ -80,10 +80,23 @@ class ImportResult(BaseModel):
         return self.status == "rejected"
 
 
+@dataclass(frozen=True, slots=True)
+class RowAt:
+    """A CSV row, as a problem there would name it (cheaper than an ImportProblem on each of
+    100,000 rows; the problem is made only when there is one)."""
+
+    file: str
+    row: int
+
+
+# Where a problem is: a CSV row, or an ImportProblem with the location and an empty message.
+Where = ImportProblem | RowAt
+
+
 @dataclass
 class _Candidate:
     event: NewEvent
-    where: ImportProblem  # the location, with an empty message
+    where: Where
 
 
 @dataclass
@@ -93,7 +106,7 @@ class _AssessorCheck:
     role: Role
     unit: Unit
     assessor: str
-    where: ImportProblem
+    where: Where
     indicator: str = ""  # for a moderated score: whose unlinked score it settles
 
 
@@ -118,15 +131,17 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _at(where: ImportProblem, message: str, code: Code) -> ImportProblem:
+def _at(where: Where, message: str, code: Code) -> ImportProblem:
+    if isinstance(where, RowAt):
+        return ImportProblem(file=where.file, row=where.row, message=message, code=code.code)
     return where.model_copy(update={"message": message, "code": code.code})
 
 
-def _problem(where: ImportProblem, exc: ScoreProblem, prefix: str = "") -> ImportProblem:
+def _problem(where: Where, exc: ScoreProblem, prefix: str = "") -> ImportProblem:
     return _at(where, f"{prefix}{exc}", exc.code)
 
 
-def _moderation_problems(register: Register, cycle: str,
+def _moderation_problems(current: dict[tuple[str, str], ScorePair],
                          candidates: list[_Candidate]) -> tuple[list[NewEvent], int,
                                                                 list[ImportProblem]]:
     """The events that change something, how many are unchanged, and moderated scores that
@@ -136,7 +151,6 @@ def _moderation_problems(register: Register, cycle: str,
     unchanged = 0
     problems: list[ImportProblem] = []
     pending: dict[tuple[str, str], set[str]] = {}
-    current = register.current_scores(cycle)  # one read, not one per row
     for cand in candidates:
         ev = cand.event
         pair = current.get((ev.unit, ev.indicator), ScorePair())
@@ -208,12 +222,12 @@ def _commit(
                 if why:
                     problems.append(_problem(check.where, why))
             problems.extend(_return_problems(register, cycle, candidates))
-            new, unchanged, late = _moderation_problems(register, cycle, candidates)
+            new, unchanged, late = _moderation_problems(current, candidates)
             problems.extend(late)
             if problems:
                 raise _Rejected
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
-            register.record_many(new, import_id=import_id)
+            register.record_import(new, import_id=import_id)
     except _Rejected:
         return result.model_copy(update={"status": "rejected", "problems": sorted(
             [*problems, *cell_problems], key=_reading_order)})
@@ -273,7 +287,7 @@ class _CsvRow:
 
 
 def _csv_row(roster: Roster, row: list[str], cols: dict[str, int],
-             where: ImportProblem) -> _CsvRow:
+             where: Where) -> _CsvRow:
     def get(key: str) -> str:
         i = cols.get(key)
         return row[i].strip() if i is not None and i < len(row) else ""
@@ -340,7 +354,7 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
     for rownum, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
-        where = ImportProblem(file=name, row=rownum, message="")
+        where = RowAt(file=name, row=rownum)
         got = _csv_row(roster, row, cols, where)
         if got.unit is not None and got.indicator and got.role in ROLES:
             key = (got.unit.code, got.indicator, got.role)
