@@ -26,8 +26,8 @@ from esps_cli.findings import (
 )
 from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
 from esps_cli.validation.attribution import attribute_unreadable
-from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.cache import cache_keys, lookup, merge, remember
+from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.report import (
     BatchReport,
     BatchTotals,

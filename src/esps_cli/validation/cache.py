@@ -3,9 +3,9 @@
 A report is found again only when everything it depends on is the same: the file's bytes
 (sha256), its place and the name findings give it, the framework (id, version, content digest),
 this esps-cli (its version and a fingerprint of the code that validates) and the options that
-change findings (the expected cycle, the workbooks issued). The date checks run as of matters only to a return with
-no Cover date before it (its submission date is then that date) or a Cover date after it; such
-a report is kept for that date alone, any other for every date.
+change findings (the expected cycle, the workbooks issued). The date checks run as of matters
+only to a return with no Cover date before it (its submission date is then that date) or a
+Cover date after it; such a report is kept for that date alone, any other for every date.
 """
 
 from __future__ import annotations
