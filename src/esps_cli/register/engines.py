@@ -55,6 +55,18 @@ class Database(ABC):
         with self.errors():
             return self._query(sql, params)
 
+    def query_chunks(self, sql: str, params: Sequence[Any] = (), size: int = 10_000
+                     ) -> Iterator[list[Row]]:
+        """The rows of a query, size at a time (a large read without every row in memory)."""
+        with self.errors():
+            cursor = self._cursor(sql, params)
+        while True:
+            with self.errors():
+                rows = cursor.fetchmany(size)
+            if not rows:
+                return
+            yield rows
+
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
@@ -137,6 +149,9 @@ class Database(ABC):
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
 
     @abstractmethod
+    def _cursor(self, sql: str, params: Sequence[Any]) -> Any: ...
+
+    @abstractmethod
     def _execute(self, sql: str, params: Sequence[Any] | None) -> None: ...
 
     @abstractmethod
@@ -217,6 +232,9 @@ class SQLiteDatabase(Database):
 
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return self.conn.execute(sql, tuple(params)).fetchall()
+
+    def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
+        return self.conn.execute(sql, tuple(params))
 
     def _execute(self, sql: str, params: Sequence[Any] | None) -> None:
         if params is None:
@@ -359,6 +377,9 @@ class PostgresDatabase(Database):
         # psycopg is optional, so untyped here (Any); dict_row makes every row a Row.
         rows: list[Row] = self.conn.execute(_pg_sql(sql), tuple(params)).fetchall()
         return rows
+
+    def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
+        return self.conn.execute(_pg_sql(sql), tuple(params))
 
     def _execute(self, sql: str, params: Sequence[Any] | None) -> None:
         if params is None:

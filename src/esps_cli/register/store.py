@@ -324,18 +324,23 @@ class Register:
 
     def current_scores(self, cycle: str) -> dict[tuple[str, str], ScorePair]:
         """Current scores of a cycle, keyed (unit_code, indicator_id)."""
-        rows = self._db.query(
-            f"SELECT {_EVENT_COLUMNS} FROM score_events WHERE id IN ("
-            "SELECT MAX(id) FROM score_events WHERE cycle = ? "
-            "GROUP BY unit, indicator, role) ORDER BY unit, indicator, role",
-            (cycle,),
-        )
+        pairs: dict[tuple[str, str], ScorePair] = {}
         parts: dict[tuple[str, str], dict[str, Row]] = {}
-        for row in rows:
-            parts.setdefault((row["unit"], row["indicator"]), {})[row["role"]] = row
-        # One validation of the whole list (in pydantic's core) instead of one per row: a
-        # summary reads 100,000 scores.
-        return dict(zip(parts, _pairs().validate_python(list(parts.values())), strict=True))
+        # Read in chunks, each validated at once (in pydantic's core) rather than row by row:
+        # a summary reads 100,000 scores. A unit's indicator's rows are consecutive; the last
+        # one of a chunk may go on in the next.
+        for chunk in self._db.query_chunks(
+                f"SELECT {_EVENT_COLUMNS} FROM score_events WHERE id IN ("
+                "SELECT MAX(id) FROM score_events WHERE cycle = ? "
+                "GROUP BY unit, indicator, role) ORDER BY unit, indicator, role", (cycle,)):
+            for row in chunk:
+                parts.setdefault((row["unit"], row["indicator"]), {})[row["role"]] = row
+            last = (chunk[-1]["unit"], chunk[-1]["indicator"])
+            open_part = parts.pop(last)
+            pairs.update(zip(parts, _pairs().validate_python(list(parts.values())), strict=True))
+            parts = {last: open_part}
+        pairs.update(zip(parts, _pairs().validate_python(list(parts.values())), strict=True))
+        return pairs
 
     def history(self, cycle: str, unit: str | None = None,
                 indicator: str | None = None) -> list[ScoreEvent]:
