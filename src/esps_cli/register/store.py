@@ -61,6 +61,7 @@ def _event(row: Row) -> ScoreEvent:
 
 
 _CHUNK = 10_000  # events per insert: an import's memory stays flat
+_READ_CHUNK = 10_000  # rows per read of the current scores
 
 
 @cache
@@ -332,7 +333,8 @@ class Register:
         for chunk in self._db.query_chunks(
                 f"SELECT {_EVENT_COLUMNS} FROM score_events WHERE id IN ("
                 "SELECT MAX(id) FROM score_events WHERE cycle = ? "
-                "GROUP BY unit, indicator, role) ORDER BY unit, indicator, role", (cycle,)):
+                "GROUP BY unit, indicator, role) ORDER BY unit, indicator, role", (cycle,),
+                _READ_CHUNK):
             for row in chunk:
                 parts.setdefault((row["unit"], row["indicator"]), {})[row["role"]] = row
             last = (chunk[-1]["unit"], chunk[-1]["indicator"])
