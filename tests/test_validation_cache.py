@@ -109,3 +109,15 @@ def test_a_report_of_today_is_kept_for_today_only(framework, units, advisors, re
     assert [b.totals.cached for b in batches] == [3, 1]
     by_day = {json.loads(r["report"])["submission_date"] for r in _rows(register)}
     assert "2011-03-01" in by_day and "2011-03-02" in by_day
+
+
+def test_a_damaged_entry_is_a_miss(framework, units, advisors, returns, register_at):
+    Register.open(register_at).close()
+    first, _ = _summary(framework, units, advisors, returns, register_at)
+    key = _rows(register_at)[0]["cache_key"]
+    with Register.open(register_at) as reg, reg.transaction():
+        reg.database.execute("UPDATE validation_cache SET report = ? WHERE cache_key = ?",
+                             ("{not json", key))
+    again, batch = _summary(framework, units, advisors, returns, register_at)
+    assert batch.totals.cached == 2
+    assert again.model_dump_json() == first.model_dump_json()

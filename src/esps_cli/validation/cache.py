@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import suppress
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -94,7 +95,8 @@ def lookup(register: Register, keys: list[Keys]) -> dict[int, WorkbookReport]:
     for i, ks in enumerate(keys):
         text = ks and (found.get(ks[1]) or found.get(ks[2]))
         if text:
-            known[i] = WorkbookReport.model_validate_json(text)
+            with suppress(ValueError):  # a damaged entry is a miss (pydantic's errors too)
+                known[i] = WorkbookReport.model_validate_json(text)
     return known
 
 
