@@ -62,6 +62,8 @@ def _event(row: Row) -> ScoreEvent:
 
 _CHUNK = 10_000  # events per insert: an import's memory stays flat
 _READ_CHUNK = 10_000  # rows per read of the current scores
+_SHARED_TEXT = ("cycle", "unit", "indicator", "role", "assessor", "comment", "source",
+                "source_sha256")
 
 
 @cache
@@ -327,6 +329,7 @@ class Register:
         """Current scores of a cycle, keyed (unit_code, indicator_id)."""
         pairs: dict[tuple[str, str], ScorePair] = {}
         parts: dict[tuple[str, str], dict[str, Row]] = {}
+        shared: dict[object, object] = {}
         # Read in chunks, each validated at once (in pydantic's core) rather than row by row:
         # a summary reads 100,000 scores. A unit's indicator's rows are consecutive; the last
         # one of a chunk may go on in the next.
@@ -336,6 +339,8 @@ class Register:
                 "GROUP BY unit, indicator, role) ORDER BY unit, indicator, role", (cycle,),
                 _READ_CHUNK):
             for row in chunk:
+                for column in _SHARED_TEXT:  # one copy of each repeated text, not one a row
+                    row[column] = shared.setdefault(row[column], row[column])
                 parts.setdefault((row["unit"], row["indicator"]), {})[row["role"]] = row
             last = (chunk[-1]["unit"], chunk[-1]["indicator"])
             open_part = parts.pop(last)
