@@ -8,6 +8,7 @@ return was completed on 28/07/2010 and lists exactly 3 items for OD1.1.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,10 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 
 from esps_cli.domain.framework import Framework
-from esps_cli.domain.normalise import parse_date
+from esps_cli.domain.normalise import SERIAL_MAX, SERIAL_MIN, parse_date
+from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
+from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.checks.evidence_dates import add_months
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
@@ -141,8 +144,23 @@ def test_one_item_fewer_than_the_minimum_is_too_few(ret, framework):
     _clear_evidence_row(ret, spare)
     report = check(ret, framework, "too-few-evidence", INDICATORS.sheet, "A5", 1,
                    indicator="OD1.1")
-    assert "needs at least 3 evidence items; 2 usable are listed" in report.findings[0].message
+    # Every row it has is usable: the message counts no rows with problems.
+    assert report.findings[0].message == ("OD1.1 needs at least 3 evidence items; 2 usable "
+                                          "are listed")
     assert report.indicators[0].evidence_items == 2 and not report.indicators[0].minimum_met
+
+
+def test_too_few_usable_items_counts_the_rows_with_problems(ret, framework):
+    rows = evidence_rows(ret, "OD1.1")
+    types = {r: v for r, v in zip(rows, _types(ret, rows), strict=True)}
+    required = {framework.evidence_type_by_id[t].label for t in ("policy", "data")}
+    spare = next(r for r, t in types.items() if t not in required)
+    set_cells(ret, EVIDENCE.sheet, **{f"F{spare}": "not a date"})  # listed, but not usable
+    report = validate_workbook(ret, framework, today=TODAY)
+    (few,) = [f for f in report.findings if f.code == "too-few-evidence"]
+    assert few.message == ("OD1.1 needs at least 3 evidence items; 2 usable are listed (1 more "
+                           "row(s) for OD1.1 on the Evidence sheet have problems listed with "
+                           "them)")
 
 
 def _types(path: Path, rows: list[int]) -> list[object]:
@@ -195,3 +213,85 @@ def test_a_cover_date_outside_the_cycle_is_a_warning_that_says_so(ret, framework
     assert found.severity == "warning"
     assert found.message == ("the Cover's Date completed is 28 July 2001, outside FY2010/11 "
                              "(1 April 2010 to 31 March 2011): is the year right?")
+
+
+# -- Excel date serials: a number in a date cell is read as a date only from 1990 to 2099 -----
+
+
+@pytest.mark.parametrize("number, expected", [
+    (SERIAL_MIN - 1, None),                # 31/12/1989: a number, not a date
+    (SERIAL_MIN, date(1990, 1, 1)),        # the first serial read as a date
+    (SERIAL_MAX, date(2099, 12, 31)),      # the last
+    (SERIAL_MAX + 1, None),
+])
+def test_excel_date_serials_are_read_between_their_bounds(number, expected):
+    parsed = parse_date(number)
+    assert parsed.value == expected
+    assert parsed.status == ("invalid" if expected is None else "ambiguous")
+
+
+@pytest.mark.parametrize("number, code", [
+    (SERIAL_MIN - 1, "invalid-date"), (SERIAL_MIN, "ambiguous-date"),
+    (SERIAL_MAX, "ambiguous-date"), (SERIAL_MAX + 1, "invalid-date"),
+])
+def test_a_date_cell_holding_a_serial_at_its_bound(ret, framework, number, code):
+    def type_number(wb: Workbook) -> None:  # a plain number in Date completed, not a date
+        wb["Cover"]["B12"] = number
+        wb["Cover"]["B12"].number_format = "General"
+
+    edit(ret, type_number)
+    report = validate_workbook(ret, framework, today=TODAY)
+    on_cell = [f.code for f in report.findings if (f.sheet, f.cell) == ("Cover", "B12")]
+    assert code in on_cell
+    assert ({"invalid-date", "ambiguous-date"} - {code}).isdisjoint(on_cell)
+
+
+# -- day/month order: a month over 12 is the US order typed by mistake ----------------------
+
+
+@pytest.mark.parametrize("typed, expected, hint", [
+    ("13/12/2010", date(2010, 12, 13), None),       # month 12: a UK date
+    ("12/13/2010", None, "type 13/12/2010"),        # month 13: US order, the UK form offered
+    ("31/12/2010", date(2010, 12, 31), None),
+    ("12/31/2010", None, "type 31/12/2010"),
+    ("30/02/2010", None, None),                     # no such day either way: no hint
+])
+def test_a_month_over_12_suggests_the_uk_order(typed, expected, hint):
+    parsed = parse_date(typed)
+    assert parsed.value == expected
+    if expected is None:
+        assert parsed.status == "invalid"
+        assert (hint in parsed.note) if hint else ("US month/day" not in parsed.note)
+
+
+# -- batch totals: every kind of skipped file and batch finding is counted once ---------------
+
+
+def test_batch_totals_count_one_lock_file_one_ignored_file_and_one_unreadable_folder(
+    tmp_path, framework, units
+):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", folder)
+    (folder / "~$TP-EK_Camden_2010-11.xlsx").write_bytes(b"\x00" * 165)  # Excel's lock file
+    (folder / "covering note.txt").write_text("see attached")  # not a spreadsheet: ignored
+    here = os.getcwd()
+    os.chdir(folder)
+    try:  # folders nested past PATH_MAX: the folder search cannot read the deepest
+        for _ in range(24):
+            os.mkdir("d" * 200)
+            os.chdir("d" * 200)
+    finally:
+        os.chdir(here)
+    camden = next(u for u in units if u.code == "TP-EK")
+    westminster = next(u for u in units if u.code == "TP-CW")  # on the list, no return
+    batch = validate_paths([folder], framework, units=[camden, westminster], recursive=True,
+                           jobs=1, today=TODAY)
+    assert [w.file for w in batch.workbooks] == ["TP-EK_Camden_2010-11.xlsx"]
+    assert [f.code for f in batch.findings] == ["unit-not-returned", "folder-unreadable"]
+    workbook = batch.workbooks[0]
+    t = batch.totals
+    assert (t.files, t.valid, t.invalid, t.unreadable) == (1, 1, 0, 0)
+    assert (t.errors, t.warnings) == (workbook.errors + 2, workbook.warnings)
+    assert (t.lock_files, t.ignored) == (1, 1)
+    assert (t.units_expected, t.units_returned, t.units_not_returned) == (2, 1, 1)
