@@ -23,6 +23,8 @@ from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.checks.evidence_dates import add_months
+from esps_cli.validation.checks.indicators import difference, short
+from esps_cli.validation.lists import load_advisors
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS
@@ -295,3 +297,39 @@ def test_batch_totals_count_one_lock_file_one_ignored_file_and_one_unreadable_fo
     assert (t.errors, t.warnings) == (workbook.errors + 2, workbook.warnings)
     assert (t.lock_files, t.ignored) == (1, 1)
     assert (t.units_expected, t.units_returned, t.units_not_returned) == (2, 1, 1)
+
+
+# -- the changed-wording snippet: the part that differs, cut at its limits ---------------------
+
+
+@pytest.mark.parametrize("now, was, expected", [
+    ("abc", "abcd", ("abc", "abcd")),                       # one text starts the other
+    ("a" + "x" * 40, "x" * 40, ("a" + "x" * 25 + "…", "x" * 25 + "…")),  # one ends the other
+    ("A" * 70, "B" * 70, ("A" * 70, "B" * 70)),             # exactly the limit: whole
+    ("A" * 71, "B" * 71, ("A" * 69 + "…", "B" * 69 + "…")),  # one over: cut
+    ("x" * 30 + "old" + "y" * 30, "x" * 30 + "new" + "y" * 30,
+     ("…" + "x" * 25 + "old" + "y" * 25 + "…", "…" + "x" * 25 + "new" + "y" * 25 + "…")),
+])
+def test_the_difference_shown_for_changed_wording(now, was, expected):
+    assert difference(now, was) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("x" * 60, "x" * 60),           # exactly the limit: whole
+    ("x" * 61, "x" * 59 + "…"),     # one over: cut to the limit, with an ellipsis
+])
+def test_short_text_is_cut_only_beyond_its_limit(text, expected):
+    assert short(text) == expected
+    assert len(short(text)) == 60
+
+
+# -- a list row shorter than its header --------------------------------------------------------
+
+
+def test_a_list_row_that_stops_before_its_last_column_reads_that_column_as_blank(tmp_path):
+    path = tmp_path / "dcfas.csv"
+    path.write_text("id,name,email\ndcfa01,Ann Smith,ann@example.org\ndcfa02,Bob Jones\n",
+                    encoding="utf-8")
+    advisors = load_advisors(path)
+    assert [(a.id, a.name, a.email) for a in advisors] == [
+        ("dcfa01", "Ann Smith", "ann@example.org"), ("dcfa02", "Bob Jones", "")]
