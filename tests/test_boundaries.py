@@ -8,6 +8,7 @@ return was completed on 28/07/2010 and lists exactly 3 items for OD1.1.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import date
@@ -16,7 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
+from typer.testing import CliRunner
 
+from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.normalise import SERIAL_MAX, SERIAL_MIN, parse_date
 from esps_cli.domain.paths import EXAMPLES_DIR
@@ -277,14 +280,7 @@ def test_batch_totals_count_one_lock_file_one_ignored_file_and_one_unreadable_fo
     shutil.copy(EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx", folder)
     (folder / "~$TP-EK_Camden_2010-11.xlsx").write_bytes(b"\x00" * 165)  # Excel's lock file
     (folder / "covering note.txt").write_text("see attached")  # not a spreadsheet: ignored
-    here = os.getcwd()
-    os.chdir(folder)
-    try:  # folders nested past PATH_MAX: the folder search cannot read the deepest
-        for _ in range(24):
-            os.mkdir("d" * 200)
-            os.chdir("d" * 200)
-    finally:
-        os.chdir(here)
+    _nest_past_path_max(folder)
     camden = next(u for u in units if u.code == "TP-EK")
     westminster = next(u for u in units if u.code == "TP-CW")  # on the list, no return
     batch = validate_paths([folder], framework, units=[camden, westminster], recursive=True,
@@ -333,3 +329,39 @@ def test_a_list_row_that_stops_before_its_last_column_reads_that_column_as_blank
     advisors = load_advisors(path)
     assert [(a.id, a.name, a.email) for a in advisors] == [
         ("dcfa01", "Ann Smith", "ann@example.org"), ("dcfa02", "Bob Jones", "")]
+
+
+# -- a folder with no workbooks: bad input, unless a folder in it could not be read ------------
+
+
+def _nest_past_path_max(folder: Path) -> None:
+    """Folders nested deeper than PATH_MAX, as a deep copy from a file share can leave: the
+    folder search cannot read the deepest."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        for _ in range(24):
+            os.mkdir("d" * 200)
+            os.chdir("d" * 200)
+    finally:
+        os.chdir(here)
+
+
+def test_a_folder_holding_only_a_lock_file_and_a_note_has_no_workbooks(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    (folder / "~$TP-EK_Camden_2010-11.xlsx").write_bytes(b"\x00" * 165)
+    (folder / "covering note.txt").write_text("see attached")
+    result = CliRunner().invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert f"No workbooks found in {folder}: check the path" in result.output
+
+
+def test_a_folder_whose_only_subfolder_cannot_be_read_is_a_finding_not_bad_input(tmp_path):
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    _nest_past_path_max(folder)
+    result = CliRunner().invoke(app, ["validate", str(folder), "--recursive", "--format",
+                                      "json"])
+    assert result.exit_code == 1, result.output
+    assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["folder-unreadable"]
