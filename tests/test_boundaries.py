@@ -26,6 +26,7 @@ from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.checks.evidence_dates import add_months
+from esps_cli.validation.checks.evidence_locations import location_problem
 from esps_cli.validation.checks.indicators import difference, short
 from esps_cli.validation.lists import load_advisors
 from esps_cli.validation.validate import validate_workbook
@@ -365,3 +366,29 @@ def test_a_folder_whose_only_subfolder_cannot_be_read_is_a_finding_not_bad_input
                                       "json"])
     assert result.exit_code == 1, result.output
     assert [f["code"] for f in json.loads(result.stdout)["findings"]] == ["folder-unreadable"]
+
+
+# -- evidence locations on this machine (not Windows): what is a path here ---------------------
+
+
+@pytest.mark.skipif(os.name == "nt", reason="file:///C:/ is a drive on Windows")
+def test_a_file_url_with_a_drive_letter_is_an_absolute_path_here(tmp_path):
+    (tmp_path / "C:").mkdir()  # a folder named C: in the current folder must not be used
+    (tmp_path / "C:" / "plan.pdf").write_bytes(b"%PDF")
+    assert location_problem("file:///C:/plan.pdf", tmp_path) == (
+        "'file:///C:/plan.pdf' does not exist on this machine")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="drives and shares are checked on Windows")
+@pytest.mark.parametrize("location", [
+    "C:\\Evidence\\plan.pdf", "C:/Evidence/plan.pdf", "\\\\server\\share\\plan.pdf",
+    "//server/share/plan.pdf",
+])
+def test_windows_drives_and_shares_are_not_checked_here(tmp_path, location):
+    assert location_problem(location, tmp_path) is None
+
+
+@pytest.mark.parametrize("location", ["https://intranet.example/plan.pdf", "x:plan.pdf",
+                                      "mailto:ed@example.org"])
+def test_links_with_a_scheme_are_never_checked(tmp_path, location):
+    assert location_problem(location, tmp_path) is None
