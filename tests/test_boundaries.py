@@ -392,3 +392,15 @@ def test_windows_drives_and_shares_are_not_checked_here(tmp_path, location):
                                       "mailto:ed@example.org"])
 def test_links_with_a_scheme_are_never_checked(tmp_path, location):
     assert location_problem(location, tmp_path) is None
+
+
+# -- Cover dates after today: the sample's sign-off date is 30/07/2010 -------------------------
+
+
+@pytest.mark.parametrize("today, expected", [
+    (date(2010, 7, 30), []),                          # signed off today: not in the future
+    (date(2010, 7, 29), [("Cover", "B14")]),          # checked the day before
+])
+def test_a_cover_date_is_in_the_future_only_after_today(ret, framework, today, expected):
+    report = validate_workbook(ret, framework, today=today)
+    assert [(f.sheet, f.cell) for f in report.findings if f.code == "date-in-future"] == expected
