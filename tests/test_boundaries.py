@@ -35,7 +35,15 @@ from esps_cli.workbook.layout import EVIDENCE, INDICATORS
 from tests.samples import fill_file
 
 from .conftest import CYCLE
-from .test_validate import TODAY, add_evidence, check, edit, evidence_rows, set_cells
+from .test_validate import (
+    ROW_OD1_1,
+    TODAY,
+    add_evidence,
+    check,
+    edit,
+    evidence_rows,
+    set_cells,
+)
 
 SUBMITTED = date(2010, 7, 28)  # the sample return's Date completed
 
@@ -404,3 +412,31 @@ def test_links_with_a_scheme_are_never_checked(tmp_path, location):
 def test_a_cover_date_is_in_the_future_only_after_today(ret, framework, today, expected):
     report = validate_workbook(ret, framework, today=today)
     assert [(f.sheet, f.cell) for f in report.findings if f.code == "date-in-future"] == expected
+
+
+# -- a changed locked wording names the first changed cell, and the others only if any --------
+
+
+def _change_locked(path: Path, *columns: str) -> None:
+    def change(wb: Workbook) -> None:
+        ws = wb[INDICATORS.sheet]
+        for col in columns:
+            ws[f"{col}{ROW_OD1_1}"] = f"{ws[f'{col}{ROW_OD1_1}'].value} (edited)"
+
+    edit(path, change)
+
+
+def test_one_changed_locked_cell_mentions_no_others(ret, framework):
+    _change_locked(ret, "D")
+    report = check(ret, framework, "indicator-changed", INDICATORS.sheet, f"D{ROW_OD1_1}", 1,
+                   indicator="OD1.1")
+    message = report.findings[0].message
+    assert message.startswith("the locked 'Indicator' of indicator OD1.1 has been changed: ")
+    assert message.endswith("(edited)' where the original reads '… will reach each of them.'")
+
+
+def test_two_changed_locked_cells_name_the_second(ret, framework):
+    _change_locked(ret, "D", "G")
+    report = check(ret, framework, "indicator-changed", INDICATORS.sheet, f"D{ROW_OD1_1}", 1,
+                   indicator="OD1.1")
+    assert report.findings[0].message.endswith(" (also changed: Guidance)")
