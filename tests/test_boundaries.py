@@ -31,7 +31,7 @@ from esps_cli.validation.checks.indicators import difference, short
 from esps_cli.validation.lists import load_advisors
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
-from esps_cli.workbook.layout import EVIDENCE, INDICATORS
+from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_META
 from tests.samples import fill_file
 
 from .conftest import CYCLE
@@ -440,3 +440,36 @@ def test_two_changed_locked_cells_name_the_second(ret, framework):
     report = check(ret, framework, "indicator-changed", INDICATORS.sheet, f"D{ROW_OD1_1}", 1,
                    indicator="OD1.1")
     assert report.findings[0].message.endswith(" (also changed: Guidance)")
+
+
+# -- an unhidden metadata sheet: folded into errors on that sheet only --------------------------
+
+
+def _unhide_metadata(path: Path, *, edit_version: bool) -> None:
+    def change(wb: Workbook) -> None:
+        ws = wb[SHEET_META]
+        ws.sheet_state = "visible"
+        for row in ws.iter_rows(min_row=1, max_row=15):
+            if edit_version and row[0].value == "framework_version":
+                row[1].value = "2009.9"
+        wb["Cover"]["B13"] = None  # and an error on another sheet: missing-signoff
+
+    edit(path, change)
+
+
+def test_an_unhidden_metadata_sheet_with_no_edits_there_stays_a_warning(ret, framework):
+    _unhide_metadata(ret, edit_version=False)
+    report = validate_workbook(ret, framework, today=TODAY)
+    assert [(f.code, f.sheet) for f in report.findings] == [
+        ("metadata-unhidden", SHEET_META), ("missing-signoff", "Cover")]
+    assert "unhidden" not in report.findings[1].message
+
+
+def test_an_unhidden_and_edited_metadata_sheet_is_one_error_there(ret, framework):
+    _unhide_metadata(ret, edit_version=True)
+    report = validate_workbook(ret, framework, today=TODAY)
+    codes = sorted((f.code, f.sheet) for f in report.findings)
+    assert codes == [("missing-signoff", "Cover"), ("wrong-framework-version", SHEET_META)]
+    notes = {f.code: f.message.endswith(f"(the hidden {SHEET_META} sheet was unhidden and "
+                                        "edited)") for f in report.findings}
+    assert notes == {"missing-signoff": False, "wrong-framework-version": True}
