@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -28,7 +28,10 @@ from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.checks.evidence_dates import add_months
 from esps_cli.validation.checks.evidence_locations import location_problem
 from esps_cli.validation.checks.indicators import difference, short
+from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.lists import load_advisors
+from esps_cli.validation.report import WorkbookReport
+from esps_cli.validation.returns import seal_notes, supersede
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_META
@@ -473,3 +476,35 @@ def test_an_unhidden_and_edited_metadata_sheet_is_one_error_there(ret, framework
     notes = {f.code: f.message.endswith(f"(the hidden {SHEET_META} sheet was unhidden and "
                                         "edited)") for f in report.findings}
     assert notes == {"missing-signoff": False, "wrong-framework-version": True}
+
+
+# -- with a register: the sealed-identity note and the latest return of a unit -----------------
+
+
+def _return(file: str, unit: str = "TP-EK", received: datetime | None = None) -> WorkbookReport:
+    return WorkbookReport(file=file, path=file, unit_code=unit, cycle=CYCLE, readable=True,
+                          received_at=received)
+
+
+def test_the_sealed_identity_note_names_three_returns_then_counts_the_rest():
+    issued = IssuedPacks.of([])  # a register that issued nothing: no return is sealed
+    three = [_return(f"r{i}.xlsx", f"U{i}") for i in range(3)]
+    (note,) = seal_notes(three, issued)
+    assert note.endswith("register): r0.xlsx, r1.xlsx, r2.xlsx.")
+    (note,) = seal_notes([*three, _return("r3.xlsx", "U3")], issued)
+    assert note.endswith("register): r0.xlsx, r1.xlsx, r2.xlsx and 1 more.")
+
+
+def test_of_two_returns_of_a_unit_the_later_received_counts():
+    early, late = datetime(2010, 7, 28, 9, tzinfo=UTC), datetime(2010, 7, 28, 10, tzinfo=UTC)
+    out = supersede([_return("first.xlsx", received=early), _return("second.xlsx",
+                                                                     received=late)])
+    assert [(r.file, r.superseded_by) for r in out] == [("first.xlsx", "second.xlsx"),
+                                                         ("second.xlsx", "")]
+
+
+def test_returns_received_at_the_same_moment_stay_duplicates_and_a_lone_return_counts():
+    at = datetime(2010, 7, 28, 9, tzinfo=UTC)
+    out = supersede([_return("a.xlsx", received=at), _return("b.xlsx", received=at),
+                     _return("c.xlsx", unit="TP-CW", received=at)])
+    assert [r.superseded_by for r in out] == ["", "", ""]
