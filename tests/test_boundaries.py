@@ -24,6 +24,7 @@ from esps_cli.domain.framework import Framework
 from esps_cli.domain.normalise import SERIAL_MAX, SERIAL_MIN, parse_date
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
+from esps_cli.validation.answers import answers_of, changed_indicators
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.checks.evidence_dates import add_months
 from esps_cli.validation.checks.evidence_locations import location_problem
@@ -35,6 +36,7 @@ from esps_cli.validation.returns import seal_notes, supersede
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_META
+from esps_cli.workbook.reader import read_workbook
 from tests.samples import fill_file
 
 from .conftest import CYCLE
@@ -508,3 +510,36 @@ def test_returns_received_at_the_same_moment_stay_duplicates_and_a_lone_return_c
     out = supersede([_return("a.xlsx", received=at), _return("b.xlsx", received=at),
                      _return("c.xlsx", unit="TP-CW", received=at)])
     assert [r.superseded_by for r in out] == ["", "", ""]
+
+
+# -- what changed between two returns of a unit --------------------------------------------------
+
+
+def test_the_answers_of_a_return_give_dates_as_days(ret, framework):
+    add_evidence(ret, framework, date=date(2010, 7, 28), title="Dated on the day")
+    rows = answers_of(read_workbook(ret))["evidence"]["OD1.1"]
+    (dated,) = [r for r in rows if r[0] == "Dated on the day"]
+    assert dated[4] == "2010-07-28"  # a date cell: the day, not midnight of it
+
+
+ANSWERED = {"rating": "3", "na_reason": "", "narrative": "We meet each group monthly."}
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({}, []),
+    ({"rating": "4"}, ["rating 3 -> 4"]),
+    ({"na_reason": "Not applicable here"}, ["N/A reason"]),
+    ({"narrative": "We meet each group weekly."}, ["narrative"]),
+])
+def test_changed_indicators_name_exactly_what_changed(change, expected):
+    before = {"indicators": {"OD1.1": ANSWERED}, "evidence": {"OD1.1": [["Plan"]]}}
+    after = {"indicators": {"OD1.1": {**ANSWERED, **change}}, "evidence": {"OD1.1": [["Plan"]]}}
+    assert [(c.indicator_id, c.changed) for c in changed_indicators(before, after)] == (
+        [("OD1.1", expected)] if expected else [])
+
+
+def test_changed_indicators_count_evidence_rows():
+    before = {"indicators": {"OD1.1": ANSWERED}, "evidence": {"OD1.1": [["Plan"]]}}
+    after = {"indicators": {"OD1.1": ANSWERED}, "evidence": {"OD1.1": [["Plan"], ["Data"]]}}
+    assert [(c.indicator_id, c.changed) for c in changed_indicators(before, after)] == [
+        ("OD1.1", ["evidence (1 -> 2 rows)"])]
