@@ -515,11 +515,12 @@ def test_returns_received_at_the_same_moment_stay_duplicates_and_a_lone_return_c
 # -- what changed between two returns of a unit --------------------------------------------------
 
 
-def test_the_answers_of_a_return_give_dates_as_days(ret, framework):
+def test_the_answers_of_a_return_give_dates_as_days_and_times_only_when_typed(ret, framework):
     add_evidence(ret, framework, date=date(2010, 7, 28), title="Dated on the day")
-    rows = answers_of(read_workbook(ret))["evidence"]["OD1.1"]
-    (dated,) = [r for r in rows if r[0] == "Dated on the day"]
-    assert dated[4] == "2010-07-28"  # a date cell: the day, not midnight of it
+    add_evidence(ret, framework, date=datetime(2010, 7, 28, 14, 30), title="Dated at 14:30")
+    rows = {r[0]: r[4] for r in answers_of(read_workbook(ret))["evidence"]["OD1.1"]}
+    assert rows["Dated on the day"] == "2010-07-28"  # the day, not midnight of it
+    assert rows["Dated at 14:30"] == "2010-07-28T14:30:00"
 
 
 ANSWERED = {"rating": "3", "na_reason": "", "narrative": "We meet each group monthly."}
