@@ -60,7 +60,7 @@ TARGETS = (
     Target("validation/*.py",  # fnmatch's * also matches "/": validation/checks/ included
            ("tests/test_*boundar*.py", "tests/test_checks.py", "tests/test_validat*.py",
             "tests/test_attribution.py", "tests/test_unreadable_returns.py",
-            "tests/test_units.py")),
+            "tests/test_units.py", "tests/test_review_loop.py")),
     Target("scoring/combine.py", ("tests/test_scoring.py", "tests/test_rule_boundaries.py")),
     Target("summary/compliance.py",
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
