@@ -40,3 +40,18 @@ def test_every_comparison_of_a_rule_module_is_a_mutant_and_only_the_copy_changes
         kpi.line - 1]
     assert (tool.PACKAGE / module).read_text(encoding="utf-8") == source  # never in place
     assert (tmp_path / "templates" / "esps-framework.yaml").is_file()
+
+
+def test_each_known_equivalent_mutant_matches_exactly_one_mutant_and_is_not_run():
+    tool = load_tool()
+    mutants = [m for t in tool.TARGETS for m in tool.mutants_of(t)]
+    for entry in tool.EQUIVALENT:
+        matched = [m for m in mutants if m.equivalent == entry.reason]
+        assert len(matched) == 1, entry
+        assert entry.reason and matched[0].path.as_posix().endswith(entry.module)
+    assert tool.stale_equivalents(mutants) == []
+    # An entry whose line has changed matches nothing: the check refuses to run.
+    stale = tool.Equivalent("validation/context.py", ">", "if len(cache) > 99:", "moved")
+    tool.EQUIVALENT = (*tool.EQUIVALENT, stale)
+    assert tool.stale_equivalents(mutants) == [stale]
+    assert tool.main(["--list", "--target", "validation"]) == 2

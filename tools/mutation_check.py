@@ -10,7 +10,9 @@ touched), and the target's test files run against that copy (PYTHONPATH points a
 `pytest -x -q -p no:cacheprovider` under a timeout. A mutant the tests still pass with
 "survives": some rule boundary no test pins down. Survivors are reported as file:line; the
 exit status is 1 if any survive, 0 if none, 2 if the check itself cannot run (the tests fail
-on the unmutated copy, or a target matches no file).
+on the unmutated copy, a target matches no file, or an EQUIVALENT entry matches no mutant).
+A mutant that cannot change behaviour at all is listed in EQUIVALENT with its reason and is
+reported, not run.
 """
 
 from __future__ import annotations
@@ -58,10 +60,30 @@ TARGETS = (
     Target("validation/*.py",  # fnmatch's * also matches "/": validation/checks/ included
            ("tests/test_*boundar*.py", "tests/test_checks.py", "tests/test_validat*.py",
             "tests/test_attribution.py", "tests/test_unreadable_returns.py",
-            "tests/test_units.py")),
+            "tests/test_units.py", "tests/test_review_loop.py")),
     Target("scoring/combine.py", ("tests/test_scoring.py", "tests/test_rule_boundaries.py")),
     Target("summary/compliance.py",
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
+)
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A mutant that cannot change what the program does, with the reason: it is listed, not
+    run. Found by module, operator and the text of its line (not the line number), and an entry
+    that matches no mutant stops the check, so the list cannot go stale."""
+
+    module: str  # under src/esps_cli
+    old: str
+    source_line: str  # the line, stripped
+    reason: str
+
+
+# Keep this list short: a mutant belongs here only if no input could tell it apart.
+EQUIVALENT = (
+    Equivalent("validation/context.py", ">", "if len(_INDEX_CACHE) > 16:",
+               "the bound on a cache of framework indexes: one entry more or fewer before it is "
+               "cleared changes memory use, never a result"),
 )
 
 
@@ -74,6 +96,7 @@ class Mutant:
     new: str
     source_line: str
     tests: tuple[str, ...]
+    equivalent: str = ""  # why it cannot change behaviour (see EQUIVALENT); then not run
 
     def where(self) -> str:
         return f"{self.path.as_posix()}:{self.line}"
@@ -117,8 +140,19 @@ def mutants_of(target: Target) -> Iterator[Mutant]:
             line, col = tok.start
             if only is not None and line not in only:
                 continue
+            rel = module.relative_to(PACKAGE).as_posix()
+            why = next((e.reason for e in EQUIVALENT if e.module == rel and e.old == tok.string
+                        and e.source_line == lines[line - 1].strip()), "")
             yield Mutant(module.relative_to(ROOT), line, col, tok.string, FLIPS[tok.string],
-                         lines[line - 1], tests)
+                         lines[line - 1], tests, why)
+
+
+def stale_equivalents(mutants: list[Mutant]) -> list[Equivalent]:
+    """EQUIVALENT entries for the modules checked that match none of their mutants."""
+    checked = {m.path.relative_to("src/esps_cli").as_posix() for m in mutants}
+    return [e for e in EQUIVALENT if e.module in checked and not any(
+        m.equivalent == e.reason and m.old == e.old and m.source_line.strip() == e.source_line
+        for m in mutants)]
 
 
 def _apply(mutant: Mutant, copy_root: Path) -> None:
@@ -192,10 +226,20 @@ def main(argv: list[str] | None = None) -> int:
     targets = [t for t in TARGETS
                if not args.target or any(s in t.modules for s in args.target)]
     mutants = [m for t in targets for m in mutants_of(t)]
+    stale = stale_equivalents(mutants)
+    if stale:
+        for e in stale:
+            print(f"mutation check: EQUIVALENT entry matches no mutant (edit or remove it): "
+                  f"{e.module}: `{e.old}` in: {e.source_line}", file=sys.stderr)
+        return 2
+    equivalent = [m for m in mutants if m.equivalent]
+    mutants = [m for m in mutants if not m.equivalent]
     if args.list:
         for m in mutants:
             print(m.describe())
-        print(f"{len(mutants)} mutants")
+        for m in equivalent:
+            print(f"equivalent, not run: {m.describe()} ({m.equivalent})")
+        print(f"{len(mutants)} mutants (and {len(equivalent)} equivalent, not run)")
         return 0
 
     _check_copy_is_used()
@@ -224,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
                 errors.append(f"{m.where()}: {outcome}")
 
     print(f"\n{len(mutants)} mutants, {len(mutants) - len(survivors) - len(errors)} killed, "
-          f"{len(survivors)} survived, {len(errors)} errors")
+          f"{len(survivors)} survived, {len(errors)} errors; {len(equivalent)} equivalent, "
+          "not run")
+    for m in equivalent:
+        print(f"equivalent, not run: {m.describe()} ({m.equivalent})")
     for m in survivors:
         print(f"survived: {m.describe()}")
     for e in errors:

@@ -176,7 +176,9 @@ def _parse_date_text(raw: str) -> Parsed[date]:
         d = _make(year, month, day)
         if d is None:
             us = _make(year, day, month)
-            if us is not None and month > 12:
+            # Read month-first it is a date only when the month is over 12 (a day of 12 or less
+            # fits every month), so no comparison with 12 is needed here.
+            if us is not None:
                 return Parsed(
                     None, "invalid",
                     f"{shown!r} is not a valid UK date (there is no month {month}); if you "

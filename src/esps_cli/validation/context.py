@@ -84,7 +84,7 @@ class WorkbookCheck:
     expected_cycle: Cycle | None
     check_evidence: bool
     findings: list[Finding] = field(default_factory=list)
-    errors: int = 0
+    errors: int = 0  # error findings the checks add (compared before and after, never shown)
     # Set by the identity checks: False when the workbook's indicators cannot be compared
     # with this framework's (another framework or version, an unknown cycle).
     content_ok: bool = True
@@ -104,7 +104,6 @@ class WorkbookCheck:
 
     def __post_init__(self) -> None:
         self.findings = list(self.rw.findings)
-        self.errors = sum(1 for f in self.findings if f.severity == "error")
 
     @property
     def file(self) -> str:

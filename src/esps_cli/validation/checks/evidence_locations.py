@@ -29,11 +29,12 @@ def _local_path(text: str, base_dir: Path) -> Path | None:
         if os.name == "nt" and re.match(r"^/[A-Za-z]:", parsed.path):
             return Path(unquote(parsed.path[1:]))
         return Path(unquote(parsed.path))
-    if parsed.scheme and len(parsed.scheme) > 1:
-        return None  # http:, https:, mailto:, sharepoint links...: never fetched
     if text.startswith(("\\\\", "//")) or _WINDOWS_DRIVE.match(text):
-        # A Windows share or drive: reachable only from Windows.
+        # A Windows share or drive (whose letter urlparse takes for a scheme): reachable only
+        # from Windows.
         return Path(text) if os.name == "nt" else None
+    if parsed.scheme:
+        return None  # http:, https:, mailto:, sharepoint links...: never fetched
     if text.startswith(("/", "~")):
         return Path(text).expanduser()
     if text.startswith(("./", "../", ".\\", "..\\")):
