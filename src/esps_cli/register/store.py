@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import TypeAdapter
 
 from esps_cli.errors import ConfigError
-from esps_cli.register import audit
+from esps_cli.register import audit, schema
 from esps_cli.register.engines import (
     Database,
     PostgresDatabase,
@@ -32,13 +32,8 @@ from esps_cli.register.engines import (
     SQLiteDatabase,
     TransactionKind,
 )
-from esps_cli.register.errors import RegisterNotFound, RegisterPermissionError
+from esps_cli.register.errors import RegisterNotFound
 from esps_cli.register.location import RegisterLocation, locate
-from esps_cli.register.migrations import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    SCHEMA_VERSION_TABLE,
-)
 from esps_cli.register.models import (
     Allocation,
     ImportRecord,
@@ -174,19 +169,16 @@ class Register:
             db = PostgresDatabase(loc)
         reg = cls(loc, db)
         try:
-            version = reg._read_version()
-            if version == 0 and reg._foreign_tables():
-                raise ConfigError(
-                    f"{loc.display} is a database of something else ("
-                    f"{', '.join(reg._foreign_tables()[:5])}), not an esps score register; "
-                    "nothing was changed. Choose another --register"
-                )
+            version = schema.read_version(db)
+            if version == 0:
+                schema.refuse_foreign(db, loc)
             if isinstance(db, SQLiteDatabase):
                 db.configure()
             if version == 0 and not create:
                 raise _not_found(loc)
             if migrate:
-                reg._migrate(version)
+                schema.migrate(db, loc, version, read_only=reg.read_only,
+                               transaction=lambda: reg.transaction(kind="migrate"))
         except BaseException:
             db.close()
             raise
@@ -201,65 +193,11 @@ class Register:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- schema ---------------------------------------------------------------------------
+    # -- schema (register/schema.py) ----------------------------------------------------
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.scalar("SELECT MAX(version) FROM schema_version") or 0)
-
-    def _foreign_tables(self) -> list[str]:
-        """Tables of a register that esps did not create (checked before any change)."""
-        if self.engine != "sqlite":
-            return []
-        rows = self._db.query("SELECT name FROM sqlite_master WHERE type = 'table' "
-                              "AND name NOT LIKE 'sqlite_%' ORDER BY name")
-        return [r["name"] for r in rows]
-
-    def _read_version(self) -> int:
-        if not self._db.has_table("schema_version"):
-            return 0
-        return self.schema_version
-
-    def _migrate(self, seen: int) -> None:
-        if seen == SCHEMA_VERSION:
-            return  # the usual case: no write lock needed just to open
-        if seen > SCHEMA_VERSION:
-            raise self._too_new(seen)
-        if self.read_only:
-            raise ConfigError(f"the register {self.location} (schema version {seen}) needs an "
-                              "upgrade, which cannot be done read-only")
-        try:
-            self._apply_migrations()
-        except RegisterPermissionError as exc:
-            raise RegisterPermissionError(
-                f"the register {self.location} is at schema version {seen} and this esps-cli "
-                f"needs {SCHEMA_VERSION}; the database user lacks the right to upgrade it "
-                f"({exc}). Ask its owner to run: esps register upgrade --register URL"
-            ) from None
-
-    def _apply_migrations(self) -> None:
-        with self.transaction(kind="migrate"):
-            self._db.execute(SCHEMA_VERSION_TABLE)
-            current = self.schema_version  # again, under the lock: another may have migrated
-            if current > SCHEMA_VERSION:
-                raise self._too_new(current)
-            for migration in MIGRATIONS:
-                if migration.version <= current:
-                    continue
-                for sql in migration.statements(self.location.engine):
-                    self._db.execute(sql)
-                if migration.after is not None:
-                    migration.after(self._db)
-                self._db.execute(
-                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-                    (migration.version, timestamp(now_utc())),
-                )
-
-    def _too_new(self, version: int) -> ConfigError:
-        return ConfigError(
-            f"the register {self.location} has schema version {version}, newer than this "
-            f"esps-cli understands ({SCHEMA_VERSION}); upgrade esps-cli"
-        )
+        return schema.schema_version(self._db)
 
     # -- transactions ---------------------------------------------------------------------
 
