@@ -26,6 +26,7 @@ from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
 from esps_cli.validation.answers import answers_of, changed_indicators
 from esps_cli.validation.batch import validate_paths
+from esps_cli.validation.cache import depends_on_date
 from esps_cli.validation.checks.evidence_dates import add_months
 from esps_cli.validation.checks.evidence_locations import location_problem
 from esps_cli.validation.checks.indicators import difference, short
@@ -544,3 +545,18 @@ def test_changed_indicators_count_evidence_rows():
     after = {"indicators": {"OD1.1": ANSWERED}, "evidence": {"OD1.1": [["Plan"], ["Data"]]}}
     assert [(c.indicator_id, c.changed) for c in changed_indicators(before, after)] == [
         ("OD1.1", ["evidence (1 -> 2 rows)"])]
+
+
+# -- the validation cache: which reports depend on the date they were checked on -------------------
+
+
+def test_a_report_depends_on_its_date_when_a_cover_date_is_after_it(ret, framework):
+    # Submitted 28/07/2010 and signed off 30/07/2010: checked on 29/07/2010 the sign-off is in
+    # the future (as of a later day it would not be); as of 2026 nothing depends on the day.
+    early = validate_workbook(ret, framework, today=date(2010, 7, 29))
+    assert [f.code for f in early.findings] == ["date-in-future"]
+    assert depends_on_date(early, date(2010, 7, 29))
+    set_cells(ret, INDICATORS.sheet, J5="x" * 99)  # a finding that has nothing to do with dates
+    late = validate_workbook(ret, framework, today=TODAY)
+    assert [f.code for f in late.findings] == ["narrative-too-short"]
+    assert not depends_on_date(late, TODAY)
