@@ -69,7 +69,8 @@ def returns(folder: Path) -> tuple[Path, Path]:
 
     units = ROOT / "examples" / "units.csv"
     code = units.read_text(encoding="utf-8").splitlines()[1].split(",")[0]
-    subprocess.run([*esps_command(), "generate", str(units), "--out", str(folder), "-u", code],
+    subprocess.run([*esps_command(), "generate", str(units), "--out", str(folder), "-u", code,
+                    "--cycle", "2010-11"],
                    check=True, stdout=subprocess.DEVNULL)
     (blank,) = folder.glob("*.xlsx")
     complete = folder / "complete" / blank.name
