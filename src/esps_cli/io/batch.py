@@ -17,14 +17,15 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from esps_cli.errors import ConfigError, describe, must_propagate
 from esps_cli.io.safety import display_name
+
+if TYPE_CHECKING:  # the process pool is imported only when a batch uses one (start-up time)
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -306,6 +307,9 @@ def parallel_map(
             progress(1)
         return results
 
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     size = chunksize or max(1, min(32, total // (jobs * 8)))
     chunks = [list(items[i:i + size]) for i in range(0, total, size)]
     out: list[list[R] | None] = [None] * len(chunks)
@@ -357,6 +361,9 @@ def _isolated(
     settle: Callable[[T, _Outcome[R]], R],
     on_error: Callable[[T, str], R] | None,
 ) -> R:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         pool = ProcessPoolExecutor(max_workers=1, initializer=_worker_init,
                                    initargs=(initializer, initargs))

@@ -6,36 +6,70 @@ reports and cli. ``store.Register`` is the API; ``migrations`` the schema (and h
 ``engines`` the thin dialect layer; ``maintenance`` checks and copies whole registers.
 """
 
-from esps_cli.register.errors import (
-    DriverMissingError,
-    RegisterBusyError,
-    RegisterConnectionError,
-    RegisterNotFound,
-    RegisterPermissionError,
-    RegisterRuleError,
-)
-from esps_cli.register.location import (
-    DEFAULT_REGISTER,
-    REGISTER_ENV,
-    RegisterLocation,
-    default_register_path,
-    locate,
-    redact,
-    register_location,
-)
-from esps_cli.register.migrations import SCHEMA_VERSION
-from esps_cli.register.models import (
-    COMMAND_LINE_SOURCE,
-    ROLES,
-    Allocation,
-    ImportRecord,
-    NewEvent,
-    Role,
-    ScoreEvent,
-    ScorePair,
-    now_utc,
-)
-from esps_cli.register.store import Register
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# The names below are imported from their modules on first use (PEP 562), so that importing
+# one light module of the package (say `register.location`, which a one-file `esps validate`
+# needs) does not build the store, its models and the SQL layer (issue 16, start-up time).
+_SOURCES = {
+    "esps_cli.register.errors": (
+        "DriverMissingError", "RegisterBusyError", "RegisterConnectionError",
+        "RegisterNotFound", "RegisterPermissionError", "RegisterRuleError"),
+    "esps_cli.register.location": (
+        "DEFAULT_REGISTER", "REGISTER_ENV", "RegisterLocation", "default_register_path",
+        "locate", "redact", "register_location"),
+    "esps_cli.register.migrations": ("SCHEMA_VERSION",),
+    "esps_cli.register.models": (
+        "COMMAND_LINE_SOURCE", "ROLES", "Allocation", "ImportRecord", "NewEvent", "Role",
+        "ScoreEvent", "ScorePair", "now_utc"),
+    "esps_cli.register.store": ("Register",),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from esps_cli.register.errors import (
+        DriverMissingError,
+        RegisterBusyError,
+        RegisterConnectionError,
+        RegisterNotFound,
+        RegisterPermissionError,
+        RegisterRuleError,
+    )
+    from esps_cli.register.location import (
+        DEFAULT_REGISTER,
+        REGISTER_ENV,
+        RegisterLocation,
+        default_register_path,
+        locate,
+        redact,
+        register_location,
+    )
+    from esps_cli.register.migrations import SCHEMA_VERSION
+    from esps_cli.register.models import (
+        COMMAND_LINE_SOURCE,
+        ROLES,
+        Allocation,
+        ImportRecord,
+        NewEvent,
+        Role,
+        ScoreEvent,
+        ScorePair,
+        now_utc,
+    )
+    from esps_cli.register.store import Register
 
 __all__ = [
     "COMMAND_LINE_SOURCE",

@@ -4,15 +4,17 @@ units' review states (esps review show)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from esps_cli.register.models import ReviewChange
 from esps_cli.reports.text import Lines
 from esps_cli.validation.report import BatchReport, WorkbookReport
+
+if TYPE_CHECKING:  # annotations only: validate's report does not load the register's models
+    from esps_cli.register.models import ReviewChange
 
 MAX_LISTED = 12  # changed indicators / findings listed per return before "and N more"
 

@@ -18,19 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from esps_cli.domain.units import Unit
 from esps_cli.findings import IDENTICAL_RESUBMISSION, finding
-from esps_cli.register import Register, RegisterLocation, RegisterNotFound
-from esps_cli.register.models import ReturnRecord, now_utc
-from esps_cli.register.review import (
-    Received,
-    answers_digest,
-    issued_workbooks,
-    receive_returns,
-    returns_of,
-)
 from esps_cli.validation.answers import (
     Resubmission,
     changed_indicators,
@@ -39,6 +31,11 @@ from esps_cli.validation.answers import (
 )
 from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.report import WorkbookReport
+
+if TYPE_CHECKING:  # the register is imported only when one is configured (start-up time)
+    from esps_cli.register import Register, RegisterLocation
+    from esps_cli.register.models import ReturnRecord
+    from esps_cli.register.review import Received
 
 NO_REGISTER_NOTE = (
     "Sealed identity not checked and returns not recorded: no register is configured "
@@ -49,6 +46,8 @@ NO_REGISTER_NOTE = (
 def issued_packs(reg: Register) -> IssuedPacks:
     """Every workbook the register says was issued (all cycles: a copy of last cycle's
     workbook relabelled is caught too)."""
+    from esps_cli.register.review import issued_workbooks
+
     return IssuedPacks.of([(w.pack_id, w.unit, w.cycle) for w in issued_workbooks(reg)])
 
 
@@ -81,6 +80,9 @@ class ReturnHistory:
         return self.codes.get(wb.unit_code.casefold(), wb.unit_code)
 
     def _record_of(self, wb: WorkbookReport, cycle: str) -> ReturnRecord:
+        from esps_cli.register.models import ReturnRecord, now_utc
+        from esps_cli.register.review import answers_digest
+
         answers = wb.answers or {}
         return ReturnRecord(
             cycle=cycle, unit=self._unit(wb), file=wb.file, sha256=wb.sha256,
@@ -92,6 +94,8 @@ class ReturnHistory:
         subjects = [(i, wb, wb.cycle or self.cycle or "") for i, wb in enumerate(reports)
                     if wb.unit_code and wb.sha256]
         subjects = [(i, wb, c) for i, wb, c in subjects if c]
+        from esps_cli.register.review import receive_returns, returns_of
+
         out = list(reports)
         if self.record:
             received = receive_returns(
@@ -141,7 +145,7 @@ def supersede(reports: list[WorkbookReport], cycle: str | None = None) -> list[W
         if wb.unit_code:
             groups.setdefault((wb.unit_code.casefold(), wb.cycle or cycle or ""), []).append(i)
     out = list(reports)
-    far_future = datetime.max.replace(tzinfo=now_utc().tzinfo)
+    far_future = datetime.max.replace(tzinfo=UTC)
     for members in groups.values():
         if len(members) < 2:
             continue
@@ -174,6 +178,8 @@ def review_loop(location: RegisterLocation | None, *, record: bool, cycle: str |
     if location is None:
         yield ReviewLoop()
         return
+    from esps_cli.register import Register, RegisterNotFound
+
     try:
         reg = Register.open(location, create=record)
     except RegisterNotFound:
