@@ -4,6 +4,7 @@ lists every module imported; the times themselves are in benchmarks/bench_startu
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,42 @@ def test_one_file_validate_imports_only_validation(blank_workbook: Path) -> None
                            "esps_cli.register.engines", "esps_cli.register.review",
                            "sqlite3", "psycopg", "concurrent.futures.process",
                            "multiprocessing")) == []
+
+
+def _run(entry: str, argv: list[str]) -> tuple[int, str]:
+    """`esps ARGV` through the whole app (`app()`) or through the console script's `main()`."""
+    code = (f"import sys; sys.argv = ['esps', *{argv!r}]\n"
+            f"from esps_cli.cli.app import app, main\n{entry}()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"})
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "--help"], ["score", "export", "--help"], ["score"], ["framework", "--help"],
+    ["validate", "--no-such-option"], ["validat", "x"], ["score", "nope"], ["--version"],
+])
+def test_main_builds_only_the_command_named_with_the_same_help_and_errors(
+        argv: list[str]) -> None:
+    # main() gives Typer only the command named (start-up time); what the user sees is the
+    # same as from the whole app, help, usage errors and exit codes included.
+    whole = _run("app", argv)
+    assert whole[1].strip()  # the comparison compares something
+    assert _run("main", argv) == whole
+
+
+def test_app_for_holds_only_the_command_named() -> None:
+    from esps_cli.cli.app import app, app_for
+
+    def names(typer_app: object) -> list[str]:
+        import typer.main
+
+        group = typer.main.get_command(typer_app)  # type: ignore[arg-type]
+        return sorted(group.commands)  # type: ignore[attr-defined]
+
+    assert names(app_for(["validate", "x.xlsx"])) == ["validate"]
+    assert names(app_for(["score", "export"])) == ["score"]
+    assert names(app_for(["--version"])) == []
+    assert app_for(["--help"]) is app
+    assert app_for(["validat"]) is app
+    assert len(names(app)) > 5
