@@ -60,11 +60,11 @@ def test_one_file_validate_imports_only_validation(blank_workbook: Path) -> None
     assert "python_calamine" in modules  # the reader
     assert heavy(modules, ("openpyxl", "esps_cli.summary", "esps_cli.scoring")) == []
     # Without a register configured, nothing of the register's store, models or SQL layer, and
-    # no process pool for one file.
+    # no process pool for one file, no rich tables (a text report is lines).
     assert heavy(modules, ("esps_cli.register.store", "esps_cli.register.models",
                            "esps_cli.register.engines", "esps_cli.register.review",
                            "sqlite3", "psycopg", "concurrent.futures.process",
-                           "multiprocessing")) == []
+                           "multiprocessing", "rich.table")) == []
 
 
 def _run(entry: str, argv: list[str]) -> tuple[int, str]:

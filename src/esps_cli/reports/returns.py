@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.markup import escape
-from rich.table import Table
 
 from esps_cli.reports.text import Lines
 from esps_cli.validation.report import BatchReport, WorkbookReport
 
-if TYPE_CHECKING:  # annotations only: validate's report does not load the register's models
+if TYPE_CHECKING:  # annotations only: validate's report loads neither the register's models
+    from rich.table import Table  # nor rich's tables (start-up time)
+
     from esps_cli.register.models import ReviewChange
 
 MAX_LISTED = 12  # changed indicators / findings listed per return before "and N more"
@@ -72,6 +72,9 @@ STATE_STYLE = {"approved": "green", "has-issues": "yellow", "rejected": "bold re
 
 
 def review_table(title: str, changes: list[ReviewChange], files: dict[int, str]) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for header in ("unit", "state", "by", "when (UTC)", "return", "reason"):
         table.add_column(header, overflow="fold")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from esps_cli.findings import (
     DUPLICATE_RETURN,
@@ -40,6 +39,9 @@ from esps_cli.reports.text import (
     table,
 )
 from esps_cli.validation.report import BatchReport, IndicatorStatus, WorkbookReport
+
+if TYPE_CHECKING:  # a table only for --list-codes (start-up time)
+    from rich.table import Table
 
 FINDING_COLUMNS = ("file", "unit_code", "severity", "code", "sheet", "cell", "indicator_id",
                    "message", "hint")
@@ -387,6 +389,8 @@ def write_report_xlsx(batch: BatchReport, path: Path, *, force: bool = False,
 
 
 def codes_table(codes: list[Code] | None = None) -> Table:
+    from rich.table import Table
+
     table = Table(title="Finding codes")
     for header in ("code", "severity", "meaning", "how to fix"):
         table.add_column(header, overflow="fold")
