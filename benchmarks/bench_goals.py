@@ -38,22 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_startup import _children_cpu, esps_command  # noqa: E402  (one definition)
 
 CYCLE = "2010-11"
-
-
-def esps_command() -> list[str]:
-    script = Path(sys.executable).with_name("esps")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "esps_cli"]
-
-
-def _children_cpu() -> float:
-    try:
-        import resource  # POSIX only: on Windows the CPU columns read 0
-    except ImportError:
-        return 0.0
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def timed(argv: list[str], runs: int, ok: tuple[int, ...] = (0, 1)) -> tuple[float, float]:

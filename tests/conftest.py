@@ -7,7 +7,9 @@ import os
 # Wide enough that rich tables in CLI output are not cut in the middle of a cell.
 os.environ["COLUMNS"] = "200"
 
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
@@ -76,3 +78,18 @@ def edit_workbook(path: Path, change: Callable[[Workbook], None]) -> Path:
 @pytest.fixture
 def edit() -> Callable[[Path, Callable[[Workbook], None]], Path]:
     return edit_workbook
+
+
+@contextmanager
+def small_tmpfs(point: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` mounted at point (for full-disk and read-only tests); the test is
+    skipped where mounting is not allowed."""
+    point.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=False)

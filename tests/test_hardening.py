@@ -25,7 +25,7 @@ from esps_cli.domain.units import Unit
 from esps_cli.workbook.generate import generate_workbooks, unit_filenames, workbook_filename
 from esps_cli.workbook.reader import read_workbook
 
-from .conftest import CYCLE
+from .conftest import CYCLE, small_tmpfs
 
 runner = CliRunner()
 ESPS = [sys.executable, "-m", "esps_cli"]
@@ -131,16 +131,8 @@ def test_placeholders_typed_in_a_unit_name_are_not_expanded(tmp_path, framework,
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    mount = tmp_path / "tiny"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mount)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    with small_tmpfs(tmp_path / "tiny", "96k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def test_generate_onto_a_full_disk_says_so_and_leaves_nothing(tiny_disk):

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 
-from .conftest import CYCLE
+from .conftest import CYCLE, small_tmpfs
 
 runner = CliRunner()
 COMMON = ["--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE]
@@ -105,16 +105,8 @@ def test_a_malformed_register_is_a_clear_error_when_read(register):
 @pytest.fixture
 def mounted(tmp_path):
     """A small tmpfs of our own (remounted read-only or filled by the tests)."""
-    point = tmp_path / "mnt"
-    point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    with small_tmpfs(tmp_path / "mnt", "1m") as point:
         yield point
-    finally:
-        subprocess.run(["umount", "-l", str(point)], check=False)
 
 
 def test_a_register_on_a_read_only_disk_reads_and_refuses_writes(register, mounted):
