@@ -201,13 +201,14 @@ def test_every_score_the_same_kappa_and_alpha_undefined_ac2_perfect() -> None:
 
 
 def test_bootstrap_is_deterministic_and_follows_the_seed() -> None:
+    # 20 x (3, 3), 5 x (2, 3), (1, 4), (4, 4), (2, 2): linked score row, unlinked column
+    table = [[0, 0, 0, 1], [0, 1, 5, 0], [0, 0, 20, 0], [0, 0, 0, 1]]
+    first = bootstrap(table, [1, 2, 3, 4], resamples=200, seed=7)
+    assert bootstrap(table, [1, 2, 3, 4], resamples=200, seed=7) == first
+    assert bootstrap(table, [1, 2, 3, 4], resamples=200, seed=8) != first
+    est = first["gwet_ac2"]
     items = [(3, 3)] * 20 + [(2, 3)] * 5 + [(1, 4), (4, 4), (2, 2)]
-    stat = {"ac2": lambda t: gwet_ac2([k for k, c in t.items() for _ in range(c)],
-                                      [1, 2, 3, 4])}
-    first = bootstrap(items, stat, resamples=200, seed=7)
-    assert bootstrap(items, stat, resamples=200, seed=7) == first
-    assert bootstrap(items, stat, resamples=200, seed=8) != first
-    est = first["ac2"]
+    assert est.value == pytest.approx(gwet_ac2(items, [1, 2, 3, 4]), abs=1e-12)
     assert est.ci_low is not None and est.ci_high is not None and est.value is not None
     assert est.ci_low < est.value < est.ci_high
 

@@ -13,7 +13,7 @@ import pytest
 
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.register import ScoreEvent, ScorePair, now_utc
+from esps_cli.register import Mark, Marks, ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.combine import combine
 from esps_cli.summary.compliance import (
     SummaryReport,
@@ -106,9 +106,16 @@ def all_scored(framework: Framework, chosen: list[Unit], score: int) -> Scores:
             for u in chosen for i in baseline_ids(framework)}
 
 
+def as_marks(p: ScorePair) -> Marks:
+    """A pair as the register's bulk read gives it to the summary."""
+    return [None if e is None else Mark(e.assessor, e.score, e.comment)
+            for e in (p.linked, p.unlinked, p.moderated)]
+
+
 def summary(framework: Framework, five, advisors, scores: Scores) -> SummaryReport:
     chosen, batch = five
-    return build_summary(framework, CYCLE, chosen, batch, scores, {}, advisors)
+    return build_summary(framework, CYCLE, chosen, batch,
+                         {k: as_marks(p) for k, p in scores.items()}, {}, advisors)
 
 
 def test_kpi_exactly_at_its_target_is_met(framework, five, advisors) -> None:

@@ -217,7 +217,7 @@ def test_agreement_per_pair_overall_and_moderation_queue(
     # A linked score alone does not count towards agreement.
     record_score(reg, roster, unit=u2.code, indicator="OD2.1", role="linked", score=1,
                  assessor=u2.linked_dcfa)
-    report = agreement(roster, reg.current_scores(CYCLE))
+    report = agreement(roster, reg.current_marks(CYCLE))
     by_pair = {(p.linked_assessor, p.unlinked_assessor): p for p in report.pairs}
     p1 = by_pair[(u1.linked_dcfa, a1)]
     assert (p1.n, p1.exact, p1.within_one) == (3, 1, 2)
@@ -235,13 +235,13 @@ def test_agreement_per_pair_overall_and_moderation_queue(
     # Moderating takes the item off the queue.
     record_score(reg, roster, unit=u1.code, indicator="OD1.3", role="moderated", score=2,
                  assessor="dcfa10", comment="agreed at panel")
-    report = agreement(roster, reg.current_scores(CYCLE))
+    report = agreement(roster, reg.current_marks(CYCLE))
     assert report.moderation_queue == []
     assert report.moderated == 1
 
 
 def test_agreement_with_no_scores(reg: Register, roster: Roster) -> None:
-    report = agreement(roster, reg.current_scores(CYCLE))
+    report = agreement(roster, reg.current_marks(CYCLE))
     assert report.pairs == []
     assert report.overall.n == 0
     assert report.overall.kappa is None

@@ -241,7 +241,7 @@ def score_show(
                                allow_network_sqlite)
     the_unit = roster.unit_or_error(unit)
     with Register.open(reg_path, create=False) as reg:
-        current = reg.current_scores(roster.cycle.id)
+        current = reg.current_marks(roster.cycle.id)
     rows = score_rows(roster, current, units=[the_unit.code], include_unscored=True)
     if fmt is options.TextOrJson.json:
         print_json(rows)
@@ -322,7 +322,7 @@ def score_export(
         check_can_write(output, force)
     with Register.open(reg_path, create=False) as reg:
         table = (show.history_table(reg.history(roster.cycle.id)) if history else
-                 show.scores_table(roster, reg.current_scores(roster.cycle.id),
+                 show.scores_table(roster, reg.current_marks(roster.cycle.id),
                                    include_unscored=include_all))
     if output is None:
         print(show.export_text(table, fmt.value), end="")
@@ -363,7 +363,7 @@ def score_agreement(
     roster, reg_path = _roster(framework, units, advisors, cycle, register,
                                allow_network_sqlite)
     with Register.open(reg_path, create=False) as reg:
-        report = agreement(roster, reg.current_scores(roster.cycle.id),
+        report = agreement(roster, reg.current_marks(roster.cycle.id),
                            by=by.value if by else None)
     if fmt is OutputFormat.json:
         print_json(report)

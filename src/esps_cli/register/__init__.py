@@ -23,8 +23,8 @@ _SOURCES = {
         "locate", "redact", "register_location"),
     "esps_cli.register.migrations": ("SCHEMA_VERSION",),
     "esps_cli.register.models": (
-        "COMMAND_LINE_SOURCE", "ROLES", "Allocation", "ImportRecord", "NewEvent", "Role",
-        "ScoreEvent", "ScorePair", "now_utc"),
+        "COMMAND_LINE_SOURCE", "ROLES", "Allocation", "ImportRecord", "Mark", "Marks",
+        "NewEvent", "Role", "ScoreEvent", "ScorePair", "now_utc"),
     "esps_cli.register.store": ("Register",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
@@ -63,6 +63,8 @@ if TYPE_CHECKING:
         ROLES,
         Allocation,
         ImportRecord,
+        Mark,
+        Marks,
         NewEvent,
         Role,
         ScoreEvent,
@@ -80,6 +82,8 @@ __all__ = [
     "Allocation",
     "DriverMissingError",
     "ImportRecord",
+    "Mark",
+    "Marks",
     "NewEvent",
     "Register",
     "RegisterBusyError",

@@ -37,6 +37,8 @@ from esps_cli.register.location import RegisterLocation, locate
 from esps_cli.register.models import (
     Allocation,
     ImportRecord,
+    Mark,
+    Marks,
     NewEvent,
     ScoreEvent,
     ScorePair,
@@ -286,6 +288,25 @@ class Register:
             parts = {last: open_part}
         pairs.update(zip(parts, _pairs().validate_python(list(parts.values())), strict=True))
         return pairs
+
+    def current_marks(self, cycle: str) -> dict[tuple[str, str], Marks]:
+        """The current scores of a cycle, lean: (unit, indicator) -> [linked, unlinked,
+        moderated] marks (who, score, comment), for the reads of every score at once (export,
+        agreement, summary). current_scores gives the full events."""
+        slot = {"linked": 0, "unlinked": 1, "moderated": 2}
+        shared: dict[str, str] = {}  # one copy of each repeated text (units, assessors, ...)
+        out: dict[tuple[str, str], Marks] = {}
+        for unit, indicator, role, assessor, score, comment in self._db.query_tuples(
+                "SELECT unit, indicator, role, assessor, score, comment FROM score_events "
+                "WHERE id IN (SELECT MAX(id) FROM score_events WHERE cycle = ? "
+                "GROUP BY unit, indicator, role)", (cycle,)):
+            key = (shared.setdefault(unit, unit), shared.setdefault(indicator, indicator))
+            marks = out.get(key)
+            if marks is None:
+                marks = out[key] = [None, None, None]
+            marks[slot[role]] = Mark(shared.setdefault(assessor, assessor), int(score),
+                                     shared.setdefault(comment, comment))
+        return out
 
     def history(self, cycle: str, unit: str | None = None,
                 indicator: str | None = None) -> list[ScoreEvent]:

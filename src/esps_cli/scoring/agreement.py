@@ -20,16 +20,21 @@ give the same interval) and a Landis-Koch benchmark label.
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from esps_cli.register import ScorePair
+from esps_cli.errors import ConfigError
+from esps_cli.register import Marks
+from esps_cli.scoring.combine import Combiner
 from esps_cli.scoring.roster import Roster
-from esps_cli.scoring.rows import score_rows
+from esps_cli.scoring.rows import ordered_keys
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 Metric = Literal["nominal", "ordinal", "interval"]
 Grouping = Literal["indicator", "theme", "business-group"]
@@ -214,7 +219,7 @@ def krippendorff_alpha(subjects: Iterable[Sequence[int | None]], categories: Seq
     return _alpha(_patterns(subjects), categories, metric)
 
 
-# -- confidence intervals ----------------------------------------------------------------
+# -- the two-rater statistics on many tables at once, and their intervals -----------------
 
 
 class Estimate(BaseModel):
@@ -223,131 +228,84 @@ class Estimate(BaseModel):
     ci_high: float | None
 
 
-def _quantile(ordered: Sequence[float], p: float) -> float:
-    """The p-quantile of sorted values, interpolating linearly between order statistics."""
-    at = p * (len(ordered) - 1)
-    low = math.floor(at)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (at - low)
+STATISTICS = ("kappa", "gwet_ac2", "krippendorff_alpha")
 
 
-Statistic = Callable[[Counter[tuple[int, int]]], float | None]
+def table_statistics(tables: NDArray[np.float64], categories: Sequence[int]
+                     ) -> dict[str, NDArray[np.float64]]:
+    """The three coefficients of each two-rater table in tables (shape resamples x q x q:
+    counts of linked score i and unlinked score j), NaN where undefined. The same formulas as
+    the functions above with every subject rated twice (a test holds them equal), written on
+    whole arrays so 1,000 bootstrap tables cost about what one does.
+
+    kappa = 1 - sum(d * T) / sum(d * rows x cols / N), d_ij = (i - j)^2 / (q - 1)^2;
+    AC2: pa = sum(w * T) / N, pe = T_w / (q (q - 1)) sum pi_k (1 - pi_k), pi = (rows + cols) / 2N;
+    alpha: coincidences O = T + T', n_c = rows + cols, ordinal delta_ck = (m_k - m_c)^2 with
+    m the cumulative frequencies less half their own, alpha = 1 - (2N - 1) sum O d / sum n n d.
+    """
+    import numpy as np
+
+    q = len(categories)
+    position = np.arange(q, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = tables.sum(axis=(1, 2))
+        rows, cols = tables.sum(axis=2), tables.sum(axis=1)
+        d = (position[:, None] - position[None, :]) ** 2 / max(q - 1, 1) ** 2
+        observed = np.einsum("rij,ij->r", tables, d)
+        expected = np.einsum("ri,ij,rj->r", rows, d, cols) / n
+        kappa = np.where((n > 0) & (expected > 0) & (q >= 2), 1 - observed / expected, np.nan)
+
+        w = np.array(quadratic_weights(categories)) if q >= 2 else np.ones((q, q))
+        pa = np.einsum("rij,ij->r", tables, w) / n
+        share = (rows + cols) / (2 * n[:, None])
+        pe = w.sum() / max(q * (q - 1), 1) * (share * (1 - share)).sum(axis=1)
+        ac2 = np.where((n > 0) & (pe < 1) & (q >= 2), (pa - pe) / (1 - pe), np.nan)
+
+        coincidence = tables + tables.transpose(0, 2, 1)
+        frequency = rows + cols
+        middle = np.cumsum(frequency, axis=1) - frequency / 2
+        delta = (middle[:, None, :] - middle[:, :, None]) ** 2
+        o_delta = np.einsum("rij,rij->r", coincidence, delta)
+        e_delta = np.einsum("ri,rij,rj->r", frequency, delta, frequency)
+        alpha = np.where((2 * n > 1) & (e_delta > 0), 1 - (2 * n - 1) * o_delta / e_delta,
+                         np.nan)
+    return {"kappa": kappa, "gwet_ac2": ac2, "krippendorff_alpha": alpha}
 
 
-def binomial(rng: random.Random, n: int, p: float) -> int:
-    """A Binomial(n, p) draw: random.binomialvariate where there is one (Python 3.12+), else
-    the same algorithms (geometric waiting times for small n p; Hormann's BTRS otherwise)."""
-    if p <= 0.0 or n <= 0:
-        return 0
-    if p >= 1.0:
-        return n
-    native = getattr(rng, "binomialvariate", None)
-    if native is not None:
-        return int(native(n, p))
-    if p > 0.5:
-        return n - binomial(rng, n, 1.0 - p)
-    if n * p < 10.0:
-        x = y = 0
-        c = math.log(1.0 - p)
-        while True:
-            y += math.floor(math.log(rng.random()) / c) + 1
-            if y > n:
-                return x
-            x += 1
-    return _btrs(rng, n, p)
-
-
-def _btrs(rng: random.Random, n: int, p: float) -> int:
-    """Binomial by transformed rejection with squeeze (Hormann 1993), for n p >= 10, p <= 0.5
-    (as CPython 3.12's random.binomialvariate)."""
-    spq = math.sqrt(n * p * (1.0 - p))
-    b = 1.15 + 2.53 * spq
-    a = -0.0873 + 0.0248 * b + 0.01 * p
-    c = n * p + 0.5
-    vr = 0.92 - 4.2 / b
-    alpha = (2.83 + 5.1 / b) * spq
-    lpq = math.log(p / (1.0 - p))
-    m = math.floor((n + 1) * p)
-    h = math.lgamma(m + 1) + math.lgamma(n - m + 1)
-    while True:
-        u = rng.random() - 0.5
-        us = 0.5 - abs(u)
-        k = math.floor((2.0 * a / us + b) * u + c)
-        if k < 0 or k > n:
-            continue
-        v = rng.random()
-        if us >= 0.07 and v <= vr:
-            return k
-        v *= alpha / (a / (us * us) + b)
-        if math.log(v) <= h - math.lgamma(k + 1) - math.lgamma(n - k + 1) + (k - m) * lpq:
-            return k
-
-
-def multinomial(rng: random.Random, n: int, weights: Sequence[int]) -> list[int]:
-    """How many of n draws with replacement land in each cell, cell i having weight
-    weights[i]: a binomial per cell on what is left."""
-    out = []
-    left, mass = n, float(sum(weights))
-    for w in weights[:-1]:
-        k = binomial(rng, left, w / mass) if left and mass > 0 else 0
-        out.append(k)
-        left -= k
-        mass -= w
-    out.append(left)
-    return out
-
-
-def bootstrap(items: Sequence[tuple[int, int]], statistics: Mapping[str, Statistic], *,
+def bootstrap(table: Sequence[Sequence[int]], categories: Sequence[int], *,
               resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
               confidence: float = CONFIDENCE) -> dict[str, Estimate]:
-    """Each statistic on the items, with a percentile bootstrap interval over the items.
+    """Each coefficient of a two-rater table (counts of linked score i, unlinked score j),
+    with a 95% percentile bootstrap interval over the rated items.
 
-    The same items and seed always give the same intervals. An interval is None when the
+    Drawing N items with replacement only matters through how many land in each cell of the
+    table, so each resample is one multinomial draw over the cells (numpy's generator, seeded:
+    the same table and seed always give the same intervals). An interval is None when the
     statistic is undefined on more than half of the resamples (e.g. nearly every score equal).
     """
-    table = Counter(items)
-    values = {name: stat(table) for name, stat in statistics.items()}
-    draws: dict[str, list[float]] = {name: [] for name in statistics}
-    if items:
-        rng = random.Random(seed)
-        cells = sorted(table)
-        counts = [table[c] for c in cells]
-        for _ in range(resamples):
-            # Drawing n items with replacement only matters through how many land in each
-            # cell of the table: one multinomial draw over the (at most 16) cells, instead
-            # of n draws (108,000 scores: 60 s -> well under 1 s).
-            sample = Counter(dict(zip(cells, multinomial(rng, len(items), counts),
-                                      strict=True)))
-            for name, stat in statistics.items():
-                got = stat(sample)
-                if got is not None:
-                    draws[name].append(got)
+    import numpy as np
+
+    counts = np.asarray(table, dtype=np.int64)
+    values = table_statistics(counts[None].astype(np.float64), categories)
+    total = int(counts.sum())
+    drawn: dict[str, NDArray[np.float64]] = {}
+    if total:
+        rng = np.random.default_rng(seed)
+        samples = rng.multinomial(total, counts.ravel() / total, size=resamples)
+        drawn = table_statistics(samples.reshape(resamples, *counts.shape).astype(np.float64),
+                                 categories)
     tail = (1 - confidence) / 2
     out = {}
-    for name, value in values.items():
-        drawn = sorted(draws[name])
-        if value is None or len(drawn) * 2 < resamples:
-            out[name] = Estimate(value=value, ci_low=None, ci_high=None)
+    for name in STATISTICS:
+        value = float(values[name][0])
+        point = None if math.isnan(value) else value
+        defined = drawn[name][~np.isnan(drawn[name])] if name in drawn else np.empty(0)
+        if point is None or len(defined) * 2 < resamples:
+            out[name] = Estimate(value=point, ci_low=None, ci_high=None)
         else:
-            out[name] = Estimate(value=value, ci_low=_quantile(drawn, tail),
-                                 ci_high=_quantile(drawn, 1 - tail))
+            low, high = np.quantile(defined, [tail, 1 - tail])  # linear between order stats
+            out[name] = Estimate(value=point, ci_low=float(low), ci_high=float(high))
     return out
-
-
-def _pair_statistics(categories: Sequence[int]) -> dict[str, Statistic]:
-    weights = quadratic_weights(categories)
-
-    def patterns(table: Counter[tuple[int, int]]) -> Counter[Pattern]:
-        out: Counter[Pattern] = Counter()
-        for (x, y), count in table.items():
-            out[(x, y) if x <= y else (y, x)] += count
-        return out
-
-    return {
-        "kappa": lambda t: _kappa_table(t, categories),
-        "gwet_ac2": lambda t: _gwet(patterns(t), categories, weights),
-        "krippendorff_alpha": lambda t: _alpha(patterns(t), categories, "ordinal"),
-    }
 
 
 # -- the report --------------------------------------------------------------------------
@@ -407,29 +365,51 @@ def _round(value: float | None) -> float | None:
 def agreement_stats(pairs: Iterable[tuple[int, int]], categories: Sequence[int], *,
                     linked: str | None = None, unlinked: str | None = None,
                     group: str | None = None, seed: int = BOOTSTRAP_SEED) -> AgreementStats:
-    items = list(pairs)
-    n = len(items)
-    exact = sum(1 for x, y in items if x == y)
-    within = sum(1 for x, y in items if abs(x - y) <= 1)
-    found = bootstrap(items, _pair_statistics(categories), seed=seed)
-    note = ""
-    if n == 0:
-        note = "no indicator has both a linked and an unlinked score"
-    elif found["kappa"].value is None:
-        note = ("undefined: every score from both assessors is the same, so chance agreement "
-                "is total")
-    figures: dict[str, object] = {}
-    for name, est in found.items():
-        figures[name] = _round(est.value)
-        figures[f"{name}_ci_low"] = _round(est.ci_low)
-        figures[f"{name}_ci_high"] = _round(est.ci_high)
-        figures[f"{name}_benchmark"] = benchmark(_round(est.value))
-    return AgreementStats(
-        linked_assessor=linked, unlinked_assessor=unlinked, group=group, n=n, exact=exact,
-        within_one=within, exact_pct=round(100 * exact / n, 1) if n else None,
-        within_one_pct=round(100 * within / n, 1) if n else None, kappa_note=note,
-        **figures,
-    )
+    """The figures for (linked score, unlinked score) pairs."""
+    table = Tally(categories)
+    for x, y in pairs:
+        table.add(x, y)
+    return table.stats(linked=linked, unlinked=unlinked, group=group, seed=seed)
+
+
+class Tally:
+    """A two-rater table being counted: how many items got linked score i and unlinked j."""
+
+    def __init__(self, categories: Sequence[int]):
+        self.categories = list(categories)
+        self.index = {c: i for i, c in enumerate(self.categories)}
+        self.counts = [[0] * len(self.categories) for _ in self.categories]
+
+    def add(self, linked: int, unlinked: int) -> None:
+        self.counts[self.index[linked]][self.index[unlinked]] += 1
+
+    def stats(self, *, linked: str | None = None, unlinked: str | None = None,
+              group: str | None = None, seed: int = BOOTSTRAP_SEED) -> AgreementStats:
+        cats, counts = self.categories, self.counts
+        cells = [(cats[i], cats[j], c) for i, row in enumerate(counts)
+                 for j, c in enumerate(row) if c]
+        n = sum(c for _, _, c in cells)
+        exact = sum(c for x, y, c in cells if x == y)
+        within = sum(c for x, y, c in cells if abs(x - y) <= 1)
+        found = bootstrap(counts, cats, seed=seed)
+        note = ""
+        if n == 0:
+            note = "no indicator has both a linked and an unlinked score"
+        elif found["kappa"].value is None:
+            note = ("undefined: every score from both assessors is the same, so chance "
+                    "agreement is total")
+        figures: dict[str, object] = {}
+        for name, est in found.items():
+            figures[name] = _round(est.value)
+            figures[f"{name}_ci_low"] = _round(est.ci_low)
+            figures[f"{name}_ci_high"] = _round(est.ci_high)
+            figures[f"{name}_benchmark"] = benchmark(_round(est.value))
+        return AgreementStats(
+            linked_assessor=linked, unlinked_assessor=unlinked, group=group, n=n, exact=exact,
+            within_one=within, exact_pct=round(100 * exact / n, 1) if n else None,
+            within_one_pct=round(100 * within / n, 1) if n else None, kappa_note=note,
+            **figures,
+        )
 
 
 def _group_of(roster: Roster, by: Grouping) -> Callable[[str, str], str]:
@@ -442,39 +422,48 @@ def _group_of(roster: Roster, by: Grouping) -> Callable[[str, str], str]:
     return lambda unit, indicator: groups.get(unit, "(not on the units list)")
 
 
-def agreement(roster: Roster, current: dict[tuple[str, str], ScorePair], *,
+def agreement(roster: Roster, current: dict[tuple[str, str], Marks], *,
               by: Grouping | None = None) -> AgreementReport:
     """Agreement between linked and unlinked scores, per assessor pair and overall (and per
-    group with ``by``), with the moderation queue."""
+    group with ``by``), with the moderation queue (units-list then framework order)."""
     categories = roster.scale.scores
-    by_pair: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    by_group: dict[str, list[tuple[int, int]]] = {}
+    by_pair: dict[tuple[str, str], Tally] = {}
+    by_group: dict[str, Tally] = {}
+    overall = Tally(categories)
     group_of = _group_of(roster, by) if by else None
+    combiner = Combiner(roster.rule)
     queue: list[ModerationItem] = []
     moderated = 0
-    for row in score_rows(roster, current):
-        pair = current[(row.unit, row.indicator)]
-        if pair.moderated is not None:
+    for unit, indicator in ordered_keys(roster, current, None, False):
+        marks = current[(unit, indicator)]
+        linked, unlinked, settled = marks
+        if settled is not None:
             moderated += 1
-        if pair.linked is None or pair.unlinked is None:
+        if linked is None or unlinked is None:
             continue
-        scores = (pair.linked.score, pair.unlinked.score)
-        by_pair.setdefault((pair.linked.assessor, pair.unlinked.assessor), []).append(scores)
+        if linked.score not in overall.index or unlinked.score not in overall.index:
+            raise ConfigError(
+                f"{unit} {indicator}: a recorded score ({linked.score}, {unlinked.score}) is "
+                f"outside the framework's scale {categories}: check the framework's scale")
+        scores = (linked.score, unlinked.score)
+        pair = (linked.assessor, unlinked.assessor)
+        (by_pair.get(pair) or by_pair.setdefault(pair, Tally(categories))).add(*scores)
+        overall.add(*scores)
         if group_of is not None:
-            by_group.setdefault(group_of(row.unit, row.indicator), []).append(scores)
-        if row.status == "needs-moderation":
+            name = group_of(unit, indicator)
+            (by_group.get(name) or by_group.setdefault(name, Tally(categories))).add(*scores)
+        if combiner(marks).status == "needs-moderation":
             queue.append(ModerationItem(
-                unit=row.unit, indicator=row.indicator, linked_score=pair.linked.score,
-                unlinked_score=pair.unlinked.score,
-                difference=abs(pair.linked.score - pair.unlinked.score),
-                linked_assessor=pair.linked.assessor, unlinked_assessor=pair.unlinked.assessor,
+                unit=unit, indicator=indicator, linked_score=linked.score,
+                unlinked_score=unlinked.score, difference=abs(linked.score - unlinked.score),
+                linked_assessor=linked.assessor, unlinked_assessor=unlinked.assessor,
             ))
-    pairs = [agreement_stats(items, categories, linked=la, unlinked=ua)
-             for (la, ua), items in sorted(by_pair.items())]
-    overall = agreement_stats([i for items in by_pair.values() for i in items], categories)
-    groups = [agreement_stats(items, categories, group=g) for g, items in by_group.items()]
-    return AgreementReport(cycle=roster.cycle.id, pairs=pairs, overall=overall, by=by,
-                           groups=groups, moderation_queue=queue, moderated=moderated)
+    return AgreementReport(
+        cycle=roster.cycle.id,
+        pairs=[t.stats(linked=la, unlinked=ua) for (la, ua), t in sorted(by_pair.items())],
+        overall=overall.stats(), by=by,
+        groups=[t.stats(group=g) for g, t in by_group.items()],
+        moderation_queue=queue, moderated=moderated)
 
 
 AGREEMENT_TABLE_HEADER = ("scope", *AgreementStats.model_fields)

@@ -3,12 +3,12 @@ agreement."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from pydantic import BaseModel
 
-from esps_cli.register import ScoreEvent, ScorePair
-from esps_cli.scoring.combine import Status, combine
+from esps_cli.register import Mark, Marks
+from esps_cli.scoring.combine import Combiner, Status
 from esps_cli.scoring.roster import Roster
 
 
@@ -33,47 +33,54 @@ class ScoreRow(BaseModel):
     reason: str
 
 
-def score_row(roster: Roster, unit: str, indicator: str, pair: ScorePair,
-              names: Mapping[str, str] | None = None) -> ScoreRow:
-    """One unit's indicator as a row; names: unit code -> name (built once by score_rows: per
-    row it cost O(units), 11 s for 108,000 scores)."""
-    combined = combine(pair, roster.rule)
-    if names is None:
-        names = {u.code: u.name for u in roster.units}
-
-    def part(ev: ScoreEvent | None) -> tuple[int | None, str | None, str]:
-        return (ev.score, ev.assessor, ev.comment) if ev else (None, None, "")
-
-    ls, la, lc = part(pair.linked)
-    us, ua, uc = part(pair.unlinked)
-    ms, ma, mc = part(pair.moderated)
-    return ScoreRow(
-        cycle=roster.cycle.id, unit=unit, unit_name=names.get(unit, ""), indicator=indicator,
-        linked_score=ls, linked_assessor=la, linked_comment=lc,
-        unlinked_score=us, unlinked_assessor=ua, unlinked_comment=uc,
-        moderated_score=ms, moderator=ma, moderation_comment=mc,
-        combined_score=combined.score, status=combined.status, reason=combined.reason,
-    )
+SCORE_HEADER = tuple(ScoreRow.model_fields)
+ScoreTuple = tuple[object, ...]  # a ScoreRow's values, in SCORE_HEADER order
+UNSCORED: Marks = [None, None, None]
 
 
-def score_rows(
-    roster: Roster,
-    current: dict[tuple[str, str], ScorePair],
-    *,
-    units: Sequence[str] | None = None,
-    include_unscored: bool = False,
-) -> list[ScoreRow]:
-    """Rows in units-list then framework order; units no longer in the list come last."""
+def ordered_keys(roster: Roster, marks: dict[tuple[str, str], Marks],
+                  units: Sequence[str] | None, include_unscored: bool) -> list[tuple[str, str]]:
+    """Units-list then framework order; units no longer in the list come last."""
     unit_order = [u.code for u in roster.units]
     ind_order = {ind: i for i, ind in enumerate(roster.framework.indicator_ids)}
-    keys = set(current)
+    keys = set(marks)
     if include_unscored:
         keys |= {(u, i) for u in unit_order for i in roster.indicator_list}
     if units is not None:
         wanted = set(units)
         keys = {k for k in keys if k[0] in wanted}
     pos = {u: i for i, u in enumerate(unit_order)}
-    ordered = sorted(keys, key=lambda k: (pos.get(k[0], len(pos)), k[0],
-                                          ind_order.get(k[1], len(ind_order)), k[1]))
+    return sorted(keys, key=lambda k: (pos.get(k[0], len(pos)), k[0],
+                                       ind_order.get(k[1], len(ind_order)), k[1]))
+
+
+def score_table(roster: Roster, marks: dict[tuple[str, str], Marks], *,
+                units: Sequence[str] | None = None,
+                include_unscored: bool = False) -> list[ScoreTuple]:
+    """The rows as plain tuples (SCORE_HEADER order): an export of 108,000 scores builds no
+    model per row (issue 16)."""
     names = {u.code: u.name for u in roster.units}
-    return [score_row(roster, u, i, current.get((u, i), ScorePair()), names) for u, i in ordered]
+    combiner = Combiner(roster.rule)
+    cycle = roster.cycle.id
+
+    def part(mark: Mark | None) -> tuple[int | None, str | None, str]:
+        return (None, None, "") if mark is None else (mark.score, mark.assessor, mark.comment)
+
+    out: list[ScoreTuple] = []
+    for unit, indicator in ordered_keys(roster, marks, units, include_unscored):
+        these = marks.get((unit, indicator), UNSCORED)
+        linked, unlinked, moderated = (part(m) for m in these)
+        combined = combiner(these)
+        out.append((cycle, unit, names.get(unit, ""), indicator,
+                    *linked, *unlinked, *moderated,
+                    combined.score, combined.status, combined.reason))
+    return out
+
+
+def score_rows(roster: Roster, marks: dict[tuple[str, str], Marks], *,
+               units: Sequence[str] | None = None,
+               include_unscored: bool = False) -> list[ScoreRow]:
+    """The rows as models (a unit's scores, shown or sent as JSON)."""
+    return [ScoreRow.model_validate(dict(zip(SCORE_HEADER, row, strict=True)))
+            for row in score_table(roster, marks, units=units,
+                                   include_unscored=include_unscored)]

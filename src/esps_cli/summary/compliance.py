@@ -34,17 +34,18 @@ from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
 from esps_cli.register import (
     DriverMissingError,
+    Marks,
     Register,
     RegisterBusyError,
     RegisterConnectionError,
     RegisterLocation,
     RegisterNotFound,
     RegisterPermissionError,
-    ScorePair,
     locate,
 )
 from esps_cli.register.review import current_states
-from esps_cli.scoring.combine import combine
+from esps_cli.scoring.combine import Combiner
+from esps_cli.scoring.rows import UNSCORED
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.report import BatchReport, WorkbookReport
 from esps_cli.validation.returns import review_loop
@@ -292,8 +293,9 @@ def unit_standing(
     cycle_id: str,
     unit: Unit,
     returns: list[WorkbookReport],
-    scores: dict[tuple[str, str], ScorePair],
+    scores: dict[tuple[str, str], Marks],
     unlinked_dcfa: str | None,
+    combiner: Combiner | None = None,
 ) -> UnitStanding:
     cycle = framework.cycle(cycle_id)
     indicators = framework.cycle_indicators(cycle)
@@ -301,12 +303,14 @@ def unit_standing(
     report = returns[0] if len(returns) == 1 else None
     statuses = {s.indicator_id: s for s in report.indicators} if report else {}
     detail: list[IndicatorStanding] = []
+    combiner = combiner or Combiner(framework.rules.combination)
     for ind in indicators:
-        pair = scores.get((unit.code, ind.id), ScorePair())
-        combined = combine(pair, framework.rules.combination)
+        marks = scores.get((unit.code, ind.id), UNSCORED)
+        linked, unlinked, moderated = marks
+        combined = combiner(marks)
         status = statuses.get(ind.id)
         na = bool(status and status.na)
-        scored = pair.linked or pair.unlinked or pair.moderated
+        scored = linked or unlinked or moderated
         detail.append(IndicatorStanding(
             unit_code=unit.code,
             indicator_id=ind.id,
@@ -317,13 +321,13 @@ def unit_standing(
             minimum_met=status.minimum_met if status else None,
             rating=status.rating if status else None,
             na=na,
-            linked=pair.linked.score if pair.linked else None,
-            linked_assessor=pair.linked.assessor if pair.linked else None,
-            linked_comment=pair.linked.comment if pair.linked else "",
-            unlinked=pair.unlinked.score if pair.unlinked else None,
-            unlinked_assessor=pair.unlinked.assessor if pair.unlinked else None,
-            unlinked_comment=pair.unlinked.comment if pair.unlinked else "",
-            moderated=pair.moderated.score if pair.moderated else None,
+            linked=linked.score if linked else None,
+            linked_assessor=linked.assessor if linked else None,
+            linked_comment=linked.comment if linked else "",
+            unlinked=unlinked.score if unlinked else None,
+            unlinked_assessor=unlinked.assessor if unlinked else None,
+            unlinked_comment=unlinked.comment if unlinked else "",
+            moderated=moderated.score if moderated else None,
             combined=combined.score,
             combined_status=combined.status,
         ))
@@ -508,7 +512,7 @@ def build_summary(
     cycle_id: str,
     units: list[Unit],
     batch: BatchReport,
-    scores: dict[tuple[str, str], ScorePair],
+    scores: dict[tuple[str, str], Marks],
     allocations: dict[str, str],
     advisors: list[Advisor],
     *,
@@ -519,9 +523,10 @@ def build_summary(
     cycle = framework.cycle(cycle_id)
     by_unit = _returns_by_unit(batch, cycle.id)
     states = review_states or {}
+    combiner = Combiner(framework.rules.combination)
     standings = [
         unit_standing(framework, cycle.id, u, by_unit.get(u.code.casefold(), []), scores,
-                      allocations.get(u.code)).model_copy(
+                      allocations.get(u.code), combiner).model_copy(
             update={"review_state": states.get(u.code, "")})
         for u in units
     ]
@@ -568,7 +573,7 @@ def build_summary(
 
 
 def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
-                  ) -> tuple[dict[tuple[str, str], ScorePair], dict[str, str], dict[str, str]]:
+                  ) -> tuple[dict[tuple[str, str], Marks], dict[str, str], dict[str, str]]:
     """Current scores, allocations and review states for a cycle; none when there is no
     register yet."""
     if location is None:
@@ -577,7 +582,7 @@ def read_register(location: RegisterLocation | Path | str | None, cycle_id: str
         with Register.open(location, create=False) as register:
             states: dict[str, str] = {u: c.state
                                       for u, c in current_states(register, cycle_id).items()}
-            return register.current_scores(cycle_id), register.allocations(cycle_id), states
+            return register.current_marks(cycle_id), register.allocations(cycle_id), states
     except RegisterNotFound:
         return {}, {}, {}
 
