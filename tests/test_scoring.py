@@ -355,6 +355,33 @@ def test_linked_and_unlinked_are_separate_and_never_overwrite_each_other(
     assert pair.moderated is None
 
 
+def test_the_lean_read_gives_the_current_events_scores(
+    reg: Register, roster: Roster, units: list[Unit]
+) -> None:
+    """current_marks (export, agreement, summary) says what current_scores says: the latest
+    linked, unlinked and moderated score of each indicator, with who and the comment."""
+    unit, other = units[0], units[1]
+    allocated = other_advisor(units, unit)
+    allocate_one(reg, unit, allocated)
+    moderator = other_advisor(units, unit, not_=(allocated,))
+    for role, score, who, comment in (("linked", 4, unit.linked_dcfa, "first"),
+                                      ("linked", 1, unit.linked_dcfa, "second; \u00e9"),
+                                      ("unlinked", 3, allocated, ""),
+                                      ("moderated", 2, moderator, "agreed at panel")):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.1", role=role, score=score,
+                     assessor=who, comment=comment)
+    record_score(reg, roster, unit=other.code, indicator="OD1.2", role="linked", score=3,
+                 assessor=other.linked_dcfa)
+    full = reg.current_scores(CYCLE)
+    lean = reg.current_marks(CYCLE)
+    assert set(lean) == set(full) == {(unit.code, "OD1.1"), (other.code, "OD1.2")}
+    for key, pair in full.items():
+        assert lean[key] == [None if e is None else (e.assessor, e.score, e.comment)
+                             for e in (pair.linked, pair.unlinked, pair.moderated)]
+    assert lean[(unit.code, "OD1.1")][0] == (unit.linked_dcfa, 1, "second; \u00e9")
+    assert lean[(other.code, "OD1.2")][1:] == [None, None]
+
+
 def test_moderation_needs_both_scores_and_a_comment(
     reg: Register, roster: Roster, units: list[Unit]
 ) -> None:

@@ -134,7 +134,7 @@ def summary(
     --exceptions), 2 for usage or configuration errors.
     """
     from esps_cli.reports import summary as show
-    from esps_cli.reports.board import board_title, board_workbook
+    from esps_cli.reports.wording import board_title
     from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
     from esps_cli.summary.selection import falls_short, select_views
 
@@ -157,9 +157,15 @@ def summary(
     if output:
         info = _info(ctx, board_title(public), classification, ctx.cycle.name)
         names = {} if public else {a.id: a.name for a in ctx.advisors}
-        _write_output(output, lambda: board_workbook(report, ctx.framework, info,
-                                                     previous=previous, advisor_names=names),
-                      report, show.unit_header(public), show.unit_rows(report), force)
+
+        def board() -> Any:
+            from esps_cli.reports.board import board_workbook  # openpyxl: only for .xlsx
+
+            return board_workbook(report, ctx.framework, info, previous=previous,
+                                  advisor_names=names)
+
+        _write_output(output, board, report, show.unit_header(public), show.unit_rows(report),
+                      force)
     if fmt is OutputFormat.json:
         print_json(report)
     elif fmt is OutputFormat.csv and exceptions:
@@ -181,8 +187,8 @@ def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
              allow_network_sqlite: bool = False, *, recursive: bool = False) -> None:
     """`esps summary --compare A B`: one validation, both cycles' summaries, what changed;
     --output writes it too (.xlsx, .json or .csv)."""
-    from esps_cli.reports.board import COMPARISON_TITLE, comparison_workbook
     from esps_cli.reports.summary import COMPARISON_HEADER, comparison_rows, print_comparison
+    from esps_cli.reports.wording import COMPARISON_TITLE
     from esps_cli.summary.compliance import compare, summary_from_batch
 
     before, batch = _collect(ctx, returns, register, jobs, cycles[0], public,
@@ -196,8 +202,13 @@ def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
         info = _info(ctx, COMPARISON_TITLE, classification,
                      f"{before.organisation.cycle_name} to {after.organisation.cycle_name}",
                      "Public edition" if public else "")
-        _write_output(output, lambda: comparison_workbook(comparison, ctx.framework, info),
-                      comparison, COMPARISON_HEADER, comparison_rows(comparison), force)
+        def workbook() -> Any:
+            from esps_cli.reports.board import comparison_workbook  # openpyxl: only for .xlsx
+
+            return comparison_workbook(comparison, ctx.framework, info)
+
+        _write_output(output, workbook, comparison, COMPARISON_HEADER,
+                      comparison_rows(comparison), force)
     if fmt is OutputFormat.json:
         print_json(comparison)
     elif fmt is OutputFormat.csv:

@@ -55,11 +55,18 @@ class Database(ABC):
         with self.errors():
             return self._query(sql, params)
 
-    def query_tuples(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows as plain tuples, in the select's column order: for reads of many rows,
-        where building a dict per row is most of the cost."""
+    def query_tuples(self, sql: str, params: Sequence[Any] = (), size: int = 10_000
+                     ) -> Iterator[tuple[Any, ...]]:
+        """The rows as plain tuples, in the select's column order, fetched size at a time: for
+        reads of many rows, where a dict per row, or every row at once, is most of the cost."""
         with self.errors():
-            return self._tuples(sql, params)
+            cursor = self._tuple_cursor(sql, params)
+        while True:
+            with self.errors():
+                rows = cursor.fetchmany(size)
+            if not rows:
+                return
+            yield from rows
 
     def query_chunks(self, sql: str, params: Sequence[Any] = (), size: int = 10_000
                      ) -> Iterator[list[Row]]:
@@ -155,7 +162,7 @@ class Database(ABC):
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
 
     @abstractmethod
-    def _tuples(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
+    def _tuple_cursor(self, sql: str, params: Sequence[Any]) -> Any: ...
 
     @abstractmethod
     def _cursor(self, sql: str, params: Sequence[Any]) -> Any: ...
@@ -242,11 +249,10 @@ class SQLiteDatabase(Database):
     def _query(self, sql: str, params: Sequence[Any]) -> list[Row]:
         return self.conn.execute(sql, tuple(params)).fetchall()
 
-    def _tuples(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def _tuple_cursor(self, sql: str, params: Sequence[Any]) -> Any:
         cursor = self.conn.cursor()
         cursor.row_factory = None  # plain tuples for this cursor only
-        rows: list[tuple[Any, ...]] = cursor.execute(sql, tuple(params)).fetchall()
-        return rows
+        return cursor.execute(sql, tuple(params))
 
     def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
         return self.conn.execute(sql, tuple(params))
@@ -393,12 +399,10 @@ class PostgresDatabase(Database):
         rows: list[Row] = self.conn.execute(_pg_sql(sql), tuple(params)).fetchall()
         return rows
 
-    def _tuples(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def _tuple_cursor(self, sql: str, params: Sequence[Any]) -> Any:
         from psycopg.rows import tuple_row
 
-        with self.conn.cursor(row_factory=tuple_row) as cursor:
-            rows: list[tuple[Any, ...]] = cursor.execute(_pg_sql(sql), tuple(params)).fetchall()
-        return rows
+        return self.conn.cursor(row_factory=tuple_row).execute(_pg_sql(sql), tuple(params))
 
     def _cursor(self, sql: str, params: Sequence[Any]) -> Any:
         return self.conn.execute(_pg_sql(sql), tuple(params))

@@ -304,7 +304,7 @@ class Register:
             marks = out.get(key)
             if marks is None:
                 marks = out[key] = [None, None, None]
-            marks[slot[role]] = Mark(shared.setdefault(assessor, assessor), int(score),
+            marks[slot[role]] = Mark(shared.setdefault(assessor, assessor), score,
                                      shared.setdefault(comment, comment))
         return out
 

@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from esps_cli.domain.framework import Framework, Rag
-from esps_cli.reports.board import ARROW, board_title, formula_text, rag_text, trend_text
+from esps_cli.reports.wording import ARROW, board_title, formula_text, rag_text, trend_text
 from esps_cli.summary.compliance import (
     STATUS_LABEL,
     VIEW_LABEL,

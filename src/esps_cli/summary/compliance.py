@@ -217,10 +217,31 @@ def units_needed(meeting: int, total: int, target_pct: float) -> int:
     return max(0, required - meeting)
 
 
+def indicator_problems(standing: UnitStanding, framework: Framework
+                       ) -> list[tuple[str, UnitStatus]]:
+    """(indicator, reason) for each way a baseline indicator falls short (none: all fine)."""
+    rule = framework.rules.baseline
+    out: list[tuple[str, UnitStatus]] = []
+    for d in standing.detail:
+        if not d.in_baseline:
+            continue
+        if d.linked is None and d.moderated is None:
+            out.append((d.indicator_id, "awaiting-linked"))
+        if d.unlinked is None and d.moderated is None:
+            out.append((d.indicator_id, "awaiting-unlinked"))
+        if d.combined_status == "needs-moderation" and not rule.allow_pending_moderation:
+            out.append((d.indicator_id, "awaiting-moderation"))
+        if d.combined is not None and d.combined < rule.min_combined_score:
+            out.append((d.indicator_id, "below-baseline"))
+    return out
+
+
 def reasons_for(
-    standing: UnitStanding, framework: Framework, subset: set[str] | None = None
+    standing: UnitStanding, framework: Framework, subset: set[str] | None = None,
+    problems: list[tuple[str, UnitStatus]] | None = None,
 ) -> list[UnitStatus]:
-    """Why a unit does not meet the baseline on a set of indicators (empty: it meets it)."""
+    """Why a unit does not meet the baseline on a set of indicators (empty: it meets it).
+    problems: its indicator_problems, when already worked out (a rollup asks per group)."""
     rule = framework.rules.baseline
     if not standing.returned:
         return ["not-returned"]
@@ -228,30 +249,21 @@ def reasons_for(
         return ["duplicate-returns"]
     if standing.readable is False:
         return ["unreadable"]
-    reasons: list[UnitStatus] = []
+    reasons: set[UnitStatus] = set()
     if rule.require_valid_return and not standing.valid:
-        reasons.append("invalid")
-    relevant = [
-        d for d in standing.detail
-        if d.in_baseline and (subset is None or d.indicator_id in subset)
-    ]
-    for d in relevant:
-        if d.linked is None and d.moderated is None:
-            reasons.append("awaiting-linked")
-        if d.unlinked is None and d.moderated is None:
-            reasons.append("awaiting-unlinked")
-        if d.combined_status == "needs-moderation" and not rule.allow_pending_moderation:
-            reasons.append("awaiting-moderation")
-        if d.combined is not None and d.combined < rule.min_combined_score:
-            reasons.append("below-baseline")
-    unique = set(reasons)
-    return [s for s in STATUS_ORDER if s in unique]
+        reasons.add("invalid")
+    if problems is None:
+        problems = indicator_problems(standing, framework)
+    reasons.update(reason for indicator, reason in problems
+                   if subset is None or indicator in subset)
+    return [s for s in STATUS_ORDER if s in reasons]
 
 
 def meets_baseline(
-    standing: UnitStanding, framework: Framework, subset: set[str] | None = None
+    standing: UnitStanding, framework: Framework, subset: set[str] | None = None,
+    problems: list[tuple[str, UnitStatus]] | None = None,
 ) -> bool:
-    return not reasons_for(standing, framework, subset)
+    return not reasons_for(standing, framework, subset, problems)
 
 
 def rule_text(framework: Framework) -> str:
@@ -395,8 +407,13 @@ def view_groups(framework: Framework, view: View) -> list[tuple[str, str, set[st
 
 
 def rollup(
-    framework: Framework, standings: list[UnitStanding], view: View, target_pct: float
+    framework: Framework, standings: list[UnitStanding], view: View, target_pct: float,
+    problems: dict[str, list[tuple[str, UnitStatus]]] | None = None,
 ) -> list[Rollup]:
+    """Compliance per group of a view. problems: each unit's indicator_problems by unit code
+    (worked out here when not given)."""
+    if problems is None:
+        problems = {s.unit_code: indicator_problems(s, framework) for s in standings}
     rows: list[Rollup] = []
     for key, label, subset in view_groups(framework, view):
         if view == "business-group":
@@ -407,7 +424,8 @@ def rollup(
             members = standings
         if not members:
             continue
-        meeting = sum(1 for s in members if meets_baseline(s, framework, subset))
+        meeting = sum(1 for s in members
+                      if meets_baseline(s, framework, subset, problems[s.unit_code]))
         pct = compliance_pct(meeting, len(members))
         rows.append(Rollup(
             view=view, key=key, label=label, units=len(members),
@@ -531,6 +549,7 @@ def build_summary(
         for u in units
     ]
     meeting = sum(1 for s in standings if s.meets_baseline)
+    problems = {s.unit_code: indicator_problems(s, framework) for s in standings}
     pct = compliance_pct(meeting, len(standings))
     organisation = Organisation(
         cycle=cycle.id, cycle_name=cycle.name, target_pct=cycle.kpi_target_pct,
@@ -564,7 +583,7 @@ def build_summary(
         organisation=organisation,
         units=standings,
         rollups=[r for view in views for r in rollup(framework, standings, view,
-                                                       cycle.kpi_target_pct)],
+                                                       cycle.kpi_target_pct, problems)],
         exceptions=exceptions,
         gaps=[g for s in standings for g in gaps_for(framework, s)],
         score_distribution=distribution,
