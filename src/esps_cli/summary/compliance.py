@@ -300,6 +300,18 @@ def _stage_index(stage: str) -> int:
     return STAGES.index(stage)
 
 
+# An indicator of the cycle as every unit's standing needs it: (id, theme, stage, whether its
+# stage is in the baseline); worked out once per summary, not once per unit.
+IndicatorFacts = list[tuple[str, str, str, bool]]
+
+
+def indicator_facts(framework: Framework, cycle_id: str) -> IndicatorFacts:
+    limit = _stage_index(framework.rules.baseline.indicator_stage)
+    return [(ind.id, framework.esps_unit_of[ind.id].theme, ind.stage,
+             _stage_index(ind.stage) <= limit)
+            for ind in framework.cycle_indicators(framework.cycle(cycle_id))]
+
+
 def unit_standing(
     framework: Framework,
     cycle_id: str,
@@ -308,28 +320,28 @@ def unit_standing(
     scores: dict[tuple[str, str], Marks],
     unlinked_dcfa: str | None,
     combiner: Combiner | None = None,
+    facts: IndicatorFacts | None = None,
 ) -> UnitStanding:
-    cycle = framework.cycle(cycle_id)
-    indicators = framework.cycle_indicators(cycle)
+    facts = facts if facts is not None else indicator_facts(framework, cycle_id)
     rule = framework.rules.baseline
     report = returns[0] if len(returns) == 1 else None
     statuses = {s.indicator_id: s for s in report.indicators} if report else {}
     detail: list[IndicatorStanding] = []
     combiner = combiner or Combiner(framework.rules.combination)
-    for ind in indicators:
-        marks = scores.get((unit.code, ind.id), UNSCORED)
+    code = unit.code
+    for indicator_id, theme, stage, stage_in_baseline in facts:
+        marks = scores.get((code, indicator_id), UNSCORED)
         linked, unlinked, moderated = marks
         combined = combiner(marks)
-        status = statuses.get(ind.id)
+        status = statuses.get(indicator_id)
         na = bool(status and status.na)
         scored = linked or unlinked or moderated
         detail.append(IndicatorStanding(
-            unit_code=unit.code,
-            indicator_id=ind.id,
-            theme=framework.esps_unit_of[ind.id].theme,
-            stage=ind.stage,
-            in_baseline=_stage_index(ind.stage) <= _stage_index(rule.indicator_stage)
-            and not (na and not scored),
+            unit_code=code,
+            indicator_id=indicator_id,
+            theme=theme,
+            stage=stage,
+            in_baseline=stage_in_baseline and not (na and not scored),
             minimum_met=status.minimum_met if status else None,
             rating=status.rating if status else None,
             na=na,
@@ -359,7 +371,7 @@ def unit_standing(
         errors=report.errors if report else 0,
         warnings=report.warnings if report else 0,
         evidence_completeness_pct=report.evidence_completeness_pct if report else None,
-        indicators=len(indicators),
+        indicators=len(facts),
         indicators_minimum_met=sum(1 for d in detail if d.minimum_met),
         baseline_indicators=len(base),
         linked_scored=sum(1 for d in base if d.linked is not None),
@@ -542,9 +554,10 @@ def build_summary(
     by_unit = _returns_by_unit(batch, cycle.id)
     states = review_states or {}
     combiner = Combiner(framework.rules.combination)
+    facts = indicator_facts(framework, cycle.id)
     standings = [
         unit_standing(framework, cycle.id, u, by_unit.get(u.code.casefold(), []), scores,
-                      allocations.get(u.code), combiner).model_copy(
+                      allocations.get(u.code), combiner, facts).model_copy(
             update={"review_state": states.get(u.code, "")})
         for u in units
     ]
