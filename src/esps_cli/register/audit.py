@@ -21,6 +21,9 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel
@@ -103,25 +106,64 @@ class AuditEntry(BaseModel):
     entry_hash: str
 
 
-# One encoder for every entry (json.dumps with options builds a new one on each call).
+# One encoder for every entry (json.dumps with options builds a new one on each call). The
+# canonical form of an entry and of a row is this encoder's output: never change it, or the
+# hashes of every register already written no longer match (`esps log --verify`).
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str,
                             ensure_ascii=False)
+# The C encoder behind it, made once: encode() makes a new one on every call, which is most
+# of the time a small dict takes (an import hashes 100,000 rows). Same output, no circular
+# check (every value hashed here is flat). Absent (another Python), the encoder is used.
+_C_ENCODE = (None if c_make_encoder is None else c_make_encoder(
+    None, str, encode_basestring, None, ":", ",", True, False, True))
+# How the encoder writes text (ensure_ascii=False); None is null.
+_json_text = encode_basestring
 
 
 def _canonical(value: Any) -> str:
+    if _C_ENCODE is not None and isinstance(value, dict):
+        return "".join(_C_ENCODE(value, 0))
     return _ENCODER.encode(value)
+
+
+@cache
+def _text_object(keys: tuple[str, ...]) -> str:
+    """A %-template of the canonical JSON object with these keys (in sorted order, as
+    sort_keys writes them), for values already written as JSON text or null."""
+    return "{" + ",".join(_json_text(k).replace("%", "%%") + ":%s" for k in keys) + "}"
+
+
+def _texts_canonical(keys: tuple[str, ...], values: Iterable[Any]) -> str:
+    """_canonical({key: None if value is None else str(value)}) for sorted keys and their
+    values in that order: the same text, without a dict or the encoder per row."""
+    return _text_object(keys) % tuple(
+        ["null" if v is None else _json_text(str(v)) for v in values])
 
 
 def row_digest(row: Row) -> str:
     """The sha256 of a row as stored: every column, values as text (the same on both engines)."""
-    return hashlib.sha256(_canonical(
-        {k: None if v is None else str(v) for k, v in row.items()}).encode()).hexdigest()
+    keys = tuple(sorted(row))
+    return hashlib.sha256(
+        _texts_canonical(keys, [row[k] for k in keys]).encode()).hexdigest()
+
+
+def row_digests(rows: list[Row]) -> list[str]:
+    """row_digest of each of many rows with the same columns (an import's rows)."""
+    if not rows:
+        return []
+    keys = tuple(sorted(rows[0]))
+    values = itemgetter(*keys)
+    sha256 = hashlib.sha256
+    return [sha256(_texts_canonical(keys, values(r)).encode()).hexdigest() for r in rows]
+
+
+_ENTRY_KEYS = ("id", "at", "action", "cycle", "unit", "assessor", "detail", "ref_table",
+               "ref_id", "row_sha256")
+_ENTRY_SORTED = tuple(sorted(_ENTRY_KEYS))
 
 
 def entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    keys = ("id", "at", "action", "cycle", "unit", "assessor", "detail", "ref_table", "ref_id",
-            "row_sha256")
-    body = _canonical({k: None if fields[k] is None else str(fields[k]) for k in keys})
+    body = _texts_canonical(_ENTRY_SORTED, [fields[k] for k in _ENTRY_SORTED])
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
@@ -130,23 +172,29 @@ def _head(db: Database) -> tuple[int, str]:
     return (0, GENESIS) if row is None else (int(row["id"]), str(row["entry_hash"]))
 
 
-def _append(db: Database, items: list[tuple[Described, str, int | None, str]]) -> None:
+_INSERT = (f"INSERT INTO {TABLE} ({', '.join(_ENTRY_KEYS)}, prev_hash, entry_hash) "
+           f"VALUES ({', '.join('?' for _ in range(len(_ENTRY_KEYS) + 2))})")
+
+
+def _append(db: Database, items: Iterable[tuple[Described, str, int | None, str]]) -> None:
     """Append entries (described action, ref table, ref id, row hash): call under the write
     lock, inside the transaction that wrote the rows."""
-    if not items:
-        return
     last_id, prev = _head(db)
     at = timestamp(now_utc())
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for (action, cycle, unit, assessor, detail), table, ref_id, row_hash in items:
         last_id += 1
-        fields = {"id": last_id, "at": at, "action": action, "cycle": cycle or "",
-                  "unit": unit or "", "assessor": assessor or "", "detail": _canonical(detail),
-                  "ref_table": table, "ref_id": ref_id, "row_sha256": row_hash}
-        entry_hash = entry_digest(prev, fields)
-        rows.append({**fields, "prev_hash": prev, "entry_hash": entry_hash})
+        # The entry's values in _ENTRY_KEYS order, and the same values sorted by key for its
+        # hash (entry_digest, written out: this runs for each of an import's rows).
+        entry = (last_id, at, action, cycle or "", unit or "", assessor or "",
+                 _canonical(detail), table, ref_id, row_hash)
+        body = _texts_canonical(_ENTRY_SORTED, (
+            entry[2], entry[5], at, entry[3], entry[6], last_id, ref_id, table, row_hash,
+            entry[4]))
+        entry_hash = hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+        rows.append((*entry, prev, entry_hash))
         prev = entry_hash
-    db.insert_rows(TABLE, rows)
+    db.execute_many(_INSERT, rows)
 
 
 def log_rows(db: Database, table: str, first_id: int, last_id: int | None = None) -> None:
@@ -157,6 +205,22 @@ def log_rows(db: Database, table: str, first_id: int, last_id: int | None = None
                     (first_id, last_id if last_id is not None else first_id))
     describe = AUDITED[table]
     _append(db, [(describe(r), table, int(r["id"]), row_digest(r)) for r in rows])
+
+
+def log_written(db: Database, table: str, rows: list[Row]) -> None:
+    """log_rows for rows just inserted, in id order, from the values as inserted rather than
+    read back (an import's 100,000 rows). Each row must hold every column of the table, with
+    the values the database stores (text as text, integers as int, NULL as None), so that
+    its hash is the one verify computes from the stored row; a row with other columns than
+    the table's (a register opened as it is, at another version) is read back instead."""
+    if not rows or not db.has_table(TABLE):
+        return
+    if set(rows[0]) != set(db.columns(table)):
+        log_rows(db, table, int(rows[0]["id"]), int(rows[-1]["id"]))
+        return
+    describe = AUDITED[table]
+    _append(db, [(describe(r), table, int(r["id"]), digest)
+                 for r, digest in zip(rows, row_digests(rows), strict=True)])
 
 
 def log_event(db: Database, action: str, *, cycle: str = "", unit: str = "",

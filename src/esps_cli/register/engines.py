@@ -104,6 +104,12 @@ class Database(ABC):
         with self.errors():
             return self._insert(table, columns, marks, list(values.values()))
 
+    def columns(self, table: str) -> list[str]:
+        """The names of a table's columns, in order (what ``SELECT *`` returns)."""
+        with self.errors():
+            cursor = self._cursor(f"SELECT * FROM {table} WHERE 1 = 0", ())
+            return [d[0] for d in cursor.description]
+
     def next_id(self, table: str) -> int:
         """The id the next row of table gets (call it under the write lock)."""
         return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}"))

@@ -424,7 +424,7 @@ def _append_events(register: Register, events: list[NewEvent], import_id: int | 
                         latest[(cycle, unit, indicator, role)] = found.id
         for start in range(0, len(events), _CHUNK):
             rows = [event.model_dump() for event in events[start:start + _CHUNK]]
-            for row in rows:  # plain dicts, no model per row
+            for row in rows:  # plain dicts, no model per row: each a whole row as inserted
                 key = (row["cycle"], row["unit"], row["indicator"])
                 if row["role"] == "moderated":
                     for role in ("linked", "unlinked"):
@@ -433,11 +433,12 @@ def _append_events(register: Register, events: list[NewEvent], import_id: int | 
                 else:
                     latest[(*key, row["role"])] = next_id
                 row["id"] = next_id
+                row["recorded_at"] = stamp
+                row["import_id"] = import_id
                 next_id += 1
-            register._db.insert_rows("score_events", [
-                {**row, "recorded_at": stamp, "import_id": import_id} for row in rows])
-            if rows:
-                audit.log_rows(register._db, "score_events", rows[0]["id"], rows[-1]["id"])
+            register._db.insert_rows("score_events", rows)
+            # Hashed as inserted: the same hashes as reading them back (audit.log_written).
+            audit.log_written(register._db, "score_events", rows)
             if keep is not None:
                 keep.extend(rows)
     return len(events)
