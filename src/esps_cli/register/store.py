@@ -417,29 +417,39 @@ def _append_events(register: Register, events: list[NewEvent], import_id: int | 
         next_id = register._db.next_id("score_events")
         latest: dict[tuple[str, str, str, str], int] = {}
         for cycle in sorted({e.cycle for e in events if e.role == "moderated"}):
-            for (unit, indicator), pair in register.current_scores(cycle).items():
-                for role in ("linked", "unlinked"):
-                    found = pair.get(role)
-                    if found is not None:
-                        latest[(cycle, unit, indicator, role)] = found.id
-        for start in range(0, len(events), _CHUNK):
-            rows = [event.model_dump() for event in events[start:start + _CHUNK]]
-            for row in rows:  # plain dicts, no model per row: each a whole row as inserted
-                key = (row["cycle"], row["unit"], row["indicator"])
-                if row["role"] == "moderated":
-                    for role in ("linked", "unlinked"):
-                        row[f"moderates_{role}"] = (row[f"moderates_{role}"]
-                                                    or latest.get((*key, role)))
-                else:
-                    latest[(*key, row["role"])] = next_id
-                row["id"] = next_id
-                row["recorded_at"] = stamp
-                row["import_id"] = import_id
-                next_id += 1
-            register._db.insert_rows("score_events", rows)
-            # Hashed as inserted: the same hashes as reading them back (audit.log_written).
-            audit.log_written(register._db, "score_events", rows)
-            if keep is not None:
-                keep.extend(rows)
+            # The current linked and unlinked events' ids, which a moderation settles.
+            for unit, indicator, role, current_id in register._db.query_tuples(
+                    "SELECT unit, indicator, role, MAX(id) FROM score_events WHERE cycle = ? "
+                    "AND role IN ('linked', 'unlinked') GROUP BY unit, indicator, role",
+                    (cycle,)):
+                latest[(cycle, unit, indicator, role)] = int(current_id)
+        with register._db.large_write():
+            next_id = _insert_events(register, events, latest, next_id, stamp, import_id, keep)
     return len(events)
+
+
+def _insert_events(register: Register, events: list[NewEvent],
+               latest: dict[tuple[str, str, str, str], int], next_id: int, stamp: str,
+               import_id: int | None, keep: list[Row] | None) -> int:
+    """Insert events with ids from next_id, each with its audit entry; the next id after."""
+    for start in range(0, len(events), _CHUNK):
+        rows = [event.model_dump() for event in events[start:start + _CHUNK]]
+        for row in rows:  # plain dicts, no model per row: each a whole row as inserted
+            key = (row["cycle"], row["unit"], row["indicator"])
+            if row["role"] == "moderated":
+                for role in ("linked", "unlinked"):
+                    row[f"moderates_{role}"] = (row[f"moderates_{role}"]
+                                                or latest.get((*key, role)))
+            else:
+                latest[(*key, row["role"])] = next_id
+            row["id"] = next_id
+            row["recorded_at"] = stamp
+            row["import_id"] = import_id
+            next_id += 1
+        register._db.insert_rows("score_events", rows)
+        # Hashed as inserted: the same hashes as reading them back (audit.log_written).
+        audit.log_written(register._db, "score_events", rows)
+        if keep is not None:
+            keep.extend(rows)
+    return next_id
 

@@ -37,7 +37,7 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.io.tables import csv_rows, map_columns
-from esps_cli.register import ROLES, NewEvent, Register, Role, ScorePair
+from esps_cli.register import ROLES, Marks, NewEvent, Register, Role
 from esps_cli.scoring.pack_store import no_return_problem, returns_on_record
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score, reason_problem
@@ -143,10 +143,10 @@ def _problem(where: Where, exc: ScoreProblem, prefix: str = "") -> ImportProblem
     return _at(where, f"{prefix}{exc}", exc.code)
 
 
-_NO_SCORES = ScorePair()
+_SLOT = {"linked": 0, "unlinked": 1, "moderated": 2}  # a role's place in Marks
 
 
-def _moderation_problems(current: dict[tuple[str, str], ScorePair],
+def _moderation_problems(current: dict[tuple[str, str], Marks],
                          candidates: list[_Candidate]) -> tuple[list[NewEvent], int,
                                                                 list[ImportProblem]]:
     """The events that change something, how many are unchanged, and moderated scores that
@@ -158,16 +158,19 @@ def _moderation_problems(current: dict[tuple[str, str], ScorePair],
     earlier: set[tuple[str, str, str]] = set()  # (unit, indicator, role) earlier in the file
     for cand in candidates:
         ev = cand.event
-        pair = current.get((ev.unit, ev.indicator), _NO_SCORES)
+        marks = current.get((ev.unit, ev.indicator))
         if ev.role == "moderated":
             missing = [r for r in ("linked", "unlinked")
-                       if pair.get(r) is None and (ev.unit, ev.indicator, r) not in earlier]
+                       if (marks is None or marks[_SLOT[r]] is None)
+                       and (ev.unit, ev.indicator, r) not in earlier]
             if missing:
                 problems.append(_at(cand.where, (
                     f"nothing to moderate yet: {ev.unit} {ev.indicator} has no "
                     f"{' or '.join(missing)} score"), SCORE_NOTHING_TO_MODERATE))
         earlier.add((ev.unit, ev.indicator, ev.role))
-        if pair is not _NO_SCORES and ev.same_as(pair.get(ev.role)):
+        mark = None if marks is None else marks[_SLOT[ev.role]]
+        if mark is not None and (mark.score, mark.comment, mark.assessor) == (
+                ev.score, ev.comment, ev.assessor):  # as NewEvent.same_as
             unchanged += 1
         else:
             new.append(ev)
@@ -189,7 +192,7 @@ def _return_problems(register: Register, cycle: str,
 
 
 def _assessor_problems(roster: Roster, checks: list[_AssessorCheck],
-                       allocations: dict[str, str], current: dict[tuple[str, str], ScorePair],
+                       allocations: dict[str, str], current: dict[tuple[str, str], Marks],
                        any_unlinked: bool) -> list[ImportProblem]:
     """Assessors who may not give their scores (the allocation and the current unlinked
     score are in the register). The verdict on one role, unit and assessor is reached once
@@ -199,8 +202,8 @@ def _assessor_problems(roster: Roster, checks: list[_AssessorCheck],
     for check in checks:
         unlinked = None  # who gave the current unlinked score: a moderator must be a third
         if check.role == "moderated":
-            pair = current.get((check.unit.code, check.indicator))
-            unlinked = pair.unlinked.assessor if pair and pair.unlinked else None
+            marks = current.get((check.unit.code, check.indicator))
+            unlinked = marks[1].assessor if marks and marks[1] else None
         key = (check.role, check.unit.code, check.assessor, unlinked)
         if key in verdicts:
             why = verdicts[key]
@@ -242,7 +245,7 @@ def _commit(
                     "previously_imported_at": earlier.imported_at,
                 })
             allocations = register.allocations(cycle)
-            current = register.current_scores(cycle)
+            current = register.current_marks(cycle)  # who, score, comment: no events
             problems.extend(_assessor_problems(roster, checks, allocations, current,
                                                any_unlinked))
             problems.extend(_return_problems(register, cycle, candidates))

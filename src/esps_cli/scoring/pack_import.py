@@ -11,7 +11,7 @@ the valid scores are recorded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from esps_cli.errors import ConfigError
 from esps_cli.findings import (
@@ -52,8 +52,9 @@ from esps_cli.workbook.layout import (
     RATIONALE_REQUIRED_BELOW,
     SHEET_PACK_META,
 )
-from esps_cli.workbook.reader import read_workbook
-from esps_cli.workbook.scoring_pack import PackRead, read_pack
+
+if TYPE_CHECKING:  # reading a workbook loads openpyxl: only when a pack is imported, not a CSV
+    from esps_cli.workbook.scoring_pack import PackRead
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # The identity the register holds for a pack, and the pack's hidden key for each part.
@@ -67,6 +68,8 @@ def _meta_cell(key: str) -> str:
 
 def _not_a_pack(path: Path, name: str) -> list[ImportProblem]:
     """Why a workbook that is not a pack cannot be imported: a unit's return holds no scores."""
+    from esps_cli.workbook.reader import read_workbook
+
     rw = read_workbook(path)
     fatal = {UNREADABLE_FILE.code, NOT_ESPS_WORKBOOK.code}
     problems = [ImportProblem(file=name, sheet=f.sheet, cell=f.cell, code=f.code,
@@ -200,6 +203,8 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
     except OSError as exc:
         return result.model_copy(update={"problems": [
             _at(whole, f"cannot read the file: {exc.strerror or exc}", SCORE_FILE_UNREADABLE)]})
+    from esps_cli.workbook.scoring_pack import read_pack
+
     pack = read_pack(path)
     if not pack.is_pack:
         return result.model_copy(update={"kind": "workbook",
