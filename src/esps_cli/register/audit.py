@@ -181,18 +181,24 @@ def _append(db: Database, items: Iterable[tuple[Described, str, int | None, str]
     lock, inside the transaction that wrote the rows."""
     last_id, prev = _head(db)
     at = timestamp(now_utc())
+    text = _json_text
+    at_text = text(at)
+    sha256 = hashlib.sha256
     rows: list[tuple[Any, ...]] = []
     for (action, cycle, unit, assessor, detail), table, ref_id, row_hash in items:
         last_id += 1
-        # The entry's values in _ENTRY_KEYS order, and the same values sorted by key for its
-        # hash (entry_digest, written out: this runs for each of an import's rows).
-        entry = (last_id, at, action, cycle or "", unit or "", assessor or "",
-                 _canonical(detail), table, ref_id, row_hash)
-        body = _texts_canonical(_ENTRY_SORTED, (
-            entry[2], entry[5], at, entry[3], entry[6], last_id, ref_id, table, row_hash,
-            entry[4]))
-        entry_hash = hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
-        rows.append((*entry, prev, entry_hash))
+        cycle, unit, assessor, detail_text = cycle or "", unit or "", assessor or "", \
+            _canonical(detail)
+        # entry_digest's canonical text, written out (this runs for each of an import's
+        # rows): its keys in sorted order, each value as text (tests/test_audit_hashes.py)
+        ref = "null" if ref_id is None else text(str(ref_id))
+        body = (f'{{"action":{text(action)},"assessor":{text(assessor)},"at":{at_text},'
+                f'"cycle":{text(cycle)},"detail":{text(detail_text)},"id":"{last_id}",'
+                f'"ref_id":{ref},"ref_table":{text(table)},"row_sha256":{text(row_hash)},'
+                f'"unit":{text(unit)}}}')
+        entry_hash = sha256(f"{prev}\n{body}".encode()).hexdigest()
+        rows.append((last_id, at, action, cycle, unit, assessor, detail_text, table, ref_id,
+                     row_hash, prev, entry_hash))
         prev = entry_hash
     db.execute_many(_INSERT, rows)
 

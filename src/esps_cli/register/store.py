@@ -15,11 +15,12 @@ mid-import leaves the register as it was before that import.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -250,9 +251,11 @@ class Register:
         _append_events(self, events, import_id, recorded_at, keep=rows)
         return _events().validate_python([{**row, "recorded_at": recorded_at} for row in rows])
 
-    def record_import(self, events: list[NewEvent], *, import_id: int) -> int:
+    def record_import(self, events: Sequence[NewEvent | Row], *, import_id: int) -> int:
         """record_many for an import's 100,000 rows: the same rows and checks, in chunks, and
-        how many were recorded (no event models kept: memory stays flat)."""
+        how many were recorded (no event models kept: memory stays flat). An event may be
+        given as a plain dict of NewEvent's fields, checked by the importer (no model each);
+        such a dict is completed in place into the row recorded."""
         return _append_events(self, events, import_id, now_utc(), keep=None)
 
     def current(self, cycle: str, unit: str, indicator: str) -> ScorePair:
@@ -409,14 +412,19 @@ class Register:
         return self._db
 
 
-def _append_events(register: Register, events: list[NewEvent], import_id: int | None,
+def _field(event: NewEvent | Row, name: str) -> Any:
+    return event[name] if isinstance(event, dict) else getattr(event, name)
+
+
+def _append_events(register: Register, events: Sequence[NewEvent | Row], import_id: int | None,
                    recorded_at: datetime, keep: list[Row] | None) -> int:
     """Append events for Register.record_many, in chunks; their rows kept in keep if given."""
     stamp = timestamp(recorded_at)
     with register.transaction():
         next_id = register._db.next_id("score_events")
         latest: dict[tuple[str, str, str, str], int] = {}
-        for cycle in sorted({e.cycle for e in events if e.role == "moderated"}):
+        for cycle in sorted({_field(e, "cycle") for e in events
+                             if _field(e, "role") == "moderated"}):
             # The current linked and unlinked events' ids, which a moderation settles.
             for unit, indicator, role, current_id in register._db.query_tuples(
                     "SELECT unit, indicator, role, MAX(id) FROM score_events WHERE cycle = ? "
@@ -428,12 +436,13 @@ def _append_events(register: Register, events: list[NewEvent], import_id: int | 
     return len(events)
 
 
-def _insert_events(register: Register, events: list[NewEvent],
+def _insert_events(register: Register, events: Sequence[NewEvent | Row],
                latest: dict[tuple[str, str, str, str], int], next_id: int, stamp: str,
                import_id: int | None, keep: list[Row] | None) -> int:
     """Insert events with ids from next_id, each with its audit entry; the next id after."""
     for start in range(0, len(events), _CHUNK):
-        rows = [event.model_dump() for event in events[start:start + _CHUNK]]
+        rows = [e if isinstance(e, dict) else e.model_dump()
+                for e in events[start:start + _CHUNK]]
         for row in rows:  # plain dicts, no model per row: each a whole row as inserted
             key = (row["cycle"], row["unit"], row["indicator"])
             if row["role"] == "moderated":

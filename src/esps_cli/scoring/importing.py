@@ -37,7 +37,7 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.io.tables import csv_rows, map_columns
-from esps_cli.register import ROLES, Marks, NewEvent, Register, Role
+from esps_cli.register import ROLES, Marks, Register, Role
 from esps_cli.scoring.pack_store import no_return_problem, returns_on_record
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score, reason_problem
@@ -97,7 +97,15 @@ Where = ImportProblem | RowAt
 
 @dataclass(slots=True)
 class _Candidate:
-    event: NewEvent
+    """A score about to be recorded, and where it was read (its cycle and source are its
+    file's). Plain: a CSV has 100,000 of them."""
+
+    unit: str
+    indicator: str
+    role: Role
+    assessor: str
+    score: int
+    comment: str
     where: Where
 
 
@@ -147,33 +155,32 @@ _SLOT = {"linked": 0, "unlinked": 1, "moderated": 2}  # a role's place in Marks
 
 
 def _moderation_problems(current: dict[tuple[str, str], Marks],
-                         candidates: list[_Candidate]) -> tuple[list[NewEvent], int,
+                         candidates: list[_Candidate]) -> tuple[list[_Candidate], int,
                                                                 list[ImportProblem]]:
-    """The events that change something, how many are unchanged, and moderated scores that
+    """The scores that change something, how many are unchanged, and moderated scores that
     come before both the linked and the unlinked score (in the register or earlier in the
     file)."""
-    new: list[NewEvent] = []
+    new: list[_Candidate] = []
     unchanged = 0
     problems: list[ImportProblem] = []
     earlier: set[tuple[str, str, str]] = set()  # (unit, indicator, role) earlier in the file
     for cand in candidates:
-        ev = cand.event
-        marks = current.get((ev.unit, ev.indicator))
-        if ev.role == "moderated":
+        marks = current.get((cand.unit, cand.indicator))
+        if cand.role == "moderated":
             missing = [r for r in ("linked", "unlinked")
                        if (marks is None or marks[_SLOT[r]] is None)
-                       and (ev.unit, ev.indicator, r) not in earlier]
+                       and (cand.unit, cand.indicator, r) not in earlier]
             if missing:
                 problems.append(_at(cand.where, (
-                    f"nothing to moderate yet: {ev.unit} {ev.indicator} has no "
+                    f"nothing to moderate yet: {cand.unit} {cand.indicator} has no "
                     f"{' or '.join(missing)} score"), SCORE_NOTHING_TO_MODERATE))
-        earlier.add((ev.unit, ev.indicator, ev.role))
-        mark = None if marks is None else marks[_SLOT[ev.role]]
+        earlier.add((cand.unit, cand.indicator, cand.role))
+        mark = None if marks is None else marks[_SLOT[cand.role]]
         if mark is not None and (mark.score, mark.comment, mark.assessor) == (
-                ev.score, ev.comment, ev.assessor):  # as NewEvent.same_as
+                cand.score, cand.comment, cand.assessor):  # as NewEvent.same_as
             unchanged += 1
         else:
-            new.append(ev)
+            new.append(cand)
     return new, unchanged, problems
 
 
@@ -184,7 +191,7 @@ def _return_problems(register: Register, cycle: str,
     problems: list[ImportProblem] = []
     told: set[str] = set()
     for cand in candidates:
-        unit = cand.event.unit
+        unit = cand.unit
         if unit not in on_record and unit not in told:
             told.add(unit)
             problems.append(_problem(cand.where, no_return_problem(unit, cycle)))
@@ -254,11 +261,15 @@ def _commit(
             if problems:
                 raise _Rejected
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
-            register.record_import(new, import_id=import_id)
+            register.record_import([{  # NewEvent's fields, no model each
+                "cycle": cycle, "unit": c.unit, "indicator": c.indicator, "role": c.role,
+                "assessor": c.assessor, "score": c.score, "comment": c.comment,
+                "source": source, "source_sha256": sha256, "moderates_linked": None,
+                "moderates_unlinked": None} for c in new], import_id=import_id)
     except _Rejected:
         return result.model_copy(update={"status": "rejected", "problems": sorted(
             [*problems, *cell_problems], key=_reading_order)})
-    by_role = Counter(ev.role for ev in new)
+    by_role = Counter(c.role for c in new)
     return result.model_copy(update={
         "status": "partial" if cell_problems else "imported" if new else "unchanged",
         "problems": sorted(cell_problems, key=_reading_order),
@@ -391,9 +402,8 @@ class _CsvChecker:
                 continue
             checks.append(_AssessorCheck(role=role, unit=unit, assessor=assessor, where=where,
                                          indicator=indicator))
-            candidates.append(_Candidate(event=NewEvent(
-                cycle=cycle, unit=unit.code, indicator=indicator, role=role, assessor=assessor,
-                score=score, comment=comment, source=source, source_sha256=sha), where=where))
+            candidates.append(_Candidate(unit.code, indicator, role, assessor, score, comment,
+                                         where))
         return problems, candidates, checks
 
 

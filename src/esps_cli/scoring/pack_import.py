@@ -11,7 +11,7 @@ the valid scores are recorded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from esps_cli.errors import ConfigError
 from esps_cli.findings import (
@@ -30,7 +30,7 @@ from esps_cli.findings import (
     SCORE_WRONG_CYCLE,
     UNREADABLE_FILE,
 )
-from esps_cli.register import NewEvent, Register, Role
+from esps_cli.register import Register, Role
 from esps_cli.scoring.importing import (
     ImportProblem,
     ImportResult,
@@ -130,9 +130,8 @@ def _identity_problems(pack: PackRead, issue: PackIssue | None, roster: Roster,
     return problems
 
 
-def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str,
-               event: dict[str, Any]) -> tuple[list[_Candidate], list[ImportProblem],
-                                               list[ImportProblem]]:
+def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
+               ) -> tuple[list[_Candidate], list[ImportProblem], list[ImportProblem]]:
     """The scores in the pack's table: candidates, bad cells (problems), warnings."""
     table = pack.table
     assert table is not None
@@ -180,9 +179,9 @@ def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str,
                                             "saying why; the score was not recorded",
                                 SCORE_RATIONALE_MISSING))
             continue
-        candidates.append(_Candidate(
-            event=NewEvent(unit=issue.unit, indicator=ind, role=role, assessor=issue.assessor,
-                           score=value, comment=comment, **event), where=score_at))
+        candidates.append(_Candidate(unit=issue.unit, indicator=ind, role=role,
+                                     assessor=issue.assessor, score=value, comment=comment,
+                                     where=score_at))
     if unscored:
         warnings.append(_at(ImportProblem(file=name, sheet=pack.sheet, message=""),
                             f"{unscored} indicator(s) have no score yet", PACK_UNSCORED))
@@ -219,12 +218,11 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
     if refused or issue is None:
         return result.model_copy(update={"problems": refused})
     source = str(path.resolve())
-    event = {"cycle": issue.cycle, "source": source, "source_sha256": sha}
-    candidates, cells, warnings = _pack_rows(pack, issue, roster, name, event)
+    candidates, cells, warnings = _pack_rows(pack, issue, roster, name)
     unit = roster.unit(issue.unit)
     role: Role = "moderated" if issue.kind == "moderation" else issue.role  # type: ignore[assignment]
     checks = [_AssessorCheck(role=role, unit=unit, assessor=issue.assessor, where=c.where,
-                             indicator=c.event.indicator) for c in candidates]
+                             indicator=c.indicator) for c in candidates]
     result = result.model_copy(update={"warnings": warnings})
     return _commit(register, roster, result, source=source, sha256=sha, candidates=candidates,
                    checks=checks, problems=[], any_unlinked=any_unlinked, cell_problems=cells)
