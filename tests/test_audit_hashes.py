@@ -75,6 +75,34 @@ def test_many_rows_hash_each_as_one_row_does() -> None:
     assert audit.row_digest({}) == reference_row_digest({})
 
 
+def _score_rows() -> list[dict[str, Any]]:
+    """score_events rows as an import inserts them, with awkward text in every text column,
+    and a few with numbers of other types (those take the general way)."""
+    rows = []
+    for i, text in enumerate(AWKWARD):
+        rows.append({
+            "id": 10 + i, "cycle": text, "unit": AWKWARD[-1 - i], "indicator": text[::-1],
+            "role": ("linked", "unlinked", "moderated")[i % 3], "assessor": text + "x",
+            "score": i % 5, "comment": text * 2, "recorded_at": "2010-11-01T09:00:00+00:00",
+            "source": f"C:\\{text}.csv", "source_sha256": None if i % 4 == 1 else text,
+            "import_id": None if i % 3 == 1 else i, "moderates_linked": None if i % 2 else i,
+            "moderates_unlinked": None if i % 5 else 7 * i})
+    rows[0]["score"] = True
+    rows[1]["import_id"] = "2"
+    rows[2]["score"] = 3.0
+    return rows
+
+
+@pytest.mark.parametrize("row", _score_rows(), ids=lambda r: f"score{r['id']}")
+def test_a_score_row_logged_as_inserted_is_logged_as_the_general_way_says(
+    row: dict[str, Any]
+) -> None:
+    fast = audit._score_logged(row)
+    assert fast == audit._item(audit._score(row), "score_events", row["id"],
+                               reference_row_digest(row))
+    assert fast[4] == reference(audit._score(row)[4])
+
+
 @pytest.mark.parametrize("detail", [
     {}, *({"text": t, "n": i, "none": None, "yes": True, "x": 1.25, t: i}
           for i, t in enumerate(AWKWARD)),
@@ -138,7 +166,12 @@ def test_an_import_hashes_each_row_as_stored_and_the_log_verifies(
     score_entries = [e for e in log if e["ref_table"] == "score_events"]
     assert [e["ref_id"] for e in score_entries] == sorted(stored)
     for entry in score_entries:
-        assert entry["row_sha256"] == reference_row_digest(stored[entry["ref_id"]])
+        row = stored[entry["ref_id"]]
+        assert entry["row_sha256"] == reference_row_digest(row)
+        assert entry["detail"] == reference(audit._score(row)[4])  # in the canonical form
+        assert (entry["action"], entry["unit"], entry["assessor"]) == (
+            "moderation" if row["role"] == "moderated" else "score", row["unit"],
+            row["assessor"])
     for entry in log:
         assert entry["entry_hash"] == reference_entry_hash(entry)
     assert {r["comment"] for r in stored.values()} >= {"say \"agreed\"", "日本語"}
