@@ -98,26 +98,16 @@ Where = ImportProblem | RowAt
 @dataclass(slots=True)
 class _Candidate:
     """A score about to be recorded, and where it was read (its cycle and source are its
-    file's). Plain: a CSV has 100,000 of them."""
+    file's). Plain: a CSV has 100,000 of them. Its assessor is checked against the register
+    (the allocation, the current unlinked score) in the import's transaction."""
 
-    unit: str
+    unit: Unit
     indicator: str
     role: Role
     assessor: str
     score: int
     comment: str
     where: Where
-
-
-@dataclass(slots=True)
-class _AssessorCheck:
-    """An assessor check that needs the register (the allocation): done in the transaction."""
-
-    role: Role
-    unit: Unit
-    assessor: str
-    where: Where
-    indicator: str = ""  # for a moderated score: whose unlinked score it settles
 
 
 class _Rejected(Exception):
@@ -165,16 +155,17 @@ def _moderation_problems(current: dict[tuple[str, str], Marks],
     problems: list[ImportProblem] = []
     earlier: set[tuple[str, str, str]] = set()  # (unit, indicator, role) earlier in the file
     for cand in candidates:
-        marks = current.get((cand.unit, cand.indicator))
+        unit = cand.unit.code
+        marks = current.get((unit, cand.indicator))
         if cand.role == "moderated":
             missing = [r for r in ("linked", "unlinked")
                        if (marks is None or marks[_SLOT[r]] is None)
-                       and (cand.unit, cand.indicator, r) not in earlier]
+                       and (unit, cand.indicator, r) not in earlier]
             if missing:
                 problems.append(_at(cand.where, (
-                    f"nothing to moderate yet: {cand.unit} {cand.indicator} has no "
+                    f"nothing to moderate yet: {unit} {cand.indicator} has no "
                     f"{' or '.join(missing)} score"), SCORE_NOTHING_TO_MODERATE))
-        earlier.add((cand.unit, cand.indicator, cand.role))
+        earlier.add((unit, cand.indicator, cand.role))
         mark = None if marks is None else marks[_SLOT[cand.role]]
         if mark is not None and (mark.score, mark.comment, mark.assessor) == (
                 cand.score, cand.comment, cand.assessor):  # as NewEvent.same_as
@@ -191,14 +182,14 @@ def _return_problems(register: Register, cycle: str,
     problems: list[ImportProblem] = []
     told: set[str] = set()
     for cand in candidates:
-        unit = cand.unit
+        unit = cand.unit.code
         if unit not in on_record and unit not in told:
             told.add(unit)
             problems.append(_problem(cand.where, no_return_problem(unit, cycle)))
     return problems
 
 
-def _assessor_problems(roster: Roster, checks: list[_AssessorCheck],
+def _assessor_problems(roster: Roster, candidates: list[_Candidate],
                        allocations: dict[str, str], current: dict[tuple[str, str], Marks],
                        any_unlinked: bool) -> list[ImportProblem]:
     """Assessors who may not give their scores (the allocation and the current unlinked
@@ -206,20 +197,21 @@ def _assessor_problems(roster: Roster, checks: list[_AssessorCheck],
     and reported at each row it applies to."""
     problems: list[ImportProblem] = []
     verdicts: dict[tuple[str, str, str, str | None], ScoreProblem | None] = {}
-    for check in checks:
+    for cand in candidates:
+        unit = cand.unit
         unlinked = None  # who gave the current unlinked score: a moderator must be a third
-        if check.role == "moderated":
-            marks = current.get((check.unit.code, check.indicator))
+        if cand.role == "moderated":
+            marks = current.get((unit.code, cand.indicator))
             unlinked = marks[1].assessor if marks and marks[1] else None
-        key = (check.role, check.unit.code, check.assessor, unlinked)
+        key = (cand.role, unit.code, cand.assessor, unlinked)
         if key in verdicts:
             why = verdicts[key]
         else:
             why = verdicts[key] = roster.assessor_problem(
-                check.role, check.unit, check.assessor, allocations.get(check.unit.code),
-                any_unlinked, unlinked)
+                cand.role, unit, cand.assessor, allocations.get(unit.code), any_unlinked,
+                unlinked)
         if why:
-            problems.append(_problem(check.where, why))
+            problems.append(_problem(cand.where, why))
     return problems
 
 
@@ -231,7 +223,6 @@ def _commit(
     source: str,
     sha256: str,
     candidates: list[_Candidate],
-    checks: list[_AssessorCheck],
     problems: list[ImportProblem],
     any_unlinked: bool,
     cell_problems: list[ImportProblem] | None = None,
@@ -253,7 +244,7 @@ def _commit(
                 })
             allocations = register.allocations(cycle)
             current = register.current_marks(cycle)  # who, score, comment: no events
-            problems.extend(_assessor_problems(roster, checks, allocations, current,
+            problems.extend(_assessor_problems(roster, candidates, allocations, current,
                                                any_unlinked))
             problems.extend(_return_problems(register, cycle, candidates))
             new, unchanged, late = _moderation_problems(current, candidates)
@@ -262,7 +253,7 @@ def _commit(
                 raise _Rejected
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
             register.record_import([{  # NewEvent's fields, no model each
-                "cycle": cycle, "unit": c.unit, "indicator": c.indicator, "role": c.role,
+                "cycle": cycle, "unit": c.unit.code, "indicator": c.indicator, "role": c.role,
                 "assessor": c.assessor, "score": c.score, "comment": c.comment,
                 "source": source, "source_sha256": sha256, "moderates_linked": None,
                 "moderates_unlinked": None} for c in new], import_id=import_id)
@@ -313,33 +304,18 @@ def _csv_columns(rows: list[list[str]], name: str) -> dict[str, int] | ImportPro
 
 class _CsvChecker:
     """Checks a CSV's rows on their own, before the register is read. Each distinct unit,
-    indicator, role, assessor and score text is looked up once, its result (or its problem)
-    kept: a file of 100,000 rows names a few thousand."""
+    indicator, role, assessor and score text is looked up once and its value (or its
+    problem) kept: a file of 100,000 rows names a few thousand."""
 
     def __init__(self, roster: Roster, cols: dict[str, int], name: str) -> None:
         self.roster = roster
         self.name = name
-        self.cycle = roster.cycle.id
-        self.width = max(cols.values()) + 1
         self.cols = cols
-        self.units: dict[str, Unit | ScoreProblem] = {}
-        self.indicators: dict[str, str | ScoreProblem] = {}
-        self.assessors: dict[str, str | ScoreProblem] = {}
-        self.scores: dict[str, int | ScoreProblem] = {}
-        self.roles: dict[str, Role | ScoreProblem] = {}
-
-    @staticmethod
-    def _looked_up(cache: dict[str, Any], text: str, find: Callable[[str], Any]) -> Any:
-        try:
-            return cache[text]
-        except KeyError:
-            pass
-        try:
-            found = find(text)
-        except ScoreProblem as exc:
-            found = exc
-        cache[text] = found
-        return found
+        # The five looked-up columns: how each is read, and the values of the texts seen
+        self.find: tuple[Callable[[str], Any], ...] = (
+            roster.unit, roster.indicator, self._role, roster.advisor, self._score)
+        self.known: tuple[dict[str, Any], ...] = ({}, {}, {}, {}, {})
+        self.bad: dict[tuple[int, str], ScoreProblem] = {}
 
     @staticmethod
     def _role(text: str) -> Role:
@@ -352,19 +328,35 @@ class _CsvChecker:
     def _score(self, text: str) -> int:
         return parse_score(text.strip(), self.roster.scale)
 
-    def check(self, rows: list[list[str]], source: str, sha: str
-              ) -> tuple[list[ImportProblem], list[_Candidate], list[_AssessorCheck]]:
-        """Every row after the header: the problems, and the scores and assessors to check
-        against the register."""
-        roster, name, cycle, cols, width = self.roster, self.name, self.cycle, self.cols, \
-            self.width
-        at_unit, at_indicator, at_role, at_assessor, at_score = (
-            cols[k] for k in CSV_REQUIRED)
+    def _values(self, texts: tuple[str, ...], where: Where,
+                found: list[ImportProblem]) -> list[Any]:
+        """The five values of a row with a text not seen before (or bad): each bad one None,
+        its problem added to found."""
+        values = []
+        for column, text in enumerate(texts):
+            value = self.known[column].get(text)
+            if value is None:
+                problem = self.bad.get((column, text))
+                if problem is None:
+                    try:
+                        value = self.known[column][text] = self.find[column](text)
+                    except ScoreProblem as exc:
+                        problem = self.bad[(column, text)] = exc
+                if problem is not None:
+                    found.append(_problem(where, problem))
+            values.append(value)
+        return values
+
+    def check(self, rows: list[list[str]]) -> tuple[list[ImportProblem], list[_Candidate]]:
+        """Every row after the header: the problems, and the scores to check against the
+        register and record."""
+        name, cycle, cols = self.name, self.roster.cycle.id, self.cols
+        width = max(cols.values()) + 1
+        at_unit, at_indicator, at_role, at_assessor, at_score = (cols[k] for k in CSV_REQUIRED)
         at_comment, at_cycle = cols.get("comment"), cols.get("cycle")
-        looked_up = self._looked_up
+        units, indicators, roles, assessors, scores = self.known
         problems: list[ImportProblem] = []
         candidates: list[_Candidate] = []
-        checks: list[_AssessorCheck] = []
         seen: dict[tuple[str, str, str], int] = {}
         for rownum, row in enumerate(rows[1:], start=2):
             if not "".join(row).strip():
@@ -375,22 +367,23 @@ class _CsvChecker:
             found: list[ImportProblem] = []
             if at_cycle is not None and (given := row[at_cycle].strip()) and given != cycle:
                 found.append(_at(where, f"cycle {given} is not {cycle}", SCORE_WRONG_CYCLE))
-            unit = looked_up(self.units, row[at_unit], roster.unit)
-            indicator = looked_up(self.indicators, row[at_indicator], roster.indicator)
-            role = looked_up(self.roles, row[at_role], self._role)
-            assessor = looked_up(self.assessors, row[at_assessor], roster.advisor)
-            score = looked_up(self.scores, row[at_score], self._score)
+            unit, indicator, role, assessor, score = (
+                units.get(row[at_unit]), indicators.get(row[at_indicator]),
+                roles.get(row[at_role]), assessors.get(row[at_assessor]),
+                scores.get(row[at_score]))
+            if unit is None or indicator is None or role is None or assessor is None \
+                    or score is None:
+                unit, indicator, role, assessor, score = self._values((
+                    row[at_unit], row[at_indicator], row[at_role], row[at_assessor],
+                    row[at_score]), where, found)
             comment = "" if at_comment is None else row[at_comment].strip()
-            for got in (unit, indicator, role, assessor, score):
-                if isinstance(got, ScoreProblem):
-                    found.append(_problem(where, got))
             if role == "moderated":
                 if not comment:
                     found.append(_at(where, "a moderated score needs a comment saying how it "
                                             "was agreed", SCORE_MODERATION_UNEXPLAINED))
                 elif short := reason_problem(comment):
                     found.append(_problem(where, short))
-            if isinstance(unit, Unit) and type(indicator) is str and type(role) is str:
+            if unit is not None and indicator is not None and role is not None:
                 key = (unit.code, indicator, role)
                 if key in seen:
                     found.append(_at(where, f"{unit.code} {indicator} {role} appears twice "
@@ -399,12 +392,10 @@ class _CsvChecker:
                     seen[key] = rownum
             if found:
                 problems.extend(found)
-                continue
-            checks.append(_AssessorCheck(role=role, unit=unit, assessor=assessor, where=where,
-                                         indicator=indicator))
-            candidates.append(_Candidate(unit.code, indicator, role, assessor, score, comment,
-                                         where))
-        return problems, candidates, checks
+            else:
+                candidates.append(_Candidate(unit, indicator, role, assessor, score, comment,
+                                             where))
+        return problems, candidates
 
 
 def import_csv(register: Register, roster: Roster, path: Path, *,
@@ -430,10 +421,9 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
     sha = _sha256(data)
     source = str(path.resolve())
     with _no_collector():
-        problems, candidates, checks = _CsvChecker(roster, cols, name).check(rows, source, sha)
+        problems, candidates = _CsvChecker(roster, cols, name).check(rows)
         return _commit(register, roster, result, source=source, sha256=sha,
-                       candidates=candidates, checks=checks, problems=problems,
-                       any_unlinked=any_unlinked)
+                       candidates=candidates, problems=problems, any_unlinked=any_unlinked)
 
 
 @contextmanager

@@ -34,7 +34,6 @@ from esps_cli.register import Register, Role
 from esps_cli.scoring.importing import (
     ImportProblem,
     ImportResult,
-    _AssessorCheck,
     _at,
     _Candidate,
     _commit,
@@ -138,6 +137,7 @@ def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
     moderation = issue.kind == "moderation"
     comment_key = "reason" if moderation else "rationale"
     role: Role = "moderated" if moderation else issue.role  # type: ignore[assignment]
+    unit = roster.unit(issue.unit)  # known: its identity was checked
     candidates: list[_Candidate] = []
     problems: list[ImportProblem] = []
     warnings: list[ImportProblem] = []
@@ -179,7 +179,7 @@ def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
                                             "saying why; the score was not recorded",
                                 SCORE_RATIONALE_MISSING))
             continue
-        candidates.append(_Candidate(unit=issue.unit, indicator=ind, role=role,
+        candidates.append(_Candidate(unit=unit, indicator=ind, role=role,
                                      assessor=issue.assessor, score=value, comment=comment,
                                      where=score_at))
     if unscored:
@@ -219,13 +219,9 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
         return result.model_copy(update={"problems": refused})
     source = str(path.resolve())
     candidates, cells, warnings = _pack_rows(pack, issue, roster, name)
-    unit = roster.unit(issue.unit)
-    role: Role = "moderated" if issue.kind == "moderation" else issue.role  # type: ignore[assignment]
-    checks = [_AssessorCheck(role=role, unit=unit, assessor=issue.assessor, where=c.where,
-                             indicator=c.indicator) for c in candidates]
     result = result.model_copy(update={"warnings": warnings})
     return _commit(register, roster, result, source=source, sha256=sha, candidates=candidates,
-                   checks=checks, problems=[], any_unlinked=any_unlinked, cell_problems=cells)
+                   problems=[], any_unlinked=any_unlinked, cell_problems=cells)
 
 
 # -- files and folders -------------------------------------------------------------------
