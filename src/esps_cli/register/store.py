@@ -432,14 +432,15 @@ def _append_events(register: Register, events: Sequence[NewEvent | Row], import_
                     (cycle,)):
                 latest[(cycle, unit, indicator, role)] = int(current_id)
         with register._db.large_write():
-            next_id = _insert_events(register, events, latest, next_id, stamp, import_id, keep)
+            _insert_events(register, events, latest, next_id, stamp, import_id, keep)
     return len(events)
 
 
 def _insert_events(register: Register, events: Sequence[NewEvent | Row],
-               latest: dict[tuple[str, str, str, str], int], next_id: int, stamp: str,
-               import_id: int | None, keep: list[Row] | None) -> int:
-    """Insert events with ids from next_id, each with its audit entry; the next id after."""
+                   latest: dict[tuple[str, str, str, str], int], next_id: int, stamp: str,
+                   import_id: int | None, keep: list[Row] | None) -> None:
+    """Insert events with ids from next_id, in chunks, each with its audit entry. latest: the
+    current (cycle, unit, indicator, role) -> event id, which a moderation settles."""
     for start in range(0, len(events), _CHUNK):
         rows = [e if isinstance(e, dict) else e.model_dump()
                 for e in events[start:start + _CHUNK]]
@@ -460,5 +461,4 @@ def _insert_events(register: Register, events: Sequence[NewEvent | Row],
         audit.log_written(register._db, "score_events", rows)
         if keep is not None:
             keep.extend(rows)
-    return next_id
 
