@@ -10,12 +10,10 @@ means nothing from it is recorded.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +34,7 @@ from esps_cli.findings import (
     Code,
     catalogue,
 )
+from esps_cli.io.collector import collector_paused
 from esps_cli.io.tables import csv_rows, map_columns
 from esps_cli.register import ROLES, Marks, Register, Role
 from esps_cli.scoring.pack_store import no_return_problem, returns_on_record
@@ -420,25 +419,10 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
 
     sha = _sha256(data)
     source = str(path.resolve())
-    with _no_collector():
+    with collector_paused():
         problems, candidates = _CsvChecker(roster, cols, name).check(rows)
         return _commit(register, roster, result, source=source, sha256=sha,
                        candidates=candidates, problems=problems, any_unlinked=any_unlinked)
-
-
-@contextmanager
-def _no_collector() -> Iterator[None]:
-    """The cyclic garbage collector paused: an import of 100,000 rows makes a million objects
-    that all live until it ends, which the collector would otherwise walk again and again
-    (a quarter of the time). Reference counting frees objects as usual meanwhile; the import
-    makes no reference cycles per row."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 # -- results as a table ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from esps_cli.io.collector import collector_paused
 from esps_cli.register import Mark, Marks
 from esps_cli.scoring.combine import Combiner, Status
 from esps_cli.scoring.roster import Roster
@@ -67,13 +68,14 @@ def score_table(roster: Roster, marks: dict[tuple[str, str], Marks], *,
         return (None, None, "") if mark is None else (mark.score, mark.assessor, mark.comment)
 
     out: list[ScoreTuple] = []
-    for unit, indicator in ordered_keys(roster, marks, units, include_unscored):
-        these = marks.get((unit, indicator), UNSCORED)
-        linked, unlinked, moderated = (part(m) for m in these)
-        combined = combiner(these)
-        out.append((cycle, unit, names.get(unit, ""), indicator,
-                    *linked, *unlinked, *moderated,
-                    combined.score, combined.status, combined.reason))
+    with collector_paused():  # a row per scored indicator, all kept: no collector walks
+        for unit, indicator in ordered_keys(roster, marks, units, include_unscored):
+            these = marks.get((unit, indicator), UNSCORED)
+            linked, unlinked, moderated = (part(m) for m in these)
+            combined = combiner(these)
+            out.append((cycle, unit, names.get(unit, ""), indicator,
+                        *linked, *unlinked, *moderated,
+                        combined.score, combined.status, combined.reason))
     return out
 
 

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from esps_cli.domain.framework import STAGES, Framework, Indicator, Rag
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
+from esps_cli.io.collector import collector_paused
 from esps_cli.register import (
     DriverMissingError,
     Marks,
@@ -682,9 +683,10 @@ def summary_from_batch(
 ) -> SummaryReport:
     """A cycle's summary from returns already validated (one validation serves every cycle:
     each return is counted for the cycle it names)."""
-    scores, allocations, states = read_register(register_path, framework.cycle(cycle_id).id)
-    return build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
-                         views=views, public=public, review_states=states)
+    with collector_paused():  # 100,000 scores and standings that live to the end
+        scores, allocations, states = read_register(register_path, framework.cycle(cycle_id).id)
+        return build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
+                             views=views, public=public, review_states=states)
 
 
 def previous_summary(
