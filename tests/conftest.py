@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # Wide enough that rich tables in CLI output are not cut in the middle of a cell.
 os.environ["COLUMNS"] = "200"
+# The tests' own cache folder (the checked framework), never the user's (removed at the end).
+os.environ["ESPS_CACHE_DIR"] = tempfile.mkdtemp(prefix="esps-test-cache-")
 
 import subprocess
 from collections.abc import Callable, Iterator
@@ -25,6 +30,8 @@ from esps_cli.workbook.generate import generate_workbooks
 from .pgserver import postgres_cluster, register_at  # noqa: F401  (PostgreSQL registers)
 
 CYCLE = "2010-11"
+
+atexit.register(shutil.rmtree, os.environ["ESPS_CACHE_DIR"], True)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -123,6 +122,8 @@ def _read_toml(path: Path) -> dict[str, object]:
             f"{path}: not UTF-8 text (byte {exc.start + 1}); save esps.toml as UTF-8 "
             "(in Notepad: Save As, Encoding: UTF-8)"
         ) from None
+    import tomllib  # only when there is an esps.toml to read (start-up time)
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sys
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from esps_cli import __version__
 from esps_cli.domain.paths import default_framework_path
+from esps_cli.domain.user_cache import read_entry, write_entry
 from esps_cli.errors import ConfigError
 from esps_cli.findings.catalogue import (
     FRAMEWORK_DUPLICATE_ID,
@@ -30,6 +32,9 @@ from esps_cli.findings.catalogue import (
 )
 from esps_cli.findings.model import Code
 
+if TYPE_CHECKING:  # yaml is imported when a framework file is parsed, not when it is cached
+    import yaml
+
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 # Cross-reference problems are raised together, one per line, and split again on loading.
 PROBLEM_SEPARATOR = "\n"
@@ -38,7 +43,9 @@ Stage = Literal["baseline", "developing", "achieving", "excelling"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when a framework file is first validated,
+    # not at import; a framework from the on-disk cache never needs it (start-up, issue 16).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class FrameworkMeta(_Model):
@@ -433,6 +440,8 @@ def _first_alias(root: yaml.Node | None) -> yaml.Node | None:
     to itself; the composed graph shares the aliased node, so a walk that remembers what it has
     seen finds them without expanding anything.
     """
+    import yaml
+
     seen: set[int] = set()
     stack = [root] if root is not None else []
     while stack:
@@ -450,6 +459,8 @@ def _first_alias(root: yaml.Node | None) -> yaml.Node | None:
 
 def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
     """Map each YAML path (keys and list indices) to its 1-based line number."""
+    import yaml
+
     index: dict[tuple[Any, ...], int] = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -464,6 +475,8 @@ def _line_index(node: yaml.Node, path: tuple[Any, ...] = ()) -> dict[tuple[Any, 
 
 def _id_lines(node: yaml.Node, out: dict[str, int] | None = None) -> dict[str, int]:
     """Map every ``id:`` value in the YAML to the line of the mapping that holds it."""
+    import yaml
+
     out = {} if out is None else out
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -496,14 +509,21 @@ def _describe_loc(data: Any, loc: tuple[Any, ...]) -> str:
     return "".join(out) or "(top level)"
 
 
-# libyaml's loader when available (several times faster); the same safe subset either way.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _loader() -> type[yaml.SafeLoader]:
+    """libyaml's loader when available (several times faster); the same safe subset either
+    way."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 def load_framework(path: Path | str | None = None) -> Framework:
     """Load and validate a framework file; raise FrameworkError listing every problem.
 
-    Loaded frameworks are cached by path, size and modification time (they are immutable).
+    Loaded frameworks are cached by path, size and modification time (they are immutable)
+    for the life of the process, and on disk by content (`user_cache`): a later run with the
+    same file skips the YAML parse and the models' validation.
     """
     path = Path(path) if path else default_framework_path()
     try:
@@ -513,7 +533,13 @@ def load_framework(path: Path | str | None = None) -> Framework:
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns) if stat else None
     if key and key in _CACHE:
         return _CACHE[key]
-    framework = _load_framework(path)
+    text = _read_framework_text(path)
+    cache_key = _user_cache_key(text)
+    framework = read_entry("framework", cache_key)
+    if not isinstance(framework, Framework):
+        framework = _load_framework(path, text)
+        _ = framework.digest  # computed once and kept in the entry (every validation uses it)
+        write_entry("framework", cache_key, framework)
     if key:
         _CACHE[key] = framework
     return framework
@@ -522,33 +548,49 @@ def load_framework(path: Path | str | None = None) -> Framework:
 _CACHE: dict[tuple[str, int, int], Framework] = {}
 
 
-def _load_framework(path: Path) -> Framework:
+def _user_cache_key(text: str) -> str:
+    """What a checked framework depends on: the file's text, and the code and versions that
+    checked it and will unpickle it."""
+    import pydantic
+
+    code = Path(__file__).stat()
+    parts = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), __version__,
+             f"{code.st_size}:{code.st_mtime_ns}", pydantic.VERSION, sys.version)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _read_framework_text(path: Path) -> str:
     if path.exists() and not path.is_file():
         raise ConfigError(f"framework file {path} is not a file (a folder or a device)")
     if path.is_file() and path.stat().st_size > MAX_FRAMEWORK_CHARS * 4:
         raise ConfigError(f"framework file {path} is far too large to be a framework")
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"framework file {path} not found. Pass --framework or set it in esps.toml."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read framework file {path}: {exc}") from None
+
+
+def _load_framework(path: Path, text: str) -> Framework:
     if len(text) > MAX_FRAMEWORK_CHARS:
         raise FrameworkError(path, [FrameworkProblem(
             location="(file)", line=None,
             message=f"the file is {len(text):,} characters long; a framework is far smaller "
                     f"(limit {MAX_FRAMEWORK_CHARS:,}): is this the right file?")])
+    import yaml
+
     try:
         if _MAY_HAVE_ALIAS.search(text):
-            alias = _first_alias(yaml.compose(text, Loader=_LOADER))
+            alias = _first_alias(yaml.compose(text, Loader=_loader()))
             if alias is not None:
                 raise FrameworkError(path, [FrameworkProblem(
                     location="(file)", line=alias.start_mark.line + 1,
                     message="YAML anchors and aliases (&name, *name) are not accepted in a "
                             "framework file; write each value out in full")])
-        data = yaml.load(text, Loader=_LOADER)  # a safe loader: plain data only
+        data = yaml.load(text, Loader=_loader())  # a safe loader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -565,7 +607,7 @@ def _load_framework(path: Path) -> Framework:
         return Framework.model_validate(data)
     except ValidationError as exc:
         # The node tree (for line numbers) is parsed only when there are problems to place.
-        node = yaml.compose(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=_loader())
         assert node is not None  # the document is a mapping, so not empty
         lines = _line_index(node)
         problems = []

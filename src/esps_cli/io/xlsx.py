@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import hashlib
 import html
 import io
 import os
@@ -26,20 +27,91 @@ MAX_COMPRESSION_RATIO = 200
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
+# A file up to this size is read into memory once (a return is tens of KB); a larger one is
+# read from disk at each step that needs it.
+IN_MEMORY_BYTES = 64 * 1024 * 1024
 
 
-def sniff_problem(path: Path) -> str | None:
-    """Why a file cannot be an .xlsx workbook, checked before any parsing; None if it may be."""
-    try:
-        size = path.stat().st_size
-        if size == 0:
-            return "the file is empty (0 bytes)"
-        with path.open("rb") as fh:
-            head = fh.read(8)
+class XlsxFile:
+    """One workbook file, its bytes read once: hashed, sniffed and scanned for far cells from
+    memory, its zip directory and sheet parts read once however many sheets are scanned
+    (reading a folder of returns, issue 16). calamine still opens the file by its path (it
+    picks its reader by the file's extension, and its errors name what is wrong).
+
+    in_memory=False reads only what each step needs, from disk (a one-off sniff of a file).
+    Use it as a context manager (or call close): it may hold the file open.
+    """
+
+    def __init__(self, path: Path, *, in_memory: bool = False):
+        self.path = path
+        self.data: bytes | None = None
+        self._error: OSError | None = None
+        self._zip: zipfile.ZipFile | None = None
+        self._names: frozenset[str] | None = None
+        self._parts: dict[str, str] | None = None
+        if in_memory:
+            try:
+                if path.stat().st_size <= IN_MEMORY_BYTES:
+                    self.data = path.read_bytes()
+            except OSError as exc:
+                self._error = exc
+
+    def __enter__(self) -> XlsxFile:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    def _size(self) -> int:
+        if self._error is not None:
+            raise self._error
+        return len(self.data) if self.data is not None else self.path.stat().st_size
+
+    def _head(self, n: int) -> bytes:
+        if self._error is not None:
+            raise self._error
+        if self.data is not None:
+            return self.data[:n]
+        with self.path.open("rb") as fh:
+            return fh.read(n)
+
+    def archive(self) -> zipfile.ZipFile:
+        """The file as a zip archive (opened once); raises what zipfile raises."""
+        if self._zip is None:
+            if self._error is not None:
+                raise self._error
+            self._zip = zipfile.ZipFile(io.BytesIO(self.data) if self.data is not None
+                                        else self.path)
+        return self._zip
+
+    def sha256(self) -> str:
+        """The sha256 of the file's bytes ("" if it cannot be read)."""
+        if self.data is not None:
+            return hashlib.sha256(self.data).hexdigest()
+        if self._error is not None:
+            return ""
+        try:
+            with self.path.open("rb") as fh:
+                return hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError:
+            return ""
+
+    def problem(self) -> str | None:
+        """Why the file cannot be an .xlsx workbook, checked before any parsing; None if it
+        may be."""
+        try:
+            size = self._size()
+            if size == 0:
+                return "the file is empty (0 bytes)"
+            head = self._head(8)
             if head == OLE2_MAGIC:
                 # Password-protected .xlsx files are OLE2 containers with an EncryptedPackage.
-                fh.seek(0)
-                if ENCRYPTED_MARKER in fh.read(min(size, 64 * 1024)):
+                if ENCRYPTED_MARKER in self._head(min(size, 64 * 1024)):
                     return (
                         "the workbook is encrypted (password-protected); remove the password "
                         "(File > Info > Protect Workbook) and save it again"
@@ -48,20 +120,55 @@ def sniff_problem(path: Path) -> str | None:
                     "this is a legacy Excel 97-2003 file (.xls); open it in Excel and save it "
                     "as an Excel Workbook (.xlsx)"
                 )
-    except OSError as exc:
-        return f"cannot open the file: {exc.strerror or exc}"
-    if not head.startswith(b"PK"):
-        return _not_a_zip(path, head)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            names = {i.filename for i in infos}
-            total = sum(i.file_size for i in infos)
-            packed = sum(i.compress_size for i in infos) or 1
-    except zipfile.BadZipFile:
-        return "the file is corrupt or truncated (not a complete zip archive)"
-    except (OSError, ValueError) as exc:
-        return f"the file is corrupt: {exc}"
+        except OSError as exc:
+            return f"cannot open the file: {exc.strerror or exc}"
+        if not head.startswith(b"PK"):
+            try:
+                sample = self._head(4096)
+            except OSError:
+                sample = b""
+            return _not_a_zip(head, sample)
+        try:
+            infos = self.archive().infolist()
+        except zipfile.BadZipFile:
+            return "the file is corrupt or truncated (not a complete zip archive)"
+        except (OSError, ValueError) as exc:
+            return f"the file is corrupt: {exc}"
+        return _archive_problem(infos)
+
+    def has_macros(self) -> bool:
+        try:
+            return any(n.lower().endswith("vbaproject.bin") for n in self.archive().namelist())
+        except (OSError, zipfile.BadZipFile):
+            return False
+
+    def far_cell(self, sheet: str) -> str | None:
+        """The first cell (or row) of a sheet that lies far outside any table, or None."""
+        try:
+            zf = self.archive()
+            if self._parts is None:
+                self._parts = _sheet_parts(zf)
+                self._names = frozenset(zf.namelist())
+            part = self._parts.get(sheet)
+            if part is None or part not in (self._names or ()):
+                return None
+            data = zf.read(part)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+            return None  # calamine will say what is wrong with the file
+        return _far_in(data)
+
+
+def sniff_problem(path: Path) -> str | None:
+    """Why a file cannot be an .xlsx workbook, checked before any parsing; None if it may be."""
+    with XlsxFile(path) as xf:
+        return xf.problem()
+
+
+def _archive_problem(infos: list[zipfile.ZipInfo]) -> str | None:
+    """What makes a zip archive (by its directory) not an .xlsx workbook we may read."""
+    names = {i.filename for i in infos}
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
     if "xl/workbook.xml" not in names:
         if "xl/workbook.bin" in names:
             return ("this is an Excel binary workbook (.xlsb); open it in Excel and save it as "
@@ -81,20 +188,19 @@ def sniff_problem(path: Path) -> str | None:
     return None
 
 
-def _not_a_zip(path: Path, head: bytes) -> str:
-    """What a file that is not a zip archive (so not an .xlsx) seems to be."""
+def _not_a_zip(head: bytes, sample: bytes) -> str:
+    """What a file that is not a zip archive (so not an .xlsx) seems to be, by its first bytes
+    (head: 8, sample: up to 4096)."""
     if head.startswith(b"%PDF"):
         kind = "a PDF document"
     elif head.lstrip().lower().startswith((b"<html", b"<!doc", b"<?xml")):
         kind = "an HTML or XML document (perhaps a web page or an XML spreadsheet)"
     else:
         try:
-            with path.open("rb") as fh:
-                sample = fh.read(4096)
             text = sample.decode("utf-8")
             printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
             is_text = bool(text) and printable / len(text) > 0.95
-        except (OSError, UnicodeDecodeError):
+        except UnicodeDecodeError:
             is_text = False
         kind = ("plain text (an e-mail, a note or a CSV saved with a workbook's name)"
                 if is_text else "not in any spreadsheet format esps-cli knows")
@@ -102,11 +208,8 @@ def _not_a_zip(path: Path, head: bytes) -> str:
 
 
 def has_macros(path: Path) -> bool:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return any(n.lower().endswith("vbaproject.bin") for n in zf.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
+    with XlsxFile(path) as xf:
+        return xf.has_macros()
 
 
 def workbook_sheet_names(path: Path) -> list[str]:
@@ -176,8 +279,10 @@ def open_book(path: Path) -> calamine.CalamineWorkbook:
         raise XlsxReadError(path, f"the file is corrupt ({reason})") from None
 
 
-def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int) -> list[list[Any]]:
+def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int, *,
+               file: XlsxFile | None = None) -> list[list[Any]]:
     """A sheet's values from A1 as a list of rows (row 1 first), by name or 0-based index.
+    file: the file already open (its far-cell scan reuses its bytes and zip directory).
 
     Raises XlsxReadError naming the file and sheet when calamine cannot read it. A cell holding
     a number far outside Excel's dates in a date format (-1e20) makes python-calamine panic
@@ -186,7 +291,9 @@ def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int) ->
     name = sheet if isinstance(sheet, str) else f"#{sheet + 1}"
     real_name = sheet if isinstance(sheet, str) else (
         book.sheet_names[sheet] if 0 <= sheet < len(book.sheet_names) else "")
-    far = far_cell(path, real_name) if real_name else None
+    far = None
+    if real_name:
+        far = file.far_cell(real_name) if file is not None else far_cell(path, real_name)
     if far is not None:
         raise XlsxReadError(
             path, "is far outside anything a table here holds, and reading the sheet up to it "
@@ -226,15 +333,20 @@ _REL_ALT = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]
 
 def far_cell(path: Path, sheet: str) -> str | None:
     """The first cell (or row) of a sheet that lies far outside any table, or None."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            part = _sheet_parts(zf).get(sheet)
-            if part is None or part not in zf.namelist():
-                return None
-            with zf.open(part) as fh:
-                data = fh.read()
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
-        return None  # calamine will say what is wrong with the file
+    with XlsxFile(path) as xf:
+        return xf.far_cell(sheet)
+
+
+# Every reference either pattern above matches starts with one this matches (two letters, or
+# six digits after at most one letter): one quick scan of a sheet, whose references in a
+# return are all one letter and a short number, instead of two slower ones.
+_MAYBE_FAR = re.compile(rb' r="(?:[A-Z](?:[A-Z]|\d{6})|\d{6})')
+
+
+def _far_in(data: bytes) -> str | None:
+    """The first far cell of a sheet's XML (a cell before a row), or None."""
+    if _MAYBE_FAR.search(data) is None:
+        return None
     cell = _FAR_CELL.search(data)
     if cell is not None:
         return cell.group(1).decode("ascii")

@@ -52,7 +52,7 @@ class RegisterLocation(BaseModel):
     """A register's location. ``target`` is the raw path or URL (may hold a password: never
     print it); ``str()`` is what messages show."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built when a register is used
     engine: Engine
     target: str
     # The user's --allow-network-sqlite: a SQLite file on a network share opens read-only.

@@ -14,13 +14,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from esps_cli.domain.normalise import clean
 from esps_cli.findings import Finding
 from esps_cli.workbook.reader import ReturnedWorkbook
 
 EVIDENCE_KEYS = ("title", "description", "type", "location", "date", "owner")
+
+
+class _Model(BaseModel):
+    # A model's validator is built when it is first used, not at import: a nested model
+    # (validated as part of another) never builds its own (start-up time, issue 16).
+    model_config = ConfigDict(defer_build=True)
 
 
 def _text(value: Any) -> str:
@@ -58,19 +64,19 @@ def compact_findings(findings: list[Finding]) -> list[list[str]]:
     return [[f.code, f.severity, f.sheet, f.cell, f.indicator_id, f.message] for f in findings]
 
 
-class IndicatorChange(BaseModel):
+class IndicatorChange(_Model):
     indicator_id: str
     changed: list[str]  # "rating 2 -> 3", "N/A reason", "narrative", "evidence (1 -> 2 rows)"
 
 
-class FindingChange(BaseModel):
+class FindingChange(_Model):
     code: str
     severity: str
     where: str
     message: str
 
 
-class Resubmission(BaseModel):
+class Resubmission(_Model):
     """How a return differs from the unit's return before it (recorded in the register)."""
 
     previous_file: str

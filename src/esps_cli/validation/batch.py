@@ -82,6 +82,7 @@ def validate_paths(
     issued: IssuedPacks | None = None,
     history: ReportsHook | None = None,
     cache: Register | None = None,
+    answers: bool | None = None,
 ) -> BatchReport:
     """Validate files, folders (recursive: and their subfolders) and globs.
 
@@ -97,12 +98,14 @@ def validate_paths(
     cache: a register whose validation cache gives the report of a file checked before with
     the same bytes, place, framework, esps and options (`validation.cache`); the others are
     validated and stored in it. Not used with check_evidence (that looks at other files).
+    answers: whether each report carries the answers read (WorkbookReport.answers, which the
+    history hook compares); default: when there is a history hook.
     """
     today = today or date.today()
     found = discovered or discover(paths, recursive=recursive, exclude=exclude)
     jobs_n = resolve_jobs(jobs)
     options = {"today": today, "check_evidence": check_evidence, "cycle": cycle,
-               "issued": issued}
+               "issued": issued, "answers": history is not None if answers is None else answers}
     work = [(str(f.path), f.name) for f in found.files]
     use_cache = cache is not None and not check_evidence  # evidence checks look at other files
     keys = cache_keys(work, framework, options) if use_cache else []

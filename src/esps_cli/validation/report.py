@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from esps_cli.findings import Finding
 from esps_cli.validation.answers import Resubmission
 
 
-class IndicatorStatus(BaseModel):
+class _Model(BaseModel):
+    # A model's validator is built when it is first used, not at import: a nested model
+    # (validated as part of another) never builds its own (start-up time, issue 16).
+    model_config = ConfigDict(defer_build=True)
+
+
+class IndicatorStatus(_Model):
     """One indicator of one workbook: what was given and whether the minimum is met."""
 
     indicator_id: str
@@ -22,7 +28,7 @@ class IndicatorStatus(BaseModel):
     minimum_met: bool = False
 
 
-class WorkbookReport(BaseModel):
+class WorkbookReport(_Model):
     """The result of validating one file."""
 
     file: str  # as findings name it: the file name, or its path below the folder validated
@@ -55,13 +61,13 @@ class WorkbookReport(BaseModel):
     superseded_by: str = ""
 
 
-class SkippedFile(BaseModel):
+class SkippedFile(_Model):
     path: str
     kind: Literal["lock", "ignored", "unreadable"]
     reason: str
 
 
-class UnitRef(BaseModel):
+class UnitRef(_Model):
     """A unit from the units list (for the units that have not returned)."""
 
     code: str
@@ -69,7 +75,7 @@ class UnitRef(BaseModel):
     business_group: str = ""
 
 
-class BatchTotals(BaseModel):
+class BatchTotals(_Model):
     files: int = 0
     valid: int = 0
     invalid: int = 0
@@ -87,7 +93,7 @@ class BatchTotals(BaseModel):
     cached: int | None = None  # with a validation cache: files whose report it already held
 
 
-class BatchReport(BaseModel):
+class BatchReport(_Model):
     """The result of validating a batch: every workbook, batch findings and totals."""
 
     framework_id: str

@@ -10,7 +10,6 @@ concern; batches are in `validation.batch`.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -65,6 +64,7 @@ def validate_workbook(
     cycle: Cycle | None = None,
     name: str | None = None,
     issued: IssuedPacks | None = None,
+    answers: bool = True,
 ) -> WorkbookReport:
     """Check one returned workbook; never raises for a bad file.
 
@@ -75,11 +75,15 @@ def validate_workbook(
     name: how findings name the file (default: its file name).
     issued: the workbooks the register says were issued, to check the pack id (sealed
     identity); None: not checked.
+    answers: read the unit's answers into the report (for comparing a resubmission with the
+    return before it); a batch with no register leaves them out (reading them costs about as
+    much as the checks).
     """
     path = Path(path)
     try:
         return _validate(path, framework, today=today or date.today(),
-                         check_evidence=check_evidence, cycle=cycle, name=name, issued=issued)
+                         check_evidence=check_evidence, cycle=cycle, name=name, issued=issued,
+                         answers=answers)
     except BaseException as exc:
         # The per-workbook boundary: a failure outside any one check (a native library's
         # panic included) is this file's one finding, never the batch's end.
@@ -88,24 +92,15 @@ def validate_workbook(
         return failed_report(str(path), name or path.name, describe(exc))
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file's bytes ("" if it cannot be read)."""
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return ""
-
-
 def _validate(path: Path, framework: Framework, *, today: date, check_evidence: bool,
               cycle: Cycle | None, name: str | None,
-              issued: IssuedPacks | None) -> WorkbookReport:
+              issued: IssuedPacks | None, answers: bool) -> WorkbookReport:
     rw = read_workbook(path, name=name)
     if not rw.readable:
         errors, warnings = count(rw.findings)
         return WorkbookReport(file=rw.name, path=str(path), readable=False, errors=errors,
                               warnings=warnings, findings=rw.findings,
-                              sha256=file_sha256(path))
+                              sha256=rw.sha256)
     ctx = WorkbookCheck(rw, framework, today=today, expected_cycle=cycle,
                         check_evidence=check_evidence, issued=issued)
     run_checks(ctx, CHECKS)
@@ -137,6 +132,6 @@ def _validate(path: Path, framework: Framework, *, today: date, check_evidence: 
         evidence_rows=ctx.evidence_rows,
         submission_date=ctx.submission_date,
         pack_id=clean(meta.get("pack_id")),
-        sha256=file_sha256(path),
-        answers=answers_of(rw),
+        sha256=rw.sha256,
+        answers=answers_of(rw) if answers else None,
     )

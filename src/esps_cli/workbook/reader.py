@@ -28,7 +28,7 @@ from esps_cli.findings import (
     Finding,
     finding,
 )
-from esps_cli.io.xlsx import XlsxReadError, has_macros, open_book, sheet_rows, sniff_problem
+from esps_cli.io.xlsx import XlsxFile, XlsxReadError, open_book, sheet_rows
 from esps_cli.workbook.layout import (
     COVER_FIELDS,
     COVER_FIRST_ROW,
@@ -98,6 +98,7 @@ class ReturnedWorkbook:
     legacy_scores: int | None = None  # scores typed on a layout 1 DCFA Assessment sheet
     findings: list[Finding] = field(default_factory=list)
     unreadable_sheets: list[str] = field(default_factory=list)  # present, but not readable
+    sha256: str = ""  # of the bytes read ("" when the file cannot be read at all)
 
     @property
     def readable(self) -> bool:
@@ -302,13 +303,19 @@ def _open(wb: ReturnedWorkbook) -> dict[str, list[list[Any]]] | None:
     """The rows of the sheets read, by sheet name; None (and an unreadable-file finding) when
     the file cannot be read. A sheet that cannot be read because of cells the reader cannot
     convert is left out, with an unreadable-cell finding naming them, and the other sheets
-    are still read."""
+    are still read. The file's bytes are read once: hashed, sniffed and scanned from memory."""
+    with XlsxFile(wb.path, in_memory=True) as xf:
+        wb.sha256 = xf.sha256()
+        return _sheets(wb, xf)
+
+
+def _sheets(wb: ReturnedWorkbook, xf: XlsxFile) -> dict[str, list[list[Any]]] | None:
     fname, path = wb.name, wb.path
-    problem = sniff_problem(path)
+    problem = xf.problem()
     if problem:
         wb.findings.append(finding(UNREADABLE_FILE, fname, f"cannot read {fname}: {problem}"))
         return None
-    if has_macros(path):
+    if xf.has_macros():
         wb.findings.append(finding(
             MACRO_ENABLED, fname,
             f"{fname} contains macros (a VBA project); they were not run, only the values read",
@@ -325,7 +332,7 @@ def _open(wb: ReturnedWorkbook) -> dict[str, list[list[Any]]] | None:
     for name in wb.sheet_names:
         if name in _READ:
             try:
-                sheets[name] = sheet_rows(book, path, name)
+                sheets[name] = sheet_rows(book, path, name, file=xf)
             except XlsxReadError as exc:
                 if not exc.cells:  # the sheet itself is broken: so is the file
                     wb.findings.append(finding(UNREADABLE_FILE, fname,
