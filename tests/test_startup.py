@@ -14,13 +14,14 @@ import pytest
 HEAVY = ("openpyxl", "python_calamine", "esps_cli.summary", "esps_cli.scoring")
 
 
-def imported_modules(*argv: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+def imported_modules(*argv: str, cwd: Path | None = None
+                     ) -> tuple[set[str], subprocess.CompletedProcess[str]]:
     """Run `esps ARGV` in a fresh interpreter; the modules it imported, and the result."""
     code = (f"import sys; sys.argv = ['esps', *{list(argv)!r}]\n"
             "from esps_cli.cli.app import main\n"
             "main()")
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, cwd=cwd)
     modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines()
                if line.startswith("import time:")}
     return modules, done
@@ -53,9 +54,19 @@ def test_command_help_imports_none_of_the_library(argv: list[str]) -> None:
     assert heavy(modules, LIBRARY) == []
 
 
-def test_one_file_validate_imports_only_validation(blank_workbook: Path) -> None:
-    modules, done = imported_modules("validate", str(blank_workbook))
+def test_one_file_validate_imports_only_validation(blank_workbook: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Run where no esps.toml is found, with a cache folder of its own: the first run checks
+    # the framework file (and caches it), the second reads it from the cache.
+    monkeypatch.setenv("ESPS_CACHE_DIR", str(tmp_path / "cache"))
+    first, done = imported_modules("validate", str(blank_workbook), cwd=tmp_path)
     assert done.returncode == 1, done.stdout[-2000:]  # a blank return is invalid
+    assert "yaml" in first
+    modules, done = imported_modules("validate", str(blank_workbook), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:]
+    # No YAML parser (the checked framework comes from the cache), no TOML parser (no
+    # esps.toml), no validation cache (no register).
+    assert heavy(modules, ("yaml", "tomllib", "esps_cli.register.cache")) == []
     assert "esps_cli.validation.validate" in modules
     assert "python_calamine" in modules  # the reader
     assert heavy(modules, ("openpyxl", "esps_cli.summary", "esps_cli.scoring")) == []

@@ -1,0 +1,113 @@
+"""Validating a folder fast (issue 16) without changing what is found: each return's bytes are
+read once (hashed, sniffed and scanned from memory), the far-cell scan has a quick first
+look, answers are read only when the register's history compares them, and the process pool
+pauses the parent's garbage collector only while it runs."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from esps_cli.domain.framework import Framework
+from esps_cli.io import xlsx
+from esps_cli.io.batch import parallel_map
+from esps_cli.validation.batch import validate_paths
+from esps_cli.validation.validate import validate_workbook
+
+from .samples import fill_file
+from .test_hostile import CASES
+
+
+@pytest.fixture(scope="module")
+def good_return(tmp_path_factory, pristine_pack, units, framework) -> Path:
+    from esps_cli.workbook.generate import workbook_filename
+
+    src = pristine_pack / workbook_filename(units[1], framework.cycle("2010-11"))
+    path = tmp_path_factory.mktemp("good") / src.name
+    shutil.copy(src, path)
+    return fill_file(path, framework, "complete")
+
+
+@pytest.mark.parametrize("name", [*sorted(CASES), "good.xlsx"])
+def test_reading_from_memory_or_from_disk_finds_the_same(name, tmp_path, good_return,
+                                                         framework: Framework, monkeypatch):
+    path = tmp_path / name
+    if name == "good.xlsx":
+        shutil.copy(good_return, path)
+    else:
+        CASES[name][0](path, good_return)
+    from_memory = validate_workbook(path, framework)
+    monkeypatch.setattr(xlsx, "IN_MEMORY_BYTES", 0)  # every file larger: read from disk
+    from_disk = validate_workbook(path, framework)
+    assert from_disk.model_dump() == from_memory.model_dump()
+    # The report's hash is of the bytes that were read, readable or not.
+    assert from_memory.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert [f.code for f in from_memory.findings] == \
+        ([] if name == "good.xlsx" else [CASES[name][1]])
+
+
+def test_a_file_that_cannot_be_opened_has_no_hash(tmp_path, framework: Framework):
+    folder = tmp_path / "not-a-file.xlsx"
+    folder.mkdir()  # named as a workbook, but a folder: cannot be read at all
+    report = validate_workbook(folder, framework)
+    assert report.sha256 == ""
+    assert [f.code for f in report.findings] == ["unreadable-file"]
+    assert "cannot open the file" in report.findings[0].message
+
+
+# The far-cell rule as it was written first: two full scans, a cell before a row.
+def _reference_far(data: bytes) -> str | None:
+    cell = xlsx._FAR_CELL.search(data)
+    if cell is not None:
+        return cell.group(1).decode("ascii")
+    row = xlsx._FAR_ROW.search(data)
+    return f"A{row.group(1).decode('ascii')}" if row is not None else None
+
+
+_refs = st.tuples(st.text("ABCDEFGHXYZ", max_size=4),
+                  st.integers(min_value=0, max_value=3_000_000)).map(lambda t: f"{t[0]}{t[1]}")
+
+
+@given(st.lists(st.tuples(_refs, st.booleans()), max_size=12))
+def test_the_quick_first_look_never_misses_a_far_cell(cells):
+    # rows (r="123" on a <row>) and cells (r="B7" on a <c>) in any order
+    xml = "".join(f'<row r="{re.sub("[A-Z]", "", ref) or 1}"/>' if is_row
+                  else f'<c r="{ref}" t="n"><v>1</v></c>' for ref, is_row in cells)
+    data = f"<sheetData>{xml}</sheetData>".encode()
+    assert xlsx._far_in(data) == _reference_far(data)
+
+
+def test_answers_are_read_only_for_the_registers_history(good_return, framework: Framework):
+    plain = validate_paths([good_return], framework)
+    assert plain.workbooks[0].answers is None  # no register: nothing compares them
+    hooked = validate_paths([good_return], framework, history=lambda reports: reports)
+    answers = hooked.workbooks[0].answers
+    assert answers is not None and "OD1.1" in answers["indicators"]
+    assert validate_paths([good_return], framework, answers=True).workbooks[0].answers == answers
+    assert validate_workbook(good_return, framework).answers == answers
+    # everything else is the same either way
+    assert plain.model_dump() == hooked.model_dump()
+
+
+def _collector_on(_item: int) -> bool:
+    return gc.isenabled()
+
+
+def test_the_pool_pauses_only_the_parents_garbage_collector():
+    assert gc.isenabled()
+    assert parallel_map(_collector_on, list(range(20)), jobs=2, chunksize=2) == [True] * 20
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # as it was, nothing left frozen
+    gc.disable()
+    try:
+        parallel_map(_collector_on, list(range(20)), jobs=2, chunksize=2)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
+
