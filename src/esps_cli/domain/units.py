@@ -15,7 +15,8 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 class Advisor(BaseModel):
     """A Diversity and Citizen Focus Advisor (DCFA)."""
 
-    model_config = ConfigDict(frozen=True)
+    # Built when a list is first read, not at import (start-up, issue 16).
+    model_config = ConfigDict(frozen=True, defer_build=True)
     id: str
     name: str
     email: str = ""
@@ -24,7 +25,7 @@ class Advisor(BaseModel):
 class Unit(BaseModel):
     """A (B)OCU or other unit that completes a workbook."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     code: str
     name: str
     business_group: str
