@@ -111,3 +111,45 @@ def test_the_pool_pauses_only_the_parents_garbage_collector():
     finally:
         gc.enable()
 
+
+
+def test_only_a_recording_history_has_the_answers_read(good_return, framework: Framework,
+                                                       tmp_path):
+    from esps_cli.register.location import locate
+    from esps_cli.validation.returns import review_loop
+
+    where = locate(tmp_path / "esps.db")
+    for record, expected in ((True, True), (False, False)):  # recording makes the register
+        with review_loop(where, record=record, cycle="2010-11") as loop:
+            assert loop.history is not None and loop.history.needs_answers is record
+            batch = validate_paths([good_return], framework, issued=loop.issued,
+                                   history=loop.history)
+        assert (batch.workbooks[0].answers is not None) is expected
+        assert batch.workbooks[0].received_at is not None  # recorded, then looked up
+
+
+def test_a_folder_checked_in_parallel_reports_as_one_checked_serially(good_return, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for i in range(10):  # enough for the process pool (8 or more)
+        shutil.copy(good_return, folder / f"copy{i:02d}.xlsx")
+    (folder / "broken.xlsx").write_text("not a workbook")
+
+    def report(jobs: str) -> dict[str, object]:
+        done = subprocess.run(
+            [sys.executable, "-m", "esps_cli", "validate", str(folder), "--format", "json",
+             "--jobs", jobs, "--as-of", "01/01/2011"],
+            capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+        assert done.returncode == 1, done.stderr  # the broken file is invalid
+        data: dict[str, object] = json.loads(done.stdout)
+        return data
+
+    parallel, serial = report("2"), report("1")
+    assert parallel == serial
+    assert [w["file"] for w in parallel["workbooks"]] == \
+        ["broken.xlsx", *[f"copy{i:02d}.xlsx" for i in range(10)]]

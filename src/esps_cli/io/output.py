@@ -94,26 +94,33 @@ def json_pieces(model: Any) -> Iterator[bytes]:
     """model.model_dump_json(indent=2) as UTF-8, byte for byte, in pieces: each item of a
     top-level list of models is serialised on its own, so the whole text is never in memory."""
     from pydantic import BaseModel
-    from pydantic_core import to_json
 
     lists = {name: value for name in type(model).model_fields
              if isinstance(value := getattr(model, name), list) and value
              and all(isinstance(item, BaseModel) for item in value)}
     if not lists:
-        yield to_json(model, indent=2)
+        yield _to_json(model)
         return
-    shell = to_json(model.model_copy(update={name: [] for name in lists}), indent=2)
+    shell = _to_json(model.model_copy(update={name: [] for name in lists}))
     at = 0
     for name, items in lists.items():  # in field order, as they appear in the shell
         marker = b'\n  "' + name.encode() + b'": []'
         found = shell.index(marker, at)
         yield shell[at:found + len(marker) - 1]  # up to and including the "["
         for i, item in enumerate(items):
-            yield (b",\n    " if i else b"\n    ") + to_json(item, indent=2).replace(
+            yield (b",\n    " if i else b"\n    ") + _to_json(item).replace(
                 b"\n", b"\n    ")
         yield b"\n  ]"
         at = found + len(marker)
     yield shell[at:]
+
+
+def _to_json(model: Any) -> bytes:
+    """model.model_dump_json(indent=2) as bytes. Through the model's own serializer: a model
+    whose build is deferred (defer_build, start-up time) builds it here, where
+    pydantic_core.to_json(model) would refuse it."""
+    data: bytes = model.__pydantic_serializer__.to_json(model, indent=2)
+    return data
 
 
 def _utf8_stdout() -> bool:

@@ -99,13 +99,16 @@ def validate_paths(
     the same bytes, place, framework, esps and options (`validation.cache`); the others are
     validated and stored in it. Not used with check_evidence (that looks at other files).
     answers: whether each report carries the answers read (WorkbookReport.answers, which the
-    history hook compares); default: when there is a history hook.
+    history hook compares); default: when the history hook needs them (its `needs_answers`,
+    else whenever there is one).
     """
     today = today or date.today()
     found = discovered or discover(paths, recursive=recursive, exclude=exclude)
     jobs_n = resolve_jobs(jobs)
+    if answers is None:
+        answers = history is not None and getattr(history, "needs_answers", True)
     options = {"today": today, "check_evidence": check_evidence, "cycle": cycle,
-               "issued": issued, "answers": history is not None if answers is None else answers}
+               "issued": issued, "answers": answers}
     work = [(str(f.path), f.name) for f in found.files]
     use_cache = cache is not None and not check_evidence  # evidence checks look at other files
     keys = cache_keys(work, framework, options) if use_cache else []

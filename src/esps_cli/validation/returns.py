@@ -76,6 +76,12 @@ class ReturnHistory:
         self.reg, self.record, self.cycle = reg, record, cycle
         self.codes = {u.code.casefold(): u.code for u in units or ()}
 
+    @property
+    def needs_answers(self) -> bool:
+        """Whether the reports must carry the answers read: only to record returns (and
+        compare one with the one before); looking returns up needs none."""
+        return self.record
+
     def _unit(self, wb: WorkbookReport) -> str:
         return self.codes.get(wb.unit_code.casefold(), wb.unit_code)
 
