@@ -58,6 +58,23 @@ def test_discover_two_files_with_one_name_are_told_apart(tmp_path):
     assert len({f.name for f in found.files}) == 2
 
 
+def test_discover_a_link_within_the_folder_is_its_target_read_once(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(b"x")
+    (tmp_path / "b.xlsx").symlink_to(tmp_path / "a.xlsx")  # the same file under two names
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.xlsx").write_bytes(b"x")
+    (tmp_path / "c.xlsx").symlink_to(tmp_path / "sub" / "c.xlsx")
+    found = discover([tmp_path, tmp_path / "sub" / "c.xlsx"])
+    names = [f.name for f in found.files]  # a.xlsx or b.xlsx, as the folder lists them first
+    assert len(names) == 2 and names[0] in ("a.xlsx", "b.xlsx") and names[1] == "c.xlsx"
+    real = tmp_path.resolve()
+    assert {f.path.resolve() for f in found.files} == {real / "a.xlsx", real / "sub" / "c.xlsx"}
+    assert found.skipped == []
+    # excluding a link excludes its target, under either name
+    assert [f.name for f in discover([tmp_path], exclude=[tmp_path / "b.xlsx"]).files] == \
+        ["c.xlsx"]
+
+
 def test_discover_missing_paths_are_a_usage_error(tmp_path):
     with pytest.raises(ConfigError, match=r"nope\.xlsx.*no file matches"):
         discover([tmp_path / "nope.xlsx", str(tmp_path / "*.nomatch")])

@@ -90,6 +90,15 @@ def _within(path: Path, folder: Path) -> bool:
     return True
 
 
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """A folder entry that is a file, or a link to one (as Path.is_file), from the listing
+    itself: a folder of 1,000 returns is listed in a few ms, not 25 (issue 16)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
 def _sort_key(path: Path) -> tuple[str, str]:
     return (str(path).casefold(), str(path))
 
@@ -114,8 +123,8 @@ def discover(
     skipped: dict[Path, Skipped] = {}
     missing: list[str] = []
 
-    def add_file(path: Path, name: str, explicit: bool) -> None:
-        resolved = path.resolve()
+    def add_file(path: Path, name: str, explicit: bool, resolved: Path | None = None) -> None:
+        resolved = resolved or path.resolve()
         if resolved in excluded or resolved in found or resolved in skipped:
             return
         lock = lock_file_reason(path.name)
@@ -137,13 +146,13 @@ def discover(
                 where, "unreadable", f"folder cannot be read ({err.strerror}); its files were "
                 "not checked")
 
-        def add_listed(p: Path, name: str) -> None:
-            if p.is_symlink() and not _within(p, root_dir):
+        def add_listed(p: Path, name: str, resolved: Path | None = None) -> None:
+            if resolved is None and p.is_symlink() and not _within(p, root_dir):
                 skipped[p.resolve()] = Skipped(
                     p, "ignored", "a link to a file outside the folder; name the file itself "
                     "to check it")
                 return
-            add_file(p, name, explicit=False)
+            add_file(p, name, explicit=False, resolved=resolved)
 
         if recursive:
             for root, dirs, files in os.walk(folder, onerror=unreadable):
@@ -153,13 +162,13 @@ def discover(
                     add_listed(p, p.relative_to(folder).as_posix())
             return
         try:
-            entries = list(folder.iterdir())
+            with os.scandir(folder) as listing:
+                entries = [e for e in listing if _is_file(e)]
         except OSError as exc:
             unreadable(exc)
             return
-        for p in entries:
-            if p.is_file():
-                add_listed(p, p.name)
+        for e in entries:  # a plain file's real path is its folder's: no stat, no resolve
+            add_listed(Path(e.path), e.name, None if e.is_symlink() else root_dir / e.name)
 
     for item in paths:
         path = Path(item)
