@@ -17,13 +17,13 @@ import glob
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from esps_cli.errors import ConfigError, describe, must_propagate
+from esps_cli.io.collector import collector_paused
 from esps_cli.io.safety import display_name
 
 if TYPE_CHECKING:  # the process pool is imported only when a batch uses one (start-up time)
@@ -217,8 +217,9 @@ def resolve_jobs(jobs: int | None) -> int:
 
 
 def _worker_init(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    """Start a worker: its garbage collector on (see `_gc_paused`), Ctrl-C the parent's to
-    handle (it stops the workers), then the caller's initializer."""
+    """Start a worker: its garbage collector on (a worker forked while the parent's was
+    paused inherits the pause), Ctrl-C the parent's to handle (it stops the workers), then
+    the caller's initializer."""
     gc.enable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer:
@@ -251,25 +252,6 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 15.0) -> None:
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """While a pool runs here: this process's garbage collector off and its objects frozen.
-
-    The results arriving are kept, not garbage, so collecting as they arrive only walks a
-    growing heap again and again (about a third of what the parent spends on a folder of
-    returns, issue 16). Workers forked from a frozen heap leave the parent's objects out of
-    their own collections (gc.freeze's documented use); they turn collection on again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _run_chunk(func: Callable[[T], R], chunk: list[T]) -> list[_Outcome[R]]:
@@ -341,12 +323,13 @@ def parallel_map(
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    # Small chunks: a chunk is 10-70 ms of work, so no worker waits long for the last one.
-    size = chunksize or max(1, min(16, total // (jobs * 16)))
+    size = chunksize or max(1, min(32, total // (jobs * 8)))
     chunks = [list(items[i:i + size]) for i in range(0, total, size)]
     out: list[list[R] | None] = [None] * len(chunks)
     pending = set(range(len(chunks)))
-    with _gc_paused():
+    # The results arriving are kept, not garbage: collecting while they arrive only walks a
+    # growing heap again and again (a third of the parent's time over a folder of returns).
+    with collector_paused():
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_worker_init,
                                    initargs=(initializer, initargs))
         try:
