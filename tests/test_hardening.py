@@ -271,6 +271,13 @@ def test_a_file_name_not_in_utf8_is_read_and_reported(tmp_path):
     result = runner.invoke(app, ["validate", str(folder), "--format", "json"])
     assert '"file": "caf\ufffd return.xlsx"' in result.output
     assert '"unit_code": "TP-EK"' in result.output
+    # beside well-named returns, before and after it: still one valid JSON document
+    for name in ("a.xlsx", "z.xlsx"):
+        shutil.copy(EXAMPLES_DIR / "returned" / "TP-NI_Islington_2010-11.xlsx", folder / name)
+    result = runner.invoke(app, ["validate", str(folder), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert [w["file"] for w in report["workbooks"]] == ["a.xlsx", "caf\ufffd return.xlsx",
+                                                        "z.xlsx"]
 
 
 def test_a_link_out_of_the_folder_is_not_followed(tmp_path):

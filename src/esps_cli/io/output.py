@@ -118,8 +118,16 @@ def json_pieces(model: Any) -> Iterator[bytes]:
 def _to_json(model: Any) -> bytes:
     """model.model_dump_json(indent=2) as bytes. Through the model's own serializer: a model
     whose build is deferred (defer_build, start-up time) builds it here, where
-    pydantic_core.to_json(model) would refuse it."""
-    data: bytes = model.__pydantic_serializer__.to_json(model, indent=2)
+    pydantic_core.to_json(model) would refuse it. A text that is not valid Unicode (a file
+    name in a foreign encoding) has its odd bytes shown as \ufffd, in this piece only: the
+    pieces before it are already written, so the document stays one valid JSON."""
+    from pydantic_core import PydanticSerializationError
+
+    try:
+        data: bytes = model.__pydantic_serializer__.to_json(model, indent=2)
+    except (PydanticSerializationError, UnicodeEncodeError):
+        data = json.dumps(_printable(to_jsonable(model)), indent=2, default=str,
+                          ensure_ascii=False).encode()
     return data
 
 
