@@ -62,11 +62,7 @@ class Database(ABC):
         reads of many rows, where a dict per row, or every row at once, is most of the cost."""
         with self.errors():
             cursor = self._tuple_cursor(sql, params)
-        while True:
-            with self.errors():
-                rows = cursor.fetchmany(size)
-            if not rows:
-                return
+        for rows in self._fetched(cursor, size):
             yield from rows
 
     def query_chunks(self, sql: str, params: Sequence[Any] = (), size: int = 10_000
@@ -74,6 +70,9 @@ class Database(ABC):
         """The rows of a query, size at a time (a large read without every row in memory)."""
         with self.errors():
             cursor = self._cursor(sql, params)
+        yield from self._fetched(cursor, size)
+
+    def _fetched(self, cursor: Any, size: int) -> Iterator[list[Any]]:
         while True:
             with self.errors():
                 rows = cursor.fetchmany(size)
