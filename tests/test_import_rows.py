@@ -122,3 +122,22 @@ def test_a_csv_import_loads_no_workbook_library(tmp_path: Path, units: list[Unit
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     assert "esps_cli.scoring.importing" in modules
     assert heavy(modules, ("openpyxl", "numpy", "esps_cli.workbook.scoring_pack")) == []
+
+
+def test_a_folder_import_reports_its_progress_file_by_file(
+    reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
+) -> None:
+    """`esps score import FOLDER` shows a progress bar (issue 16): it is fed once per file."""
+    from esps_cli.scoring.pack_import import import_path
+
+    unit = units[0]
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    for n, indicator in enumerate(("OD1.1", "OD1.2", "OD1.3")):
+        (folder / f"part{n}.csv").write_text(
+            HEADER + f"{unit.code},{indicator},linked,{unit.linked_dcfa},3,\n", encoding="utf-8")
+    (folder / "~$part0.csv").write_text("lock file", encoding="utf-8")  # Excel's: skipped
+    seen: list[tuple[int, int]] = []
+    results = import_path(reg, roster, folder, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert [r.recorded for r in results] == [1, 1, 1]

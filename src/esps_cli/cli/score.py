@@ -12,6 +12,7 @@ from esps_cli.cli.common import (
     EXIT_FINDINGS,
     handles_errors,
     load_context,
+    progress_bar,
     register_location,
     settings,
 )
@@ -205,8 +206,9 @@ def score_import(
     from esps_cli.scoring.pack_import import import_path
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
-    with Register.open(reg_path) as reg:
-        results = import_path(reg, roster, path, any_unlinked=any_unlinked)
+    with Register.open(reg_path) as reg, progress_bar("Importing scores") as progress:
+        results = import_path(reg, roster, path, any_unlinked=any_unlinked,
+                              on_progress=progress.update)
     if fmt is OutputFormat.json:
         print_json(results)
     elif fmt is OutputFormat.csv:

@@ -10,6 +10,7 @@ the valid scores are recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -248,12 +249,17 @@ def import_files(path: Path) -> list[Path]:
 
 
 def import_path(register: Register, roster: Roster, path: Path, *,
-                any_unlinked: bool = False) -> list[ImportResult]:
-    """Import a pack, a CSV or every pack and CSV in a folder (each file its own transaction)."""
+                any_unlinked: bool = False,
+                on_progress: Callable[[int, int], None] | None = None) -> list[ImportResult]:
+    """Import a pack, a CSV or every pack and CSV in a folder (each file its own transaction).
+    on_progress(done, total) is called as each file of a folder is done."""
     results = []
-    for file in import_files(path):
+    files = import_files(path)
+    for done, file in enumerate(files, start=1):
         if file.suffix.lower() == ".csv":
             results.append(import_csv(register, roster, file, any_unlinked=any_unlinked))
         else:
             results.append(import_pack(register, roster, file, any_unlinked=any_unlinked))
+        if on_progress is not None and len(files) > 1:
+            on_progress(done, len(files))
     return results
