@@ -141,3 +141,7 @@ def test_a_folder_import_reports_its_progress_file_by_file(
     results = import_path(reg, roster, folder, on_progress=lambda d, t: seen.append((d, t)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
     assert [r.recorded for r in results] == [1, 1, 1]
+    # one file is no batch: no bar flashing 1/1 as it ends
+    seen.clear()
+    import_path(reg, roster, folder / "part0.csv", on_progress=lambda d, t: seen.append((d, t)))
+    assert seen == []
