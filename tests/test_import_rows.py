@@ -13,7 +13,7 @@ from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import Register
-from esps_cli.scoring.importing import import_csv
+from esps_cli.scoring.csv_import import import_csv
 from esps_cli.scoring.record import record_score
 from esps_cli.scoring.roster import Roster
 

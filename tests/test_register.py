@@ -24,6 +24,7 @@ from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.errors import ConfigError
 from esps_cli.register import (
     DEFAULT_REGISTER,
+    EVENT_COLUMNS,
     REGISTER_ENV,
     SCHEMA_VERSION,
     NewEvent,
@@ -31,9 +32,11 @@ from esps_cli.register import (
     RegisterNotFound,
     RegisterRuleError,
     default_register_path,
+    event_row,
     locate,
 )
 from esps_cli.register.migrations import MIGRATIONS, SCHEMA_VERSION_TABLE
+from esps_cli.register.models import REGISTER_COLUMNS
 from esps_cli.scoring.roster import Roster
 
 from .conftest import CYCLE
@@ -96,6 +99,23 @@ def test_a_new_register_has_the_current_schema(register_at: str) -> None:
     # Opening again applies nothing twice.
     with Register.open(register_at) as reg:
         assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4, 5]
+
+
+def test_the_score_event_columns_are_defined_once(register_at: str) -> None:
+    """NewEvent's fields, plus the register's own columns, are the table's columns in its
+    order (issue 20: a new column is a migration and a field); an event read back holds
+    them all but the import's id, and is shown in the table's order."""
+    with Register.open(register_at) as reg:
+        assert tuple(reg.database.columns("score_events")) == EVENT_COLUMNS
+        event = reg.record(new())
+    assert set(EVENT_COLUMNS) == {*NewEvent.model_fields, *REGISTER_COLUMNS}
+    assert tuple(event.model_dump()) == tuple(c for c in EVENT_COLUMNS if c != "import_id")
+    assert event_row(cycle=CYCLE, unit="U", indicator="I", role="linked", assessor="a",
+                     score=2) == {**new(unit="U", indicator="I", assessor="a",
+                                        score=2).model_dump()}
+    with pytest.raises(TypeError, match="unknown \\['colour'\\]"):
+        event_row(cycle=CYCLE, unit="U", indicator="I", role="linked", assessor="a", score=2,
+                  colour="red")
 
 
 def test_a_register_from_a_newer_esps_cli_is_refused(register_at: str) -> None:
@@ -327,7 +347,7 @@ WRITER = textwrap.dedent("""
     from esps_cli.domain.framework import load_framework
     from esps_cli.domain.paths import EXAMPLES_DIR
     from esps_cli.register import Register
-    from esps_cli.scoring.importing import import_csv
+    from esps_cli.scoring.csv_import import import_csv
     from esps_cli.scoring.record import record_score
     from esps_cli.scoring.roster import Roster
     from esps_cli.validation.lists import load_advisors, load_units

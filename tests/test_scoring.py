@@ -18,7 +18,7 @@ from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.agreement import agreement, quadratic_weighted_kappa
 from esps_cli.scoring.combine import combine
-from esps_cli.scoring.importing import import_csv
+from esps_cli.scoring.csv_import import import_csv
 from esps_cli.scoring.record import ScoreError, record_score
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score

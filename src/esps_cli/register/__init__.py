@@ -19,12 +19,13 @@ _SOURCES = {
         "DriverMissingError", "RegisterBusyError", "RegisterConnectionError",
         "RegisterNotFound", "RegisterPermissionError", "RegisterRuleError"),
     "esps_cli.register.location": (
-        "DEFAULT_REGISTER", "REGISTER_ENV", "RegisterLocation", "default_register_path",
+        "DEFAULT_REGISTER",
+    "EVENT_COLUMNS", "REGISTER_ENV", "RegisterLocation", "default_register_path",
         "locate", "redact", "register_location"),
     "esps_cli.register.migrations": ("SCHEMA_VERSION",),
     "esps_cli.register.models": (
-        "COMMAND_LINE_SOURCE", "ROLES", "Allocation", "ImportRecord", "Mark", "Marks",
-        "NewEvent", "Role", "ScoreEvent", "ScorePair", "now_utc"),
+        "COMMAND_LINE_SOURCE", "EVENT_COLUMNS", "ROLES", "Allocation", "ImportRecord", "Mark",
+        "Marks", "NewEvent", "Role", "ScoreEvent", "ScorePair", "event_row", "now_utc"),
     "esps_cli.register.store": ("Register",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from esps_cli.register.migrations import SCHEMA_VERSION
     from esps_cli.register.models import (
         COMMAND_LINE_SOURCE,
+        EVENT_COLUMNS,
         ROLES,
         Allocation,
         ImportRecord,
@@ -69,6 +71,7 @@ if TYPE_CHECKING:
         Role,
         ScoreEvent,
         ScorePair,
+        event_row,
         now_utc,
     )
     from esps_cli.register.store import Register
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMAND_LINE_SOURCE",
     "DEFAULT_REGISTER",
+    "EVENT_COLUMNS",
     "REGISTER_ENV",
     "ROLES",
     "SCHEMA_VERSION",
@@ -96,6 +100,7 @@ __all__ = [
     "ScoreEvent",
     "ScorePair",
     "default_register_path",
+    "event_row",
     "locate",
     "now_utc",
     "redact",

@@ -38,12 +38,15 @@ TABLE = "audit_log"
 Described = tuple[str, str, str, str, dict[str, Any]]
 
 
+# What a score's entry says about its row besides its unit and assessor: part of the stored
+# canonical form (registers already written verify against it), so a new column of
+# score_events goes into the row's hash (every column does) but not into this detail.
+SCORE_DETAIL = ("indicator", "role", "score", "comment", "source", "source_sha256", "import_id")
+
+
 def _score(r: Row) -> Described:
     action = "moderation" if r["role"] == "moderated" else "score"
-    return (action, r["cycle"], r["unit"], r["assessor"], {
-        "indicator": r["indicator"], "role": r["role"], "score": r["score"],
-        "comment": r["comment"], "source": r["source"], "source_sha256": r["source_sha256"],
-        "import_id": r["import_id"]})
+    return (action, r["cycle"], r["unit"], r["assessor"], {k: r[k] for k in SCORE_DETAIL})
 
 
 def _allocation(r: Row) -> Described:
@@ -241,34 +244,39 @@ def log_written(db: Database, table: str, rows: list[Row]) -> None:
                  for r, digest in zip(rows, row_digests(rows), strict=True)])
 
 
+@cache
+def _score_layout(columns: tuple[str, ...]) -> tuple[str, str, Callable[[Row], Any], list[int]]:
+    """For score_events rows with these columns (in their order in the row): the canonical
+    row text and detail text as %-templates, a getter of the row's values in sorted column
+    order, and where the detail's values are among them."""
+    keys = tuple(sorted(columns))
+    return (_text_object(keys), _text_object(tuple(sorted(SCORE_DETAIL))), itemgetter(*keys),
+            [keys.index(k) for k in sorted(SCORE_DETAIL)])
+
+
+# How each type of value is written in a row's canonical text (as text, or null).
+_AS_TEXT: dict[type, Callable[[Any], str]] = {
+    str: _json_text, int: lambda v: f'"{v}"', type(None): lambda v: "null"}
+
+
 def _score_logged(r: Row) -> Item:
     """What log_written logs for a score_events row (_score's entry, with its detail as
-    canonical text, and row_digest's hash), written out: an import logs 100,000 of these.
-    Each text value is encoded once for both; the equality with the general way is tested
-    (tests/test_audit_hashes.py). A number that is not an int takes the general way."""
-    event_id, score, import_id = r["id"], r["score"], r["import_id"]
-    if type(score) is not int or type(event_id) is not int or not (
-            import_id is None or type(import_id) is int):
-        return _item(_score(r), "score_events", int(event_id), row_digest(r))
-    text = _json_text
-    comment, indicator, role, source = (text(r["comment"]), text(r["indicator"]),
-                                        text(r["role"]), text(r["source"]))
-    sha = "null" if r["source_sha256"] is None else text(r["source_sha256"])
-    imported = "null" if import_id is None else text(str(import_id))
-    settles = ["null" if r[k] is None else text(str(r[k]))
-               for k in ("moderates_linked", "moderates_unlinked")]
-    row_text = (f'{{"assessor":{text(r["assessor"])},"comment":{comment},'
-                f'"cycle":{text(r["cycle"])},"id":"{event_id}","import_id":{imported},'
-                f'"indicator":{indicator},"moderates_linked":{settles[0]},'
-                f'"moderates_unlinked":{settles[1]},"recorded_at":{text(r["recorded_at"])},'
-                f'"role":{role},"score":"{score}","source":{source},"source_sha256":{sha},'
-                f'"unit":{text(r["unit"])}}}')
-    detail = (f'{{"comment":{comment},"import_id":{"null" if import_id is None else import_id},'
-              f'"indicator":{indicator},"role":{role},"score":{score},"source":{source},'
-              f'"source_sha256":{sha}}}')
+    canonical text, and row_digest's hash), from templates derived from the row's columns:
+    an import logs 100,000 of these. Each value is encoded once for both; the equality with
+    the general way is tested (tests/test_audit_hashes.py). A value that is neither text, an
+    int nor NULL (a float, a bool) takes the general way."""
+    row_template, detail_template, values_of, detail_at = _score_layout(tuple(r))
+    values = values_of(r)
+    try:
+        texts = [_AS_TEXT[type(v)](v) for v in values]
+    except KeyError:
+        return _item(_score(r), "score_events", int(r["id"]), row_digest(r))
+    # In the detail a number is a number (the row's text has it quoted)
+    detail = detail_template % tuple([str(values[i]) if type(values[i]) is int else texts[i]
+                                      for i in detail_at])
     action = "moderation" if r["role"] == "moderated" else "score"
-    return (action, r["cycle"], r["unit"], r["assessor"], detail, "score_events", event_id,
-            hashlib.sha256(row_text.encode()).hexdigest())
+    return (action, r["cycle"], r["unit"], r["assessor"], detail, "score_events", r["id"],
+            hashlib.sha256((row_template % tuple(texts)).encode()).hexdigest())
 
 
 def log_event(db: Database, action: str, *, cycle: str = "", unit: str = "",

@@ -49,10 +49,9 @@ from esps_cli.register.models import (
 )
 from esps_cli.register.netfs import MOUNTS_FILE, network_filesystem
 
-_EVENT_COLUMNS = (
-    "id, cycle, unit, indicator, role, assessor, score, comment, recorded_at, source, "
-    "source_sha256, moderates_linked, moderates_unlinked"
-)
+_EVENT_COLUMNS = ", ".join(ScoreEvent.model_fields)  # what an event read back holds
+# The lean read of current marks: the key, the role and a Mark's fields.
+_MARK_COLUMNS = ", ".join(("unit", "indicator", "role", *Mark._fields))
 
 
 def _event(row: Row) -> ScoreEvent:
@@ -302,7 +301,7 @@ class Register:
             shared: dict[str, str] = {}  # one copy of each repeated text (units, assessors, ...)
             out: dict[tuple[str, str], Marks] = {}
             for unit, indicator, role, assessor, score, comment in self._db.query_tuples(
-                    "SELECT unit, indicator, role, assessor, score, comment FROM score_events "
+                    f"SELECT {_MARK_COLUMNS} FROM score_events "
                     "WHERE id IN (SELECT MAX(id) FROM score_events WHERE cycle = ? "
                     "GROUP BY unit, indicator, role)", (cycle,)):
                 key = (shared.setdefault(unit, unit), shared.setdefault(indicator, indicator))

@@ -1,5 +1,7 @@
-"""Importing scores from files: what every import shares, and CSVs of scores (scoring packs
-are imported by `pack_import`).
+"""What every import of scores shares: the problems found (ImportProblem, with its finding
+code and its sheet and cell or row), a file's result, the scores read (Candidate), and the
+one transaction that checks them against the register and records them (commit). CSVs are
+read by `csv_import`, scoring and moderation packs by `pack_import`.
 
 A file is one transaction: every problem in it is listed, with its finding code (sections
 "importing scores" and "scoring packs" of findings/catalogue.py) and its sheet and cell or row.
@@ -13,33 +15,22 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
 from esps_cli.domain.units import Unit
-from esps_cli.errors import ConfigError
 from esps_cli.findings import (
-    SCORE_DUPLICATE,
-    SCORE_FILE_UNREADABLE,
-    SCORE_MISSING_COLUMN,
-    SCORE_MODERATION_UNEXPLAINED,
     SCORE_NOTHING_TO_MODERATE,
-    SCORE_UNKNOWN_ROLE,
-    SCORE_WRONG_CYCLE,
     Code,
     catalogue,
 )
-from esps_cli.io.collector import collector_paused
-from esps_cli.io.tables import csv_rows, map_columns
-from esps_cli.register import ROLES, Marks, Register, Role
+from esps_cli.register import ROLES, Marks, Register, Role, event_row
 from esps_cli.scoring.pack_store import no_return_problem, returns_on_record
 from esps_cli.scoring.roster import Roster
-from esps_cli.scoring.scale import ScoreProblem, parse_score, reason_problem
+from esps_cli.scoring.scale import ScoreProblem
 
 
 class ImportProblem(BaseModel):
@@ -95,7 +86,7 @@ Where = ImportProblem | RowAt
 
 
 @dataclass(slots=True)
-class _Candidate:
+class Candidate:
     """A score about to be recorded, and where it was read (its cycle and source are its
     file's). Plain: a CSV has 100,000 of them. Its assessor is checked against the register
     (the allocation, the current unlinked score) in the import's transaction."""
@@ -126,30 +117,30 @@ def _reading_order(p: ImportProblem) -> tuple[int, int, int]:
     return (1, int(m.group(2)), col)
 
 
-def _sha256(data: bytes) -> str:
+def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _at(where: Where, message: str, code: Code) -> ImportProblem:
+def problem_with(where: Where, message: str, code: Code) -> ImportProblem:
     if isinstance(where, RowAt):
         return ImportProblem(file=where.file, row=where.row, message=message, code=code.code)
     return where.model_copy(update={"message": message, "code": code.code})
 
 
-def _problem(where: Where, exc: ScoreProblem, prefix: str = "") -> ImportProblem:
-    return _at(where, f"{prefix}{exc}", exc.code)
+def problem_at(where: Where, exc: ScoreProblem, prefix: str = "") -> ImportProblem:
+    return problem_with(where, f"{prefix}{exc}", exc.code)
 
 
 _SLOT = {"linked": 0, "unlinked": 1, "moderated": 2}  # a role's place in Marks
 
 
 def _moderation_problems(current: dict[tuple[str, str], Marks],
-                         candidates: list[_Candidate]) -> tuple[list[_Candidate], int,
+                         candidates: list[Candidate]) -> tuple[list[Candidate], int,
                                                                 list[ImportProblem]]:
     """The scores that change something, how many are unchanged, and moderated scores that
     come before both the linked and the unlinked score (in the register or earlier in the
     file)."""
-    new: list[_Candidate] = []
+    new: list[Candidate] = []
     unchanged = 0
     problems: list[ImportProblem] = []
     earlier: set[tuple[str, str, str]] = set()  # (unit, indicator, role) earlier in the file
@@ -161,7 +152,7 @@ def _moderation_problems(current: dict[tuple[str, str], Marks],
                        if (marks is None or marks[_SLOT[r]] is None)
                        and (unit, cand.indicator, r) not in earlier]
             if missing:
-                problems.append(_at(cand.where, (
+                problems.append(problem_with(cand.where, (
                     f"nothing to moderate yet: {unit} {cand.indicator} has no "
                     f"{' or '.join(missing)} score"), SCORE_NOTHING_TO_MODERATE))
         earlier.add((unit, cand.indicator, cand.role))
@@ -175,7 +166,7 @@ def _moderation_problems(current: dict[tuple[str, str], Marks],
 
 
 def _return_problems(register: Register, cycle: str,
-                     candidates: list[_Candidate]) -> list[ImportProblem]:
+                     candidates: list[Candidate]) -> list[ImportProblem]:
     """A score for a unit with no readable return on record (no scoring pack made from one)."""
     on_record = returns_on_record(register, cycle)
     problems: list[ImportProblem] = []
@@ -184,11 +175,11 @@ def _return_problems(register: Register, cycle: str,
         unit = cand.unit.code
         if unit not in on_record and unit not in told:
             told.add(unit)
-            problems.append(_problem(cand.where, no_return_problem(unit, cycle)))
+            problems.append(problem_at(cand.where, no_return_problem(unit, cycle)))
     return problems
 
 
-def _assessor_problems(roster: Roster, candidates: list[_Candidate],
+def _assessor_problems(roster: Roster, candidates: list[Candidate],
                        allocations: dict[str, str], current: dict[tuple[str, str], Marks],
                        any_unlinked: bool) -> list[ImportProblem]:
     """Assessors who may not give their scores (the allocation and the current unlinked
@@ -210,18 +201,18 @@ def _assessor_problems(roster: Roster, candidates: list[_Candidate],
                 cand.role, unit, cand.assessor, allocations.get(unit.code), any_unlinked,
                 unlinked)
         if why:
-            problems.append(_problem(cand.where, why))
+            problems.append(problem_at(cand.where, why))
     return problems
 
 
-def _commit(
+def commit(
     register: Register,
     roster: Roster,
     result: ImportResult,
     *,
     source: str,
     sha256: str,
-    candidates: list[_Candidate],
+    candidates: list[Candidate],
     problems: list[ImportProblem],
     any_unlinked: bool,
     cell_problems: list[ImportProblem] | None = None,
@@ -251,11 +242,10 @@ def _commit(
             if problems:
                 raise _Rejected
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
-            register.record_import([{  # NewEvent's fields, no model each
-                "cycle": cycle, "unit": c.unit.code, "indicator": c.indicator, "role": c.role,
-                "assessor": c.assessor, "score": c.score, "comment": c.comment,
-                "source": source, "source_sha256": sha256, "moderates_linked": None,
-                "moderates_unlinked": None} for c in new], import_id=import_id)
+            register.record_import([event_row(
+                cycle=cycle, unit=c.unit.code, indicator=c.indicator, role=c.role,
+                assessor=c.assessor, score=c.score, comment=c.comment, source=source,
+                source_sha256=sha256) for c in new], import_id=import_id)
     except _Rejected:
         return result.model_copy(update={"status": "rejected", "problems": sorted(
             [*problems, *cell_problems], key=_reading_order)})
@@ -266,163 +256,6 @@ def _commit(
         "recorded": len(new), "unchanged": unchanged,
         "by_role": {r: by_role[r] for r in ROLES if by_role[r]},
     })
-
-
-# -- CSV ---------------------------------------------------------------------------------
-
-CSV_COLUMNS = {
-    "unit": ("unit", "unit_code", "unit code", "code"),
-    "indicator": ("indicator", "indicator_id", "indicator id"),
-    "role": ("role",),
-    "assessor": ("assessor", "advisor", "dcfa", "assessor_id"),
-    "score": ("score",),
-    "comment": ("comment", "comments"),
-    "cycle": ("cycle",),
-}
-CSV_REQUIRED = ("unit", "indicator", "role", "assessor", "score")
-
-
-def _csv_columns(rows: list[list[str]], name: str) -> dict[str, int] | ImportProblem:
-    """Each known column's index, from the header row, or the problem with the header."""
-    if not rows or not any(c.strip() for c in rows[0]):
-        return ImportProblem(
-            file=name, row=1, code=SCORE_MISSING_COLUMN.code,
-            message="no header row: expected unit,indicator,role,assessor,score,comment")
-    cols, problems = map_columns(rows[0], CSV_COLUMNS, CSV_REQUIRED)
-    missing = [k for k in CSV_REQUIRED if k not in cols]
-    if missing:
-        return ImportProblem(
-            file=name, row=1, code=SCORE_MISSING_COLUMN.code,
-            message=f"missing column(s) {', '.join(missing)}: the header must be "
-                    "unit,indicator,role,assessor,score,comment")
-    if problems:  # a column given twice
-        return ImportProblem(file=name, row=1, code=SCORE_MISSING_COLUMN.code,
-                             message="; ".join(p.removeprefix("row 1: ") for p in problems))
-    return cols
-
-
-class _CsvChecker:
-    """Checks a CSV's rows on their own, before the register is read. Each distinct unit,
-    indicator, role, assessor and score text is looked up once and its value (or its
-    problem) kept: a file of 100,000 rows names a few thousand."""
-
-    def __init__(self, roster: Roster, cols: dict[str, int], name: str) -> None:
-        self.roster = roster
-        self.name = name
-        self.cols = cols
-        # The five looked-up columns: how each is read, and the values of the texts seen
-        self.find: tuple[Callable[[str], Any], ...] = (
-            roster.unit, roster.indicator, self._role, roster.advisor, self._score)
-        self.known: tuple[dict[str, Any], ...] = ({}, {}, {}, {}, {})
-        self.bad: dict[tuple[int, str], ScoreProblem] = {}
-
-    @staticmethod
-    def _role(text: str) -> Role:
-        role = text.strip().casefold()
-        if role not in ROLES:
-            raise ScoreProblem(f"unknown role {text.strip()!r} (use linked, unlinked or "
-                               "moderated)", SCORE_UNKNOWN_ROLE)
-        return role
-
-    def _score(self, text: str) -> int:
-        return parse_score(text.strip(), self.roster.scale)
-
-    def _values(self, texts: tuple[str, ...], where: Where,
-                found: list[ImportProblem]) -> list[Any]:
-        """The five values of a row with a text not seen before (or bad): each bad one None,
-        its problem added to found."""
-        values = []
-        for column, text in enumerate(texts):
-            value = self.known[column].get(text)
-            if value is None:
-                problem = self.bad.get((column, text))
-                if problem is None:
-                    try:
-                        value = self.known[column][text] = self.find[column](text)
-                    except ScoreProblem as exc:  # kept without its traceback (and frames)
-                        problem = self.bad[(column, text)] = exc.with_traceback(None)
-                if problem is not None:
-                    found.append(_problem(where, problem))
-            values.append(value)
-        return values
-
-    def check(self, rows: list[list[str]]) -> tuple[list[ImportProblem], list[_Candidate]]:
-        """Every row after the header: the problems, and the scores to check against the
-        register and record."""
-        name, cycle, cols = self.name, self.roster.cycle.id, self.cols
-        width = max(cols.values()) + 1
-        at_unit, at_indicator, at_role, at_assessor, at_score = (cols[k] for k in CSV_REQUIRED)
-        at_comment, at_cycle = cols.get("comment"), cols.get("cycle")
-        units, indicators, roles, assessors, scores = self.known
-        problems: list[ImportProblem] = []
-        candidates: list[_Candidate] = []
-        seen: dict[tuple[str, str, str], int] = {}
-        for rownum, row in enumerate(rows[1:], start=2):
-            if not "".join(row).strip():
-                continue  # a blank row
-            if len(row) < width:
-                row = row + [""] * (width - len(row))
-            where = RowAt(name, rownum)
-            found: list[ImportProblem] = []
-            if at_cycle is not None and (given := row[at_cycle].strip()) and given != cycle:
-                found.append(_at(where, f"cycle {given} is not {cycle}", SCORE_WRONG_CYCLE))
-            unit, indicator, role, assessor, score = (
-                units.get(row[at_unit]), indicators.get(row[at_indicator]),
-                roles.get(row[at_role]), assessors.get(row[at_assessor]),
-                scores.get(row[at_score]))
-            if unit is None or indicator is None or role is None or assessor is None \
-                    or score is None:
-                unit, indicator, role, assessor, score = self._values((
-                    row[at_unit], row[at_indicator], row[at_role], row[at_assessor],
-                    row[at_score]), where, found)
-            comment = "" if at_comment is None else row[at_comment].strip()
-            if role == "moderated":
-                if not comment:
-                    found.append(_at(where, "a moderated score needs a comment saying how it "
-                                            "was agreed", SCORE_MODERATION_UNEXPLAINED))
-                elif short := reason_problem(comment):
-                    found.append(_problem(where, short))
-            if unit is not None and indicator is not None and role is not None:
-                key = (unit.code, indicator, role)
-                if key in seen:
-                    found.append(_at(where, f"{unit.code} {indicator} {role} appears twice "
-                                            f"(first at row {seen[key]})", SCORE_DUPLICATE))
-                else:
-                    seen[key] = rownum
-            if found:
-                problems.extend(found)
-            else:
-                candidates.append(_Candidate(unit, indicator, role, assessor, score, comment,
-                                             where))
-        return problems, candidates
-
-
-def import_csv(register: Register, roster: Roster, path: Path, *,
-               any_unlinked: bool = False) -> ImportResult:
-    """Record scores from a CSV: unit,indicator,role,assessor,score[,comment][,cycle].
-
-    The header row is required (row 1). A bad row rejects the whole file, every problem listed.
-    """
-    name = str(path)
-    result = ImportResult(file=name, kind="csv", status="rejected")
-    try:
-        data = path.read_bytes()
-        rows = csv_rows(data, name)
-    except (OSError, ConfigError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc).removeprefix(f"{name}: ")
-        return result.model_copy(update={"problems": [ImportProblem(
-            file=name, code=SCORE_FILE_UNREADABLE.code,
-            message=f"cannot read the file: {reason}")]})
-    cols = _csv_columns(rows, name)
-    if isinstance(cols, ImportProblem):
-        return result.model_copy(update={"problems": [cols]})
-
-    sha = _sha256(data)
-    source = str(path.resolve())
-    with collector_paused():
-        problems, candidates = _CsvChecker(roster, cols, name).check(rows)
-        return _commit(register, roster, result, source=source, sha256=sha,
-                       candidates=candidates, problems=problems, any_unlinked=any_unlinked)
 
 
 # -- results as a table ------------------------------------------------------------------

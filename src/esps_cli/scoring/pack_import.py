@@ -32,15 +32,15 @@ from esps_cli.findings import (
     UNREADABLE_FILE,
 )
 from esps_cli.register import Register, Role
+from esps_cli.scoring.csv_import import import_csv
 from esps_cli.scoring.importing import (
+    Candidate,
     ImportProblem,
     ImportResult,
-    _at,
-    _Candidate,
-    _commit,
-    _problem,
-    _sha256,
-    import_csv,
+    commit,
+    problem_at,
+    problem_with,
+    sha256_of,
 )
 from esps_cli.scoring.pack_store import PackIssue, find_pack
 from esps_cli.scoring.roster import Roster
@@ -93,7 +93,7 @@ def _identity_problems(pack: PackRead, issue: PackIssue | None, roster: Roster,
     meta = ImportProblem(file=name, sheet=SHEET_PACK_META, message="")
     if issue is None:
         pid = hidden.get("pack_id", "")
-        return [_at(meta.model_copy(update={"cell": _meta_cell("pack_id")}),
+        return [problem_with(meta.model_copy(update={"cell": _meta_cell("pack_id")}),
                     f"pack id {pid!r} was never issued by this register: the pack was made "
                     "against another register, or its hidden identity was edited"
                     if pid else "the pack has no pack id: its hidden identity was edited",
@@ -102,7 +102,7 @@ def _identity_problems(pack: PackRead, issue: PackIssue | None, roster: Roster,
     issued = issue.model_dump()
     for part, key in _IDENTITY:
         if hidden.get(key, "") != issued[part]:
-            problems.append(_at(meta.model_copy(update={"cell": _meta_cell(key)}), (
+            problems.append(problem_with(meta.model_copy(update={"cell": _meta_cell(key)}), (
                 f"the pack's {part} is {hidden.get(key, '')!r} but pack {issue.pack_id} was "
                 f"issued for {part} {issued[part]!r} ({issue.unit}, {issue.role}, "
                 f"{issue.assessor}): nothing from this pack is recorded"),
@@ -118,20 +118,20 @@ def _identity_problems(pack: PackRead, issue: PackIssue | None, roster: Roster,
         if value != shown_as[f.key]:
             where = ImportProblem(file=name, sheet=pack.sheet, cell=fv.ref if fv else "",
                                   message="")
-            problems.append(_at(where, (
+            problems.append(problem_with(where, (
                 f"the identity cell {f.label!r} was edited: it says {value!r}, but this pack "
                 f"was issued with {shown_as[f.key]!r}; nothing from this pack is recorded"
                 if fv else f"the identity cell {f.label!r} is missing; nothing from this pack "
                            "is recorded"), PACK_IDENTITY_EDITED))
     if issue.cycle != roster.cycle.id and not problems:
-        problems.append(_at(ImportProblem(file=name, message=""), (
+        problems.append(problem_with(ImportProblem(file=name, message=""), (
             f"the pack is for cycle {issue.cycle}, not {roster.cycle.id} (pass --cycle "
             f"{issue.cycle} to import it into that cycle)"), SCORE_WRONG_CYCLE))
     return problems
 
 
 def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
-               ) -> tuple[list[_Candidate], list[ImportProblem], list[ImportProblem]]:
+               ) -> tuple[list[Candidate], list[ImportProblem], list[ImportProblem]]:
     """The scores in the pack's table: candidates, bad cells (problems), warnings."""
     table = pack.table
     assert table is not None
@@ -139,7 +139,7 @@ def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
     comment_key = "reason" if moderation else "rationale"
     role: Role = "moderated" if moderation else issue.role  # type: ignore[assignment]
     unit = roster.unit(issue.unit)  # known: its identity was checked
-    candidates: list[_Candidate] = []
+    candidates: list[Candidate] = []
     problems: list[ImportProblem] = []
     warnings: list[ImportProblem] = []
     seen: dict[str, int] = {}
@@ -150,10 +150,11 @@ def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
         try:
             ind = roster.indicator(cell_text(row.values.get("indicator")))
         except ScoreProblem as exc:
-            problems.append(_problem(at, exc))
+            problems.append(problem_at(at, exc))
             continue
         if ind in seen:
-            problems.append(_at(at, f"indicator {ind} appears twice (first at row {seen[ind]})",
+            problems.append(problem_with(
+                at, f"indicator {ind} appears twice (first at row {seen[ind]})",
                                 SCORE_DUPLICATE))
             continue
         seen[ind] = row.row
@@ -164,27 +165,28 @@ def _pack_rows(pack: PackRead, issue: PackIssue, roster: Roster, name: str
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             unscored += 1
             if comment:
-                warnings.append(_at(comment_at, f"{ind}: a {comment_key} without a score is not "
+                warnings.append(problem_with(
+                    comment_at, f"{ind}: a {comment_key} without a score is not "
                                                 "recorded", SCORE_COMMENT_WITHOUT_SCORE))
             continue
         try:
             value = parse_score(raw, roster.scale)
         except ScoreProblem as exc:
-            problems.append(_problem(score_at, exc, f"{ind}: "))
+            problems.append(problem_at(score_at, exc, f"{ind}: "))
             continue
         if moderation and (short := reason_problem(comment)):
-            problems.append(_problem(comment_at, short, f"{ind}: "))
+            problems.append(problem_at(comment_at, short, f"{ind}: "))
             continue
         if not moderation and value < RATIONALE_REQUIRED_BELOW and not comment:
-            problems.append(_at(comment_at, f"{ind}: a score of {value} needs a rationale "
+            problems.append(problem_with(comment_at, f"{ind}: a score of {value} needs a rationale "
                                             "saying why; the score was not recorded",
                                 SCORE_RATIONALE_MISSING))
             continue
-        candidates.append(_Candidate(unit=unit, indicator=ind, role=role,
+        candidates.append(Candidate(unit=unit, indicator=ind, role=role,
                                      assessor=issue.assessor, score=value, comment=comment,
                                      where=score_at))
     if unscored:
-        warnings.append(_at(ImportProblem(file=name, sheet=pack.sheet, message=""),
+        warnings.append(problem_with(ImportProblem(file=name, sheet=pack.sheet, message=""),
                             f"{unscored} indicator(s) have no score yet", PACK_UNSCORED))
     return candidates, problems, warnings
 
@@ -199,10 +201,11 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
     result = ImportResult(file=name, kind="pack", status="rejected")
     whole = ImportProblem(file=name, message="")
     try:
-        sha = _sha256(path.read_bytes())
+        sha = sha256_of(path.read_bytes())
     except OSError as exc:
         return result.model_copy(update={"problems": [
-            _at(whole, f"cannot read the file: {exc.strerror or exc}", SCORE_FILE_UNREADABLE)]})
+            problem_with(whole, f"cannot read the file: {exc.strerror or exc}",
+                         SCORE_FILE_UNREADABLE)]})
     from esps_cli.workbook.scoring_pack import read_pack
 
     pack = read_pack(path)
@@ -211,7 +214,7 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
                                          "problems": _not_a_pack(path, name)})
     if pack.problem:
         code = MISSING_SHEET if "sheet is missing" in pack.problem else SCORE_MISSING_COLUMN
-        return result.model_copy(update={"problems": [_at(whole, pack.problem, code)]})
+        return result.model_copy(update={"problems": [problem_with(whole, pack.problem, code)]})
     issue = find_pack(register, pack.identity.get("pack_id", ""))
     if issue is not None:
         result = result.model_copy(update={"unit": issue.unit})
@@ -221,7 +224,7 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
     source = str(path.resolve())
     candidates, cells, warnings = _pack_rows(pack, issue, roster, name)
     result = result.model_copy(update={"warnings": warnings})
-    return _commit(register, roster, result, source=source, sha256=sha, candidates=candidates,
+    return commit(register, roster, result, source=source, sha256=sha, candidates=candidates,
                    problems=[], any_unlinked=any_unlinked, cell_problems=cells)
 
 
