@@ -64,6 +64,9 @@ def test_wheel_carries_templates_examples_and_licence(wheel):
             if path.is_file() and "__pycache__" not in path.parts:
                 assert data + path.relative_to(ROOT).as_posix() in names, path
     assert "esps_cli/py.typed" in names
+    editions = ROOT / "src" / "esps_cli" / "reports" / "editions" / "templates"
+    for path in editions.iterdir():  # the web pages' templates and style sheet
+        assert f"esps_cli/reports/editions/templates/{path.name}" in names, path
     licence = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
     assert licence, sorted(n for n in names if ".dist-info/" in n)
     with zipfile.ZipFile(wheel) as zf:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
-OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv")
+OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv", ".html", ".pdf")
 
 
 def _info(ctx: Context, title: str, classification: str | None, cycle_name: str,
@@ -47,19 +47,28 @@ def _check_output(output: Path | None, force: bool) -> None:
     if output is None:
         return
     if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise ConfigError(f"--output {output}: write .xlsx (the workbook), .json or .csv")
+        raise ConfigError(f"--output {output}: write .xlsx (the workbook), .html (the web "
+                          "page), .pdf (the tagged PDF), .json or .csv")
     check_can_write(output, force)
 
 
 def _write_output(output: Path, make_workbook: Any, data: Any, header: Any, rows: Any,
-                  force: bool) -> None:
-    """--output by its suffix: the workbook (made only when asked for), the JSON report, or
-    the CSV rows."""
+                  force: bool, make_page: Any = None) -> None:
+    """--output by its suffix: the workbook (made only when asked for), the web page or its
+    PDF (made only when asked for), the JSON report, or the CSV rows."""
+    from esps_cli.errors import ConfigError
     from esps_cli.io.output import csv_text, save_workbook
     from esps_cli.io.safety import atomic_write_text
 
     suffix = output.suffix.lower()
-    if suffix == ".xlsx":
+    if suffix in (".html", ".pdf"):
+        if make_page is None:
+            raise ConfigError(f"--output {output}: this report is written as .xlsx, .json "
+                              "or .csv")
+        from esps_cli.reports.editions.render import write_edition
+
+        write_edition(output, make_page(), force=force)
+    elif suffix == ".xlsx":
         save_workbook(make_workbook(), output, force=force)
     elif suffix == ".json":
         atomic_write_text(output, data.model_dump_json(indent=2) + "\n", force=force)
@@ -117,7 +126,9 @@ def summary(
     fmt: options.Format = OutputFormat.text,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report: .xlsx (the Board pack, or with "
-        "--compare the comparison workbook), .json or .csv.")] = None,
+        "--compare the comparison workbook), .html (the Board pack, or with --public the "
+        "public edition, as one web page), .pdf (the same, tagged, on A4), .json or .csv.")
+    ] = None,
     force: options.Force = False,
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
@@ -164,8 +175,18 @@ def summary(
             return board_workbook(report, ctx.framework, info, previous=previous,
                                   advisor_names=names)
 
+        def page() -> str:
+            from esps_cli.reports.editions.summary import summary_html
+            from esps_cli.summary.selection import next_cycle_name
+
+            return summary_html(
+                report, ctx.framework, previous=previous, advisor_names=names,
+                classification=classification or ctx.settings.classification,
+                next_year=next_cycle_name(ctx.framework, ctx.cycle),
+                contact=ctx.settings.public_contact)
+
         _write_output(output, board, report, show.unit_header(public), show.unit_rows(report),
-                      force)
+                      force, page)
     if fmt is OutputFormat.json:
         print_json(report)
     elif fmt is OutputFormat.csv and exceptions:

@@ -29,6 +29,8 @@ class Settings(BaseModel):
     packs: Path | None = None
     # Protective marking printed at the top and foot of every page of every workbook written.
     classification: str = Field(default="OFFICIAL", min_length=1, max_length=60)
+    # Whom the public edition tells residents to contact (and to challenge a result with).
+    public_contact: str | None = Field(default=None, min_length=3, max_length=300)
     source: Path | None = None  # the esps.toml these came from, if any
 
 
@@ -160,7 +162,10 @@ def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False
         'packs = "packs"                # where esps generate writes workbooks\n'
         'returns = "returns"            # where returned workbooks are collected\n'
         'register = "esps.db"           # the DCFA score register, or postgresql://user@host/db\n'
-        'classification = "OFFICIAL"    # marking printed on every page of every report\n',
+        'classification = "OFFICIAL"    # marking printed on every page of every report\n'
+        '# public_contact = "the Equality and Diversity Team, 020 7000 0000, '
+        'equality@example.police.uk"\n'
+        '#                                whom the public edition says to contact\n',
         encoding="utf-8",
     )
     created.append(config)

@@ -32,6 +32,7 @@ from esps_cli.reports.printing import (
     table_sheet,
 )
 from esps_cli.reports.wording import (
+    board_asks,
     formula_text,
     rag_text,
     trend_text,
@@ -218,44 +219,6 @@ def _summary_page(wb: Workbook, report: SummaryReport, framework: Framework, inf
 # -- page 2: exceptions and actions ---------------------------------------------------------
 
 
-def _asks(report: SummaryReport, framework: Framework) -> list[str]:
-    """What the Board is asked to note or decide, from the figures."""
-    org = report.organisation
-    cycle = framework.cycle(org.cycle)
-    counts = Counter(s.status for s in report.units)
-    asks = [f"NOTE that {org.meeting} of {org.units} units ({org.compliance_pct:.1f}%) meet "
-            f"the baseline against the {org.cycle_name} target of {org.target_pct:g}% "
-            f"({rag_text(framework, org.rag)})"
-            + (f"; {org.units_needed} more unit(s) are needed." if org.units_needed
-               else "; the KPI is met.")]
-    missing = [s for s in report.units if s.status == "not-returned"]
-    if missing:
-        by_group = Counter(s.business_group for s in missing)
-        names = {g.id: g.name for g in framework.business_groups}
-        where = ", ".join(f"{names.get(g, g)} {n}" for g, n in by_group.most_common())
-        asks.append(f"DECIDE whether business group leads are asked to secure the "
-                    f"{len(missing)} missing return(s) by a set date (the deadline was "
-                    f"{cycle.submission_deadline:%d/%m/%Y}). By group: {where}.")
-    problems = [what.format(n) for n, what in (
-        (counts["invalid"], "{} return(s) are invalid"),
-        (counts["unreadable"], "{} return(s) cannot be read"),
-        (counts["duplicate-returns"], "{} unit(s) sent more than one return")) if n]
-    if problems:
-        asks.append(f"NOTE that {'; '.join(problems)}: the units have been told what to "
-                    "correct and must return their workbooks again.")
-    waiting = sum(counts[k] for k in ("awaiting-linked", "awaiting-unlinked",
-                                      "awaiting-moderation"))
-    if waiting:
-        asks.append(f"NOTE that {waiting} unit(s) are still being scored by the DCFAs "
-                    f"({counts['awaiting-moderation']} awaiting moderation); their standing "
-                    "may change.")
-    if counts["below-baseline"]:
-        asks.append(f"DECIDE whether the {counts['below-baseline']} unit(s) below the "
-                    "baseline are buddied with units of their business group that meet it; "
-                    "their gaps go into next year's business action plans.")
-    return asks
-
-
 def _exceptions_page(wb: Workbook, report: SummaryReport, framework: Framework,
                      info: PrintInfo) -> None:
     ws = wb.create_sheet("Exceptions and next steps" if report.public
@@ -266,7 +229,7 @@ def _exceptions_page(wb: Workbook, report: SummaryReport, framework: Framework,
               size=14, bold=True, gap=1)
     if not report.public:
         page.text("The Board is asked to:", size=11, bold=True)
-        for i, ask in enumerate(_asks(report, framework), start=1):
+        for i, ask in enumerate(board_asks(report, framework), start=1):
             page.text(f"{i}. {ask}", size=10)
         page.row += 1
     by_category: dict[str, list[str]] = {}

@@ -1,0 +1,87 @@
+"""Editions to a single-file web page (Jinja2, the style sheet inlined) and to a tagged PDF
+(WeasyPrint, from the same page).
+
+Why WeasyPrint for the PDF: it prints the very page the web edition is (one layout to keep
+right, not a second one in a spreadsheet), it writes tagged PDF (PDF/UA-1: structure, title,
+language) that screen readers follow, its CSS paged media puts the marking and "Page x of y"
+on every page, and it installs from PyPI as Python (plus the system's Pango), so there is no
+browser or office suite to drive at run time. It is the `pdf` extra: the web page needs only
+Jinja2."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from esps_cli.errors import ConfigError
+from esps_cli.io.safety import atomic_write_bytes, atomic_write_text
+from esps_cli.reports.editions.page import NO_FIGURE, shown
+
+TEMPLATES = "templates"
+
+
+@cache
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("esps_cli.reports.editions", TEMPLATES),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(stylesheet=_stylesheet(), shown=shown, NO_FIGURE=NO_FIGURE)
+    env.filters.update(css_string=css_string, long_date=long_date, long_time=long_time)
+    return env
+
+
+def css_string(text: str) -> str:
+    """Text inside a CSS string in a <style> element: quotes, backslashes, angle brackets and
+    control characters as CSS escapes, so no text can end the string or the element."""
+    return "".join(c if c.isalnum() or c in " .,:;-_()/'" else f"\\{ord(c):x} " for c in text)
+
+
+def long_date(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def long_time(value: datetime) -> str:
+    return f"{value.day} {value:%B %Y} at {value:%H:%M}"
+
+
+@cache
+def _stylesheet() -> str:
+    return (resources.files("esps_cli.reports.editions") / TEMPLATES / "edition.css"
+            ).read_text(encoding="utf-8")
+
+
+def render_html(template: str, **values: Any) -> str:
+    """An edition's page: one HTML file with everything inline."""
+    return str(_environment().get_template(template).render(**values))
+
+
+def pdf_bytes(html: str) -> bytes:
+    """The page printed to a tagged A4 PDF (PDF/UA-1) by WeasyPrint."""
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # the `pdf` extra is not installed (or Pango is missing)
+        raise ConfigError(
+            "writing a PDF needs WeasyPrint: pip install 'esps-cli[pdf]' (on Debian or "
+            f"Ubuntu it also needs the Pango library: apt-get install libpango-1.0-0) ({exc})"
+        ) from exc
+
+    def no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"an edition fetches nothing ({url})")
+
+    document = HTML(string=html, url_fetcher=no_fetch)
+    data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    assert isinstance(data, bytes)
+    return data
+
+
+def write_edition(path: Path, html: str, *, force: bool = False) -> None:
+    """The edition by the path's suffix: .html the page, .pdf the page printed."""
+    if path.suffix.lower() == ".pdf":
+        atomic_write_bytes(path, pdf_bytes(html), force=force)
+    else:
+        atomic_write_text(path, html, force=force)
