@@ -183,3 +183,63 @@ def test_public_contact_is_checked_in_esps_toml(tmp_path):
     result = runner.invoke(app, ["summary", "--units", str(EXAMPLES_DIR / "units.csv")],
                            env={"ESPS_CONFIG": str(tmp_path / "esps.toml")})
     assert result.exit_code == 2 and "public_contact" in result.output
+
+
+# -- a unit's feedback and action plan ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def unit_pages(qs, tmp_path_factory) -> Path:  # noqa: F811
+    """Every unit's feedback and action plan page (--all)."""
+    out = tmp_path_factory.mktemp("feedback")
+    result = runner.invoke(app, ["feedback", "--all", *_args(qs), "--out", str(out),
+                                 "--format", "html"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 56 files" in result.output
+    return out
+
+
+def test_feedback_page_for_every_unit(unit_pages):
+    pages = sorted(unit_pages.glob("feedback_*.html"))
+    assert len(pages) == 56
+    cw = read_page(unit_pages / "feedback_TP-CW_Westminster_2010-11.html")
+    text = " ".join(" ".join(cw.text).split())
+    assert cw.title == "ESPS feedback and action plan, FY2010/11: Westminster (TP-CW)"
+    for words in ("Where the unit stands: The return is invalid", "What happens next",
+                  "Provisional gaps (the assessment is not complete)",
+                  "Action plan for FY2011/12: 42 gaps", "What to correct in the return: 114 "
+                  "findings", "Amira Haddad (dcfa01)"):
+        assert words in text, words
+    plan = next(t for t in cw.tables if t.caption.startswith("Action plan"))
+    assert [h for h, _, _ in plan.col_headers][-3:] == ["Action", "Owner", "Due date"]
+    assert plan.rows == 42
+    ek = " ".join(" ".join(read_page(unit_pages / "feedback_TP-EK_Camden_2010-11.html")
+                           .text).split())
+    assert "Where the unit stands: Meets the baseline" in ek
+    gd = " ".join(" ".join(read_page(unit_pages / "feedback_TP-GD_Hackney_2010-11.html")
+                           .text).split())
+    assert "No return received for FY2010/11" in gd and "No return to check." in gd
+
+
+def test_feedback_needs_one_unit_or_all(qs, tmp_path):  # noqa: F811
+    for args in ([], ["TP-EK", "--all"]):
+        result = runner.invoke(app, ["feedback", *args, *_args(qs), "--out", str(tmp_path)])
+        assert result.exit_code == 2 and "name one unit" in result.output, args
+    result = runner.invoke(app, ["feedback", "TP-EK", *_args(qs), "--out", str(tmp_path),
+                                 "--format", "docx"])
+    assert result.exit_code == 2 and "write xlsx, html or pdf" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_feedback_pdf_is_tagged_with_marking_on_every_page(qs, tmp_path):  # noqa: F811
+    reason = pdf_tools_missing()
+    if reason:
+        pytest.skip(reason)
+    result = runner.invoke(app, ["feedback", "TP-BS", *_args(qs), "--out", str(tmp_path),
+                                 "--format", "pdf"])
+    assert result.exit_code == 0, result.output
+    (path,) = tmp_path.glob("*.pdf")
+    assert pdf_info(path)["Tagged"] == "yes"
+    pages = pdf_pages(path)
+    for i, text in enumerate(pages, start=1):
+        assert "OFFICIAL" in text and f"Page {i} of {len(pages)}" in text

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from . import browser
-from .test_editions import pages, qs  # noqa: F401  (the quick start and its two pages)
+from .test_editions import pages, qs, unit_pages  # noqa: F401  (the quick start, its pages)
 
 MAX_TABS = 400
 
@@ -31,10 +31,14 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def opened(chromium, pages) -> Iterator[dict[str, tuple[Any, list[str]]]]:  # noqa: F811
-    """Each page open in its own tab, with every request it made."""
+def opened(chromium, pages, unit_pages) -> Iterator[dict[str, tuple[Any, list[str]]]]:  # noqa: F811
+    """Each page open in its own tab (the Board pack, the public edition, the feedback of a
+    unit with an invalid return and of one that meets the baseline), with every request it
+    made."""
     out = {}
-    for name, path in pages.items():
+    units = {"feedback " + p.name.split("_")[1]: p for p in unit_pages.glob("*.html")
+             if p.name.split("_")[1] in ("TP-CW", "TP-EK")}
+    for name, path in {**pages, **units}.items():
         page = chromium.new_page()
         requests: list[str] = []
         page.on("request", lambda r, seen=requests: seen.append(r.url))

@@ -294,9 +294,15 @@ def actions(
 @app.command()
 @handles_errors
 def feedback(
-    unit_code: Annotated[str, typer.Argument(metavar="UNIT", help="Unit code.")],
+    unit_code: Annotated[str | None, typer.Argument(
+        metavar="UNIT", help="Unit code (or --all).")] = None,
+    all_units: Annotated[bool, typer.Option(
+        "--all", help="Every unit on the list, one file each.")] = False,
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder for the workbook.")] = Path("."),
+        "--out", "-o", help="Folder for the file(s).")] = Path("."),
+    edition: Annotated[str, typer.Option(
+        "--format", help="xlsx (the workbook), html (one web page: the feedback and the "
+        "action plan) or pdf (the same page, tagged, on A4).")] = "xlsx",
     cycle: options.Cycle = None,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
@@ -309,30 +315,73 @@ def feedback(
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
-    """Write a feedback workbook for one unit: where it stands and what happens next, both
-    advisors' scores and comments (the advisors named), and the findings to correct.
+    """Write a unit's feedback: where it stands and what happens next, both advisors' scores
+    and comments (the advisors named), and the findings to correct; as html or pdf also its
+    action plan on the same page.
 
-    Example: [bold]esps feedback TP-EK --returns returns/ --out feedback/[/bold]
+    Example: [bold]esps feedback TP-EK --returns returns/ --out feedback/ --format pdf[/bold]
     """
     from esps_cli.domain.units import select_units
-    from esps_cli.reports.unit import feedback_workbook, write_unit_workbook
-    from esps_cli.summary.outcome import unit_outcome
-    from esps_cli.summary.selection import next_cycle_name, standing_of, unit_findings
+    from esps_cli.errors import ConfigError
+    from esps_cli.summary.selection import unit_findings
 
+    if edition not in ("xlsx", "html", "pdf"):
+        raise ConfigError(f"--format {edition}: write xlsx, html or pdf")
+    if all_units == (unit_code is not None):
+        raise ConfigError("name one unit (esps feedback TP-EK) or give --all")
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    (chosen,) = select_units(ctx.units, [unit_code])
+    chosen = ctx.units if all_units else select_units(ctx.units, [unit_code or ""])
     report, batch = _collect(ctx, returns, register, jobs,
                              allow_network_sqlite=allow_network_sqlite, recursive=recursive)
-    standing = standing_of(report, chosen.code)
-    findings = unit_findings(batch, chosen.code)
-    outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
-                           next_cycle_name(ctx.framework, ctx.cycle))
-    info = _info(ctx, f"ESPS feedback {ctx.cycle.name}", classification, ctx.cycle.name)
-    wb = feedback_workbook(ctx.framework, standing, outcome, findings, ctx.cycle.name,
-                           {a.id: a.name for a in ctx.advisors}, info)
-    path = write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id, force=force)
-    console.print(f"Wrote {escape(str(path))}: {outcome.headline}, "
-                  f"{len(findings)} finding(s).")
+    findings = {u.code: unit_findings(batch, u.code) for u in chosen}
+    names = {a.id: a.name for a in ctx.advisors}
+    marking = classification or ctx.settings.classification
+    if edition == "xlsx":
+        paths = _feedback_workbooks(ctx, report, [u.code for u in chosen], findings, names,
+                                    marking, out, force)
+    else:
+        from esps_cli.reports.editions.page import EditionInfo
+        from esps_cli.reports.editions.unit import write_unit_pages
+        from esps_cli.summary.selection import next_cycle_name
+
+        info = EditionInfo(title=f"ESPS feedback and action plan, {ctx.cycle.name}",
+                           classification=marking, edition="Feedback for the unit",
+                           cycle=ctx.cycle.name,
+                           framework=f"{ctx.framework.meta.id} {ctx.framework.meta.version}")
+        paths = write_unit_pages(ctx.framework, report, [u.code for u in chosen], findings,
+                                 ctx.cycle, next_cycle_name(ctx.framework, ctx.cycle), out, info,
+                                 suffix=f".{edition}", force=force, advisor_names=names)
+    total = sum(len(f) for f in findings.values())
+    if len(paths) == 1:
+        from esps_cli.summary.outcome import unit_outcome
+        from esps_cli.summary.selection import next_cycle_name, standing_of
+
+        outcome = unit_outcome(ctx.framework, standing_of(report, chosen[0].code), ctx.cycle,
+                               next_cycle_name(ctx.framework, ctx.cycle))
+        console.print(f"Wrote {escape(str(paths[0]))}: {outcome.headline}, {total} "
+                      "finding(s).")
+    else:
+        console.print(f"Wrote {len(paths)} files to {escape(str(out))}: {total} finding(s).")
+
+
+def _feedback_workbooks(ctx: Context, report: "SummaryReport", codes: list[str],
+                        findings: dict[str, Any], names: dict[str, str], marking: str,
+                        out: Path, force: bool) -> list[Path]:
+    from esps_cli.reports.unit import feedback_workbook, write_unit_workbook
+    from esps_cli.summary.outcome import unit_outcome
+    from esps_cli.summary.selection import next_cycle_name, standing_of
+
+    info = _info(ctx, f"ESPS feedback {ctx.cycle.name}", marking, ctx.cycle.name)
+    paths = []
+    for code in codes:
+        standing = standing_of(report, code)
+        outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
+                               next_cycle_name(ctx.framework, ctx.cycle))
+        wb = feedback_workbook(ctx.framework, standing, outcome, findings[code],
+                               ctx.cycle.name, names, info)
+        paths.append(write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id,
+                                         force=force))
+    return paths
 
 
 @app.command()

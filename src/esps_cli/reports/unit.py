@@ -133,8 +133,8 @@ def _no_gaps_text(outcome: UnitOutcome) -> str:
 # -- feedback -----------------------------------------------------------------------------
 
 
-def _facts(framework: Framework, standing: UnitStanding, names: dict[str, str]
-           ) -> list[tuple[str, Any, str]]:
+def standing_facts(framework: Framework, standing: UnitStanding, names: dict[str, str]
+                   ) -> list[tuple[str, Any, str]]:
     """(label, value, note) rows: numbers as numbers, blanks blank, dates as dates."""
     rule = framework.rules.baseline
     groups = {g.id: g.name for g in framework.business_groups}
@@ -177,7 +177,7 @@ def _standing_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
               f"{clean_text(standing.unit_name)}", size=14, bold=True, gap=1)
     _outcome_block(page, outcome)
     top = page.header(("Measure", "Value", "Out of"))
-    for label, value, note in _facts(framework, standing, names):
+    for label, value, note in standing_facts(framework, standing, names):
         row = page.values((label, cell_value(value), note or None))
         cell = ws.cell(row=row, column=2)
         cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)

@@ -63,10 +63,12 @@ class Table(BaseModel):
 
 
 def shown(value: Value, decimals: int = 1) -> str:
-    """A value as the page shows it: floats to `decimals` places, nothing as the no-figure
-    symbol."""
-    if value is None or value == "":
+    """A value as the page shows it: floats to `decimals` places, no figure (None) as the
+    no-figure symbol, an empty text (a cell to fill in) empty."""
+    if value is None:
         return NO_FIGURE
+    if value == "":
+        return ""  # a cell left to fill in
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, float):

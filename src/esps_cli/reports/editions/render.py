@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from esps_cli.errors import ConfigError
-from esps_cli.io.safety import atomic_write_bytes, atomic_write_text
+from esps_cli.io.safety import atomic_write_bytes
 from esps_cli.reports.editions.page import NO_FIGURE, shown
 
 TEMPLATES = "templates"
@@ -79,9 +79,11 @@ def pdf_bytes(html: str) -> bytes:
     return data
 
 
+def edition_bytes(html: str, suffix: str) -> bytes:
+    """The edition as a file of that suffix: .pdf the page printed, else the page."""
+    return pdf_bytes(html) if suffix.lower() == ".pdf" else html.encode("utf-8")
+
+
 def write_edition(path: Path, html: str, *, force: bool = False) -> None:
     """The edition by the path's suffix: .html the page, .pdf the page printed."""
-    if path.suffix.lower() == ".pdf":
-        atomic_write_bytes(path, pdf_bytes(html), force=force)
-    else:
-        atomic_write_text(path, html, force=force)
+    atomic_write_bytes(path, edition_bytes(html, path.suffix), force=force)
