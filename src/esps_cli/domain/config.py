@@ -31,6 +31,10 @@ class Settings(BaseModel):
     classification: str = Field(default="OFFICIAL", min_length=1, max_length=60)
     # Whom the public edition tells residents to contact (and to challenge a result with).
     public_contact: str | None = Field(default=None, min_length=3, max_length=300)
+    # Community review (issue 23): the groups list (id,name,area,units,contact; contacts stay
+    # private) and the days to answer a challenge (default: the framework's).
+    groups: Path | None = None
+    challenge_response_days: int | None = Field(default=None, ge=1, le=366)
     source: Path | None = None  # the esps.toml these came from, if any
 
 

@@ -212,6 +212,8 @@ class Rules(_Model):
     baseline: BaselineRule = Field(default_factory=BaselineRule)
     combination: CombinationRule = Field(default_factory=CombinationRule)
     action_plan_max_score: int = 2
+    # Days the force has to answer a community group's challenge (esps.toml may override).
+    challenge_response_days: int = Field(ge=1, le=366, default=28)
 
 
 Rag = Literal["green", "amber", "red"]

@@ -468,3 +468,70 @@ PACK_UNSCORED = register(
     "Give every indicator a score (1-4) and import the pack again; the scores given were "
     "recorded.",
 )
+
+
+# -- community review: groups list, challenge forms and meeting CSVs (esps challenge import) --
+
+GROUP_UNKNOWN_UNIT = register(
+    "group-unknown-unit", "error", "A community group covers a unit code not on the units list",
+    "Use unit codes from the units list in the group's units column (separated by ';'), or "
+    "leave it empty for a group that covers every unit.",
+)
+CHALLENGE_FILE_UNREADABLE = register(
+    "challenge-file-unreadable", "error", "A challenge form or meeting CSV cannot be read",
+    "Save the form as an Excel Workbook (.xlsx) or the meeting notes as CSV UTF-8, then "
+    "import it again.",
+)
+CHALLENGE_NOT_A_FORM = register(
+    "challenge-not-a-form", "error", "The workbook is not a challenge form esps issued",
+    "Import the form DCFD sent the group (esps challenge forms), filled in; do not copy its "
+    "sheets into a new file.",
+)
+CHALLENGE_FORM_NOT_ISSUED = register(
+    "challenge-form-not-issued", "error",
+    "The form's id is not on record, or its group or cycle differs from the form issued",
+    "Import the form as it was issued to the group (its hidden identity sheet unchanged), or "
+    "issue the group a new form.",
+)
+CHALLENGE_MISSING_COLUMN = register(
+    "challenge-missing-column", "error", "A column a challenge needs is missing",
+    "A meeting CSV needs the header group,unit,subject,challenged,evidence,reply,date; in a "
+    "form, put the table's column headings back as they were.",
+)
+CHALLENGE_UNKNOWN_GROUP = register(
+    "challenge-unknown-group", "error", "A challenge names a group not on the groups list",
+    "Use a group id or name from groups.csv, or add the group to it.",
+)
+CHALLENGE_UNKNOWN_UNIT = register(
+    "challenge-unknown-unit", "error", "A challenge names a unit not on the units list",
+    "Choose the unit from the drop-down (its name) or give its code from the units list.",
+)
+CHALLENGE_UNIT_NOT_COVERED = register(
+    "challenge-unit-not-covered", "warning",
+    "A group challenges a unit outside the area groups.csv gives it; recorded all the same",
+    "Nothing to fix if the group may speak for that unit; otherwise add the unit to the "
+    "group's units in groups.csv.",
+)
+CHALLENGE_UNKNOWN_SUBJECT = register(
+    "challenge-unknown-subject", "error",
+    "A challenge names no indicator or theme, or one the framework does not have",
+    "Choose the theme or indicator from the drop-down (e.g. 'OD1.1' or 'Theme: Operational "
+    "Delivery').",
+)
+CHALLENGE_MISSING_TEXT = register(
+    "challenge-missing-text", "error", "A challenge does not say what is challenged",
+    "Say in the 'What are you challenging?' cell what the group questions about the result.",
+)
+CHALLENGE_BAD_REPLY = register(
+    "challenge-bad-reply", "error", "A challenge's reply is not 'In writing' or 'At a meeting'",
+    "Choose In writing or At a meeting from the drop-down (blank means in writing).",
+)
+CHALLENGE_BAD_DATE = register(
+    "challenge-bad-date", "error", "A challenge's date is not a date, or is in the future",
+    "Give the date the challenge was raised as dd/mm/yyyy, not after today.",
+)
+CHALLENGE_TOO_LONG = register(
+    "challenge-too-long", "error", "A challenge's text is far longer than a challenge needs",
+    "Keep each cell under 5,000 characters; attach longer evidence separately and describe "
+    "it in the evidence cell.",
+)

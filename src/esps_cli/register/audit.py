@@ -80,6 +80,33 @@ def _review(r: Row) -> Described:
         "state": r["state"], "reason": r["reason"], "return_id": r["return_id"]})
 
 
+def _challenge_form(r: Row) -> Described:
+    return ("challenge-form-issue", r["cycle"], "", "", {
+        "form_id": r["form_id"], "group": r["group_id"], "file": r["file"]})
+
+
+def _challenge(r: Row) -> Described:
+    # The texts as recorded: contact details were taken out before they reached the register.
+    return ("challenge", r["cycle"], r["unit"], "", {
+        "challenge": r["id"], "group": r["group_id"], "indicator": r["indicator"],
+        "theme": r["theme"], "challenged": r["challenged"], "evidence": r["evidence"],
+        "reply_by": r["reply_by"], "received_on": r["received_on"], "source": r["source"]})
+
+
+def _challenge_response(r: Row) -> Described:
+    return ("challenge-response", r["cycle"], r["unit"], r["responder"], {
+        "challenge": r["challenge_id"], "indicator": r["indicator"], "outcome": r["outcome"],
+        "response": r["response"], "responded_on": r["responded_on"],
+        "combined_before": r["combined_before"]})
+
+
+def _release(r: Row) -> Described:
+    return ("release", r["cycle"], "", "", {
+        "version": r["version"], "released_on": r["released_on"],
+        "signed_off": r["signed_off"], "pre_release_access": r["pre_release_access"],
+        "changes": r["changes"], "edition_sha256": r["edition_sha256"]})
+
+
 AUDITED: dict[str, Callable[[Row], Described]] = {
     "imports": _import,
     "allocations": _allocation,
@@ -89,9 +116,15 @@ AUDITED: dict[str, Callable[[Row], Described]] = {
     "workbook_issues": _workbook_issue,
     "unit_returns": _return,
     "review_states": _review,
+    # Community review (schema version 6).
+    "challenge_forms": _challenge_form,
+    "challenges": _challenge,
+    "challenge_responses": _challenge_response,
+    "releases": _release,
 }
 ACTIONS = ("score", "moderation", "allocation", "import", "pack-issue", "export", "review",
-           "workbook-issue", "return-received")
+           "workbook-issue", "return-received", "challenge-form-issue", "challenge",
+           "challenge-response", "release")
 
 
 class AuditEntry(BaseModel):

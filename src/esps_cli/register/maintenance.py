@@ -36,6 +36,10 @@ COPY_TABLES: tuple[tuple[str, str], ...] = (
     ("workbook_issues", "issued_at"),
     ("unit_returns", "received_at"),
     ("review_states", "set_at"),
+    ("challenge_forms", "issued_at"),
+    ("challenges", "recorded_at"),
+    ("challenge_responses", "responded_at"),
+    ("releases", "published_at"),
     ("audit_log", "at"),
 )
 

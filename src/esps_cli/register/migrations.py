@@ -374,6 +374,97 @@ MIGRATIONS: list[Migration] = [
         )
         """,
     )),
+    Migration(6, "community review: challenge forms issued, challenges, responses and "
+                 "published releases, all append-only", (
+        # No contact details in any of these: a group's contact stays in groups.csv.
+        """
+        CREATE TABLE challenge_forms (
+            id          ID_PK,
+            form_id     TEXT NOT NULL UNIQUE,
+            cycle       TEXT NOT NULL,
+            group_id    TEXT NOT NULL,
+            file        TEXT NOT NULL,
+            issued_at   TEXT NOT NULL
+        )
+        """,
+        append_only("challenge_forms", "the record of challenge forms issued is append-only"),
+        """
+        CREATE TABLE challenges (
+            id            ID_PK,
+            cycle         TEXT NOT NULL,
+            challenge_key TEXT NOT NULL UNIQUE,
+            group_id      TEXT NOT NULL,
+            group_name    TEXT NOT NULL,
+            unit          TEXT NOT NULL,
+            indicator     TEXT NOT NULL DEFAULT '',
+            theme         TEXT NOT NULL DEFAULT '',
+            challenged    TEXT NOT NULL,
+            evidence      TEXT NOT NULL DEFAULT '',
+            reply_by      TEXT NOT NULL CHECK (reply_by IN ('writing', 'meeting')),
+            received_on   TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL DEFAULT '',
+            form_id       TEXT NOT NULL DEFAULT '',
+            recorded_at   TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX challenges_unit ON challenges (cycle, unit, indicator, id)",
+        append_only("challenges", "challenges are append-only: answer them instead"),
+        refuse_insert(
+            "challenges_say_something", "challenges",
+            "TRIM(NEW.challenged) = '' OR (TRIM(NEW.indicator) = '' AND TRIM(NEW.theme) = '')",
+            "a challenge needs what is challenged and an indicator or theme",
+        ),
+        """
+        CREATE TABLE challenge_responses (
+            id              ID_PK,
+            challenge_id    BIGINT NOT NULL REFERENCES challenges(id),
+            cycle           TEXT NOT NULL,
+            unit            TEXT NOT NULL,
+            indicator       TEXT NOT NULL DEFAULT '',
+            responder       TEXT NOT NULL,
+            outcome         TEXT NOT NULL CHECK (outcome IN ('upheld', 'partly-upheld',
+                                                             'not-upheld')),
+            response        TEXT NOT NULL,
+            responded_on    TEXT NOT NULL,
+            responded_at    TEXT NOT NULL,
+            events_before   BIGINT NOT NULL,
+            combined_before INTEGER
+        )
+        """,
+        "CREATE INDEX challenge_responses_key ON challenge_responses (cycle, unit, indicator)",
+        append_only("challenge_responses", "responses to challenges are append-only"),
+        refuse_insert(
+            "challenge_responses_once", "challenge_responses",
+            "TRIM(NEW.response) = '' OR EXISTS (SELECT 1 FROM challenge_responses r "
+            "WHERE r.challenge_id = NEW.challenge_id)",
+            "a challenge is answered once, with a response that says something",
+        ),
+        """
+        CREATE TABLE releases (
+            id                 ID_PK,
+            cycle              TEXT NOT NULL,
+            version            INTEGER NOT NULL,
+            released_on        TEXT NOT NULL,
+            signed_off         TEXT NOT NULL,
+            pre_release_access TEXT NOT NULL,
+            changes            TEXT NOT NULL DEFAULT '',
+            edition            TEXT NOT NULL,
+            edition_sha256     TEXT NOT NULL,
+            published_at       TEXT NOT NULL,
+            UNIQUE (cycle, version)
+        )
+        """,
+        append_only("releases", "releases are append-only: publish a correction instead"),
+        refuse_insert(
+            "releases_in_order", "releases",
+            "TRIM(NEW.signed_off) = '' OR NEW.version <> 1 + COALESCE((SELECT MAX(version) "
+            "FROM releases WHERE cycle = NEW.cycle), 0) OR (NEW.version > 1 "
+            "AND TRIM(NEW.changes) = '')",
+            "a release needs a sign-off, the next version number, and (a correction) what "
+            "changed",
+        ),
+    )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
