@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,12 +26,14 @@ from esps_cli.register import (
     RegisterConnectionError,
     locate,
 )
+from esps_cli.register.challenges import add_challenges, add_release, add_response, challenges
 from esps_cli.register.maintenance import COPY_TABLES, check, copy_register
 from esps_cli.register.netfs import mount_of, network_filesystem, windows_network_path
 
 from .conftest import CYCLE
 from .packs import record_returns
 from .pgserver import ADVISOR_PASSWORD, Cluster
+from .test_challenge_register import challenge_row
 
 REVIEW_TABLES = ("workbook_issues", "unit_returns", "review_states")  # the review loop's
 
@@ -291,6 +294,15 @@ def _filled(location: str) -> None:
                   "--comment", "Agreed at moderation panel")):
         result = esps(*args, register=location)
         assert result.exit_code == 0, result.output
+    with Register.open(location) as reg:  # community review: a challenge answered, a release
+        add_challenges(reg, [challenge_row()])
+        [challenge] = challenges(reg, CYCLE)
+        add_response(reg, challenge, responder="dcfa03", outcome="upheld",
+                     response="The complaints were not in the evidence; moderated again.",
+                     responded_on=date(2011, 1, 20), combined_before=3)
+        add_release(reg, cycle=CYCLE, released_on=date(2011, 2, 1), signed_off="Board 7",
+                    pre_release_access=["Deputy Commissioner"], changes="", edition="{}",
+                    edition_sha256="0" * 64)
 
 
 @pytest.mark.parametrize("direction", ["sqlite to postgresql", "postgresql to sqlite"])
@@ -369,6 +381,8 @@ def test_register_copy_and_check_on_the_command_line(
         f"score_events {events} -> {events} same",
         f"pack_issues {packs} -> {packs} same",
         *[f"{t} 0 -> 0 same" for t in REVIEW_TABLES],
+        "challenge_forms 0 -> 0 same", "challenges 1 -> 1 same",
+        "challenge_responses 1 -> 1 same", "releases 1 -> 1 same",
         f"audit_log {entries} -> {entries} same",
         "every record arrived",
     ]
@@ -386,7 +400,8 @@ def test_register_copy_and_check_on_the_command_line(
         "postgresql", SCHEMA_VERSION, True)
     assert data["counts"] == {"imports": 1, "allocations": allocations, "score_events": events,
                               "pack_issues": packs, "audit_log": entries,
-                              **{t: 0 for t in REVIEW_TABLES}}
+                              **{t: 0 for t in REVIEW_TABLES}, "challenge_forms": 0,
+                              "challenges": 1, "challenge_responses": 1, "releases": 1}
     # ESPS_REGISTER names the register when --register does not.
     monkeypatch.setenv("ESPS_REGISTER", url)
     text = runner.invoke(app, ["register", "check"])

@@ -208,6 +208,10 @@ def test_summary_cli_json_equals_library(framework, advisors, world):
     assert result.exit_code == 1  # KPI not met
     data = json.loads(result.stdout)
     expected = json.loads(_summary(framework, advisors, world).model_dump_json())
+    # The command adds what the register says about community review (none here).
+    community = data.pop("community")
+    assert (community["counts"]["received"], community["you_said_we_did"]) == (0, [])
+    assert expected.pop("community") is None
     assert data == expected
 
 
@@ -233,8 +237,9 @@ def test_board_report_workbook(world, tmp_path):
     result = _cli(world, "summary", "--output", str(out))
     assert result.exit_code == 1
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Exceptions and actions", "Units", "Exceptions", "Gaps",
-                             "Roll-ups", "Indicators", "Score distribution"]
+    assert wb.sheetnames == ["Summary", "Exceptions and actions", "Community challenges",
+                             "Units", "Exceptions", "Gaps", "Roll-ups", "Indicators",
+                             "Score distribution"]
     summary = wb["Summary"]
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
     assert ("20.0% of units meet the baseline: 1 of 5 units. Target for FY2010/11: 80%. NOT "

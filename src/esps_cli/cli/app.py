@@ -31,9 +31,11 @@ from typer.models import CommandInfo, TyperInfo
 
 from esps_cli import __version__
 from esps_cli.cli import (
+    challenge,
     framework,
     log,
     packs,
+    publish,
     register,
     review,
     score,
@@ -43,7 +45,8 @@ from esps_cli.cli import (
 )
 from esps_cli.io.output import console
 
-COMMAND_GROUPS = (framework, validate, score, packs, summary, review, upgrade, register, log)
+COMMAND_GROUPS = (framework, validate, score, packs, summary, review, upgrade, register, log,
+                  challenge, publish)
 
 
 def _root() -> typer.Typer:

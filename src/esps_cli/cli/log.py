@@ -33,7 +33,9 @@ def log(
                                                  help="Only this assessor.")] = None,
     action: Annotated[list[str] | None, typer.Option(
         "--action", help="Only this action (repeatable): score, moderation, allocation, import, "
-                         "pack-issue, export, review, workbook-issue, return-received.")] = None,
+                         "pack-issue, export, review, workbook-issue, return-received, "
+                         "challenge-form-issue, challenge, challenge-response, release.")
+    ] = None,
     since: Annotated[str | None, typer.Option("--since", help="From this day (YYYY-MM-DD).")
                      ] = None,
     until: Annotated[str | None, typer.Option("--until", help="Up to and including this day.")

@@ -83,6 +83,17 @@ AllowNetworkSqlite = Annotated[
                  help="Read a SQLite register on a network share (read-only; recording "
                       "there needs a PostgreSQL register)."),
 ]
+Groups = Annotated[
+    Path | None,
+    typer.Option("--groups", help="Community groups list (CSV or XLSX: id,name,area,units,"
+                                  "contact); default: esps.toml's, else groups.csv beside the "
+                                  "units list."),
+]
+On = Annotated[
+    str | None,
+    typer.Option("--on", help="The date to act or report as at (dd/mm/yyyy or yyyy-mm-dd); "
+                              "default: today."),
+]
 Returns = Annotated[
     list[Path] | None,
     typer.Option("--returns", "-r",

@@ -144,6 +144,9 @@ def summary(
     Exit code 0 when the KPI is met, 1 when it is not (or there are exceptions with
     --exceptions), 2 for usage or configuration errors.
     """
+    from datetime import date
+
+    from esps_cli.community.outcomes import report_with_community
     from esps_cli.reports import summary as show
     from esps_cli.reports.wording import board_title
     from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
@@ -163,6 +166,8 @@ def summary(
                              allow_network_sqlite=allow_network_sqlite, recursive=recursive)
     location = register_location(register, ctx.settings,
                                  allow_network_sqlite=allow_network_sqlite)
+    report = report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
+                                   ctx.advisors, date.today())
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
                                 location, public=public)
     if output:

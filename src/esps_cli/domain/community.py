@@ -77,6 +77,7 @@ class YouSaidWeDid(BaseModel):
     outcome: str  # a label: Upheld, Partly upheld, Not upheld, Awaiting a reply
     score_before: int | None = None
     score_after: int | None = None
+    state: str = ""  # open, overdue, answered, answered-late (as at the edition's date)
 
 
 class ReleaseNote(BaseModel):
@@ -102,3 +103,5 @@ class CommunityFigures(BaseModel):
     counts: ChallengeCounts | None = None
     you_said_we_did_cycle: str = ""
     you_said_we_did: list[YouSaidWeDid] = []
+    # This cycle's challenges so far (the Board pack lists them beside the counts).
+    this_cycle: list[YouSaidWeDid] = []

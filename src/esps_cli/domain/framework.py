@@ -399,8 +399,11 @@ class Framework(_Model):
     def digest(self) -> str:
         """A short hash of the framework content, to tell two files of one version apart.
         The RAG bands are left out: they colour reports, not what a unit's workbook asks, so
-        changing them does not make returned workbooks "framework-changed"."""
-        return hashlib.sha256(self.model_dump_json(exclude={"bands"}).encode()).hexdigest()[:16]
+        changing them does not make returned workbooks "framework-changed"; nor does the time
+        to answer a community challenge."""
+        content = self.model_dump_json(exclude={"bands": True,
+                                                "rules": {"challenge_response_days"}})
+        return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
 # -- loading ------------------------------------------------------------------------------

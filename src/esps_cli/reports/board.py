@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from esps_cli.domain.framework import Framework, Rag
+from esps_cli.reports.community import community_sheet, release_lines
 from esps_cli.reports.printing import (
     BOX,
     FONT_NAME,
@@ -192,6 +193,10 @@ def _summary_page(wb: Workbook, report: SummaryReport, framework: Framework, inf
               f"made {info.run_at:%d/%m/%Y %H:%M}", size=10)
     if report.public:
         page.text(report.edition_note, size=9, italic=True)
+        if report.community is not None:
+            for line in release_lines(report.community.release):
+                page.text(line, size=10 if line.startswith("SUPERSEDED") else 9,
+                          bold=line.startswith(("SUPERSEDED", "Draft")))
     page.row += 1
     _kpi_block(page, report, framework, previous)
     groups = [r for r in report.rollups if r.view == "business-group"]
@@ -374,6 +379,8 @@ def board_workbook(report: SummaryReport, framework: Framework, info: PrintInfo,
     dist = _distribution_sheet(wb, report, framework, info)
     _summary_page(wb, report, framework, info, previous, dist)
     _exceptions_page(wb, report, framework, info)
+    if report.community is not None:  # the third page: challenges, and "You said, we did"
+        community_sheet(wb, report.community, info, report.public)
     _units_sheet(wb, report, framework, info, advisor_names or {})
     _exceptions_sheet(wb, report, info)
     _gaps_sheet(wb, report, info)

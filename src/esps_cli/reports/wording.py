@@ -68,6 +68,12 @@ def board_asks(report: SummaryReport, framework: Framework) -> list[str]:
         asks.append(f"NOTE that {waiting} unit(s) are still being scored by the DCFAs "
                     f"({counts['awaiting-moderation']} awaiting moderation); their standing "
                     "may change.")
+    challenged = report.community.counts if report.community else None
+    if challenged is not None and challenged.received:
+        asks.append(f"NOTE that community groups made {challenged.received} challenge(s) to "
+                    f"the assessment: {challenged.open} open ({challenged.overdue} overdue), "
+                    f"{challenged.upheld} upheld and {challenged.partly_upheld} partly upheld; "
+                    f"{challenged.scores_changed} score(s) changed as a result.")
     if counts["below-baseline"]:
         asks.append(f"DECIDE whether the {counts['below-baseline']} unit(s) below the "
                     "baseline are buddied with units of their business group that meet it; "

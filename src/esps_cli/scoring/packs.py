@@ -22,6 +22,7 @@ from esps_cli.domain.units import Unit
 from esps_cli.errors import ConfigError
 from esps_cli.io.safety import atomic_write_bytes, ensure_folder, inside
 from esps_cli.register import Register
+from esps_cli.register.challenges import reopened
 from esps_cli.scoring.combine import combine
 from esps_cli.scoring.pack_store import PackIssue, packs_issued, record_pack
 from esps_cli.scoring.roster import Roster
@@ -241,7 +242,8 @@ def write_moderation_packs(
     force: bool = False,
     generated_at: datetime | None = None,
 ) -> PacksResult:
-    """One moderation pack per unit whose linked and unlinked scores need moderation."""
+    """One moderation pack per unit whose linked and unlinked scores need moderation, or
+    that an upheld (or partly upheld) community challenge sent back to moderation."""
     asked = roster.advisor_or_error(moderator) if moderator else None
     cycle = roster.cycle.id
     current = register.current_scores(cycle)
@@ -254,6 +256,8 @@ def write_moderation_packs(
     result = PacksResult(moderation=True)
     texts = {i.id: i.text for i in roster.framework.cycle_indicators(roster.cycle)}
     allocations = register.allocations(cycle)
+    # Indicators an upheld community challenge sent back to moderation, scores agreed or not.
+    challenged = reopened(register, cycle)
     for unit in _chosen(roster.units, units):
         rows = []
         answers = _answers_on_record(roster, on_record.get(unit.code))
@@ -261,9 +265,10 @@ def write_moderation_packs(
                                          if unit.code in allocations else [])}
         for ind in roster.indicator_list:
             pair = current.get((unit.code, ind))
-            if pair is None or combine(pair, roster.rule).status != "needs-moderation":
+            if pair is None or pair.linked is None or pair.unlinked is None or (
+                    combine(pair, roster.rule).status != "needs-moderation"
+                    and (unit.code, ind) not in challenged):
                 continue
-            assert pair.linked is not None and pair.unlinked is not None
             assessors |= {pair.linked.assessor, pair.unlinked.assessor}
             said = answers.get(ind)
             rows.append(ModerationRow(

@@ -29,6 +29,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
+from esps_cli.domain.community import CommunityFigures
 from esps_cli.domain.framework import STAGES, Framework, Indicator, Rag
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
@@ -202,6 +203,9 @@ class SummaryReport(BaseModel):
     score_distribution: dict[str, dict[int, int]]
     public: bool = False
     edition_note: str = ""
+    # Community review (issue 23): the release, the challenge route, challenge counts and
+    # "You said, we did"; None where no one asked for them.
+    community: CommunityFigures | None = None
 
 
 # -- the one definition -------------------------------------------------------------------

@@ -233,6 +233,70 @@ RATIONALE_REQUIRED_BELOW = 3
 
 # The hidden metadata sheet: key in column A, value in column B from row 1; then the
 # per-indicator fingerprints; drop-down source lists in columns D onwards.
+# -- community challenge forms (one per community group) --------------------------------------
+# The form shows the public results for the group's units and a table the group fills in, one
+# challenge per row. Its identity (form id, group, cycle) is in a very hidden sheet, beside the
+# drop-down lists, and repeated, locked, above the table; import checks both against the
+# register.
+
+SHEET_RESULTS = "Results"
+SHEET_SCORES = "Scores"
+SHEET_CHALLENGES = "Challenges"
+SHEET_CHALLENGE_META = "_esps_challenge"
+CHALLENGE_MARKER = "ESPS community challenge form"
+CHALLENGE_META_KEYS = ("esps_challenge_form", "form_id", "cycle", "group_id", "generator",
+                       "generated_at")
+CHALLENGE_LIST_COLUMNS = {"units": "D", "subjects": "E", "replies": "F"}
+CHALLENGE_LIST_NAMES = {"units": "esps_units", "subjects": "esps_subjects",
+                        "replies": "esps_replies"}
+THEME_PREFIX = "Theme: "
+REPLY_CHOICES = ("In writing", "At a meeting")
+CHALLENGE_FIRST_ROW = 3
+CHALLENGE_FIELDS = (
+    Field("group_name", "Group"),
+    Field("cycle", "Results for"),
+    Field("reply_within", "We reply within"),
+    Field("return_to", "Send the form to"),
+    Field("form_id", "Form id"),
+)
+CHALLENGE_INPUT_ROWS = 30
+CHALLENGE_TEXT_MAX = 5_000
+CHALLENGE_TABLE = Table(
+    sheet=SHEET_CHALLENGES,
+    header_row=CHALLENGE_FIRST_ROW + len(CHALLENGE_FIELDS) + 2,
+    input_rows=CHALLENGE_INPUT_ROWS,
+    columns=(
+        Column("unit", "Unit (choose from the list)", 26, kind="text", wrap=True),
+        Column("subject", "Theme or indicator (choose from the list)", 34, kind="text",
+               wrap=True),
+        Column("challenged", "What are you challenging?", 50, kind="text", wrap=True),
+        Column("evidence", "What evidence can you offer?", 44, kind="text", wrap=True),
+        Column("reply", "Reply in writing or at a meeting?", 16, kind="text"),
+    ),
+)
+RESULTS_TABLE = Table(
+    sheet=SHEET_RESULTS,
+    header_row=5,
+    columns=(
+        Column("unit", "Unit", 28, wrap=True),
+        Column("status", "Where it stands", 30, wrap=True),
+        Column("at_or_above", "Baseline indicators at 3 or more", 20),
+        Column("mean", "Average score (1-4)", 14),
+    ),
+)
+SCORES_TABLE = Table(
+    sheet=SHEET_SCORES,
+    header_row=4,
+    columns=(
+        Column("unit", "Unit", 24, wrap=True),
+        Column("indicator", "Indicator", 11),
+        Column("theme", "Theme", 18, wrap=True),
+        Column("text", "What the indicator asks", 56, wrap=True),
+        Column("score", "Score (1-4)", 12),
+        Column("meaning", "Meaning", 22, wrap=True),
+    ),
+)
+
 META_KEYS = (
     "esps_workbook",
     "layout_version",

@@ -185,8 +185,9 @@ def find_table(
     width = max(indexes) + 1
     pick = itemgetter(*indexes)
     single = len(indexes) == 1
-    if table is EVIDENCE:
-        # An evidence row counts if any input cell holds something.
+    if table.input_rows:
+        # A row of a table filled in freely (evidence, challenges) counts if any input cell
+        # holds something.
         check = [best_cols[k] - 1 for k in best_cols if table.column(k).is_input] or indexes
     else:
         check = [best_cols[first_key] - 1]

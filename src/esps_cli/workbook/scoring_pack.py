@@ -251,8 +251,9 @@ def build_moderation_pack(pack: ModerationPack, generated_at: datetime | None = 
     assert ws is not None
     ws.title = MODERATION_TABLE.sheet
     _title(ws, f"ESPS moderation pack: {pack.unit_name} ({ident.unit_code}), {pack.cycle_name}",
-           "The linked and the unlinked DCFA disagree on these indicators. As a third DCFA, "
-           "give the moderated score and say why in the yellow cells.")
+           "The linked and the unlinked DCFA disagree on these indicators (or a community "
+           "challenge to the score was upheld). As a third DCFA, give the moderated score and "
+           "say why in the yellow cells.")
     _write_identity(ws, MODERATION_FIELDS, _identity_values(ident, pack.unit_name),
                     {"assessor": pack.assessor_name, "cycle": pack.cycle_name,
                      "pack_id": "Identifies this pack; do not change any grey cell."})

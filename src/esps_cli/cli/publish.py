@@ -1,0 +1,163 @@
+"""`esps publish` and `esps releases`: named releases of a cycle's public edition (version,
+date, sign-off, pre-release access), corrections as new versions, and any version again.
+The decisions live in community/releases.py."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from esps_cli.cli import options
+from esps_cli.cli.challenge import day
+from esps_cli.cli.common import Context, handles_errors, load_context, register_location
+from esps_cli.io.output import console, err_console, print_json
+
+if TYPE_CHECKING:
+    from esps_cli.register import RegisterLocation
+    from esps_cli.summary.compliance import SummaryReport
+
+app = typer.Typer()
+
+
+def with_community(ctx: Context, report: "SummaryReport", location: "RegisterLocation | None",
+                   on: str | None = None) -> "SummaryReport":
+    from esps_cli.community.outcomes import report_with_community
+
+    return report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
+                                 ctx.advisors, day(on))
+
+
+def write_edition(ctx: Context, edition: "SummaryReport", out: Path, stem: str,
+                  classification: str | None, force: bool) -> list[Path]:
+    """The edition as the public reads it (.xlsx) and as data (.json)."""
+    from esps_cli.cli.summary import _info
+    from esps_cli.io.output import save_workbook
+    from esps_cli.io.safety import atomic_write_text, ensure_folder, inside
+    from esps_cli.reports.board import board_workbook
+    from esps_cli.reports.wording import board_title
+
+    ensure_folder(out)
+    info = _info(ctx, board_title(True), classification,
+                 ctx.framework.cycle(edition.organisation.cycle).name)
+    xlsx, data = inside(out, f"{stem}.xlsx"), inside(out, f"{stem}.json")
+    save_workbook(board_workbook(edition, ctx.framework, info, advisor_names={}), xlsx,
+                  force=force)
+    atomic_write_text(data, edition.model_dump_json(indent=2) + "\n", force=force)
+    return [xlsx, data]
+
+
+@app.command()
+@handles_errors
+def publish(
+    signed_off: Annotated[str, typer.Option(
+        "--signed-off", help="The Board decision that signed the release off, e.g. 'Diversity "
+                             "Board 12/10/2011, minute 7'.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the edition into.")],
+    access: Annotated[list[str] | None, typer.Option(
+        "--access", help="Who saw the figures before release (repeatable).")] = None,
+    correction: Annotated[str, typer.Option(
+        "--correction", help="Publish a corrected version: say what changed.")] = "",
+    on: options.On = None,
+    returns: options.Returns = None,
+    recursive: options.Recursive = False,
+    cycle: options.Cycle = None,
+    units: options.Units = None,
+    advisors: options.Advisors = None,
+    framework: options.Framework = None,
+    register: options.Register = None,
+    classification: options.Classification = None,
+    force: options.Force = False,
+    jobs: options.Jobs = 0,
+) -> None:
+    """Release the cycle's public edition: recorded with its version, date, sign-off and
+    pre-release access list, and written as esps-public-CYCLE-vN.xlsx and .json. A new
+    version is a correction and must say what changed; earlier versions stay retrievable
+    (esps releases --version N) and then carry a "superseded" banner.
+
+    Example: [bold]esps publish --signed-off "Diversity Board, minute 7" --access "Deputy
+    Commissioner" --out public/[/bold]
+    """
+    from esps_cli.cli.summary import _collect
+    from esps_cli.community.releases import publish as record_release
+    from esps_cli.register import Register
+
+    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    released_on = day(on)
+    location = register_location(register, ctx.settings)
+    report, _batch = _collect(ctx, returns, register, jobs, public=True, recursive=recursive)
+    report = with_community(ctx, report, location, on)
+    with Register.open(location) as reg:
+        release, edition = record_release(reg, report, released_on=released_on,
+                                          signed_off=signed_off, access=access or [],
+                                          correction=correction)
+    written = write_edition(ctx, edition, out, f"esps-public-{release.cycle}-v{release.version}",
+                            classification, force)
+    console.print(f"{release.cycle} version {release.version} released "
+                  f"{release.released_on:%d/%m/%Y}, signed off: {escape(release.signed_off)}",
+                  soft_wrap=True)
+    for path in written:
+        err_console.print(f"wrote {escape(str(path))}", soft_wrap=True)
+
+
+@app.command()
+@handles_errors
+def releases(
+    version: Annotated[int | None, typer.Option(
+        "--version", help="Write this version's edition as released (an earlier one with its "
+                          "superseded banner).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Folder to write the edition into (with --version).")] = None,
+    fmt: options.FormatTextJson = options.TextOrJson.text,
+    cycle: options.Cycle = None,
+    units: options.Units = None,
+    advisors: options.Advisors = None,
+    framework: options.Framework = None,
+    register: options.Register = None,
+    allow_network_sqlite: options.AllowNetworkSqlite = False,
+    classification: options.Classification = None,
+    force: options.Force = False,
+) -> None:
+    """List the cycle's releases, or with --version write one of them again.
+
+    Example: [bold]esps releases --version 1 --out old/[/bold]
+    """
+    from esps_cli.community.releases import released_edition
+    from esps_cli.errors import ConfigError
+    from esps_cli.register import Register
+    from esps_cli.register.challenges import releases as recorded
+
+    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
+                       need_units=False)
+    location = register_location(register, ctx.settings,
+                                 allow_network_sqlite=allow_network_sqlite)
+    with Register.open(location, create=False) as reg:
+        if version is None:
+            found = recorded(reg, ctx.cycle.id)
+        else:
+            edition = released_edition(reg, ctx.cycle.id, version)
+    if version is not None:
+        if out is None:
+            raise ConfigError("say where to write the edition: --out DIR")
+        stem = f"esps-public-{ctx.cycle.id}-v{version}"
+        if edition.community and edition.community.release and \
+                edition.community.release.superseded_by:
+            stem += "-superseded"
+        for path in write_edition(ctx, edition, out, stem, classification, force):
+            err_console.print(f"wrote {escape(str(path))}", soft_wrap=True)
+        return
+    if fmt is options.TextOrJson.json:
+        print_json(found)
+        return
+    if not found:
+        console.print(f"No releases of {ctx.cycle.id} yet (esps publish).")
+    for r in found:
+        latest = " (latest)" if r is found[-1] else ""
+        console.print(f"version {r.version}{latest}: released {r.released_on:%d/%m/%Y}, signed "
+                      f"off: {escape(r.signed_off)}; seen before release by: "
+                      f"{escape(', '.join(r.pre_release_access) or 'no one')}"
+                      + (f"; correction: {escape(r.changes)}" if r.changes else ""),
+                      soft_wrap=True)
+
+
+__all__ = ["app"]
