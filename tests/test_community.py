@@ -302,6 +302,8 @@ def board_and_next_edition(world: dict[str, Any]) -> None:
         ("C1", "Camden CPEG", "Upheld (score 3 to 2)"), ("C2", "Camden CPEG", "Not upheld"),
         ("C3", "Westminster CPEG", "Awaiting a reply")]
     assert said[0][5].startswith("The minutes show engagement")
+    assert said[0][3].startswith(f"{world['od']}: ") and said[1][3] == (
+        "Theme: Operational Delivery")  # what was challenged, in words
     assert "[contact withheld]" in said[0][4]
 
 

@@ -109,7 +109,7 @@ def challenge_forms(
                  f"{released[-1].released_on:%d/%m/%Y}" if released else "")
         result = issue_forms(reg, report, ctx.framework, group_list, out,
                              response_days=response_days(ctx.settings, ctx.framework),
-                             return_to=ctx.settings.challenge_contact, release=label,
+                             return_to=ctx.settings.public_contact or "", release=label,
                              only=group or [], force=force)
     if fmt is options.TextOrJson.json:
         print_json(result)

@@ -38,7 +38,7 @@ def community_figures(location: RegisterLocation | None, framework: Framework, c
                       units: list[Unit], settings: Settings | None, on: date
                       ) -> CommunityFigures:
     days = response_days(settings, framework)
-    route = challenge_route(days, settings.challenge_contact if settings else "")
+    route = challenge_route(days, (settings.public_contact or "") if settings else "")
     before = previous_cycle_id(framework, cycle_id)
     figures = CommunityFigures(challenge_route=route, you_said_we_did_cycle=(
         framework.cycle(before).name if before else ""))
@@ -53,11 +53,12 @@ def community_figures(location: RegisterLocation | None, framework: Framework, c
     except RegisterNotFound:
         return figures
     names = {u.code: u.name for u in units}
-    themes = {t.id: t.name for t in framework.national_themes}
+    subjects = {t.id: f"Theme: {t.name}" for t in framework.national_themes}
+    subjects.update((i.id, f"{i.id}: {i.text}") for i in framework.indicators)
     return figures.model_copy(update={
         "counts": counts(these, days, on),
-        "you_said_we_did": you_said_we_did(earlier, names, themes, days, on),
-        "this_cycle": you_said_we_did(these, names, themes, days, on)})
+        "you_said_we_did": you_said_we_did(earlier, names, subjects, days, on),
+        "this_cycle": you_said_we_did(these, names, subjects, days, on)})
 
 
 def with_community(report: SummaryReport, figures: CommunityFigures,

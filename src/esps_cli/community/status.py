@@ -104,15 +104,16 @@ def counts(challenges: list[Challenge], days: int, on: date) -> ChallengeCounts:
 
 
 def you_said_we_did(challenges: list[Challenge], unit_names: dict[str, str],
-                    theme_names: dict[str, str], days: int, on: date) -> list[YouSaidWeDid]:
+                    subjects: dict[str, str], days: int, on: date) -> list[YouSaidWeDid]:
     """Each challenge as the public reads it: the group named, what it said, the response
-    and the outcome (and the score before and after, where one changed)."""
+    and the outcome (and the score before and after, where one changed). subjects: how to
+    name each indicator and theme (by id) in plain words."""
     out = []
     for c in challenges:
         r = c.response
         out.append(YouSaidWeDid(
             challenge=c.ref, group=c.group_name, unit=unit_names.get(c.unit, c.unit),
-            subject=c.indicator or f"Theme: {theme_names.get(c.theme, c.theme)}",
+            subject=subjects.get(c.indicator or c.theme, c.subject),
             you_said=c.challenged,
             we_did=r.response if r else "We have not replied yet.",
             outcome=OUTCOME_LABEL[r.outcome] if r else AWAITING,

@@ -101,7 +101,7 @@ def print_forms(console: Console, result: FormsResult) -> None:
 def release_lines(note: ReleaseNote | None) -> list[str]:
     """The lines at the top of an edition that say which release it is."""
     if note is None:
-        return ["Draft: not a published release (esps publish records one)."]
+        return ["Draft: these figures are not yet a published release."]
     out = []
     if note.superseded_by is not None:
         out.append(f"SUPERSEDED: this is version {note.version}. Version {note.superseded_by} "
