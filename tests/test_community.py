@@ -6,6 +6,7 @@ edition showing the outcome, and every output searched for the challengers' cont
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import zipfile
@@ -97,11 +98,14 @@ def fill_form(form: Path, rows: list[tuple[str, ...]], out: Path) -> Path:
 
 
 def all_text(path: Path) -> str:
-    """Every character a file holds (each part of an .xlsx unzipped), to search."""
+    """Every character a file holds (each part of an .xlsx unzipped, each CSV a web page
+    carries as a base64 data: link decoded), to search."""
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as zf:
             return "\n".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
-    return path.read_bytes().decode("utf-8", "replace")
+    text = path.read_bytes().decode("utf-8", "replace")
+    links = re.findall(r"data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]+)", text)
+    return "\n".join([text, *(base64.b64decode(d).decode("utf-8") for d in links)])
 
 
 def assert_private(text: str, where: str) -> None:
@@ -292,9 +296,14 @@ def board_and_next_edition(world: dict[str, Any]) -> None:
                     for c in row if c.value)
     assert "community groups made 3 challenge(s)" in asks
     nxt = root / "next.xlsx"
-    public = esps(world, "summary", "--returns", str(world["returns"]), "--public", "--output",
-                  str(nxt), "--jobs", "1", cycle="2011-12")
-    assert public.exit_code in (0, 1), public.output
+    for out in (nxt, root / "next.html"):
+        public = esps(world, "summary", "--returns", str(world["returns"]), "--public",
+                      "--output", str(out), "--jobs", "1", cycle="2011-12")
+        assert public.exit_code in (0, 1), public.output
+    page_html = (root / "next.html").read_text(encoding="utf-8")
+    said_html = page_html[page_html.index('id="you-said"'):page_html.index('id="contact"')]
+    assert "Camden CPEG" in said_html and "Upheld (score 3 to 2)" in said_html
+    assert "Westminster CPEG" in said_html and "Awaiting a reply" in said_html
     page = [[c.value for c in row] for row in openpyxl.load_workbook(nxt)["You said, we did"]
             .iter_rows()]
     said = [r for r in page if r[0] in ("C1", "C2", "C3")]
@@ -312,7 +321,7 @@ def nothing_private_anywhere(world: dict[str, Any]) -> None:
     every export: none holds a challenger's contact details."""
     root = world["root"]
     written = [p for p in root.rglob("*") if p.is_file() and p.suffix in (".xlsx", ".json",
-                                                                          ".db")
+                                                                          ".db", ".html")
                and p.name not in ("camden-filled.xlsx",)]
     assert len(written) > 10
     for path in written:

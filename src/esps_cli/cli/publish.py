@@ -14,18 +14,9 @@ from esps_cli.cli.common import Context, handles_errors, load_context, register_
 from esps_cli.io.output import console, err_console, print_json
 
 if TYPE_CHECKING:
-    from esps_cli.register import RegisterLocation
     from esps_cli.summary.compliance import SummaryReport
 
 app = typer.Typer()
-
-
-def with_community(ctx: Context, report: "SummaryReport", location: "RegisterLocation | None",
-                   on: str | None = None) -> "SummaryReport":
-    from esps_cli.community.outcomes import report_with_community
-
-    return report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
-                                 ctx.advisors, day(on))
 
 
 def write_edition(ctx: Context, edition: "SummaryReport", out: Path, stem: str,
@@ -86,7 +77,6 @@ def publish(
     released_on = day(on)
     location = register_location(register, ctx.settings)
     report, _batch = _collect(ctx, returns, register, jobs, public=True, recursive=recursive)
-    report = with_community(ctx, report, location, on)
     with Register.open(location) as reg:
         release, edition = record_release(reg, report, released_on=released_on,
                                           signed_off=signed_off, access=access or [],

@@ -81,23 +81,29 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
              cycle_id: str | None = None, public: bool = False,
              allow_network_sqlite: bool = False, *, recursive: bool = False
              ) -> "tuple[SummaryReport, BatchReport]":
-    """Validate the returns and read the register: the summary of one cycle."""
+    """Validate the returns and read the register: the summary of one cycle, with what the
+    register says about community review (challenges, "You said, we did") as at today."""
+    from datetime import date
+
+    from esps_cli.community.outcomes import report_with_community
     from esps_cli.domain.config import returns_folders
     from esps_cli.summary.compliance import collect_summary
 
     paths = returns_folders(ctx.settings, returns)
     cycle = ctx.framework.cycle(cycle_id) if cycle_id else ctx.cycle
+    location = register_location(register, ctx.settings,
+                                 allow_network_sqlite=allow_network_sqlite)
     with progress_bar(f"Validating returns for {cycle.name}") as progress:
 
         def advance(done: int | None = None, total: int | None = None, *_: object) -> None:
             progress.update(done, total)
 
-        return collect_summary(
-            ctx.framework, cycle.id, ctx.units, ctx.advisors, paths,
-            register_location(register, ctx.settings,
-                              allow_network_sqlite=allow_network_sqlite),
+        report, batch = collect_summary(
+            ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, location,
             jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
         )
+    return report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
+                                 ctx.advisors, date.today()), batch
 
 
 @app.command()
@@ -144,9 +150,6 @@ def summary(
     Exit code 0 when the KPI is met, 1 when it is not (or there are exceptions with
     --exceptions), 2 for usage or configuration errors.
     """
-    from datetime import date
-
-    from esps_cli.community.outcomes import report_with_community
     from esps_cli.reports import summary as show
     from esps_cli.reports.wording import board_title
     from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
@@ -166,8 +169,6 @@ def summary(
                              allow_network_sqlite=allow_network_sqlite, recursive=recursive)
     location = register_location(register, ctx.settings,
                                  allow_network_sqlite=allow_network_sqlite)
-    report = report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
-                                   ctx.advisors, date.today())
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
                                 location, public=public)
     if output:

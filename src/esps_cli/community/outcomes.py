@@ -22,11 +22,12 @@ from esps_cli.summary.compliance import (
     previous_cycle_id,
 )
 
+DEFAULT_CONTACT = "the force's equality and diversity team"  # as the public edition says
+
 
 def challenge_route(days: int, contact: str) -> str:
     """How the public challenges a result, in plain words."""
-    send = f"send it to {contact}" if contact.strip() else (
-        "send it to the Diversity and Citizen Focus Directorate")
+    send = f"send it to {contact.strip() or DEFAULT_CONTACT}"
     return ("How to challenge these results: community groups, such as Community Police "
             "Engagement Groups, can question any unit's result. Ask for your group's challenge "
             f"form, fill it in and {send}, or raise the challenge at a community meeting. We "

@@ -71,6 +71,7 @@ class BoardEdition(BaseModel):
     chart_table: Table
     exceptions: list[ExceptionGroup]
     appendix: list[Table]
+    community: list[Table] = []  # challenge counts and this cycle's challenges
 
 
 def _names(ids: list[str | None], names: dict[str, str]) -> str:
@@ -199,6 +200,7 @@ def board_edition(report: SummaryReport, framework: Framework, info: EditionInfo
                   next_year: str = "next year") -> BoardEdition:
     """The Board pack's content, from the cycle's summary (and the previous cycle's, for the
     trend)."""
+    from esps_cli.reports.editions.community import board_community
     from esps_cli.reports.wording import board_asks
 
     names = advisor_names or {}
@@ -220,4 +222,5 @@ def board_edition(report: SummaryReport, framework: Framework, info: EditionInfo
                                   "Compliance by business group", "Business group"),
         exceptions=_exception_groups(report, framework, info.made_at.date(), names,
                                      next_year),
-        appendix=_appendix(report, framework, names))
+        appendix=_appendix(report, framework, names),
+        community=board_community(report.community))

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.framework import Framework
 from esps_cli.errors import ConfigError
+from esps_cli.reports.editions.community import PublicCommunity, public_community
 from esps_cli.reports.editions.page import Bar, BarChart, EditionInfo, Table, cols
 from esps_cli.summary.compliance import SummaryReport, UnitStanding, UnitStatus
 
@@ -59,6 +60,8 @@ class PublicEdition(BaseModel):
     results: Table
     glossary: list[tuple[str, str]]
     contact: str
+    # Community review: which release this is, how to challenge, "You said, we did".
+    community: PublicCommunity = PublicCommunity()
 
 
 def period_of(cycle_id: str) -> str:
@@ -206,4 +209,5 @@ def public_edition(report: SummaryReport, framework: Framework, info: EditionInf
         ],
         measures=_measures(framework), chart=chart, chart_table=chart_table, themes=themes,
         units=units, results=results, glossary=GLOSSARY,
-        contact=contact or "the force's equality and diversity team")
+        contact=contact or "the force's equality and diversity team",
+        community=public_community(report.community))

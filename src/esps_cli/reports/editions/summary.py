@@ -25,7 +25,8 @@ def summary_html(report: SummaryReport, framework: Framework, *, classification:
         info = EditionInfo(title=PUBLIC_TITLE, classification=classification,
                            edition="Public edition", cycle=period_of(org.cycle),
                            fingerprint=fingerprint)
-        info.release_date = info.made_at.date()
+        released = report.community.release if report.community else None
+        info.release_date = released.released_on if released else info.made_at.date()
         edition = public_edition(report, framework, info, contact=contact)
         return render_html("public.html.j2", **dict(edition))
     info = EditionInfo(title=BOARD_TITLE, classification=classification,
