@@ -124,8 +124,13 @@ def test_forms_show_the_public_results_and_a_sealed_table(world: dict[str, Any])
     forms = world["root"] / "forms"
     result = make_forms(world)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in forms.iterdir()) == [
-        f"challenge-form_{g}_{CYCLE}.xlsx" for g in ("camden", "mpa", "west")]
+    assert sorted(p.name for p in forms.iterdir()) == sorted(
+        f"challenge-form_{g}_{CYCLE}.{suffix}" for g in ("camden", "mpa", "west")
+        for suffix in ("html", "xlsx"))
+    page = (forms / f"challenge-form_west_{CYCLE}.html").read_text(encoding="utf-8")
+    for text in ("Challenge form: Westminster CPEG", "<option>Kensington &amp; Chelsea</option>",
+                 "<option>Theme: Operational Delivery</option>", "At a meeting"):
+        assert text in page
     wb = openpyxl.load_workbook(forms / f"challenge-form_west_{CYCLE}.xlsx")
     assert wb.sheetnames == ["Results", "Scores", "Challenges", SHEET_CHALLENGE_META]
     assert wb[SHEET_CHALLENGE_META].sheet_state == "veryHidden"
@@ -275,6 +280,17 @@ def publish_and_correct(world: dict[str, Any]) -> None:
     texts = [c.value for row in summary["Summary"].iter_rows() for c in row if c.value]
     assert any(str(t).startswith("SUPERSEDED: this is version 1. Version 2 replaced it on "
                                  "14/03/2011") for t in texts)
+    page = (out / f"esps-public-{CYCLE}-v2.html").read_text(encoding="utf-8")
+    assert "Version 2, released 14/03/2011; signed off: Diversity Board 14/03/2011, minute 3." \
+        in page and "Correction: Camden OD1.1 moderated to 2 after challenge C1" in page
+    # A release whose files cannot be written is not recorded.
+    blocked = root / "blocked"
+    blocked.mkdir()
+    (blocked / "esps-public-2011-12-v1.html").write_text("someone else's page")
+    refused = esps(world, "publish", "--signed-off", "Board", "--returns", str(world["returns"]),
+                   "--out", str(blocked), "--jobs", "1", cycle="2011-12")
+    assert refused.exit_code == 2 and "already exists" in refused.output
+    assert "No releases of 2011-12 yet" in esps(world, "releases", cycle="2011-12").output
     v2 = json.loads((out / f"esps-public-{CYCLE}-v2.json").read_text())
     assert v2["community"]["release"]["pre_release_access"] == []
     assert v2["community"]["release"]["changes"].startswith("Camden OD1.1")

@@ -85,11 +85,13 @@ def challenge_forms(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     register: options.Register = None,
+    classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
     """Write a challenge form for each community group: the public results for the units it
     covers, and a table to fill in (unit, theme or indicator, what is challenged, evidence,
-    reply in writing or at a meeting). Each form is sealed and recorded in the register.
+    reply in writing or at a meeting), as a workbook (.xlsx) and as a web page with a
+    printable form (.html). Each form is sealed and recorded in the register.
 
     Example: [bold]esps challenge forms --returns returns/ --out forms/[/bold]
     """
@@ -99,8 +101,10 @@ def challenge_forms(
     from esps_cli.register import Register
     from esps_cli.register.challenges import releases
     from esps_cli.reports.community import print_forms
+    from esps_cli.reports.editions.challenge_form import challenge_form_html
 
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    marking = classification or ctx.settings.classification
     group_list = load_groups_for(ctx, groups)
     report, _batch = _collect(ctx, returns, register, jobs, public=True, recursive=recursive)
     with Register.open(register_location(register, ctx.settings)) as reg:
@@ -110,7 +114,8 @@ def challenge_forms(
         result = issue_forms(reg, report, ctx.framework, group_list, out,
                              response_days=response_days(ctx.settings, ctx.framework),
                              return_to=ctx.settings.public_contact or "", release=label,
-                             only=group or [], force=force)
+                             only=group or [], force=force,
+                             page=lambda form: challenge_form_html(form, classification=marking))
     if fmt is options.TextOrJson.json:
         print_json(result)
     else:

@@ -14,28 +14,39 @@ from esps_cli.cli.common import Context, handles_errors, load_context, register_
 from esps_cli.io.output import console, err_console, print_json
 
 if TYPE_CHECKING:
+    from esps_cli.register.challenges import Release
     from esps_cli.summary.compliance import SummaryReport
 
 app = typer.Typer()
 
 
 def write_edition(ctx: Context, edition: "SummaryReport", out: Path, stem: str,
-                  classification: str | None, force: bool) -> list[Path]:
-    """The edition as the public reads it (.xlsx) and as data (.json)."""
+                  classification: str | None, force: bool, pdf: bool = False) -> list[Path]:
+    """The edition as residents read it (a single-file web page; with pdf the same page as a
+    tagged PDF), as analysts read it (.xlsx) and as data (.json)."""
     from esps_cli.cli.summary import _info
     from esps_cli.io.output import save_workbook
     from esps_cli.io.safety import atomic_write_text, ensure_folder, inside
     from esps_cli.reports.board import board_workbook
+    from esps_cli.reports.editions.render import write_edition as write_page
+    from esps_cli.reports.editions.summary import summary_html
     from esps_cli.reports.wording import board_title
 
     ensure_folder(out)
+    marking = classification or ctx.settings.classification
     info = _info(ctx, board_title(True), classification,
                  ctx.framework.cycle(edition.organisation.cycle).name)
-    xlsx, data = inside(out, f"{stem}.xlsx"), inside(out, f"{stem}.json")
-    save_workbook(board_workbook(edition, ctx.framework, info, advisor_names={}), xlsx,
+    page = summary_html(edition, ctx.framework, classification=marking,
+                        contact=ctx.settings.public_contact)
+    written = [inside(out, f"{stem}.{suffix}") for suffix in ("html", "xlsx", "json")]
+    if pdf:
+        written.append(inside(out, f"{stem}.pdf"))
+        write_page(written[-1], page, force=force)  # first: a missing PDF engine stops here
+    write_page(written[0], page, force=force)
+    save_workbook(board_workbook(edition, ctx.framework, info, advisor_names={}), written[1],
                   force=force)
-    atomic_write_text(data, edition.model_dump_json(indent=2) + "\n", force=force)
-    return [xlsx, data]
+    atomic_write_text(written[2], edition.model_dump_json(indent=2) + "\n", force=force)
+    return written
 
 
 @app.command()
@@ -49,6 +60,8 @@ def publish(
         "--access", help="Who saw the figures before release (repeatable).")] = None,
     correction: Annotated[str, typer.Option(
         "--correction", help="Publish a corrected version: say what changed.")] = "",
+    pdf: Annotated[bool, typer.Option(
+        "--pdf", help="Also write the edition as a tagged PDF (the pdf extra).")] = False,
     on: options.On = None,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
@@ -62,7 +75,8 @@ def publish(
     jobs: options.Jobs = 0,
 ) -> None:
     """Release the cycle's public edition: recorded with its version, date, sign-off and
-    pre-release access list, and written as esps-public-CYCLE-vN.xlsx and .json. A new
+    pre-release access list, and written as esps-public-CYCLE-vN.html (the web page), .xlsx
+    and .json (with --pdf also .pdf). A new
     version is a correction and must say what changed; earlier versions stay retrievable
     (esps releases --version N) and then carry a "superseded" banner.
 
@@ -77,12 +91,17 @@ def publish(
     released_on = day(on)
     location = register_location(register, ctx.settings)
     report, _batch = _collect(ctx, returns, register, jobs, public=True, recursive=recursive)
+    written: list[Path] = []
+
+    def write(release: "Release", edition: "SummaryReport") -> None:
+        written.extend(write_edition(ctx, edition, out,
+                                     f"esps-public-{release.cycle}-v{release.version}",
+                                     classification, force, pdf))
+
     with Register.open(location) as reg:
-        release, edition = record_release(reg, report, released_on=released_on,
-                                          signed_off=signed_off, access=access or [],
-                                          correction=correction)
-    written = write_edition(ctx, edition, out, f"esps-public-{release.cycle}-v{release.version}",
-                            classification, force)
+        release, _edition = record_release(reg, report, released_on=released_on,
+                                           signed_off=signed_off, access=access or [],
+                                           correction=correction, write=write)
     console.print(f"{release.cycle} version {release.version} released "
                   f"{release.released_on:%d/%m/%Y}, signed off: {escape(release.signed_off)}",
                   soft_wrap=True)

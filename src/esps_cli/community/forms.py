@@ -4,7 +4,7 @@ for the units it covers, each recorded in the register as issued (its form id se
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -106,9 +106,11 @@ def issue_forms(register: Register, report: SummaryReport, framework: Framework,
                 groups: Sequence[CommunityGroup], out_dir: Path, *,
                 response_days: int, return_to: str, release: str = "",
                 only: Sequence[str] = (), force: bool = False,
-                generated_at: datetime | None = None) -> FormsResult:
+                generated_at: datetime | None = None,
+                page: Callable[[ChallengeForm], str] | None = None) -> FormsResult:
     """Write and record one form per group (those named in only, else all); a form already
-    in out_dir is kept unless force (then it is replaced, with a new form id)."""
+    in out_dir is kept unless force (then it is replaced, with a new form id). page: the
+    form as a web page (written beside the workbook, same name, .html)."""
     wanted = {o.casefold() for o in only}
     unknown = wanted - {g.id.casefold() for g in groups}
     if unknown:
@@ -133,6 +135,9 @@ def issue_forms(register: Register, report: SummaryReport, framework: Framework,
             record_form(register, form_id=form.form_id, cycle=form.cycle, group_id=group.id,
                         file=name)
             atomic_write_bytes(target, data, force=force)
+            if page is not None:
+                atomic_write_bytes(target.with_suffix(".html"), page(form).encode("utf-8"),
+                                   force=force)
         result.forms.append(outcome.model_copy(update={"status": "written",
                                                        "form_id": form.form_id}))
     return result

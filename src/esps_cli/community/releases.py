@@ -10,6 +10,7 @@ version that replaced it and what changed.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 
 from esps_cli.domain.community import CommunityFigures, ReleaseNote
@@ -27,9 +28,12 @@ def _clean(text: str) -> str:
 
 
 def publish(register: Register, report: SummaryReport, *, released_on: date, signed_off: str,
-            access: list[str], correction: str = "") -> tuple[Release, SummaryReport]:
+            access: list[str], correction: str = "",
+            write: Callable[[Release, SummaryReport], None] | None = None
+            ) -> tuple[Release, SummaryReport]:
     """Record the next release of the report's cycle; returns it and the edition as released
-    (carrying its release note)."""
+    (carrying its release note). write (the files of the edition) runs inside the recording
+    transaction: a release whose files could not be written is not recorded."""
     if not report.public:
         raise ConfigError("only the public edition is published (nothing about advisors)")
     cycle = report.organisation.cycle
@@ -63,7 +67,9 @@ def publish(register: Register, report: SummaryReport, *, released_on: date, sig
                               signed_off=signed_off, pre_release_access=people,
                               changes=correction, edition=text,
                               edition_sha256=hashlib.sha256(text.encode()).hexdigest())
-    assert release.version == note.version
+        assert release.version == note.version
+        if write is not None:
+            write(release, edition)
     return release, edition
 
 
