@@ -119,3 +119,21 @@ def test_an_upheld_challenge_reopens_agreed_scores_and_traces_the_new_score(
                                               ("C", None), ("x1", None), ("", None)])
 def test_challenge_references(text: str, number: int | None) -> None:
     assert parse_ref(text) == number
+
+
+def test_a_register_that_lost_a_table_says_it_is_damaged(register_at: str) -> None:
+    from typer.testing import CliRunner
+
+    from esps_cli.cli.app import app
+    from esps_cli.domain.paths import EXAMPLES_DIR
+
+    with Register.open(register_at) as reg:
+        add_challenges(reg, [challenge_row()])
+    with raw(register_at) as conn:
+        conn.execute("DROP TABLE challenge_responses")
+    result = CliRunner().invoke(app, ["challenge", "list", "--register", register_at,
+                                      "--cycle", CYCLE, "--units",
+                                      str(EXAMPLES_DIR / "units.csv")])
+    assert result.exit_code == 2, result.output
+    assert "is damaged" in result.output and "challenge_responses" in result.output
+    assert "Traceback" not in result.output

@@ -353,6 +353,10 @@ class SQLiteDatabase(Database):
                     f"the register {where} could not be written: the disk is full (or failing); "
                     "nothing was recorded. Free some space and run the command again"
                 ) from None
+            if text.startswith(("no such table", "no such column")):
+                raise ConfigError(
+                    f"the register {where} is damaged ({text}): restore it from a backup and "
+                    "run `esps register check`; nothing was recorded") from None
             if "unable to open database file" in text:
                 raise ConfigError(
                     f"the register {where} cannot be opened for writing: check you may write to "

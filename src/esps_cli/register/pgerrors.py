@@ -85,6 +85,10 @@ def translate(location: RegisterLocation, exc: Exception) -> EspsError | None:
             f"the register {location} took too long to answer (statement timeout): "
             f"{_first_line(exc)}"
         )
+    if isinstance(exc, pge.UndefinedTable | pge.UndefinedColumn):
+        return RegisterConnectionError(
+            f"the register {location} is damaged ({_first_line(exc)}): restore it from a "
+            "backup and run `esps register check`; nothing was recorded")
     if isinstance(exc, pge.InsufficientPrivilege):
         return RegisterPermissionError(
             f"the register {location}: this PostgreSQL user lacks a permission: "
