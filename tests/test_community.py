@@ -176,6 +176,7 @@ def import_challenges(world: dict[str, Any]) -> None:
     first = esps(world, "challenge", "import", str(filled), str(meeting), "--received",
                  "10/01/2011", "--groups", str(root / "groups.csv"), "--format", "json")
     assert first.exit_code == 1  # bad rows were left out
+    assert_private(first.stdout, "the import's report")
     data = json.loads(first.stdout)
     assert [(f["kind"], len(f["recorded"]), f["left_out"]) for f in data["files"]] == [
         ("form", 2, 3), ("meeting", 1, 2)]
@@ -379,7 +380,9 @@ def test_bad_files_never_stop_the_batch_and_record_nothing(world: dict[str, Any]
         "group,unit,subject,challenged,evidence,reply,date\n"
         f"west,\x1b]0;pwned\x07TP-XX,OD1.1,fine,,,03/01/2011\n"
         f"west,TP-CW,OD1.1,{'x' * 6000},,,03/01/2011\n"
-        "west,TP-CW,OD1.1,tomorrow,,,01/01/2099\n", encoding="utf-8")
+        "west,TP-CW,OD1.1,tomorrow,,,01/01/2099\n"
+        "call Jo Bloggs on 07700 900123,TP-CW,OD1.1,a phone number as the group,,,\n",
+        encoding="utf-8")
     before = json.loads(esps(world, "challenge", "list", "--format", "json").stdout)
     result = esps(world, "challenge", "import", str(swapped), str(other), str(broken),
                   str(hostile), "--groups", str(world["root"] / "groups.csv"))
@@ -390,6 +393,9 @@ def test_bad_files_never_stop_the_batch_and_record_nothing(world: dict[str, Any]
                  "challenge-unknown-unit", "challenge-too-long", "challenge-bad-date"):
         assert f"[{code}]" in out, code
     assert "it was issued for west (2010-11), not camden (2010-11)" in out
+    assert "group 'call [contact withheld] on [contact withheld]' is not on the groups list" \
+        in out
+    assert_private(out, "the import's messages")
     after = json.loads(esps(world, "challenge", "list", "--format", "json").stdout)
     assert after == before  # nothing recorded
 

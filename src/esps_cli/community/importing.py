@@ -177,6 +177,7 @@ def check_row(row: RowRead, group: CommunityGroup, look: Lookup, received: date,
                                 cell=row.refs.get(key, "")))
 
     texts = {k: _text(v) for k, v in row.values.items()}
+    said = {k: look.redact(v[:200]) for k, v in texts.items()}  # as findings quote them
     for key in ("challenged", "evidence", "unit", "subject"):
         if len(texts.get(key, "")) > CHALLENGE_TEXT_MAX:
             bad(CHALLENGE_TOO_LONG, key, f"{len(texts[key]):,} characters (at most "
@@ -185,18 +186,18 @@ def check_row(row: RowRead, group: CommunityGroup, look: Lookup, received: date,
     unit = look.unit(texts.get("unit", ""))
     if unit is None:
         bad(CHALLENGE_UNKNOWN_UNIT, "unit",
-            f"unit {texts.get('unit', '')!r} is not on the units list" if texts.get("unit")
+            f"unit {said.get('unit', '')!r} is not on the units list" if texts.get("unit")
             else "no unit given")
     subject = look.subject(texts.get("subject", ""))
     if subject is None:
         bad(CHALLENGE_UNKNOWN_SUBJECT, "subject",
-            f"{texts.get('subject', '')!r} is not a theme or one of the cycle's indicators"
+            f"{said.get('subject', '')!r} is not a theme or one of the cycle's indicators"
             if texts.get("subject") else "no theme or indicator given")
     if not texts.get("challenged"):
         bad(CHALLENGE_MISSING_TEXT, "challenged", "what is challenged is blank")
     reply = _reply(texts.get("reply", ""))
     if reply is None:
-        bad(CHALLENGE_BAD_REPLY, "reply", f"{texts['reply']!r} is not In writing or At a meeting")
+        bad(CHALLENGE_BAD_REPLY, "reply", f"{said['reply']!r} is not In writing or At a meeting")
     if received > look.today:
         bad(CHALLENGE_BAD_DATE, "date", f"{received.isoformat()} is after today")
     if unit is not None and not group.covers(unit.code):
@@ -301,13 +302,15 @@ def _meeting_rows(path: Path, look: Lookup, received: date,
         group = group_by_id_or_name(look.groups, values["group"])
         when = _meeting_date(values.get("date", ""), received)
         if group is None or when is None:
+            quoted = {k: look.redact(_text(values.get(k, ""))[:200]) for k in ("group", "date")}
             if group is None:
-                out.findings.append(finding(CHALLENGE_UNKNOWN_GROUP, name, f"group "
-                                            f"{values['group']!r} is not on the groups list",
-                                            cell=refs["group"]))
+                out.findings.append(finding(
+                    CHALLENGE_UNKNOWN_GROUP, name,
+                    f"group {quoted['group']!r} is not on the groups list", cell=refs["group"]))
             if when is None:
-                out.findings.append(finding(CHALLENGE_BAD_DATE, name, f"{values['date']!r} is "
-                                            "not a date (dd/mm/yyyy)", cell=refs.get("date", "")))
+                out.findings.append(finding(
+                    CHALLENGE_BAD_DATE, name, f"{quoted['date']!r} is not a date (dd/mm/yyyy)",
+                    cell=refs.get("date", "")))
             continue
         got = check_row(row, group, look, when, name, sha, found=out.findings)
         if got is not None:
