@@ -243,3 +243,35 @@ def test_feedback_pdf_is_tagged_with_marking_on_every_page(qs, tmp_path):  # noq
     pages = pdf_pages(path)
     for i, text in enumerate(pages, start=1):
         assert "OFFICIAL" in text and f"Page {i} of {len(pages)}" in text
+
+
+# -- a unit's validation report ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def validation_page(qs, tmp_path_factory) -> Path:  # noqa: F811
+    out = tmp_path_factory.mktemp("validation") / "westminster.html"
+    result = runner.invoke(app, ["validate", str(qs["returns"] / "Westminster ESPS return v2"
+                                                 ".xlsx"), "--output", str(out)])
+    assert result.exit_code == 1, result.output  # the return is invalid
+    return out
+
+
+def test_validation_report_for_a_unit(validation_page):
+    page = read_page(validation_page)
+    text = " ".join(" ".join(page.text).split())
+    assert page.title == "ESPS validation report: Westminster (TP-CW)"
+    assert "Invalid: 114 error(s), 0 warning(s)" in text
+    assert "Indicators meeting their evidence minimum: 12 of 54" in text
+    findings = next(t for t in page.tables if t.caption.startswith("What to correct"))
+    assert findings.rows == 114
+    assert [h for h, _, _ in findings.col_headers][:4] == ["Where", "Indicator", "Severity",
+                                                           "What is wrong"]
+    assert "Cover!B13" in text  # each finding names its sheet and cell
+
+
+def test_validate_output_must_be_a_report_format(qs, tmp_path):  # noqa: F811
+    out = tmp_path / "report.docx"
+    result = runner.invoke(app, ["validate", str(qs["returns"]), "--output", str(out)])
+    assert result.exit_code == 2 and "(or .html, .pdf" in result.output
+    assert not out.exists()

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from . import browser
-from .test_editions import pages, qs, unit_pages  # noqa: F401  (the quick start, its pages)
+from .test_editions import (  # noqa: F401  (the quick start and its pages)
+    pages,
+    qs,
+    unit_pages,
+    validation_page,
+)
 
 MAX_TABS = 400
 
@@ -31,14 +36,15 @@ def chromium() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def opened(chromium, pages, unit_pages) -> Iterator[dict[str, tuple[Any, list[str]]]]:  # noqa: F811
+def opened(chromium, pages, unit_pages, validation_page  # noqa: F811
+           ) -> Iterator[dict[str, tuple[Any, list[str]]]]:
     """Each page open in its own tab (the Board pack, the public edition, the feedback of a
-    unit with an invalid return and of one that meets the baseline), with every request it
-    made."""
+    unit with an invalid return and of one that meets the baseline, a unit's validation
+    report), with every request it made."""
     out = {}
     units = {"feedback " + p.name.split("_")[1]: p for p in unit_pages.glob("*.html")
              if p.name.split("_")[1] in ("TP-CW", "TP-EK")}
-    for name, path in {**pages, **units}.items():
+    for name, path in {**pages, **units, "validation": validation_page}.items():
         page = chromium.new_page()
         requests: list[str] = []
         page.on("request", lambda r, seen=requests: seen.append(r.url))

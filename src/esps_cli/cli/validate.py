@@ -121,7 +121,13 @@ def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None,
                   errors_only: bool, verbose: bool) -> None:
     from esps_cli.reports.validation import findings_csv, print_text, write_report_xlsx
 
-    if output is not None:
+    if output is not None and output.suffix.lower() in (".html", ".pdf"):
+        from esps_cli.reports.editions.render import write_edition
+        from esps_cli.reports.editions.validation import validation_html
+
+        write_edition(output, validation_html(
+            report, classification=working_settings().classification), force=force)
+    elif output is not None:
         write_report_xlsx(report, output, force=force,
                           classification=working_settings().classification)
     if fmt is OutputFormat.json:

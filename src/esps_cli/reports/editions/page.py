@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
+from typing import Literal
 
 from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
@@ -95,12 +96,17 @@ class BarChart(BaseModel):
     bars: list[Bar]
     target: float | None = None
     maximum: float = 100.0
+    layout: Literal["beside", "stacked"] = "beside"
 
     def svg(self) -> Markup:
         """The chart as inline SVG, styled by its own attributes (a PDF engine does not apply
-        the page's style sheet inside SVG)."""
-        label_w, plot_w, bar_h, gap, top = 250, 330, 18, 5, 30
-        height = top + len(self.bars) * (bar_h + gap) + 24
+        the page's style sheet inside SVG). Stacked: each label above its bar, narrow enough
+        to read on a phone; else labels beside the bars, shorter for a printed page."""
+        stacked = self.layout == "stacked"
+        label_w = 12 if stacked else 215
+        plot_w, bar_h, top = (330, 16, 30) if stacked else (250, 18, 30)
+        step = bar_h + (26 if stacked else 5)
+        height = top + len(self.bars) * step + 24
         width = label_w + plot_w + 60
         ink = 'fill="#0b0c0c" font-family="Arial, Liberation Sans, DejaVu Sans, sans-serif"'
 
@@ -120,13 +126,15 @@ class BarChart(BaseModel):
                          f'<text x="{x(tick):.1f}" y="{height - 5}" font-size="13" '
                          f'text-anchor="middle" {ink}>{tick}%</text>')
         for i, bar in enumerate(self.bars):
-            y = top + i * (bar_h + gap)
+            y = top + i * step + (22 if stacked else 0)
+            label = (f'<text x="{label_w}" y="{y - 5}" font-size="14" {ink}>' if stacked else
+                     f'<text x="{label_w - 8}" y="{y + bar_h - 4}" font-size="14" '
+                     f'text-anchor="end" {ink}>')
             parts.append(
-                f'<text x="{label_w - 8}" y="{y + bar_h - 4}" font-size="14" '
-                f'text-anchor="end" {ink}>{escape(bar.label)}</text>'
+                f'{label}{escape(bar.label)}</text>'
                 f'<rect x="{label_w}" y="{y}" width="{x(bar.value) - label_w:.1f}" '
                 f'height="{bar_h}" fill="#1d70b8"/>'
-                f'<text x="{x(bar.value) + 4:.1f}" y="{y + bar_h - 4}" font-size="14" '
+                f'<text x="{x(bar.value) + 4:.1f}" y="{y + bar_h - 3}" font-size="14" '
                 f'{ink}>{bar.value:.1f}%</text>')
         if self.target is not None:
             tx = x(self.target)

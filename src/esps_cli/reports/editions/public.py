@@ -114,7 +114,7 @@ def _tables(report: SummaryReport) -> tuple[BarChart, Table, Table]:
                  f"the baseline, against the target of {org.target_pct:g}%. "
                  + " ".join(f"{r.label}: {r.compliance_pct:.1f}%." for r in groups)),
         bars=[Bar(label=r.label, value=r.compliance_pct) for r in groups],
-        target=org.target_pct)
+        target=org.target_pct, layout="stacked")
     header = cols("Area of policing", "Police units", "Met the baseline", "Percentage met",
                   numeric=(1, 2, 3))
     chart_table = Table(

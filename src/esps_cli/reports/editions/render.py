@@ -10,11 +10,14 @@ Jinja2."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup, escape
 
 from esps_cli.errors import ConfigError
 from esps_cli.io.safety import atomic_write_bytes
@@ -31,7 +34,8 @@ def _environment() -> Any:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(stylesheet=_stylesheet(), shown=shown, NO_FIGURE=NO_FIGURE)
-    env.filters.update(css_string=css_string, long_date=long_date, long_time=long_time)
+    env.filters.update(css_string=css_string, long_date=long_date, long_time=long_time,
+                       row_label=row_label)
     return env
 
 
@@ -39,6 +43,16 @@ def css_string(text: str) -> str:
     """Text inside a CSS string in a <style> element: quotes, backslashes, angle brackets and
     control characters as CSS escapes, so no text can end the string or the element."""
     return "".join(c if c.isalnum() or c in " .,:;-_()/'" else f"\\{ord(c):x} " for c in text)
+
+
+_CODE_AT_END = re.compile(r"\(([^()\s]{1,40})\)$")
+
+
+def row_label(value: str) -> Markup:
+    """A row's heading as the page shows it, a unit's code in brackets kept on one line
+    ("Barking & Dagenham (TP-KG)" never breaks at the code's hyphen)."""
+    text = str(escape(value))
+    return Markup(_CODE_AT_END.sub(r'<span class="nowrap">(\1)</span>', text))
 
 
 def long_date(value: date) -> str:
