@@ -17,7 +17,7 @@ from esps_cli.cli.common import (
     load_framework_from,
     progress_bar,
 )
-from esps_cli.io.output import console, err_console, print_json
+from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
     from esps_cli.register import RegisterLocation
@@ -79,20 +79,16 @@ def framework_check(file: FrameworkFile = None) -> None:
 @handles_errors
 def framework_show(
     file: FrameworkFile = None,
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
 ) -> None:
     """Print the framework as a tree: themes, ESPS units, indicators and their minimums.
 
     Example: [bold]esps framework show --format json[/bold]
     """
-    from esps_cli.reports.framework import cycles_table, framework_tree
+    from esps_cli.reports.render import check_format, show_report
 
-    fw = load_framework_from(file)
-    if fmt is options.TextOrJson.json:
-        print_json(fw)
-        return
-    console.print(framework_tree(fw))
-    console.print(cycles_table(fw))
+    check_format("framework", fmt)
+    show_report("framework", load_framework_from(file), fmt)
 
 
 @app.command()

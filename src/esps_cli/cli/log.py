@@ -8,7 +8,7 @@ import typer
 
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, register_location, settings
-from esps_cli.io.output import OutputFormat, console, print_csv, print_json
+from esps_cli.io.output import Format
 
 app = typer.Typer()
 
@@ -43,7 +43,7 @@ def log(
     verify: Annotated[bool, typer.Option(
         "--verify", help="Check the hash chain and every row it records; exit 1 naming the "
                          "first broken entry.")] = False,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     register: options.Register = None,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
@@ -58,13 +58,14 @@ def log(
 
     from esps_cli.errors import ConfigError
     from esps_cli.register import Register, audit
-    from esps_cli.reports.audit import LOG_HEADER, log_rows, print_log, print_verification
+    from esps_cli.reports.render import check_format, show_report
 
     wanted = list(action or [])
     unknown = [a for a in wanted if a not in audit.ACTIONS]
     if unknown:
         raise ConfigError(f"unknown action(s) {', '.join(unknown)}: use "
                           f"{', '.join(audit.ACTIONS)}")
+    check_format("log-verification" if verify else "log", fmt)
     first, last = _day(since, "--since"), _day(until, "--until")
     location = register_location(register, settings(), allow_network_sqlite=allow_network_sqlite)
     with Register.open(location, create=False) as reg, reg.snapshot():
@@ -74,16 +75,8 @@ def log(
             entries = audit.entries(reg.database, unit=unit, assessor=assessor, actions=wanted,
                                     since=first, until=last + timedelta(days=1) if last else None)
     if verify:
-        if fmt is OutputFormat.json:
-            print_json({**result.model_dump(), "intact": result.intact})
-        else:
-            print_verification(console, result, str(location))
+        show_report("log-verification", result, fmt, location=str(location))
         if not result.intact:
             raise typer.Exit(EXIT_FINDINGS)
         return
-    if fmt is OutputFormat.json:
-        print_json(entries)
-    elif fmt is OutputFormat.csv:
-        print_csv(LOG_HEADER, log_rows(entries))
-    else:
-        print_log(console, entries)
+    show_report("log", entries, fmt)

@@ -15,20 +15,9 @@ from typing import Annotated
 
 import typer
 
-from esps_cli.io.output import OutputFormat
+from esps_cli.io import output
 
 # -- choices -----------------------------------------------------------------------------
-
-class TextOrJson(StrEnum):
-    text = "text"
-    json = "json"
-
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    json = "json"
-    xlsx = "xlsx"
-
 
 class ScoreRole(StrEnum):
     linked = "linked"
@@ -110,11 +99,16 @@ OnlyUnits = Annotated[
 
 # -- output ------------------------------------------------------------------------------
 
-Format = Annotated[OutputFormat, typer.Option("--format", help="text, json or csv.")]
-FormatTextJson = Annotated[TextOrJson, typer.Option("--format", help="text or json.")]
-FormatExport = Annotated[ExportFormat, typer.Option("--format", help="csv, json or xlsx.")]
+# One format enum for every command (io.output.Format); which formats a report has is the
+# renderer table's to say (reports/render.py), with a clear error for one it lacks.
+Format = Annotated[output.Format, typer.Option("--format", help="text, json or csv.")]
+FormatTextJson = Annotated[output.Format, typer.Option("--format", help="text or json.")]
+FormatExport = Annotated[output.Format, typer.Option(
+    "--format", help="csv or json on standard output (with --output, the file's suffix "
+                     "says: .csv, .json or .xlsx).")]
 Output = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Also write the result to this file.")
+    Path | None, typer.Option("--output", "-o", help="Also write the result to this file, in "
+                              "the format its suffix names (.txt, .json, .csv, .xlsx).")
 ]
 Force = Annotated[bool, typer.Option("--force", help="Replace output files that already exist.")]
 Classification = Annotated[

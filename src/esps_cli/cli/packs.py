@@ -10,7 +10,7 @@ import typer
 from esps_cli.cli import options
 from esps_cli.cli.common import handles_errors, load_context, register_location
 from esps_cli.cli.score import score_app
-from esps_cli.io.output import console, err_console, print_json
+from esps_cli.io.output import Format
 
 app = typer.Typer()  # its one command belongs to the `esps score` group
 
@@ -30,7 +30,7 @@ def score_packs(
         "--moderation", help="Write moderation packs for the disagreements instead.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace packs already in --out (they get new pack ids).")] = False,
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
     cycle: options.Cycle = None,
     units: options.Units = None,
     advisors: options.Advisors = None,
@@ -45,10 +45,11 @@ def score_packs(
     Example: [bold]esps score packs --returns returns/ --out packs/[/bold]
     """
     from esps_cli.register import Register
-    from esps_cli.reports.scores import print_packs
+    from esps_cli.reports.render import check_format, show_report
     from esps_cli.scoring.packs import issue_packs
     from esps_cli.scoring.roster import Roster
 
+    check_format("scoring-packs", fmt)
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     roster = Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
     with Register.open(register_location(register, ctx.settings)) as reg:
@@ -57,8 +58,5 @@ def score_packs(
                                                   if ctx.settings.returns else []),
             units=unit or [], assessors=assessor or [], roles=[r.value for r in role or []],
             moderation=moderation, force=force)
-    if fmt is options.TextOrJson.json:
-        print_json(result)
-        return
-    print_packs(console, err_console, result, out,
-                f"{'Moderation' if moderation else 'Scoring'} packs, {roster.cycle.name}")
+    show_report("scoring-packs", result, fmt, out=out,
+                title=f"{'Moderation' if moderation else 'Scoring'} packs, {roster.cycle.name}")

@@ -3,18 +3,14 @@
 Thin: resolve the register's location, call register/maintenance.py, print the result.
 """
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, register_location, settings
-from esps_cli.cli.options import TextOrJson
-from esps_cli.io.output import console, print_json
-
-if TYPE_CHECKING:
-    from esps_cli.register.maintenance import CheckReport, CopyReport
+from esps_cli.io.output import Format, console
 
 app = typer.Typer()
 register_app = typer.Typer(
@@ -22,10 +18,6 @@ register_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(register_app, name="register")
-
-MARK = {"ok": "[green]ok[/green]     ", "warning": "[yellow]warning[/yellow]",
-        "problem": "[bold red]PROBLEM[/bold red]"}
-
 
 def _say(markup: str) -> None:
     console.print(markup, soft_wrap=True, highlight=False)
@@ -36,7 +28,7 @@ def _say(markup: str) -> None:
 def check(
     register: options.Register = None,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
-    fmt: options.FormatTextJson = TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
 ) -> None:
     """Check a register: integrity, schema version, rules, import log, audit chain.
 
@@ -48,25 +40,14 @@ def check(
     Example: [bold]esps register check --register postgresql://esps@db.example/esps[/bold]
     """
     from esps_cli.register.maintenance import check as check_register
+    from esps_cli.reports.render import check_format, show_report
 
+    check_format("register-check", fmt)
     location = register_location(register, settings(),
                                  allow_network_sqlite=allow_network_sqlite)
     report = check_register(location)
-    if fmt == TextOrJson.json:
-        print_json({**report.model_dump(), "sound": report.sound})
-    else:
-        _print_check(report)
+    show_report("register-check", report, fmt)
     raise typer.Exit(EXIT_OK if report.sound else EXIT_FINDINGS)
-
-
-def _print_check(report: "CheckReport") -> None:
-    _say(f"register {escape(report.location)} ({report.engine}, schema version "
-         f"{report.schema_version})")
-    for item in report.items:
-        _say(f"  {MARK[item.status]}  {escape(item.name)}: {escape(item.detail)}")
-    counts = ", ".join(f"{n} {table}" for table, n in report.counts.items())
-    _say(f"records: {escape(counts)}")
-    _say("sound" if report.sound else "[bold red]problems found[/bold red]")
 
 
 @register_app.command("upgrade")
@@ -104,7 +85,7 @@ def copy(
     source: FromArg,
     target: ToArg,
     allow_network_sqlite: options.AllowNetworkSqlite = False,
-    fmt: options.FormatTextJson = TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
 ) -> None:
     """Copy a whole register to another, e.g. SQLite to PostgreSQL or back.
 
@@ -116,22 +97,11 @@ def copy(
     """
     from esps_cli.register import register_location as locate_register
     from esps_cli.register.maintenance import copy_register
+    from esps_cli.reports.render import check_format, show_report
 
+    check_format("register-copy", fmt)
     report = copy_register(locate_register(source, None,
                                            allow_network_sqlite=allow_network_sqlite),
                            locate_register(target, None))
-    if fmt == TextOrJson.json:
-        print_json({**report.model_dump(), "ok": report.ok})
-    else:
-        _print_copy(report)
+    show_report("register-copy", report, fmt)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
-
-
-def _print_copy(report: "CopyReport") -> None:
-    _say(f"copied {escape(report.source)} to {escape(report.target)} (schema version "
-         f"{report.schema_version})")
-    for t in report.tables:
-        verdict = "same" if t.ok else "[bold red]DIFFERENT[/bold red]"
-        _say(f"  {t.table:<13} {t.source_rows:>7} -> {t.target_rows:<7} {verdict}")
-    _say("every record arrived" if report.ok else
-         "[bold red]the copy differs from the original[/bold red]")

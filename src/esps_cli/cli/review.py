@@ -8,7 +8,7 @@ from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import handles_errors, load_context, register_location
-from esps_cli.io.output import OutputFormat, console, print_csv, print_json
+from esps_cli.io.output import Format, console
 
 if TYPE_CHECKING:
     from esps_cli.cli.common import Context
@@ -99,7 +99,7 @@ def review_show(
     units: options.Units = None,
     advisors: options.Advisors = None,
     framework: options.Framework = None,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
 ) -> None:
     """Show review states: each unit's current state, or one unit's whole history.
 
@@ -107,8 +107,9 @@ def review_show(
     """
     from esps_cli.register import Register
     from esps_cli.register.review import current_states, returns_of, review_history
-    from esps_cli.reports.returns import REVIEW_COLUMNS, review_rows, review_table
+    from esps_cli.reports.render import check_format, show_report
 
+    check_format("review", fmt)
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
                        need_units=False)
     code = _unit_code(ctx, unit) if unit else None
@@ -118,18 +119,7 @@ def review_show(
         changes = (review_history(reg, ctx.cycle.id, code) if code
                    else list(current_states(reg, ctx.cycle.id).values()))
         files = {r.id: r.file for r in returns_of(reg, ctx.cycle.id, code)}
-    if fmt is OutputFormat.json:
-        print_json([{**c.model_dump(mode="json"), "return_file": files.get(c.return_id or 0, "")}
-                    for c in changes])
-    elif fmt is OutputFormat.csv:
-        print_csv(REVIEW_COLUMNS, review_rows(changes, files))
-    elif not changes:
-        console.print(f"No review states recorded for {code or 'any unit'} in "
-                      f"{ctx.cycle.id}.")
-    else:
-        title = (f"Review history of {code} ({ctx.cycle.id})" if code
-                 else f"Review states ({ctx.cycle.id}): the latest of each unit")
-        console.print(review_table(title, changes, files))
+    show_report("review", changes, fmt, files=files, unit=code, cycle=ctx.cycle.id)
 
 
 __all__ = ["app"]

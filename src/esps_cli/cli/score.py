@@ -16,7 +16,7 @@ from esps_cli.cli.common import (
     register_location,
     settings,
 )
-from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
+from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
     from esps_cli.register import RegisterLocation
@@ -68,7 +68,7 @@ def allocate(
         "--reallocate", help="Allocate every unit afresh (history is kept).")] = False,
     output: options.Output = None,
     force: options.Force = False,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     cycle: options.Cycle = None,
     units: options.Units = None,
     advisors: options.Advisors = None,
@@ -82,29 +82,22 @@ def allocate(
 
     Example: [bold]esps allocate --seed 2010 --output allocation.csv[/bold]
     """
-    from esps_cli.io.safety import check_can_write
     from esps_cli.register import Register
-    from esps_cli.reports import scores as show
+    from esps_cli.reports.render import check_format, check_output, render
+    from esps_cli.reports.scores import allocation_outcome
     from esps_cli.scoring.allocate import allocate as allocate_units
     from esps_cli.scoring.allocate import random_seed
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
-    if output is not None:
-        check_can_write(output, force)
+    check_output("allocation", output, force)
+    check_format("allocation", fmt)
     with Register.open(reg_path) as reg:
         plan = allocate_units(reg, roster.units, roster.advisors, roster.cycle.id,
                               seed=random_seed() if seed is None else seed,
                               reallocate=reallocate)
-    if output is not None:
-        show.write_allocation(plan, output, force=force,
-                              info=_print_info("ESPS unlinked DCFA allocation", roster))
-    if fmt is OutputFormat.json:
-        print_json(plan)
-    elif fmt is OutputFormat.csv:
-        print_csv(show.ALLOC_HEADER, show.allocation_rows(plan))
-    else:
-        show.print_allocation(console, plan, roster.cycle.name)
-    err_console.print(show.allocation_outcome(plan, reg_path), soft_wrap=True, highlight=False)
+    render("allocation", plan, fmt, output=output, force=force, cycle_name=roster.cycle.name,
+           info=_print_info("ESPS unlinked DCFA allocation", roster) if output else None)
+    err_console.print(allocation_outcome(plan, reg_path), soft_wrap=True, highlight=False)
     for w in plan.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
     if output is not None:
@@ -183,7 +176,7 @@ def score_import(
         help="A filled scoring or moderation pack, a CSV "
              "(unit,indicator,role,assessor,score,comment), or a folder of them.")],
     any_unlinked: AnyUnlinked = False,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     cycle: options.Cycle = None,
     units: options.Units = None,
     advisors: options.Advisors = None,
@@ -201,20 +194,15 @@ def score_import(
     Example: [bold]esps score import filled-packs/[/bold]
     """
     from esps_cli.register import Register
-    from esps_cli.reports.scores import print_imports
-    from esps_cli.scoring.importing import IMPORT_TABLE_HEADER, import_table
+    from esps_cli.reports.render import check_format, show_report
     from esps_cli.scoring.pack_import import import_path
 
+    check_format("score-import", fmt)
     roster, reg_path = _roster(framework, units, advisors, cycle, register)
     with Register.open(reg_path) as reg, progress_bar("Importing scores") as progress:
         results = import_path(reg, roster, path, any_unlinked=any_unlinked,
                               on_progress=progress.update)
-    if fmt is OutputFormat.json:
-        print_json(results)
-    elif fmt is OutputFormat.csv:
-        print_csv(IMPORT_TABLE_HEADER, import_table(results))
-    else:
-        print_imports(console, results)
+    show_report("score-import", results, fmt)
     if any(r.rejected or r.status == "partial" for r in results):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -223,7 +211,7 @@ def score_import(
 @handles_errors
 def score_show(
     unit: Annotated[str, typer.Argument(help="Unit code.")],
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
     cycle: options.Cycle = None,
     units: options.Units = None,
     advisors: options.Advisors = None,
@@ -236,20 +224,18 @@ def score_show(
     Example: [bold]esps score show TP-CW[/bold]
     """
     from esps_cli.register import Register
-    from esps_cli.reports.scores import print_unit_scores
+    from esps_cli.reports.render import check_format, show_report
     from esps_cli.scoring.rows import score_rows
 
+    check_format("unit-scores", fmt)
     roster, reg_path = _roster(framework, units, advisors, cycle, register,
                                allow_network_sqlite)
     the_unit = roster.unit_or_error(unit)
     with Register.open(reg_path, create=False) as reg:
         current = reg.current_marks(roster.cycle.id)
     rows = score_rows(roster, current, units=[the_unit.code], include_unscored=True)
-    if fmt is options.TextOrJson.json:
-        print_json(rows)
-        return
-    print_unit_scores(console, rows, f"{the_unit.code} {escape(the_unit.name)}: scores, "
-                                     f"{roster.cycle.name}")
+    show_report("unit-scores", rows, fmt, title=f"{the_unit.code} {escape(the_unit.name)}: "
+                                                f"scores, {roster.cycle.name}")
 
 
 @score_app.command("history")
@@ -257,7 +243,7 @@ def score_show(
 def score_history(
     unit: Annotated[str, typer.Argument(help="Unit code.")],
     indicator: Annotated[str, typer.Argument(help="Indicator id.")],
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
     cycle: options.Cycle = None,
     units: options.Units = None,
     advisors: options.Advisors = None,
@@ -270,27 +256,26 @@ def score_history(
     Example: [bold]esps score history TP-CW OD1.1[/bold]
     """
     from esps_cli.register import Register
-    from esps_cli.reports.scores import print_history
+    from esps_cli.reports.render import check_format, show_report
 
+    check_format("score-history", fmt)
     roster, reg_path = _roster(framework, units, advisors, cycle, register,
                                allow_network_sqlite)
     the_unit = roster.unit_or_error(unit)
     ind = roster.indicator_or_error(indicator)
     with Register.open(reg_path, create=False) as reg:
         events = reg.history(roster.cycle.id, the_unit.code, ind)
-    if fmt is options.TextOrJson.json:
-        print_json(events)
-        return
-    print_history(console, events,
-                  f"{the_unit.code} {ind}: score history, {roster.cycle.name}")
+    show_report("score-history", events, fmt,
+                title=f"{the_unit.code} {ind}: score history, {roster.cycle.name}")
 
 
 @score_app.command("export")
 @handles_errors
 def score_export(
-    fmt: options.FormatExport = options.ExportFormat.csv,
+    fmt: options.FormatExport = Format.csv,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="File to write (default: stdout; required for xlsx).")] = None,
+        "--output", "-o", help="File to write instead of standard output, in the format its "
+                               "suffix names: .csv, .json or .xlsx.")] = None,
     force: options.Force = False,
     history: Annotated[bool, typer.Option(
         "--history", help="Every event, not the current scores.")] = False,
@@ -311,29 +296,28 @@ def score_export(
     """
     import hashlib
 
-    from esps_cli.errors import ConfigError
-    from esps_cli.io.safety import check_can_write
     from esps_cli.register import Register
     from esps_cli.reports import scores as show
+    from esps_cli.reports.render import check_format, check_output, show_report, write_file
 
     roster, reg_path = _roster(framework, units, advisors, cycle, register,
                                allow_network_sqlite)
-    if fmt is options.ExportFormat.xlsx and output is None:
-        raise ConfigError("--format xlsx needs --output FILE")
-    if output is not None:
-        check_can_write(output, force)
+    if output is None:
+        check_format("score-export", fmt)
+    check_output("score-export", output, force)
     with Register.open(reg_path, create=False) as reg:
         table = (show.history_table(reg.history(roster.cycle.id)) if history else
                  show.scores_table(roster, reg.current_marks(roster.cycle.id),
                                    include_unscored=include_all))
     if output is None:
-        print(show.export_text(table, fmt.value), end="")
+        show_report("score-export", table, fmt)
         return
-    show.write_export(table, fmt.value, output, f"{table.title} {roster.cycle.id}", force=force,
-                      info=_print_info(f"ESPS {table.title.lower()}", roster))
+    written = write_file("score-export", table, output, force=force,
+                         sheet=f"{table.title} {roster.cycle.id}",
+                         info=_print_info(f"ESPS {table.title.lower()}", roster))
     with Register.open(reg_path, create=False) as reg:
         reg.log_event("export", cycle=roster.cycle.id, detail={
-            "what": "score history" if history else "scores", "format": fmt.value,
+            "what": "score history" if history else "scores", "format": written.value,
             "file": str(output.resolve()), "rows": len(table.rows),
             "sha256": hashlib.sha256(output.read_bytes()).hexdigest()})
     err_console.print(f"wrote {len(table.rows)} row(s) to {escape(str(output))}", soft_wrap=True)
@@ -342,7 +326,7 @@ def score_export(
 @score_app.command("agreement")
 @handles_errors
 def score_agreement(
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     by: Annotated[options.AgreementBy | None, typer.Option(
         "--by", help="Also per indicator, theme or business-group.")] = None,
     cycle: options.Cycle = None,
@@ -359,17 +343,13 @@ def score_agreement(
     Example: [bold]esps score agreement --by theme --format json[/bold]
     """
     from esps_cli.register import Register
-    from esps_cli.reports.scores import print_agreement
-    from esps_cli.scoring.agreement import AGREEMENT_TABLE_HEADER, agreement, agreement_table
+    from esps_cli.reports.render import check_format, show_report
+    from esps_cli.scoring.agreement import agreement
 
+    check_format("agreement", fmt)
     roster, reg_path = _roster(framework, units, advisors, cycle, register,
                                allow_network_sqlite)
     with Register.open(reg_path, create=False) as reg:
         report = agreement(roster, reg.current_marks(roster.cycle.id),
                            by=by.value if by else None)
-    if fmt is OutputFormat.json:
-        print_json(report)
-    elif fmt is OutputFormat.csv:
-        print_csv(AGREEMENT_TABLE_HEADER, agreement_table(report))
-    else:
-        print_agreement(console, report, roster.cycle.name)
+    show_report("agreement", report, fmt, cycle_name=roster.cycle.name)

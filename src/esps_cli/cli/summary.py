@@ -3,7 +3,7 @@ and the score register. Decisions live in summary/selection.py, rendering in
 reports/summary.py."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,7 +18,7 @@ from esps_cli.cli.common import (
     progress_bar,
     register_location,
 )
-from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
+from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
     from esps_cli.reports.printing import PrintInfo
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
-OUTPUT_SUFFIXES = (".xlsx", ".json", ".csv", ".html", ".pdf")
 
 
 def _info(ctx: Context, title: str, classification: str | None, cycle_name: str,
@@ -40,41 +39,9 @@ def _info(ctx: Context, title: str, classification: str | None, cycle_name: str,
                       edition=edition)
 
 
-def _check_output(output: Path | None, force: bool) -> None:
-    from esps_cli.errors import ConfigError
-    from esps_cli.io.safety import check_can_write
-
-    if output is None:
-        return
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise ConfigError(f"--output {output}: write .xlsx (the workbook), .html (the web "
-                          "page), .pdf (the tagged PDF), .json or .csv")
-    check_can_write(output, force)
-
-
-def _write_output(output: Path, make_workbook: Any, data: Any, header: Any, rows: Any,
-                  force: bool, make_page: Any = None) -> None:
-    """--output by its suffix: the workbook (made only when asked for), the web page or its
-    PDF (made only when asked for), the JSON report, or the CSV rows."""
-    from esps_cli.errors import ConfigError
-    from esps_cli.io.output import csv_text, save_workbook
-    from esps_cli.io.safety import atomic_write_text
-
-    suffix = output.suffix.lower()
-    if suffix in (".html", ".pdf"):
-        if make_page is None:
-            raise ConfigError(f"--output {output}: this report is written as .xlsx, .json "
-                              "or .csv")
-        from esps_cli.reports.editions.render import write_edition
-
-        write_edition(output, make_page(), force=force)
-    elif suffix == ".xlsx":
-        save_workbook(make_workbook(), output, force=force)
-    elif suffix == ".json":
-        atomic_write_text(output, data.model_dump_json(indent=2) + "\n", force=force)
-    else:
-        atomic_write_text(output, csv_text(header, rows), force=force)
-    err_console.print(f"wrote {escape(str(output))}", soft_wrap=True)
+def _wrote(output: Path | None) -> None:
+    if output is not None:
+        err_console.print(f"wrote {escape(str(output))}", soft_wrap=True)
 
 
 def _collect(ctx: Context, returns: list[Path] | None, register: str | None, jobs: int,
@@ -129,12 +96,11 @@ def summary(
         "--compare", help="Compare two cycles: --compare 2010-11 2011-12.")] = None,
     units_table: Annotated[bool, typer.Option(
         "--units-table", help="Also list every unit, one row each.")] = False,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Also write the report: .xlsx (the Board pack, or with "
-        "--compare the comparison workbook), .html (the Board pack, or with --public the "
-        "public edition, as one web page), .pdf (the same, tagged, on A4), .json or .csv.")
-    ] = None,
+        "--output", "-o", help="Also write the report, in the format its suffix names: .xlsx "
+        "(the Board pack, or with --compare the comparison workbook), .json, .csv or .txt."
+    )] = None,
     force: options.Force = False,
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
@@ -143,14 +109,14 @@ def summary(
 
     The KPI and the roll-ups first, then the exceptions and the units by status (one row per
     unit with --units-table); --format csv prints one row per unit; --output also writes the
-    Board pack (.xlsx, printed on A4) or the report as .json or .csv.
+    Board pack (.xlsx, printed on A4) or the report as .json, .csv or .txt.
 
     Example: [bold]esps summary --returns returns/ --register esps.db --output board.xlsx[/bold]
 
     Exit code 0 when the KPI is met, 1 when it is not (or there are exceptions with
     --exceptions), 2 for usage or configuration errors.
     """
-    from esps_cli.reports import summary as show
+    from esps_cli.reports.render import check_format, check_output, show_report, write_file
     from esps_cli.reports.wording import board_title
     from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
     from esps_cli.summary.selection import falls_short, select_views
@@ -158,8 +124,10 @@ def summary(
     comparing = bool(compare_cycles and all(compare_cycles))
     ctx = load_context(framework=framework, units=units, advisors=advisors,
                        cycle=cycle or (compare_cycles[0] if comparing and compare_cycles else None))
-    _check_output(output, force)
-    if public and fmt is not OutputFormat.text:
+    report_name = "comparison" if comparing else "summary"
+    check_output(report_name, output, force)
+    check_format("exceptions" if exceptions and not comparing else report_name, fmt)
+    if public and fmt is not Format.text:
         err_console.print(escape(PUBLIC_NOTE), soft_wrap=True)
     if comparing and compare_cycles:
         _compare(ctx, compare_cycles, returns, register, jobs, public, fmt, output, force,
@@ -171,50 +139,25 @@ def summary(
                                  allow_network_sqlite=allow_network_sqlite)
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
                                 location, public=public)
+    views = select_views([v.value for v in by or []])
+    shown = {"framework": ctx.framework, "previous": previous, "views": views,
+             "units_table": units_table}
     if output:
-        info = _info(ctx, board_title(public), classification, ctx.cycle.name)
-        names = {} if public else {a.id: a.name for a in ctx.advisors}
-
-        def board() -> Any:
-            from esps_cli.reports.board import board_workbook  # openpyxl: only for .xlsx
-
-            return board_workbook(report, ctx.framework, info, previous=previous,
-                                  advisor_names=names)
-
-        def page() -> str:
-            from esps_cli.reports.editions.summary import summary_html
-            from esps_cli.summary.selection import next_cycle_name
-
-            return summary_html(
-                report, ctx.framework, previous=previous, advisor_names=names,
-                classification=classification or ctx.settings.classification,
-                next_year=next_cycle_name(ctx.framework, ctx.cycle),
-                contact=ctx.settings.public_contact)
-
-        _write_output(output, board, report, show.unit_header(public), show.unit_rows(report),
-                      force, page)
-    if fmt is OutputFormat.json:
-        print_json(report)
-    elif fmt is OutputFormat.csv and exceptions:
-        print_csv(show.exception_header(public), show.exception_rows(report))
-    elif fmt is OutputFormat.csv:
-        print_csv(show.unit_header(public), show.unit_rows(report))
-    elif exceptions:
-        show.print_exceptions(console, report)
-    else:
-        show.print_summary(console, report, ctx.framework,
-                           views=select_views([v.value for v in by or []]), previous=previous,
-                           units_table=units_table)
+        write_file("summary", report, output, force=force, **shown,
+                   info=_info(ctx, board_title(public), classification, ctx.cycle.name),
+                   advisor_names={} if public else {a.id: a.name for a in ctx.advisors})
+        _wrote(output)
+    show_report("exceptions" if exceptions else "summary", report, fmt, **shown)
     raise typer.Exit(EXIT_FINDINGS if falls_short(report, exceptions=exceptions) else EXIT_OK)
 
 
 def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
-             register: str | None, jobs: int, public: bool, fmt: OutputFormat,
+             register: str | None, jobs: int, public: bool, fmt: Format,
              output: Path | None, force: bool, classification: str | None,
              allow_network_sqlite: bool = False, *, recursive: bool = False) -> None:
     """`esps summary --compare A B`: one validation, both cycles' summaries, what changed;
     --output writes it too (.xlsx, .json or .csv)."""
-    from esps_cli.reports.summary import COMPARISON_HEADER, comparison_rows, print_comparison
+    from esps_cli.reports.render import show_report, write_file
     from esps_cli.reports.wording import COMPARISON_TITLE
     from esps_cli.summary.compliance import compare, summary_from_batch
 
@@ -226,22 +169,13 @@ def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
                                location, public=public)
     comparison = compare(before, after)
     if output:
-        info = _info(ctx, COMPARISON_TITLE, classification,
-                     f"{before.organisation.cycle_name} to {after.organisation.cycle_name}",
-                     "Public edition" if public else "")
-        def workbook() -> Any:
-            from esps_cli.reports.board import comparison_workbook  # openpyxl: only for .xlsx
-
-            return comparison_workbook(comparison, ctx.framework, info)
-
-        _write_output(output, workbook, comparison, COMPARISON_HEADER,
-                      comparison_rows(comparison), force)
-    if fmt is OutputFormat.json:
-        print_json(comparison)
-    elif fmt is OutputFormat.csv:
-        print_csv(COMPARISON_HEADER, comparison_rows(comparison))
-    else:
-        print_comparison(console, comparison)
+        write_file("comparison", comparison, output, force=force, framework=ctx.framework,
+                   info=_info(ctx, COMPARISON_TITLE, classification,
+                              f"{before.organisation.cycle_name} to "
+                              f"{after.organisation.cycle_name}",
+                              "Public edition" if public else ""))
+        _wrote(output)
+    show_report("comparison", comparison, fmt)
 
 
 @app.command()
@@ -258,8 +192,8 @@ def actions(
     advisors: options.Advisors = None,
     framework: options.Framework = None,
     force: options.Force = False,
-    fmt: Annotated[OutputFormat, typer.Option(
-        "--format", help="text, json or csv: the gaps themselves.")] = OutputFormat.text,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="text, json or csv: the gaps themselves.")] = Format.text,
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
@@ -273,10 +207,11 @@ def actions(
     Example: [bold]esps actions --returns returns/ --out plans/ --unit TP-EK[/bold]
     """
     from esps_cli.domain.units import select_units
-    from esps_cli.reports.summary import GAP_HEADER, gap_row
+    from esps_cli.reports.render import check_format, show_report
     from esps_cli.reports.unit import write_action_plans
     from esps_cli.summary.selection import next_cycle_name, unit_gaps
 
+    check_format("action-plans", fmt)
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     chosen = {u.code for u in select_units(ctx.units, unit)}
     report, _ = _collect(ctx, returns, register, jobs,
@@ -286,15 +221,8 @@ def actions(
                  ctx.cycle.name)
     written, not_assessed = write_action_plans(ctx.framework, report, chosen, ctx.cycle,
                                                next_year, out, info, force=force)
-    gaps = unit_gaps(report, chosen)
-    if fmt is OutputFormat.json:
-        print_json(gaps)
-    elif fmt is OutputFormat.csv:
-        print_csv(GAP_HEADER, [gap_row(g) for g in gaps])
-    else:
-        console.print(f"Wrote {len(written)} action plan(s) to {escape(str(out))} "
-                      f"({len(gaps)} gap(s) in all); {not_assessed} unit(s) not yet "
-                      "assessed: their plans say why and what happens next.")
+    show_report("action-plans", unit_gaps(report, chosen), fmt, written=len(written), out=out,
+                not_assessed=not_assessed)
 
 
 @app.command()
@@ -401,7 +329,7 @@ def buddies(
     units: options.Units = None,
     advisors: options.Advisors = None,
     framework: options.Framework = None,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     jobs: options.Jobs = 0,
 ) -> None:
     """Suggest buddy pairs: each unit below baseline with a unit of its business group
@@ -409,16 +337,11 @@ def buddies(
 
     Example: [bold]esps buddies --returns returns/[/bold]
     """
-    from esps_cli.reports.summary import BUDDY_HEADER, buddy_rows, print_buddies
+    from esps_cli.reports.render import check_format, show_report
     from esps_cli.summary.compliance import suggest_buddies
 
+    check_format("buddies", fmt)
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     report, _ = _collect(ctx, returns, register, jobs,
                          allow_network_sqlite=allow_network_sqlite, recursive=recursive)
-    pairs = suggest_buddies(ctx.framework, report)
-    if fmt is OutputFormat.json:
-        print_json(pairs)
-    elif fmt is OutputFormat.csv:
-        print_csv(BUDDY_HEADER, buddy_rows(pairs))
-    else:
-        print_buddies(console, pairs)
+    show_report("buddies", suggest_buddies(ctx.framework, report), fmt)

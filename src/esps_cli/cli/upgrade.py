@@ -9,7 +9,7 @@ from rich.markup import escape
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_OK, EXIT_USAGE, handles_errors, load_context
 from esps_cli.errors import EspsError
-from esps_cli.io.output import console, err_console, print_json
+from esps_cli.io.output import Format, err_console
 
 if TYPE_CHECKING:
     from esps_cli.workbook.upgrade import UpgradeReport
@@ -30,7 +30,7 @@ def upgrade(
                               "DCFA (default: as the return says).")] = None,
     advisors: options.Advisors = None,
     force: options.Force = False,
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
     register: options.Register = None,
 ) -> None:
     """Carry units' answers into fresh workbooks for another cycle or framework version.
@@ -46,9 +46,11 @@ def upgrade(
     """
     from esps_cli.cli.framework import issuing
     from esps_cli.register.location import configured_location
+    from esps_cli.reports.render import check_format, show_report
     from esps_cli.workbook.generate import build_template
     from esps_cli.workbook.upgrade import upgrade_return
 
+    check_format("upgrade", fmt)
     ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
                        need_units=False)
     template = build_template(ctx.framework, ctx.cycle, ctx.advisors)
@@ -67,24 +69,6 @@ def upgrade(
             except EspsError as exc:
                 refused += 1
                 err_console.print(f"[bold red]not upgraded:[/bold red] {escape(str(exc))}")
-    if fmt is options.TextOrJson.json:
-        print_json(done)
-    else:
-        for report in done:
-            _print_report(report)
+    show_report("upgrade", done, fmt)
     raise typer.Exit(EXIT_USAGE if refused else EXIT_OK)
 
-
-def _print_report(r: "UpgradeReport") -> None:
-    carried = sum(1 for o in r.indicators if o.status in ("carried", "changed"))
-    total = sum(1 for o in r.indicators if o.status != "removed")
-    console.print(
-        f"[green]{escape(Path(r.target).name)}[/green]: {escape(r.unit_code)} "
-        f"{escape(r.unit_name)}, {r.from_cycle} ({r.from_version}) -> {r.to_cycle} "
-        f"({r.to_version}): answers carried for {carried} of {total} indicators, "
-        f"{r.evidence_carried} evidence row(s); shaded blue to re-confirm.")
-    for o in r.attention:
-        lost = f" Not carried: {', '.join(o.not_carried)}." if o.not_carried else ""
-        console.print(f"  {o.indicator_id:<8} {o.status:<9} {escape(o.note)}.{escape(lost)}")
-    for line in r.evidence_not_carried:
-        console.print(f"  not carried: {escape(line)}")

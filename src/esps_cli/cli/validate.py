@@ -16,7 +16,7 @@ from esps_cli.cli.common import (
     progress_bar,
 )
 from esps_cli.cli.common import settings as working_settings
-from esps_cli.io.output import OutputFormat, console, err_console, print_csv, print_json
+from esps_cli.io.output import Format, err_console
 
 if TYPE_CHECKING:
     from esps_cli.validation.report import BatchReport
@@ -36,7 +36,7 @@ def validate(
     cycle: options.ExpectedCycle = None,
     recursive: options.Recursive = False,
     jobs: options.Jobs = 0,
-    fmt: options.Format = OutputFormat.text,
+    fmt: options.Format = Format.text,
     output: options.Output = None,
     force: options.Force = False,
     check_evidence: Annotated[bool, typer.Option(
@@ -80,6 +80,7 @@ def validate(
         _print_codes(fmt)
         return
     from esps_cli.register.location import configured_location
+    from esps_cli.reports.render import check_format, check_output
     from esps_cli.validation import targets as plan
     from esps_cli.validation.batch import validate_paths
     from esps_cli.validation.returns import review_loop
@@ -92,7 +93,9 @@ def validate(
     targets = plan.validation_targets(paths, settings)
     units_path = plan.units_list_for(paths, units, settings)
     unit_list = load_lists(fw, settings, units_path, advisors)[1] if units_path else None
+    check_format("validation", fmt)
     plan.check_report_path(output, force)
+    check_output("validation", output, force)
     found, warning = plan.discover_returns(targets, recursive=recursive, output=output,
                                            expecting_units=unit_list is not None)
     if warning:
@@ -117,25 +120,12 @@ def validate(
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-def _print_report(report: "BatchReport", fmt: OutputFormat, output: Path | None, *, force: bool,
+def _print_report(report: "BatchReport", fmt: Format, output: Path | None, *, force: bool,
                   errors_only: bool, verbose: bool) -> None:
-    from esps_cli.reports.validation import findings_csv, print_text, write_report_xlsx
+    from esps_cli.reports.render import render
 
-    if output is not None and output.suffix.lower() in (".html", ".pdf"):
-        from esps_cli.reports.editions.render import write_edition
-        from esps_cli.reports.editions.validation import validation_html
-
-        write_edition(output, validation_html(
-            report, classification=working_settings().classification), force=force)
-    elif output is not None:
-        write_report_xlsx(report, output, force=force,
-                          classification=working_settings().classification)
-    if fmt is OutputFormat.json:
-        print_json(report)
-    elif fmt is OutputFormat.csv:
-        print(findings_csv(report, errors_only=errors_only), end="")
-    else:
-        print_text(report, console, errors_only=errors_only, verbose=verbose)
+    render("validation", report, fmt, output=output, force=force, errors_only=errors_only,
+           verbose=verbose, classification=working_settings().classification)
     if output is not None:
         err_console.print(f"Report written to {escape(str(output))}")
 
@@ -162,14 +152,8 @@ def _mark_up(report: "BatchReport", out_dir: Path, *, force: bool, jobs: int) ->
                       f"written to {escape(str(out_dir))}{escape(none_for)}", soft_wrap=True)
 
 
-def _print_codes(fmt: OutputFormat) -> None:
-    from esps_cli.reports.validation import CODE_COLUMNS, code_rows, codes_table
+def _print_codes(fmt: Format) -> None:
+    from esps_cli.findings import catalogue
+    from esps_cli.reports.render import show_report
 
-    if fmt is OutputFormat.json:
-        from esps_cli.findings import catalogue
-
-        print_json(catalogue())
-    elif fmt is OutputFormat.csv:
-        print_csv(CODE_COLUMNS, code_rows())
-    else:
-        console.print(codes_table())
+    show_report("codes", catalogue(), fmt)

@@ -48,10 +48,17 @@ console = SafeConsole()
 err_console = SafeConsole(stderr=True, soft_wrap=True)
 
 
-class OutputFormat(StrEnum):
+class Format(StrEnum):
+    """The one list of output formats. Which of them a report has is said by the renderer
+    table (reports/render.py): `--format` picks one for standard output, `--output FILE` one
+    by the file's suffix."""
+
     text = "text"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
+    html = "html"
+    pdf = "pdf"
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -80,14 +87,17 @@ def print_json(obj: Any) -> None:
             sys.stdout.buffer.write(b"\n")
             sys.stdout.buffer.flush()
             return
-        text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(
-            to_jsonable(obj), indent=2, default=str, ensure_ascii=False
-        )
+        text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json_text(obj)
     except (PydanticSerializationError, UnicodeEncodeError):
         # A file name in a foreign encoding: show its odd bytes as \ufffd, never crash.
         text = json.dumps(_printable(to_jsonable(obj)), indent=2, default=str,
                           ensure_ascii=False)
     print(text)
+
+
+def json_text(obj: Any) -> str:
+    """Anything that is not one model (a list of models, a dict) as indented JSON."""
+    return json.dumps(to_jsonable(obj), indent=2, default=str, ensure_ascii=False)
 
 
 def json_pieces(model: Any) -> Iterator[bytes]:

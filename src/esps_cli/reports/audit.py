@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -10,6 +11,9 @@ from rich.table import Table
 
 from esps_cli.register.audit import AuditEntry, Verification
 from esps_cli.reports.scores import say
+
+if TYPE_CHECKING:
+    from esps_cli.reports.render import Destination
 
 LOG_HEADER = ("id", "at", "action", "cycle", "unit", "assessor", "detail", "table", "row",
               "row_sha256", "entry_hash")
@@ -54,3 +58,23 @@ def print_verification(console: Console, result: Verification, location: str) ->
         say(console, f"BROKEN at {where}: {result.problem}", "bold red")
     say(console, f"chain head: {result.head} (note it: a later --verify whose log does not "
                  "contain this entry means entries were removed from the end)")
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def log_text(entries: list[AuditEntry], dest: Destination, **_: Any) -> None:
+    print_log(dest.console, entries)
+
+
+def log_csv(entries: list[AuditEntry], dest: Destination, **_: Any) -> None:
+    dest.write_csv(LOG_HEADER, log_rows(entries))
+
+
+def verification_text(result: Verification, dest: Destination, *, location: str,
+                      **_: Any) -> None:
+    print_verification(dest.console, result, location)
+
+
+def verification_json(result: Verification, dest: Destination, **_: Any) -> None:
+    dest.write_json({**result.model_dump(), "intact": result.intact})

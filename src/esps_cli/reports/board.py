@@ -10,7 +10,7 @@ is set up by reports.printing (A4, one page wide, headings repeated, marking and
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
@@ -48,6 +48,9 @@ from esps_cli.summary.compliance import (
     SummaryReport,
     trend,
 )
+
+if TYPE_CHECKING:
+    from esps_cli.reports.render import Destination
 
 PCT = '0.0"%"'
 
@@ -443,3 +446,18 @@ def comparison_workbook(comparison: CycleComparison, framework: Framework,
                 notes=["Each % = units meeting the baseline on the group ÷ units in it × 100, "
                        "in each cycle."])
     return wb
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def board_xlsx(report: SummaryReport, dest: Destination, *, framework: Framework,
+               info: PrintInfo, previous: SummaryReport | None = None,
+               advisor_names: dict[str, str] | None = None, **_: Any) -> None:
+    dest.save_workbook(board_workbook(report, framework, info, previous=previous,
+                                      advisor_names=advisor_names))
+
+
+def comparison_xlsx(comparison: CycleComparison, dest: Destination, *, framework: Framework,
+                    info: PrintInfo, **_: Any) -> None:
+    dest.save_workbook(comparison_workbook(comparison, framework, info))

@@ -3,11 +3,16 @@ cycles table (`esps framework show`)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
 from esps_cli.domain.framework import Framework
+
+if TYPE_CHECKING:
+    from esps_cli.reports.render import Destination
 
 
 def framework_tree(fw: Framework) -> Tree:
@@ -29,3 +34,8 @@ def cycles_table(fw: Framework) -> Table:
         cycles.add_row(c.id, c.name, c.stage, f"{c.submission_deadline:%d/%m/%Y}",
                        f"{c.kpi_target_pct:g}%")
     return cycles
+
+
+def framework_text(fw: Framework, dest: Destination, **_: Any) -> None:
+    dest.console.print(framework_tree(fw))
+    dest.console.print(cycles_table(fw))

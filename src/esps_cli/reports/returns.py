@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # annotations only: validate's report loads neither the regis
     from rich.table import Table  # nor rich's tables (start-up time)
 
     from esps_cli.register.models import ReviewChange
+    from esps_cli.reports.render import Destination
+    from esps_cli.workbook.upgrade import UpgradeReport
 
 MAX_LISTED = 12  # changed indicators / findings listed per return before "and N more"
 
@@ -84,3 +86,49 @@ def review_table(title: str, changes: list[ReviewChange], files: dict[int, str])
                       f"{c.set_at:%d/%m/%Y %H:%M}", escape(files.get(c.return_id or 0, "")),
                       escape(c.reason))
     return table
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def review_json(changes: list[ReviewChange], dest: Destination, *, files: dict[int, str],
+                **_: Any) -> None:
+    dest.write_json([{**c.model_dump(mode="json"), "return_file": files.get(c.return_id or 0, "")}
+                     for c in changes])
+
+
+def review_csv(changes: list[ReviewChange], dest: Destination, *, files: dict[int, str],
+               **_: Any) -> None:
+    dest.write_csv(REVIEW_COLUMNS, review_rows(changes, files))
+
+
+def review_text(changes: list[ReviewChange], dest: Destination, *, files: dict[int, str],
+                unit: str | None, cycle: str, **_: Any) -> None:
+    """Each unit's current state, or (unit given) that unit's whole history."""
+    if not changes:
+        dest.console.print(f"No review states recorded for {unit or 'any unit'} in {cycle}.")
+        return
+    title = (f"Review history of {unit} ({cycle})" if unit
+             else f"Review states ({cycle}): the latest of each unit")
+    dest.console.print(review_table(title, changes, files))
+
+
+def upgrades_text(reports: list[UpgradeReport], dest: Destination, **_: Any) -> None:
+    """Each upgraded return: what was carried, and what needs the unit's attention."""
+    from pathlib import Path
+
+    console = dest.console
+    for r in reports:
+        carried = sum(1 for o in r.indicators if o.status in ("carried", "changed"))
+        total = sum(1 for o in r.indicators if o.status != "removed")
+        console.print(
+            f"[green]{escape(Path(r.target).name)}[/green]: {escape(r.unit_code)} "
+            f"{escape(r.unit_name)}, {r.from_cycle} ({r.from_version}) -> {r.to_cycle} "
+            f"({r.to_version}): answers carried for {carried} of {total} indicators, "
+            f"{r.evidence_carried} evidence row(s); shaded blue to re-confirm.")
+        for o in r.attention:
+            lost = f" Not carried: {', '.join(o.not_carried)}." if o.not_carried else ""
+            console.print(f"  {o.indicator_id:<8} {o.status:<9} {escape(o.note)}."
+                          f"{escape(lost)}")
+        for line in r.evidence_not_carried:
+            console.print(f"  not carried: {escape(line)}")

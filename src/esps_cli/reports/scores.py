@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from esps_cli.io.output import csv_text, save_workbook, to_jsonable, write_csv
-from esps_cli.io.safety import atomic_write_text
+from esps_cli.io.output import to_jsonable
 from esps_cli.register import Marks, RegisterLocation, ScoreEvent
 from esps_cli.reports.text import Lines, first_places, repeated, shape
 from esps_cli.reports.text import table as text_table
@@ -26,6 +25,7 @@ from esps_cli.scoring.rows import SCORE_HEADER, ScoreRow, score_table
 
 if TYPE_CHECKING:  # annotations only: importing packs would load openpyxl for every command
     from esps_cli.reports.printing import PrintInfo
+    from esps_cli.reports.render import Destination
     from esps_cli.scoring.allocate import AllocationPlan
     from esps_cli.scoring.importing import ImportResult
     from esps_cli.scoring.packs import PacksResult
@@ -198,44 +198,6 @@ def scores_table(roster: Roster, current: dict[tuple[str, str], Marks], *,
                        score_table(roster, current, include_unscored=include_unscored))
 
 
-def export_text(table: ExportTable, fmt: str) -> str:
-    """The table as csv or json text."""
-    if fmt == "csv":
-        return csv_text(table.header, table.rows)
-    objects = (to_jsonable(table.models) if table.models is not None else
-               [dict(zip(table.header, row, strict=True)) for row in table.rows])
-    return json.dumps(objects, indent=2, default=str) + "\n"
-
-
-def write_export(table: ExportTable, fmt: str, path: Path, sheet: str, *, force: bool,
-                 info: PrintInfo | None = None) -> None:
-    """The table written atomically as csv, json or an xlsx sheet named `sheet`, set up to
-    print (reports.printing) with `info` on every page."""
-    if fmt == "csv":
-        write_csv(path, table.header, table.rows, force=force)
-    elif fmt == "json":
-        atomic_write_text(path, export_text(table, fmt), force=force)
-    else:
-        from esps_cli.reports.printing import PrintInfo, single_table_workbook
-
-        info = info or PrintInfo(title=f"ESPS {table.title.lower()}")
-        save_workbook(single_table_workbook(sheet, table.header, table.rows, info), path,
-                      force=force)
-
-
-def write_allocation(plan: AllocationPlan, path: Path, *, force: bool,
-                     info: PrintInfo | None = None) -> None:
-    """The allocation as CSV, or (a path ending .xlsx) a workbook set up to print."""
-    if path.suffix.lower() != ".xlsx":
-        write_csv(path, ALLOC_HEADER, allocation_rows(plan), force=force)
-        return
-    from esps_cli.reports.printing import PrintInfo, single_table_workbook
-
-    info = info or PrintInfo(title="ESPS unlinked DCFA allocation")
-    save_workbook(single_table_workbook(f"Allocation {plan.cycle}", ALLOC_HEADER,
-                                        allocation_rows(plan), info), path, force=force)
-
-
 # -- agreement ---------------------------------------------------------------------------
 
 
@@ -318,3 +280,85 @@ def print_packs(console: Console, err_console: Console, result: PacksResult, out
             shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8
                                             else "")
             say(err_console, f"{len(codes)} unit(s) with {label}, so no packs: {shown}")
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def allocation_text(plan: AllocationPlan, dest: Destination, *, cycle_name: str,
+                    **_: Any) -> None:
+    print_allocation(dest.console, plan, cycle_name)
+
+
+def allocation_csv(plan: AllocationPlan, dest: Destination, **_: Any) -> None:
+    dest.write_csv(ALLOC_HEADER, allocation_rows(plan), bom=dest.path is not None)
+
+
+def allocation_xlsx(plan: AllocationPlan, dest: Destination, *, info: PrintInfo | None = None,
+                    **_: Any) -> None:
+    """A workbook set up to print."""
+    from esps_cli.reports.printing import PrintInfo, single_table_workbook
+
+    info = info or PrintInfo(title="ESPS unlinked DCFA allocation")
+    dest.save_workbook(single_table_workbook(f"Allocation {plan.cycle}", ALLOC_HEADER,
+                                             allocation_rows(plan), info))
+
+
+def imports_text(results: list[ImportResult], dest: Destination, **_: Any) -> None:
+    print_imports(dest.console, results)
+
+
+def imports_csv(results: list[ImportResult], dest: Destination, **_: Any) -> None:
+    from esps_cli.scoring.importing import IMPORT_TABLE_HEADER, import_table
+
+    dest.write_csv(IMPORT_TABLE_HEADER, import_table(results))
+
+
+def unit_scores_text(rows: list[ScoreRow], dest: Destination, *, title: str,
+                     **_: Any) -> None:
+    print_unit_scores(dest.console, rows, title)
+
+
+def history_text(events: list[ScoreEvent], dest: Destination, *, title: str,
+                 **_: Any) -> None:
+    print_history(dest.console, events, title)
+
+
+def export_csv(table: ExportTable, dest: Destination, **_: Any) -> None:
+    """A file gets the BOM Excel needs to read UTF-8; standard output does not."""
+    dest.write_csv(table.header, table.rows, bom=dest.path is not None)
+
+
+def export_json(table: ExportTable, dest: Destination, **_: Any) -> None:
+    """The models behind the table, else each row as an object of the header's keys."""
+    objects = (to_jsonable(table.models) if table.models is not None else
+               [dict(zip(table.header, row, strict=True)) for row in table.rows])
+    dest.write_text(json.dumps(objects, indent=2, default=str) + "\n")
+
+
+def export_xlsx(table: ExportTable, dest: Destination, *, sheet: str,
+                info: PrintInfo | None = None, **_: Any) -> None:
+    """An xlsx sheet named `sheet`, set up to print (reports.printing) with `info` on every
+    page."""
+    from esps_cli.reports.printing import PrintInfo, single_table_workbook
+
+    info = info or PrintInfo(title=f"ESPS {table.title.lower()}")
+    dest.save_workbook(single_table_workbook(sheet, table.header, table.rows, info))
+
+
+def agreement_text(report: AgreementReport, dest: Destination, *, cycle_name: str,
+                   **_: Any) -> None:
+    print_agreement(dest.console, report, cycle_name)
+
+
+def agreement_csv(report: AgreementReport, dest: Destination, **_: Any) -> None:
+    from esps_cli.scoring.agreement import AGREEMENT_TABLE_HEADER, agreement_table
+
+    dest.write_csv(AGREEMENT_TABLE_HEADER, agreement_table(report))
+
+
+def packs_text(result: PacksResult, dest: Destination, *, out: Path, title: str,
+               **_: Any) -> None:
+    from esps_cli.io.output import err_console
+
+    print_packs(dest.console, err_console, result, out, title)

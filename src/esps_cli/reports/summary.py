@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -24,6 +25,9 @@ from esps_cli.summary.compliance import (
     SummaryReport,
     trend,
 )
+
+if TYPE_CHECKING:
+    from esps_cli.reports.render import Destination
 
 STATUS_STYLE = {
     "meets-baseline": "green",
@@ -302,3 +306,54 @@ def print_comparison(console: Console, comparison: CycleComparison) -> None:
 
 def _pct1(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def summary_text(report: SummaryReport, dest: Destination, *, framework: Framework,
+                 views: Sequence[str] = ("business-group", "theme"),
+                 previous: SummaryReport | None = None, units_table: bool = False,
+                 **_: Any) -> None:
+    print_summary(dest.console, report, framework, views=views, previous=previous,
+                  units_table=units_table)
+
+
+def summary_csv(report: SummaryReport, dest: Destination, **_: Any) -> None:
+    dest.write_csv(unit_header(report.public), unit_rows(report))
+
+
+def exceptions_text(report: SummaryReport, dest: Destination, **_: Any) -> None:
+    print_exceptions(dest.console, report)
+
+
+def exceptions_csv(report: SummaryReport, dest: Destination, **_: Any) -> None:
+    dest.write_csv(exception_header(report.public), exception_rows(report))
+
+
+def comparison_text(comparison: CycleComparison, dest: Destination, **_: Any) -> None:
+    print_comparison(dest.console, comparison)
+
+
+def comparison_csv(comparison: CycleComparison, dest: Destination, **_: Any) -> None:
+    dest.write_csv(COMPARISON_HEADER, comparison_rows(comparison))
+
+
+def buddies_text(pairs: list[BuddyPair], dest: Destination, **_: Any) -> None:
+    print_buddies(dest.console, pairs)
+
+
+def buddies_csv(pairs: list[BuddyPair], dest: Destination, **_: Any) -> None:
+    dest.write_csv(BUDDY_HEADER, buddy_rows(pairs))
+
+
+def action_plans_text(gaps: list[Gap], dest: Destination, *, written: int, out: Path,
+                      not_assessed: int, **_: Any) -> None:
+    """What `esps actions` wrote (the gaps themselves are its json and csv)."""
+    dest.console.print(f"Wrote {written} action plan(s) to {escape(str(out))} "
+                       f"({len(gaps)} gap(s) in all); {not_assessed} unit(s) not yet "
+                       "assessed: their plans say why and what happens next.")
+
+
+def gaps_csv(gaps: list[Gap], dest: Destination, **_: Any) -> None:
+    dest.write_csv(GAP_HEADER, [gap_row(g) for g in gaps])

@@ -43,6 +43,8 @@ from esps_cli.validation.report import BatchReport, IndicatorStatus, WorkbookRep
 if TYPE_CHECKING:  # a table only for --list-codes (start-up time)
     from rich.table import Table
 
+    from esps_cli.reports.render import Destination
+
 FINDING_COLUMNS = ("file", "unit_code", "severity", "code", "sheet", "cell", "indicator_id",
                    "message", "hint")
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
@@ -414,3 +416,29 @@ def codes_markdown(codes: list[Code] | None = None) -> str:
     for c in codes or catalogue():
         lines.append(f"| `{c.code}` | {c.severity} | {c.title} |")
     return "\n".join(lines)
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def validation_text(batch: BatchReport, dest: Destination, *, errors_only: bool = False,
+                    verbose: bool = False, **_: Any) -> None:
+    print_text(batch, dest.console, errors_only=errors_only, verbose=verbose)
+
+
+def validation_csv(batch: BatchReport, dest: Destination, *, errors_only: bool = False,
+                   **_: Any) -> None:
+    dest.write_text(findings_csv(batch, errors_only=errors_only))
+
+
+def validation_xlsx(batch: BatchReport, dest: Destination, *,
+                    classification: str | None = None, **_: Any) -> None:
+    write_report_xlsx(batch, dest.file, force=dest.force, classification=classification)
+
+
+def codes_text(codes: list[Code], dest: Destination, **_: Any) -> None:
+    dest.console.print(codes_table(codes))
+
+
+def codes_csv(codes: list[Code], dest: Destination, **_: Any) -> None:
+    dest.write_csv(CODE_COLUMNS, code_rows(codes))

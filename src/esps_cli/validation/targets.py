@@ -45,13 +45,11 @@ def units_list_for(paths: list[Path] | None, units: Path | None,
 
 
 def check_report_path(output: Path | None, force: bool) -> None:
-    """--output must be a new (or, with force, replaceable) .xlsx, .html or .pdf file."""
+    """--output must be a new (or, with force, replaceable) file, never a unit's workbook."""
     if output is None:
         return
-    if output.suffix.lower() not in (".xlsx", ".html", ".pdf"):
-        raise ConfigError(f"--output {output}: the report must be an .xlsx file (or .html, "
-                          ".pdf: the web page or its PDF)")
-    if output.is_file() and SHEET_META in workbook_sheet_names(output):
+    if output.is_file() and output.suffix.lower() == ".xlsx" \
+            and SHEET_META in workbook_sheet_names(output):
         raise ConfigError(
             f"refusing to write the report over {output}: it is a unit's ESPS workbook, not a "
             "report; choose another --output name"
