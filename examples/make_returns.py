@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from tests.samples import make_complete, make_dates_as_text, make_incomplete  # noqa: E402
 
 from esps_cli.domain.framework import Framework, load_framework  # noqa: E402
-from esps_cli.validation.lists import load_advisors, load_units  # noqa: E402
+from esps_cli.working.lists import load_advisors, load_units  # noqa: E402
 from esps_cli.workbook.generate import (  # noqa: E402
     build_template,
     render_workbook,

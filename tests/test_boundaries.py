@@ -31,7 +31,7 @@ from esps_cli.validation.checks.evidence_dates import add_months
 from esps_cli.validation.checks.evidence_locations import location_problem
 from esps_cli.validation.checks.indicators import difference, short
 from esps_cli.validation.context import IssuedPacks
-from esps_cli.validation.lists import load_advisors
+from esps_cli.working.lists import load_advisors
 from esps_cli.validation.report import WorkbookReport
 from esps_cli.validation.returns import seal_notes, supersede
 from esps_cli.validation.validate import validate_workbook

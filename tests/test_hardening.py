@@ -320,7 +320,7 @@ SCORES_HEADER = ["unit", "indicator", "role", "assessor", "score", "comment"]
                                            (";", "cp1252")])
 def test_units_lists_saved_by_other_excels_are_read(tmp_path, framework, advisors, sep,
                                                      encoding):
-    from esps_cli.validation.lists import load_units
+    from esps_cli.working.lists import load_units
 
     text = sep.join(["code", "name", "business_group", "linked_dcfa"]) + "\n"
     text += sep.join(["TP-EK", "Camden Caf\u00e9", "TP", "dcfa01"]) + "\n"
@@ -332,7 +332,7 @@ def test_units_lists_saved_by_other_excels_are_read(tmp_path, framework, advisor
 
 def test_a_column_given_twice_is_refused(tmp_path, framework, advisors):
     from esps_cli.errors import UnitsListError
-    from esps_cli.validation.lists import load_units
+    from esps_cli.working.lists import load_units
 
     path = tmp_path / "units.csv"
     path.write_text("code,name,business_group,linked_dcfa,Unit Code\nTP-EK,Camden,TP,dcfa01,X\n")

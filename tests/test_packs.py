@@ -310,7 +310,7 @@ WRITER = textwrap.dedent("""
     from esps_cli.scoring.pack_import import import_pack
     from esps_cli.register import Register
     from esps_cli.scoring.roster import Roster
-    from esps_cli.validation.lists import load_advisors, load_units
+    from esps_cli.working.lists import load_advisors, load_units
 
     db, pack, folder = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     fw = load_framework()

@@ -351,7 +351,7 @@ WRITER = textwrap.dedent("""
     from esps_cli.scoring.csv_import import import_csv
     from esps_cli.scoring.record import record_score
     from esps_cli.scoring.roster import Roster
-    from esps_cli.validation.lists import load_advisors, load_units
+    from esps_cli.working.lists import load_advisors, load_units
 
     db, mode, unit_index, folder = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
     fw = load_framework()

@@ -12,7 +12,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.errors import UnitsListError
 from esps_cli.findings import catalogue
-from esps_cli.validation.lists import load_advisors, load_units
+from esps_cli.working.lists import load_advisors, load_units
 
 runner = CliRunner()
 HEADER = "code,name,business_group,linked_dcfa\n"

@@ -127,30 +127,6 @@ def register_location(option: str | None, s: Settings, *,
     return locate_register(option, s.register_path, allow_network_sqlite=allow_network_sqlite)
 
 
-def load_lists(
-    fw: Framework, s: Settings, units_path: Path | None, advisors: Path | None
-) -> tuple[list[Advisor], list[Unit]]:
-    """The advisors list (flag, esps.toml, or beside the units list) and the units list,
-    checked against each other; no units when units_path is None."""
-    from esps_cli.domain.paths import EXAMPLES_DIR
-    from esps_cli.domain.units import default_advisors_path
-    from esps_cli.validation.lists import load_advisors, load_units
-
-    if units_path is not None and not Path(units_path).exists():
-        raise ConfigError(f"units list {units_path}: file not found")
-    advisors_path = advisors or s.advisors
-    if advisors_path is None:
-        base = units_path if units_path else EXAMPLES_DIR / "units.csv"
-        advisors_path = default_advisors_path(Path(base))
-    if not Path(advisors_path).exists():
-        raise ConfigError(
-            f"advisors list {advisors_path} not found: pass --advisors or set `advisors` in "
-            "esps.toml"
-        )
-    advisor_list = load_advisors(advisors_path)
-    return advisor_list, (load_units(units_path, fw, advisor_list) if units_path else [])
-
-
 def load_context(
     *,
     framework: Path | None = None,
@@ -158,11 +134,13 @@ def load_context(
     advisors: Path | None = None,
     cycle: str | None = None,
     need_units: bool = True,
+    s: Settings | None = None,
 ) -> Context:
     """Framework, cycle, advisors and units from flags, then esps.toml, then the examples."""
     from esps_cli.domain.config import cycle_id
+    from esps_cli.working.lists import load_lists
 
-    s = settings()
+    s = s or settings()
     fw = load_framework_from(framework, s)
     cyc = fw.cycle(cycle_id(s, cycle))
     units_path = units or s.units

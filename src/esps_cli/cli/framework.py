@@ -10,13 +10,8 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import (
-    EXIT_USAGE,
-    handles_errors,
-    load_context,
-    load_framework_from,
-    progress_bar,
-)
+from esps_cli.cli.common import EXIT_USAGE, handles_errors, load_framework_from, progress_bar
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
@@ -91,19 +86,19 @@ def framework_show(
     show_report("framework", load_framework_from(file), fmt)
 
 
+UnitsArgument = Annotated[Path | None, typer.Argument(
+    help="Units list (CSV or XLSX); default: esps.toml's.", show_default=False)]
+
+
 @app.command()
 @handles_errors
+@working_folder(units=UnitsArgument)
 def generate(
-    units: Annotated[Path | None, typer.Argument(
-        help="Units list (CSV or XLSX); default: esps.toml's.", show_default=False)] = None,
+    here: Workspace,
     out: options.Packs = None,
-    cycle: options.Cycle = None,
-    framework: options.Framework = None,
-    advisors: options.Advisors = None,
     unit: options.OnlyUnits = None,
     force: options.Force = False,
     jobs: options.Jobs = 0,
-    register: options.Register = None,
 ) -> None:
     """Write one self-assessment workbook per (B)OCU.
 
@@ -115,13 +110,12 @@ def generate(
     """
     from esps_cli.domain.config import packs_folder
     from esps_cli.domain.units import select_units
-    from esps_cli.register.location import configured_location
     from esps_cli.workbook.generate import generate_workbooks
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    ctx = here.context
     chosen = select_units(ctx.units, unit)
     out_dir = packs_folder(ctx.settings, out)
-    location = configured_location(register, ctx.settings.register_path)
+    location = here.configured_location
     with progress_bar("Generating workbooks", len(chosen)) as progress, \
             issuing(location) as record:
         result = generate_workbooks(

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from esps_cli.cli import options
-from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, register_location, settings
+from esps_cli.cli.common import EXIT_FINDINGS, handles_errors
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format
 
 app = typer.Typer()
@@ -27,7 +28,9 @@ def _day(text: str | None, option: str) -> datetime | None:
 
 @app.command("log")
 @handles_errors
+@working_folder(cycle=None, units=None, advisors=None, framework=None, network=True)
 def log(
+    here: Workspace,
     unit: Annotated[str | None, typer.Option("--unit", "-u", help="Only this unit.")] = None,
     assessor: Annotated[str | None, typer.Option("--assessor",
                                                  help="Only this assessor.")] = None,
@@ -44,8 +47,6 @@ def log(
         "--verify", help="Check the hash chain and every row it records; exit 1 naming the "
                          "first broken entry.")] = False,
     fmt: options.Format = Format.text,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Every recorded action (scores, moderations, allocations, imports with file hashes, packs
     issued, exports, unit workbooks issued, returns received, review states), oldest first,
@@ -67,7 +68,7 @@ def log(
                           f"{', '.join(audit.ACTIONS)}")
     check_format("log-verification" if verify else "log", fmt)
     first, last = _day(since, "--since"), _day(until, "--until")
-    location = register_location(register, settings(), allow_network_sqlite=allow_network_sqlite)
+    location = here.location
     with Register.open(location, create=False) as reg, reg.snapshot():
         if verify:
             result = audit.verify(reg.database)

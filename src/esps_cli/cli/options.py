@@ -101,11 +101,14 @@ OnlyUnits = Annotated[
 
 # One format enum for every command (io.output.Format); which formats a report has is the
 # renderer table's to say (reports/render.py), with a clear error for one it lacks.
-Format = Annotated[output.Format, typer.Option("--format", help="text, json or csv.")]
-FormatTextJson = Annotated[output.Format, typer.Option("--format", help="text or json.")]
+Format = Annotated[output.Format, typer.Option(
+    "--format", metavar="text|json|csv", show_choices=False, help="text, json or csv.")]
+FormatTextJson = Annotated[output.Format, typer.Option(
+    "--format", metavar="text|json", show_choices=False, help="text or json.")]
 FormatExport = Annotated[output.Format, typer.Option(
-    "--format", help="csv or json on standard output (with --output, the file's suffix "
-                     "says: .csv, .json or .xlsx).")]
+    "--format", metavar="csv|json", show_choices=False,
+    help="csv or json on standard output (with --output, the file's suffix says: .csv, "
+         ".json or .xlsx).")]
 Output = Annotated[
     Path | None, typer.Option("--output", "-o", help="Also write the result to this file, in "
                               "the format its suffix names (.txt, .json, .csv, .xlsx).")

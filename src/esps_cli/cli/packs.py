@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from esps_cli.cli import options
-from esps_cli.cli.common import handles_errors, load_context, register_location
+from esps_cli.cli.common import handles_errors
 from esps_cli.cli.score import score_app
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format
 
 app = typer.Typer()  # its one command belongs to the `esps score` group
@@ -17,7 +18,9 @@ app = typer.Typer()  # its one command belongs to the `esps score` group
 
 @score_app.command("packs")
 @handles_errors
+@working_folder()
 def score_packs(
+    here: Workspace,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the packs into.")],
     returns: options.Returns = None,
     unit: options.OnlyUnits = None,
@@ -31,11 +34,6 @@ def score_packs(
     force: Annotated[bool, typer.Option(
         "--force", help="Replace packs already in --out (they get new pack ids).")] = False,
     fmt: options.FormatTextJson = Format.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Write blind scoring packs: for every unit with a readable return and an allocation, one
     for its linked DCFA and one for its unlinked DCFA, each showing the unit's answers and a
@@ -47,15 +45,13 @@ def score_packs(
     from esps_cli.register import Register
     from esps_cli.reports.render import check_format, show_report
     from esps_cli.scoring.packs import issue_packs
-    from esps_cli.scoring.roster import Roster
 
     check_format("scoring-packs", fmt)
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    roster = Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
-    with Register.open(register_location(register, ctx.settings)) as reg:
+    roster = here.roster()
+    with Register.open(here.location) as reg:
         result = issue_packs(
-            reg, roster, out, returns=returns or ([ctx.settings.returns]
-                                                  if ctx.settings.returns else []),
+            reg, roster, out, returns=returns or ([here.settings.returns]
+                                                  if here.settings.returns else []),
             units=unit or [], assessors=assessor or [], roles=[r.value for r in role or []],
             moderation=moderation, force=force)
     show_report("scoring-packs", result, fmt, out=out,

@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, register_location, settings
+from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, console
 
 app = typer.Typer()
@@ -25,9 +26,9 @@ def _say(markup: str) -> None:
 
 @register_app.command("check")
 @handles_errors
+@working_folder(cycle=None, units=None, advisors=None, framework=None, network=True)
 def check(
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
+    here: Workspace,
     fmt: options.FormatTextJson = Format.text,
 ) -> None:
     """Check a register: integrity, schema version, rules, import log, audit chain.
@@ -43,16 +44,15 @@ def check(
     from esps_cli.reports.render import check_format, show_report
 
     check_format("register-check", fmt)
-    location = register_location(register, settings(),
-                                 allow_network_sqlite=allow_network_sqlite)
-    report = check_register(location)
+    report = check_register(here.location)
     show_report("register-check", report, fmt)
     raise typer.Exit(EXIT_OK if report.sound else EXIT_FINDINGS)
 
 
 @register_app.command("upgrade")
 @handles_errors
-def upgrade(register: options.Register = None) -> None:
+@working_folder(cycle=None, units=None, advisors=None, framework=None)
+def upgrade(here: Workspace) -> None:
     """Create a register, or bring its schema up to this esps-cli's version.
 
     Every command does this by itself when it opens an older register; run it yourself when
@@ -62,7 +62,7 @@ def upgrade(register: options.Register = None) -> None:
     """
     from esps_cli.register.maintenance import upgrade as upgrade_register
 
-    location = register_location(register, settings())
+    location = here.location
     before, after = upgrade_register(location)
     if before == 0:
         _say(f"register {escape(str(location))} created at schema version {after}")

@@ -7,7 +7,8 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import handles_errors, load_context, register_location
+from esps_cli.cli.common import handles_errors
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, console
 
 if TYPE_CHECKING:
@@ -44,18 +45,15 @@ def _unit_code(ctx: "Context", unit: str) -> str:
 
 @review_app.command("set")
 @handles_errors
+@working_folder(need_units=False)
 def review_set(
+    here: Workspace,
     unit: Annotated[str, typer.Argument(help="The unit's code, e.g. TP-CW.")],
     state: Annotated[State, typer.Argument(help="The new state.")],
     by: Annotated[str, typer.Option("--by", help="Your advisor id (on the advisors list).",
                                     show_default=False)],
     reason: Annotated[str, typer.Option(
         "--reason", help="Why (required for has-issues and rejected).")] = "",
-    cycle: options.Cycle = None,
-    register: options.Register = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
 ) -> None:
     """Set the review state of a unit's return; the change is appended, never overwritten.
 
@@ -70,15 +68,14 @@ def review_set(
     if state.value in REASON_REQUIRED and not reason.strip():
         raise ConfigError(f"a review state of {state.value} needs a reason: --reason TEXT "
                           "(what the unit must put right)")
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
-                       need_units=False)
+    ctx = here.context
     known = {a.id.casefold(): a.id for a in ctx.advisors}
     advisor = known.get(by.strip().casefold())
     if advisor is None:
         raise ConfigError(f"--by {by!r} is not on the advisors list; use your advisor id "
                           f"(one of: {', '.join(sorted(known.values()))})")
     code = _unit_code(ctx, unit)
-    with Register.open(register_location(register, ctx.settings)) as reg:
+    with Register.open(here.location) as reg:
         change = set_state(reg, ReviewChange(
             cycle=ctx.cycle.id, unit=code, state=state.value, set_by=advisor,
             reason=reason.strip(), set_at=now_utc()))
@@ -89,16 +86,12 @@ def review_set(
 
 @review_app.command("show")
 @handles_errors
+@working_folder(network=True, need_units=False)
 def review_show(
+    here: Workspace,
     unit: Annotated[str | None, typer.Argument(
         help="One unit's code: every change of its state; default: each unit's current state.",
         show_default=False)] = None,
-    cycle: options.Cycle = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
     fmt: options.Format = Format.text,
 ) -> None:
     """Show review states: each unit's current state, or one unit's whole history.
@@ -110,12 +103,9 @@ def review_show(
     from esps_cli.reports.render import check_format, show_report
 
     check_format("review", fmt)
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
-                       need_units=False)
+    ctx = here.context
     code = _unit_code(ctx, unit) if unit else None
-    location = register_location(register, ctx.settings,
-                                 allow_network_sqlite=allow_network_sqlite)
-    with Register.open(location, create=False) as reg, reg.snapshot():
+    with Register.open(here.location, create=False) as reg, reg.snapshot():
         changes = (review_history(reg, ctx.cycle.id, code) if code
                    else list(current_states(reg, ctx.cycle.id).values()))
         files = {r.id: r.file for r in returns_of(reg, ctx.cycle.id, code)}

@@ -8,20 +8,12 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import (
-    EXIT_FINDINGS,
-    handles_errors,
-    load_context,
-    progress_bar,
-    register_location,
-    settings,
-)
+from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, progress_bar
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
-    from esps_cli.register import RegisterLocation
     from esps_cli.reports.printing import PrintInfo
-    from esps_cli.scoring.roster import Roster
 
 app = typer.Typer()
 score_app = typer.Typer(
@@ -34,33 +26,26 @@ AnyUnlinked = Annotated[bool, typer.Option(
     "--any-unlinked",
     help="Accept unlinked scores from any advisor other than the linked DCFA, not only the "
          "allocated one.")]
-def _print_info(title: str, roster: "Roster") -> "PrintInfo":
+
+
+def _print_info(title: str, here: Workspace) -> "PrintInfo":
     """What every printed page of a workbook says: title, marking (esps.toml's), framework,
     cycle, when."""
     from esps_cli.reports.printing import print_info
 
-    return print_info(title, roster.framework, roster.cycle,
-                      classification=settings().classification)
+    return print_info(title, here.context.framework, here.context.cycle,
+                      classification=here.settings.classification)
 
 
 UnitCode = Annotated[str, typer.Argument(help="Unit code, e.g. TP-CW.")]
 IndicatorId = Annotated[str, typer.Argument(help="Indicator id, e.g. OD1.1.")]
 
 
-def _roster(framework: Path | None, units: Path | None, advisors: Path | None,
-            cycle: str | None, register: str | None, allow_network_sqlite: bool = False
-            ) -> "tuple[Roster, RegisterLocation]":
-    from esps_cli.scoring.roster import Roster
-
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    roster = Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
-    return roster, register_location(register, ctx.settings,
-                                     allow_network_sqlite=allow_network_sqlite)
-
-
 @app.command()
 @handles_errors
+@working_folder()
 def allocate(
+    here: Workspace,
     seed: Annotated[int | None, typer.Option(
         "--seed", help="Seed for a reproducible allocation (default: a random one, printed).")
     ] = None,
@@ -69,11 +54,6 @@ def allocate(
     output: options.Output = None,
     force: options.Force = False,
     fmt: options.Format = Format.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Give each unit an unlinked DCFA: never its linked DCFA, workloads balanced.
 
@@ -88,7 +68,7 @@ def allocate(
     from esps_cli.scoring.allocate import allocate as allocate_units
     from esps_cli.scoring.allocate import random_seed
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = here.roster(), here.location
     check_output("allocation", output, force)
     check_format("allocation", fmt)
     with Register.open(reg_path) as reg:
@@ -96,7 +76,7 @@ def allocate(
                               seed=random_seed() if seed is None else seed,
                               reallocate=reallocate)
     render("allocation", plan, fmt, output=output, force=force, cycle_name=roster.cycle.name,
-           info=_print_info("ESPS unlinked DCFA allocation", roster) if output else None)
+           info=_print_info("ESPS unlinked DCFA allocation", here) if output else None)
     err_console.print(allocation_outcome(plan, reg_path), soft_wrap=True, highlight=False)
     for w in plan.warnings:
         err_console.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
@@ -106,7 +86,9 @@ def allocate(
 
 @score_app.command("set")
 @handles_errors
+@working_folder()
 def score_set(
+    here: Workspace,
     unit: UnitCode,
     indicator: IndicatorId,
     score: Annotated[str, typer.Argument(help="Score on the framework's scale (1-4).")],
@@ -115,11 +97,6 @@ def score_set(
         "--assessor", help="The advisor's id, e.g. dcfa01.")],
     comment: Annotated[str, typer.Option("--comment", help="The assessor's comment.")] = "",
     any_unlinked: AnyUnlinked = False,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Record one linked or unlinked score.
 
@@ -129,7 +106,7 @@ def score_set(
     from esps_cli.reports.scores import print_recorded
     from esps_cli.scoring.record import record_score
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = here.roster(), here.location
     with Register.open(reg_path) as reg:
         result = record_score(reg, roster, unit=unit, indicator=indicator, role=role.value,
                               score=score, assessor=assessor, comment=comment,
@@ -139,18 +116,15 @@ def score_set(
 
 @score_app.command("moderate")
 @handles_errors
+@working_folder()
 def score_moderate(
+    here: Workspace,
     unit: UnitCode,
     indicator: IndicatorId,
     score: Annotated[str, typer.Argument(help="The agreed score (1-4).")],
     assessor: Annotated[str, typer.Option(
         "--assessor", help="Who moderated (an advisor id).")],
     comment: Annotated[str, typer.Option("--comment", help="How the score was agreed.")],
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Record a moderated score (by a third DCFA), which overrides the linked and unlinked
     scores. The unit's linked DCFA and its unlinked DCFA are refused (exit code 2).
@@ -162,7 +136,7 @@ def score_moderate(
     from esps_cli.reports.scores import print_recorded
     from esps_cli.scoring.record import record_score
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = here.roster(), here.location
     with Register.open(reg_path) as reg:
         result = record_score(reg, roster, unit=unit, indicator=indicator, role="moderated",
                               score=score, assessor=assessor, comment=comment)
@@ -171,17 +145,14 @@ def score_moderate(
 
 @score_app.command("import")
 @handles_errors
+@working_folder()
 def score_import(
+    here: Workspace,
     path: Annotated[Path, typer.Argument(
         help="A filled scoring or moderation pack, a CSV "
              "(unit,indicator,role,assessor,score,comment), or a folder of them.")],
     any_unlinked: AnyUnlinked = False,
     fmt: options.Format = Format.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Record the scores in filled scoring packs and moderation packs (or in a CSV).
 
@@ -198,7 +169,7 @@ def score_import(
     from esps_cli.scoring.pack_import import import_path
 
     check_format("score-import", fmt)
-    roster, reg_path = _roster(framework, units, advisors, cycle, register)
+    roster, reg_path = here.roster(), here.location
     with Register.open(reg_path) as reg, progress_bar("Importing scores") as progress:
         results = import_path(reg, roster, path, any_unlinked=any_unlinked,
                               on_progress=progress.update)
@@ -209,15 +180,11 @@ def score_import(
 
 @score_app.command("show")
 @handles_errors
+@working_folder(network=True)
 def score_show(
+    here: Workspace,
     unit: Annotated[str, typer.Argument(help="Unit code.")],
     fmt: options.FormatTextJson = Format.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Show a unit's current scores per indicator: linked, unlinked, moderated, combined.
 
@@ -228,8 +195,7 @@ def score_show(
     from esps_cli.scoring.rows import score_rows
 
     check_format("unit-scores", fmt)
-    roster, reg_path = _roster(framework, units, advisors, cycle, register,
-                               allow_network_sqlite)
+    roster, reg_path = here.roster(), here.location
     the_unit = roster.unit_or_error(unit)
     with Register.open(reg_path, create=False) as reg:
         current = reg.current_marks(roster.cycle.id)
@@ -240,16 +206,12 @@ def score_show(
 
 @score_app.command("history")
 @handles_errors
+@working_folder(network=True)
 def score_history(
+    here: Workspace,
     unit: Annotated[str, typer.Argument(help="Unit code.")],
     indicator: Annotated[str, typer.Argument(help="Indicator id.")],
     fmt: options.FormatTextJson = Format.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Every score ever recorded for one unit's indicator, oldest first.
 
@@ -259,8 +221,7 @@ def score_history(
     from esps_cli.reports.render import check_format, show_report
 
     check_format("score-history", fmt)
-    roster, reg_path = _roster(framework, units, advisors, cycle, register,
-                               allow_network_sqlite)
+    roster, reg_path = here.roster(), here.location
     the_unit = roster.unit_or_error(unit)
     ind = roster.indicator_or_error(indicator)
     with Register.open(reg_path, create=False) as reg:
@@ -271,7 +232,9 @@ def score_history(
 
 @score_app.command("export")
 @handles_errors
+@working_folder(network=True)
 def score_export(
+    here: Workspace,
     fmt: options.FormatExport = Format.csv,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="File to write instead of standard output, in the format its "
@@ -281,12 +244,6 @@ def score_export(
         "--history", help="Every event, not the current scores.")] = False,
     include_all: Annotated[bool, typer.Option(
         "--all", help="Include every unit and indicator, scored or not.")] = False,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Export the current scores (linked, unlinked, moderated, combined, status) or the history.
 
@@ -300,8 +257,7 @@ def score_export(
     from esps_cli.reports import scores as show
     from esps_cli.reports.render import check_format, check_output, show_report, write_file
 
-    roster, reg_path = _roster(framework, units, advisors, cycle, register,
-                               allow_network_sqlite)
+    roster, reg_path = here.roster(), here.location
     if output is None:
         check_format("score-export", fmt)
     check_output("score-export", output, force)
@@ -314,7 +270,7 @@ def score_export(
         return
     written = write_file("score-export", table, output, force=force,
                          sheet=f"{table.title} {roster.cycle.id}",
-                         info=_print_info(f"ESPS {table.title.lower()}", roster))
+                         info=_print_info(f"ESPS {table.title.lower()}", here))
     with Register.open(reg_path, create=False) as reg:
         reg.log_event("export", cycle=roster.cycle.id, detail={
             "what": "score history" if history else "scores", "format": written.value,
@@ -325,16 +281,12 @@ def score_export(
 
 @score_app.command("agreement")
 @handles_errors
+@working_folder(network=True)
 def score_agreement(
+    here: Workspace,
     fmt: options.Format = Format.text,
     by: Annotated[options.AgreementBy | None, typer.Option(
         "--by", help="Also per indicator, theme or business-group.")] = None,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
 ) -> None:
     """Agreement between linked and unlinked scores (exact, within one, weighted kappa, Gwet's
     AC2, Krippendorff's alpha with 95% intervals), per assessor pair and overall, and the
@@ -347,8 +299,7 @@ def score_agreement(
     from esps_cli.scoring.agreement import agreement
 
     check_format("agreement", fmt)
-    roster, reg_path = _roster(framework, units, advisors, cycle, register,
-                               allow_network_sqlite)
+    roster, reg_path = here.roster(), here.location
     with Register.open(reg_path, create=False) as reg:
         report = agreement(roster, reg.current_marks(roster.cycle.id),
                            by=by.value if by else None)

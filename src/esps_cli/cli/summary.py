@@ -9,15 +9,8 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import (
-    EXIT_FINDINGS,
-    EXIT_OK,
-    Context,
-    handles_errors,
-    load_context,
-    progress_bar,
-    register_location,
-)
+from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, progress_bar
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
@@ -28,14 +21,14 @@ if TYPE_CHECKING:
 app = typer.Typer()
 
 
-def _info(ctx: Context, title: str, classification: str | None, cycle_name: str,
+def _info(here: Workspace, title: str, classification: str | None, cycle_name: str,
           edition: str = "") -> "PrintInfo":
     """What every printed page says: title, marking (--classification, else esps.toml's,
     else OFFICIAL), framework, cycle, when."""
     from esps_cli.reports.printing import print_info
 
-    return print_info(title, ctx.framework, cycle_name,
-                      classification=classification or ctx.settings.classification,
+    return print_info(title, here.context.framework, cycle_name,
+                      classification=classification or here.settings.classification,
                       edition=edition)
 
 
@@ -44,9 +37,8 @@ def _wrote(output: Path | None) -> None:
         err_console.print(f"wrote {escape(str(output))}", soft_wrap=True)
 
 
-def _collect(ctx: Context, returns: list[Path] | None, register: str | None, jobs: int,
-             cycle_id: str | None = None, public: bool = False,
-             allow_network_sqlite: bool = False, *, recursive: bool = False
+def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
+             cycle_id: str | None = None, public: bool = False, *, recursive: bool = False
              ) -> "tuple[SummaryReport, BatchReport]":
     """Validate the returns and read the register: the summary of one cycle, with what the
     register says about community review (challenges, "You said, we did") as at today."""
@@ -56,6 +48,7 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
     from esps_cli.domain.config import returns_folders
     from esps_cli.summary.compliance import collect_summary
 
+    ctx = here.context
     paths = returns_folders(ctx.settings, returns)
     cycle = ctx.framework.cycle(cycle_id) if cycle_id else ctx.cycle
     location = register_location(register, ctx.settings,
@@ -65,8 +58,8 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
         def advance(done: int | None = None, total: int | None = None, *_: object) -> None:
             progress.update(done, total)
 
-        report, batch = collect_summary(
-            ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, location,
+        return collect_summary(
+            ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, here.location,
             jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
         )
     return report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
@@ -75,15 +68,11 @@ def _collect(ctx: Context, returns: list[Path] | None, register: str | None, job
 
 @app.command()
 @handles_errors
+@working_folder(network=True)
 def summary(
-    cycle: options.Cycle = None,
+    here: Workspace,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
     by: Annotated[list[options.ByView] | None, typer.Option(
         "--by", help="Roll-ups to show: business-group, theme, strategy, strand, hmic "
         "(repeatable; default business-group and theme).")] = None,
@@ -122,55 +111,50 @@ def summary(
     from esps_cli.summary.selection import falls_short, select_views
 
     comparing = bool(compare_cycles and all(compare_cycles))
-    ctx = load_context(framework=framework, units=units, advisors=advisors,
-                       cycle=cycle or (compare_cycles[0] if comparing and compare_cycles else None))
+    if comparing and compare_cycles:
+        here.cycle = here.cycle or compare_cycles[0]
+    ctx = here.context
     report_name = "comparison" if comparing else "summary"
     check_output(report_name, output, force)
     check_format("exceptions" if exceptions and not comparing else report_name, fmt)
     if public and fmt is not Format.text:
         err_console.print(escape(PUBLIC_NOTE), soft_wrap=True)
     if comparing and compare_cycles:
-        _compare(ctx, compare_cycles, returns, register, jobs, public, fmt, output, force,
-                 classification, allow_network_sqlite, recursive=recursive)
+        _compare(here, compare_cycles, returns, jobs, public, fmt, output, force,
+                 classification, recursive=recursive)
         return
-    report, batch = _collect(ctx, returns, register, jobs, public=public,
-                             allow_network_sqlite=allow_network_sqlite, recursive=recursive)
-    location = register_location(register, ctx.settings,
-                                 allow_network_sqlite=allow_network_sqlite)
+    report, batch = _collect(here, returns, jobs, public=public, recursive=recursive)
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
-                                location, public=public)
+                                here.location, public=public)
     views = select_views([v.value for v in by or []])
     shown = {"framework": ctx.framework, "previous": previous, "views": views,
              "units_table": units_table}
     if output:
         write_file("summary", report, output, force=force, **shown,
-                   info=_info(ctx, board_title(public), classification, ctx.cycle.name),
+                   info=_info(here, board_title(public), classification, ctx.cycle.name),
                    advisor_names={} if public else {a.id: a.name for a in ctx.advisors})
         _wrote(output)
     show_report("exceptions" if exceptions else "summary", report, fmt, **shown)
     raise typer.Exit(EXIT_FINDINGS if falls_short(report, exceptions=exceptions) else EXIT_OK)
 
 
-def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
-             register: str | None, jobs: int, public: bool, fmt: Format,
-             output: Path | None, force: bool, classification: str | None,
-             allow_network_sqlite: bool = False, *, recursive: bool = False) -> None:
+def _compare(here: Workspace, cycles: tuple[str, str], returns: list[Path] | None,
+             jobs: int, public: bool, fmt: Format, output: Path | None, force: bool,
+             classification: str | None, *, recursive: bool = False) -> None:
     """`esps summary --compare A B`: one validation, both cycles' summaries, what changed;
     --output writes it too (.xlsx, .json or .csv)."""
     from esps_cli.reports.render import show_report, write_file
     from esps_cli.reports.wording import COMPARISON_TITLE
     from esps_cli.summary.compliance import compare, summary_from_batch
 
-    before, batch = _collect(ctx, returns, register, jobs, cycles[0], public,
-                             allow_network_sqlite, recursive=recursive)
-    location = register_location(register, ctx.settings,
-                                 allow_network_sqlite=allow_network_sqlite)
+    ctx = here.context
+    before, batch = _collect(here, returns, jobs, cycles[0], public, recursive=recursive)
     after = summary_from_batch(ctx.framework, cycles[1], ctx.units, ctx.advisors, batch,
-                               location, public=public)
+                               here.location, public=public)
     comparison = compare(before, after)
     if output:
         write_file("comparison", comparison, output, force=force, framework=ctx.framework,
-                   info=_info(ctx, COMPARISON_TITLE, classification,
+                   info=_info(here, COMPARISON_TITLE, classification,
                               f"{before.organisation.cycle_name} to "
                               f"{after.organisation.cycle_name}",
                               "Public edition" if public else ""))
@@ -180,17 +164,13 @@ def _compare(ctx: Context, cycles: tuple[str, str], returns: list[Path] | None,
 
 @app.command()
 @handles_errors
+@working_folder(network=True)
 def actions(
+    here: Workspace,
     out: options.OutFolder,
     unit: options.OnlyUnits = None,
-    cycle: options.Cycle = None,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
     force: options.Force = False,
     fmt: Annotated[Format, typer.Option(
         "--format", help="text, json or csv: the gaps themselves.")] = Format.text,
@@ -212,12 +192,11 @@ def actions(
     from esps_cli.summary.selection import next_cycle_name, unit_gaps
 
     check_format("action-plans", fmt)
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    ctx = here.context
     chosen = {u.code for u in select_units(ctx.units, unit)}
-    report, _ = _collect(ctx, returns, register, jobs,
-                         allow_network_sqlite=allow_network_sqlite, recursive=recursive)
+    report, _ = _collect(here, returns, jobs, recursive=recursive)
     next_year = next_cycle_name(ctx.framework, ctx.cycle)
-    info = _info(ctx, f"ESPS business action plan {next_year}", classification,
+    info = _info(here, f"ESPS business action plan {next_year}", classification,
                  ctx.cycle.name)
     written, not_assessed = write_action_plans(ctx.framework, report, chosen, ctx.cycle,
                                                next_year, out, info, force=force)
@@ -227,24 +206,14 @@ def actions(
 
 @app.command()
 @handles_errors
+@working_folder(network=True)
 def feedback(
-    unit_code: Annotated[str | None, typer.Argument(
-        metavar="UNIT", help="Unit code (or --all).")] = None,
-    all_units: Annotated[bool, typer.Option(
-        "--all", help="Every unit on the list, one file each.")] = False,
+    here: Workspace,
+    unit_code: Annotated[str, typer.Argument(metavar="UNIT", help="Unit code.")],
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder for the file(s).")] = Path("."),
-    edition: Annotated[str, typer.Option(
-        "--format", help="xlsx (the workbook), html (one web page: the feedback and the "
-        "action plan) or pdf (the same page, tagged, on A4).")] = "xlsx",
-    cycle: options.Cycle = None,
+        "--out", "-o", help="Folder for the workbook.")] = Path("."),
     returns: options.Returns = None,
     recursive: options.Recursive = False,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
     force: options.Force = False,
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
@@ -259,76 +228,28 @@ def feedback(
     from esps_cli.errors import ConfigError
     from esps_cli.summary.selection import unit_findings
 
-    if edition not in ("xlsx", "html", "pdf"):
-        raise ConfigError(f"--format {edition}: write xlsx, html or pdf")
-    if all_units == (unit_code is not None):
-        raise ConfigError("name one unit (esps feedback TP-EK) or give --all")
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    chosen = ctx.units if all_units else select_units(ctx.units, [unit_code or ""])
-    report, batch = _collect(ctx, returns, register, jobs,
-                             allow_network_sqlite=allow_network_sqlite, recursive=recursive)
-    findings = {u.code: unit_findings(batch, u.code) for u in chosen}
-    names = {a.id: a.name for a in ctx.advisors}
-    marking = classification or ctx.settings.classification
-    if edition == "xlsx":
-        paths = _feedback_workbooks(ctx, report, [u.code for u in chosen], findings, names,
-                                    marking, out, force)
-    else:
-        from esps_cli.reports.editions.page import EditionInfo
-        from esps_cli.reports.editions.unit import write_unit_pages
-        from esps_cli.summary.selection import next_cycle_name
-
-        info = EditionInfo(title=f"ESPS feedback and action plan, {ctx.cycle.name}",
-                           classification=marking, edition="Feedback for the unit",
-                           cycle=ctx.cycle.name,
-                           framework=f"{ctx.framework.meta.id} {ctx.framework.meta.version}")
-        paths = write_unit_pages(ctx.framework, report, [u.code for u in chosen], findings,
-                                 ctx.cycle, next_cycle_name(ctx.framework, ctx.cycle), out, info,
-                                 suffix=f".{edition}", force=force, advisor_names=names)
-    total = sum(len(f) for f in findings.values())
-    if len(paths) == 1:
-        from esps_cli.summary.outcome import unit_outcome
-        from esps_cli.summary.selection import next_cycle_name, standing_of
-
-        outcome = unit_outcome(ctx.framework, standing_of(report, chosen[0].code), ctx.cycle,
-                               next_cycle_name(ctx.framework, ctx.cycle))
-        console.print(f"Wrote {escape(str(paths[0]))}: {outcome.headline}, {total} "
-                      "finding(s).")
-    else:
-        console.print(f"Wrote {len(paths)} files to {escape(str(out))}: {total} finding(s).")
-
-
-def _feedback_workbooks(ctx: Context, report: "SummaryReport", codes: list[str],
-                        findings: dict[str, Any], names: dict[str, str], marking: str,
-                        out: Path, force: bool) -> list[Path]:
-    from esps_cli.reports.unit import feedback_workbook, write_unit_workbook
-    from esps_cli.summary.outcome import unit_outcome
-    from esps_cli.summary.selection import next_cycle_name, standing_of
-
-    info = _info(ctx, f"ESPS feedback {ctx.cycle.name}", marking, ctx.cycle.name)
-    paths = []
-    for code in codes:
-        standing = standing_of(report, code)
-        outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
-                               next_cycle_name(ctx.framework, ctx.cycle))
-        wb = feedback_workbook(ctx.framework, standing, outcome, findings[code],
-                               ctx.cycle.name, names, info)
-        paths.append(write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id,
-                                         force=force))
-    return paths
+    ctx = here.context
+    (chosen,) = select_units(ctx.units, [unit_code])
+    report, batch = _collect(here, returns, jobs, recursive=recursive)
+    standing = standing_of(report, chosen.code)
+    findings = unit_findings(batch, chosen.code)
+    outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
+                           next_cycle_name(ctx.framework, ctx.cycle))
+    info = _info(here, f"ESPS feedback {ctx.cycle.name}", classification, ctx.cycle.name)
+    wb = feedback_workbook(ctx.framework, standing, outcome, findings, ctx.cycle.name,
+                           {a.id: a.name for a in ctx.advisors}, info)
+    path = write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id, force=force)
+    console.print(f"Wrote {escape(str(path))}: {outcome.headline}, "
+                  f"{len(findings)} finding(s).")
 
 
 @app.command()
 @handles_errors
+@working_folder(network=True)
 def buddies(
-    cycle: options.Cycle = None,
+    here: Workspace,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
     fmt: options.Format = Format.text,
     jobs: options.Jobs = 0,
 ) -> None:
@@ -341,7 +262,5 @@ def buddies(
     from esps_cli.summary.compliance import suggest_buddies
 
     check_format("buddies", fmt)
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    report, _ = _collect(ctx, returns, register, jobs,
-                         allow_network_sqlite=allow_network_sqlite, recursive=recursive)
-    show_report("buddies", suggest_buddies(ctx.framework, report), fmt)
+    report, _ = _collect(here, returns, jobs, recursive=recursive)
+    show_report("buddies", suggest_buddies(here.context.framework, report), fmt)

@@ -7,7 +7,8 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import EXIT_OK, EXIT_USAGE, handles_errors, load_context
+from esps_cli.cli.common import EXIT_OK, EXIT_USAGE, handles_errors
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.errors import EspsError
 from esps_cli.io.output import Format, err_console
 
@@ -17,21 +18,22 @@ if TYPE_CHECKING:
 app = typer.Typer()
 
 
+CurrentUnits = Annotated[Path | None, typer.Option(
+    "--units", "-u", help="Units list, for each unit's current name, group and linked DCFA "
+                          "(default: as the return says).")]
+
+
 @app.command()
 @handles_errors
+@working_folder(cycle=None, units=CurrentUnits, need_units=False)
 def upgrade(
+    here: Workspace,
     returns: Annotated[list[Path], typer.Argument(help="Returned workbooks to upgrade.")],
     cycle: Annotated[str, typer.Option("--cycle", "-c",
                                        help="The cycle of the new workbooks, e.g. 2011-12.")],
     out: options.OutFolder,
-    framework: options.Framework = None,
-    units: Annotated[Path | None, typer.Option(
-        "--units", "-u", help="Units list, for each unit's current name, group and linked "
-                              "DCFA (default: as the return says).")] = None,
-    advisors: options.Advisors = None,
     force: options.Force = False,
     fmt: options.FormatTextJson = Format.text,
-    register: options.Register = None,
 ) -> None:
     """Carry units' answers into fresh workbooks for another cycle or framework version.
 
@@ -45,19 +47,17 @@ def upgrade(
     --out packs-2011/[/bold]
     """
     from esps_cli.cli.framework import issuing
-    from esps_cli.register.location import configured_location
     from esps_cli.reports.render import check_format, show_report
     from esps_cli.workbook.generate import build_template
     from esps_cli.workbook.upgrade import upgrade_return
 
     check_format("upgrade", fmt)
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
-                       need_units=False)
+    here.cycle = cycle
+    ctx = here.context
     template = build_template(ctx.framework, ctx.cycle, ctx.advisors)
     done: list[UpgradeReport] = []
     refused = 0
-    location = configured_location(register, ctx.settings.register_path)
-    with issuing(location) as record:
+    with issuing(here.configured_location) as record:
         for path in returns:
             try:
                 if not path.is_file():

@@ -7,15 +7,8 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import (
-    EXIT_FINDINGS,
-    EXIT_OK,
-    handles_errors,
-    load_framework_from,
-    load_lists,
-    progress_bar,
-)
-from esps_cli.cli.common import settings as working_settings
+from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, progress_bar
+from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, err_console
 
 if TYPE_CHECKING:
@@ -26,14 +19,12 @@ app = typer.Typer()
 
 @app.command()
 @handles_errors
+@working_folder(units=options.UnitsToCheck, cycle=options.ExpectedCycle)
 def validate(
+    here: Workspace,
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Workbooks, folders or glob patterns; default: esps.toml's returns folder.",
         show_default=False)] = None,
-    units: options.UnitsToCheck = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    cycle: options.ExpectedCycle = None,
     recursive: options.Recursive = False,
     jobs: options.Jobs = 0,
     fmt: options.Format = Format.text,
@@ -54,7 +45,6 @@ def validate(
         show_default=False)] = None,
     list_codes: Annotated[bool, typer.Option(
         "--list-codes", help="Print every finding code and exit.")] = False,
-    register: options.Register = None,
     annotate: Annotated[Path | None, typer.Option(
         "--annotate", show_default=False,
         help="Write a marked-up copy of every return with findings into this folder: a "
@@ -79,53 +69,45 @@ def validate(
     if list_codes:
         _print_codes(fmt)
         return
-    from esps_cli.register.location import configured_location
     from esps_cli.reports.render import check_format, check_output
-    from esps_cli.validation import targets as plan
     from esps_cli.validation.batch import validate_paths
     from esps_cli.validation.returns import review_loop
+    from esps_cli.working.plan import plan_validation
 
-    settings = working_settings()
-    fw = load_framework_from(framework, settings)
-    cycle_id = cycle or settings.cycle
-    expected_cycle = fw.cycle(cycle_id) if cycle_id else None
-    today = plan.parse_as_of(as_of)
-    targets = plan.validation_targets(paths, settings)
-    units_path = plan.units_list_for(paths, units, settings)
-    unit_list = load_lists(fw, settings, units_path, advisors)[1] if units_path else None
     check_format("validation", fmt)
-    plan.check_report_path(output, force)
+    plan = plan_validation(paths, here.settings, framework=here.framework, units=here.units,
+                           advisors=here.advisors, cycle=here.cycle, register=here.register,
+                           as_of=as_of, recursive=recursive, output=output, force=force)
     check_output("validation", output, force)
-    found, warning = plan.discover_returns(targets, recursive=recursive, output=output,
-                                           expecting_units=unit_list is not None)
-    if warning:
-        err_console.print(f"[yellow]{escape(warning)}[/yellow]")
+    if plan.warning:
+        err_console.print(f"[yellow]{escape(plan.warning)}[/yellow]")
     if annotate is not None:
         from esps_cli.workbook.annotate import check_mark_up_folder
 
-        check_mark_up_folder(annotate, targets, [f.name for f in found.files], force=force)
-
-    location = configured_location(register, settings.register_path)
-    with progress_bar("Validating workbooks", len(found.files)) as progress, \
-            review_loop(location, record=True, cycle=cycle_id, units=unit_list) as loop:
+        check_mark_up_folder(annotate, plan.targets, [f.name for f in plan.found.files],
+                             force=force)
+    with progress_bar("Validating workbooks", len(plan.found.files)) as progress, \
+            review_loop(plan.register, record=True, cycle=plan.cycle_id,
+                        units=plan.units) as loop:
         report = validate_paths(
-            targets, fw, units=unit_list, jobs=jobs or None, check_evidence=check_evidence,
-            on_progress=lambda done, _total: progress.update(done),
-            today=today, cycle=expected_cycle, discovered=found,
+            plan.targets, plan.framework, units=plan.units, jobs=jobs or None,
+            check_evidence=check_evidence, on_progress=lambda done, _total: progress.update(done),
+            today=plan.today, cycle=plan.expected_cycle, discovered=plan.found,
             issued=loop.issued, history=loop.history,
         )
-    _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose)
+    _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose,
+                  classification=here.settings.classification)
     if annotate is not None:
         _mark_up(report, annotate, force=force, jobs=jobs)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
 def _print_report(report: "BatchReport", fmt: Format, output: Path | None, *, force: bool,
-                  errors_only: bool, verbose: bool) -> None:
+                  errors_only: bool, verbose: bool, classification: str | None) -> None:
     from esps_cli.reports.render import render
 
     render("validation", report, fmt, output=output, force=force, errors_only=errors_only,
-           verbose=verbose, classification=working_settings().classification)
+           verbose=verbose, classification=classification)
     if output is not None:
         err_console.print(f"Report written to {escape(str(output))}")
 

@@ -1,18 +1,61 @@
-"""What `esps validate` checks, decided from its arguments and esps.toml: the workbooks, the
-units list they are checked against, the date they are checked as of, the report file."""
+"""What `esps validate` checks, decided in one call from its arguments and esps.toml
+(`plan_validation`): the framework and cycle, the workbooks, the units list they are checked
+against, the date they are checked as of, the report file and the register."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from esps_cli.domain.config import Settings
+from esps_cli.domain.framework import Cycle, Framework, load_framework
 from esps_cli.domain.normalise import parse_date
+from esps_cli.domain.units import Unit
 from esps_cli.errors import ConfigError
 from esps_cli.io.batch import Discovered, discover
 from esps_cli.io.safety import check_can_write
 from esps_cli.io.xlsx import workbook_sheet_names
+from esps_cli.register.location import RegisterLocation, configured_location
 from esps_cli.workbook.layout import SHEET_META
+from esps_cli.working.lists import load_lists
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """What one `esps validate` run checks, and against what."""
+
+    framework: Framework
+    cycle_id: str | None  # the cycle every return must be for (--cycle, else esps.toml's)
+    expected_cycle: Cycle | None
+    today: date | None  # --as-of; None for today
+    targets: list[Path]  # the files, folders and globs named (else the returns folder)
+    units: list[Unit] | None  # the units list checked against, if any
+    found: Discovered
+    warning: str | None  # no workbooks, but a units list says who should have returned
+    register: RegisterLocation | None
+
+
+def plan_validation(paths: list[Path] | None, settings: Settings, *,
+                    framework: Path | None = None, units: Path | None = None,
+                    advisors: Path | None = None, cycle: str | None = None,
+                    register: str | None = None, as_of: str | None = None,
+                    recursive: bool = False, output: Path | None = None,
+                    force: bool = False) -> ValidationPlan:
+    """The plan from validate's arguments (None: esps.toml's, else the default), every
+    argument checked before any workbook is read."""
+    fw = load_framework(framework or settings.framework)
+    cycle_id = cycle or settings.cycle
+    expected_cycle = fw.cycle(cycle_id) if cycle_id else None
+    today = parse_as_of(as_of)
+    targets = validation_targets(paths, settings)
+    units_path = units_list_for(paths, units, settings)
+    unit_list = load_lists(fw, settings, units_path, advisors)[1] if units_path else None
+    check_report_path(output, force)
+    found, warning = discover_returns(targets, recursive=recursive, output=output,
+                                      expecting_units=unit_list is not None)
+    return ValidationPlan(fw, cycle_id, expected_cycle, today, targets, unit_list, found,
+                          warning, configured_location(register, settings.register_path))
 
 
 def parse_as_of(text: str | None) -> date | None:

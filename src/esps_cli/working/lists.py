@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from esps_cli.domain.config import Settings
 from esps_cli.domain.framework import Framework
-from esps_cli.domain.units import ADVISOR_COLUMNS, CODE_PATTERN, UNIT_COLUMNS, Advisor, Unit
-from esps_cli.errors import ListProblem, UnitsListError
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.domain.units import (
+    ADVISOR_COLUMNS,
+    CODE_PATTERN,
+    UNIT_COLUMNS,
+    Advisor,
+    Unit,
+    default_advisors_path,
+)
+from esps_cli.errors import ConfigError, ListProblem, UnitsListError
 from esps_cli.findings import (
     LIST_DUPLICATE,
     LIST_EMPTY,
@@ -148,3 +157,22 @@ def load_units(
     return units
 
 
+
+
+def load_lists(fw: Framework, settings: Settings, units_path: Path | None,
+               advisors: Path | None) -> tuple[list[Advisor], list[Unit]]:
+    """The advisors list (the one given, else esps.toml's, else the one beside the units
+    list) and the units list, checked against each other; no units when units_path is None."""
+    if units_path is not None and not Path(units_path).exists():
+        raise ConfigError(f"units list {units_path}: file not found")
+    advisors_path = advisors or settings.advisors
+    if advisors_path is None:
+        base = units_path if units_path else EXAMPLES_DIR / "units.csv"
+        advisors_path = default_advisors_path(Path(base))
+    if not Path(advisors_path).exists():
+        raise ConfigError(
+            f"advisors list {advisors_path} not found: pass --advisors or set `advisors` in "
+            "esps.toml"
+        )
+    advisor_list = load_advisors(advisors_path)
+    return advisor_list, (load_units(units_path, fw, advisor_list) if units_path else [])
