@@ -25,7 +25,6 @@ from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
 from esps_cli.io.batch import resolve_jobs
 from esps_cli.validation.batch import validate_paths
-from esps_cli.working.lists import load_advisors, load_units
 from esps_cli.workbook.annotate import mark_up_returns
 from esps_cli.workbook.generate import (
     build_template,
@@ -33,6 +32,7 @@ from esps_cli.workbook.generate import (
     unit_values,
     workbook_filename,
 )
+from esps_cli.working.lists import load_advisors, load_units
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

@@ -20,8 +20,8 @@ from pathlib import Path
 from esps_cli.domain.framework import load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
-from esps_cli.working.lists import load_advisors, load_units
 from esps_cli.workbook.generate import build_template, generate_workbooks
+from esps_cli.working.lists import load_advisors, load_units
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

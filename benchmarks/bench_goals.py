@@ -105,13 +105,13 @@ def make_returns(folder: Path, count: int, *, complete: bool) -> Path:
 
     from esps_cli.domain.framework import load_framework
     from esps_cli.domain.paths import EXAMPLES_DIR
-    from esps_cli.working.lists import load_advisors, load_units
     from esps_cli.workbook.generate import (
         build_template,
         render_workbook,
         unit_values,
         workbook_filename,
     )
+    from esps_cli.working.lists import load_advisors, load_units
 
     framework = load_framework()
     cycle = framework.cycle(CYCLE)

@@ -36,7 +36,6 @@ from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
 from esps_cli.io.batch import resolve_jobs
 from esps_cli.validation.batch import validate_paths
-from esps_cli.working.lists import load_advisors, load_units
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import (
     build_template,
@@ -45,6 +44,7 @@ from esps_cli.workbook.generate import (
     workbook_filename,
 )
 from esps_cli.workbook.layout import READ_SHEETS
+from esps_cli.working.lists import load_advisors, load_units
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

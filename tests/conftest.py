@@ -24,8 +24,8 @@ from openpyxl.workbook.workbook import Workbook
 from esps_cli.domain.framework import Framework, load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.working.lists import load_advisors, load_units
 from esps_cli.workbook.generate import generate_workbooks
+from esps_cli.working.lists import load_advisors, load_units
 
 from .pgserver import postgres_cluster, register_at  # noqa: F401  (PostgreSQL registers)
 

@@ -31,13 +31,13 @@ from esps_cli.validation.checks.evidence_dates import add_months
 from esps_cli.validation.checks.evidence_locations import location_problem
 from esps_cli.validation.checks.indicators import difference, short
 from esps_cli.validation.context import IssuedPacks
-from esps_cli.working.lists import load_advisors
 from esps_cli.validation.report import WorkbookReport
 from esps_cli.validation.returns import seal_notes, supersede
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_META
 from esps_cli.workbook.reader import read_workbook
+from esps_cli.working.lists import load_advisors
 from tests.samples import fill_file
 
 from .conftest import CYCLE

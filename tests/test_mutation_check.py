@@ -21,7 +21,7 @@ def load_tool():
 
 def test_every_comparison_of_a_rule_module_is_a_mutant_and_only_the_copy_changes(tmp_path):
     tool = load_tool()
-    module = "summary/compliance.py"
+    module = "summary/standing.py"
     (target,) = [t for t in tool.TARGETS if t.modules == module]
     mutants = list(tool.mutants_of(target))
     source = (tool.PACKAGE / module).read_text(encoding="utf-8")

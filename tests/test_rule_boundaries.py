@@ -15,16 +15,16 @@ from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import Mark, Marks, ScoreEvent, ScorePair, now_utc
 from esps_cli.scoring.combine import combine
-from esps_cli.summary.compliance import (
-    SummaryReport,
-    build_summary,
+from esps_cli.summary.compare import trend
+from esps_cli.summary.models import SummaryReport
+from esps_cli.summary.rules import (
     compliance_pct,
     meets_baseline,
     previous_cycle_id,
     rollup,
-    trend,
     units_needed,
 )
+from esps_cli.summary.standing import build_summary
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.report import BatchReport
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename

@@ -12,15 +12,11 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.register import NewEvent, Register
-from esps_cli.summary.compliance import (
-    build_summary,
-    compare,
-    compliance_pct,
-    meets_baseline,
-    read_register,
-    suggest_buddies,
-    units_needed,
-)
+from esps_cli.summary.buddies import suggest_buddies
+from esps_cli.summary.compare import compare
+from esps_cli.summary.rules import compliance_pct, meets_baseline, units_needed
+from esps_cli.summary.sources import read_register
+from esps_cli.summary.standing import build_summary
 from esps_cli.validation.batch import validate_paths
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
 from tests.samples import fill_file

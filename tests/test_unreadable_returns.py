@@ -18,7 +18,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.summary.compliance import build_summary
+from esps_cli.summary.standing import build_summary
 from esps_cli.validation.batch import validate_paths
 
 from .conftest import CYCLE

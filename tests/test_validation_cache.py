@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from esps_cli.register import Register
-from esps_cli.summary.compliance import collect_summary
+from esps_cli.summary.sources import collect_summary
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
 from tests.samples import fill_file
 

@@ -62,7 +62,9 @@ TARGETS = (
             "tests/test_attribution.py", "tests/test_unreadable_returns.py",
             "tests/test_units.py", "tests/test_review_loop.py")),
     Target("scoring/combine.py", ("tests/test_scoring.py", "tests/test_rule_boundaries.py")),
-    Target("summary/compliance.py",
+    Target("summary/rules.py",
+           ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
+    Target("summary/standing.py",
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
 )
 

@@ -15,7 +15,7 @@ from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
     from esps_cli.reports.printing import PrintInfo
-    from esps_cli.summary.compliance import SummaryReport
+    from esps_cli.summary.models import SummaryReport
     from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
@@ -46,7 +46,7 @@ def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
 
     from esps_cli.community.outcomes import report_with_community
     from esps_cli.domain.config import returns_folders
-    from esps_cli.summary.compliance import collect_summary
+    from esps_cli.summary.sources import collect_summary
 
     ctx = here.context
     paths = returns_folders(ctx.settings, returns)
@@ -107,8 +107,9 @@ def summary(
     """
     from esps_cli.reports.render import check_format, check_output, show_report, write_file
     from esps_cli.reports.wording import board_title
-    from esps_cli.summary.compliance import PUBLIC_NOTE, previous_summary
+    from esps_cli.summary.public import PUBLIC_NOTE
     from esps_cli.summary.selection import falls_short, select_views
+    from esps_cli.summary.sources import previous_summary
 
     comparing = bool(compare_cycles and all(compare_cycles))
     if comparing and compare_cycles:
@@ -145,7 +146,8 @@ def _compare(here: Workspace, cycles: tuple[str, str], returns: list[Path] | Non
     --output writes it too (.xlsx, .json or .csv)."""
     from esps_cli.reports.render import show_report, write_file
     from esps_cli.reports.wording import COMPARISON_TITLE
-    from esps_cli.summary.compliance import compare, summary_from_batch
+    from esps_cli.summary.compare import compare
+    from esps_cli.summary.sources import summary_from_batch
 
     ctx = here.context
     before, batch = _collect(here, returns, jobs, cycles[0], public, recursive=recursive)
@@ -259,7 +261,7 @@ def buddies(
     Example: [bold]esps buddies --returns returns/[/bold]
     """
     from esps_cli.reports.render import check_format, show_report
-    from esps_cli.summary.compliance import suggest_buddies
+    from esps_cli.summary.buddies import suggest_buddies
 
     check_format("buddies", fmt)
     report, _ = _collect(here, returns, jobs, recursive=recursive)

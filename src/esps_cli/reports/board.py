@@ -38,16 +38,9 @@ from esps_cli.reports.wording import (
     rag_text,
     trend_text,
 )
-from esps_cli.summary.compliance import (
-    EXCEPTION_NEXT,
-    STATUS_LABEL,
-    VIEW_LABEL,
-    CycleComparison,
-    Organisation,
-    Rollup,
-    SummaryReport,
-    trend,
-)
+from esps_cli.summary.compare import CycleComparison, trend
+from esps_cli.summary.models import STATUS_LABEL, VIEW_LABEL, Organisation, Rollup, SummaryReport
+from esps_cli.summary.rules import EXCEPTION_NEXT
 
 if TYPE_CHECKING:
     from esps_cli.reports.render import Destination

@@ -15,16 +15,9 @@ from rich.table import Table
 
 from esps_cli.domain.framework import Framework, Rag
 from esps_cli.reports.wording import ARROW, board_title, formula_text, rag_text, trend_text
-from esps_cli.summary.compliance import (
-    STATUS_LABEL,
-    VIEW_LABEL,
-    BuddyPair,
-    CycleComparison,
-    Gap,
-    Rollup,
-    SummaryReport,
-    trend,
-)
+from esps_cli.summary.buddies import BuddyPair
+from esps_cli.summary.compare import CycleComparison, trend
+from esps_cli.summary.models import STATUS_LABEL, VIEW_LABEL, Gap, Rollup, SummaryReport
 
 if TYPE_CHECKING:
     from esps_cli.reports.render import Destination

@@ -32,12 +32,7 @@ from esps_cli.reports.printing import (
     print_setup,
     table_sheet,
 )
-from esps_cli.summary.compliance import (
-    STATUS_LABEL,
-    IndicatorStanding,
-    SummaryReport,
-    UnitStanding,
-)
+from esps_cli.summary.models import STATUS_LABEL, IndicatorStanding, SummaryReport, UnitStanding
 from esps_cli.summary.outcome import UnitOutcome, unit_outcome
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")

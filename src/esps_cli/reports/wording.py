@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from esps_cli.domain.framework import Framework, Rag
-from esps_cli.summary.compliance import SummaryReport, Trend
+from esps_cli.summary.compare import Trend
 
 BOARD_TITLE = "ESPS compliance: report to the Diversity Board"
 PUBLIC_TITLE = "ESPS compliance: public edition for community review"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from esps_cli.domain.framework import Cycle, Framework
-from esps_cli.summary.compliance import STATUS_LABEL, Gap, UnitStanding, UnitStatus, gaps_for
+from esps_cli.summary.models import STATUS_LABEL, Gap, UnitStanding, UnitStatus
+from esps_cli.summary.rules import gaps_for
 
 
 class UnitOutcome(BaseModel):

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.errors import ConfigError
 from esps_cli.findings import Finding
-from esps_cli.summary.compliance import VIEWS, Gap, SummaryReport, UnitStanding, View
+from esps_cli.summary.models import VIEWS, Gap, SummaryReport, UnitStanding, View
 from esps_cli.validation.report import BatchReport
 
 DEFAULT_VIEWS: tuple[View, ...] = ("business-group", "theme")

@@ -1,0 +1,158 @@
+"""What a summary is made of: the unit statuses and views, their labels, and the models of a
+cycle's summary (each unit's standing, the roll-ups, the organisation's KPI, exceptions, gaps).
+The rules that fill them are in summary/rules.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, get_args
+
+from pydantic import BaseModel
+
+from esps_cli.domain.framework import Rag
+
+# Most blocking first: a unit's status is the first of its reasons in this order.
+UnitStatus = Literal[
+    "not-returned",
+    "duplicate-returns",
+    "unreadable",
+    "invalid",
+    "awaiting-linked",
+    "awaiting-unlinked",
+    "awaiting-moderation",
+    "below-baseline",
+    "meets-baseline",
+]
+STATUS_ORDER: tuple[UnitStatus, ...] = get_args(UnitStatus)
+View = Literal["business-group", "theme", "strategy", "strand", "hmic"]
+VIEWS: tuple[View, ...] = get_args(View)
+# What people read for each status (terminal, workbooks); JSON and CSV keep the ids.
+STATUS_LABEL: dict[UnitStatus, str] = {
+    "not-returned": "Not returned",
+    "duplicate-returns": "More than one return",
+    "unreadable": "Unreadable return",
+    "invalid": "Invalid return",
+    "awaiting-linked": "Awaiting linked DCFA's scores",
+    "awaiting-unlinked": "Awaiting unlinked DCFA's scores",
+    "awaiting-moderation": "Awaiting moderation",
+    "below-baseline": "Below the baseline",
+    "meets-baseline": "Meets the baseline",
+}
+VIEW_LABEL: dict[str, str] = {
+    "business-group": "business group", "theme": "national theme",
+    "strategy": "strategy theme", "strand": "equality strand", "hmic": "HMIC area",
+}
+
+class IndicatorStanding(BaseModel):
+    unit_code: str
+    indicator_id: str
+    theme: str
+    stage: str
+    in_baseline: bool
+    minimum_met: bool | None
+    rating: int | None
+    na: bool
+    linked: int | None
+    linked_assessor: str | None
+    linked_comment: str
+    unlinked: int | None
+    unlinked_assessor: str | None
+    unlinked_comment: str
+    moderated: int | None
+    combined: int | None
+    combined_status: str
+
+
+class UnitStanding(BaseModel):
+    unit_code: str
+    unit_name: str
+    business_group: str
+    linked_dcfa: str
+    unlinked_dcfa: str | None
+    returned: bool
+    return_files: list[str]
+    readable: bool | None = None  # None: no return, or more than one
+    submission_date: date | None = None
+    valid: bool | None
+    errors: int
+    warnings: int
+    evidence_completeness_pct: float | None
+    indicators: int
+    indicators_minimum_met: int
+    baseline_indicators: int
+    linked_scored: int
+    unlinked_scored: int
+    moderation_pending: int
+    baseline_at_or_above: int
+    mean_combined: float | None
+    meets_baseline: bool
+    status: UnitStatus
+    reasons: list[UnitStatus]
+    detail: list[IndicatorStanding]
+    # Where DCFD's review of the unit's return stands (esps review; "" when never set).
+    review_state: str = ""
+
+
+class Rollup(BaseModel):
+    view: str
+    key: str
+    label: str
+    units: int
+    returned: int
+    valid: int
+    meeting: int
+    compliance_pct: float
+    target_pct: float
+    met: bool
+    rag: Rag = "red"
+
+
+class Organisation(BaseModel):
+    cycle: str
+    cycle_name: str
+    target_pct: float
+    units: int
+    returned: int
+    valid: int
+    meeting: int
+    compliance_pct: float
+    kpi: Literal["MET", "NOT MET"]
+    units_needed: int
+    rag: Rag = "red"
+
+
+class ExceptionItem(BaseModel):
+    unit_code: str
+    unit_name: str
+    business_group: str
+    category: UnitStatus
+    detail: str
+    linked_dcfa: str
+    linked_dcfa_name: str
+    review_state: str = ""
+
+
+class Gap(BaseModel):
+    unit_code: str
+    indicator_id: str
+    esps_unit: str
+    indicator: str
+    reason: str
+    rating: int | None
+    linked: int | None
+    unlinked: int | None
+    combined: int | None
+
+
+class SummaryReport(BaseModel):
+    framework_id: str
+    framework_version: str
+    rule: str
+    organisation: Organisation
+    units: list[UnitStanding]
+    rollups: list[Rollup]
+    exceptions: list[ExceptionItem]
+    gaps: list[Gap]
+    score_distribution: dict[str, dict[int, int]]
+    public: bool = False
+    edition_note: str = ""
