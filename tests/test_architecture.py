@@ -91,6 +91,19 @@ def test_findings_and_errors_import_nothing_else_from_the_package():
             assert {d for d in dsts if not d.startswith(("esps_cli.findings",))} == set(), name
 
 
+def test_summary_rules_are_pure():
+    """The compliance rules read nothing: no file, no register, no validation (issue 20)."""
+    assert GRAPH["esps_cli.summary.rules"] <= {"esps_cli.domain.framework",
+                                               "esps_cli.summary.models"}
+
+
+def test_summary_modules_stay_small():
+    big = {n: len(t.body) for n, t in MODULES.items() if n.startswith("esps_cli.summary.")
+           if len((SRC / Path(*n.split(".")[1:])).with_suffix(".py").read_text(
+               encoding="utf-8").splitlines()) > 400}
+    assert big == {}
+
+
 def test_no_import_cycles():
     index: dict[str, int] = {}
     low: dict[str, int] = {}

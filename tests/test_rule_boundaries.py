@@ -135,6 +135,17 @@ def test_kpi_exactly_at_its_target_is_met(framework, five, advisors) -> None:
     assert units_needed(meeting, len(chosen), target) == 0
 
 
+def test_kpi_above_its_target_needs_no_more_units(framework, five, advisors) -> None:
+    """Every unit meets the baseline, more than the target asks: no unit is needed (never a
+    negative count)."""
+    chosen, _ = five
+    target = framework.cycle(CYCLE).kpi_target_pct
+    scores = all_scored(framework, chosen, framework.rules.baseline.min_combined_score)
+    org = summary(framework, five, advisors, scores).organisation
+    assert org.meeting == len(chosen) and org.compliance_pct > target
+    assert (org.kpi, org.units_needed) == ("MET", 0)
+
+
 def test_kpi_one_unit_short_of_its_target_is_not_met(framework, five, advisors) -> None:
     chosen, _ = five
     target = framework.cycle(CYCLE).kpi_target_pct
