@@ -39,7 +39,6 @@ sys.path.insert(0, str(ROOT))
 from tests.samples import make_complete, make_dates_as_text, make_incomplete  # noqa: E402
 
 from esps_cli.domain.framework import Framework, load_framework  # noqa: E402
-from esps_cli.working.lists import load_advisors, load_units  # noqa: E402
 from esps_cli.workbook.generate import (  # noqa: E402
     build_template,
     render_workbook,
@@ -47,6 +46,7 @@ from esps_cli.workbook.generate import (  # noqa: E402
     workbook_filename,
 )
 from esps_cli.workbook.layout import INDICATORS  # noqa: E402
+from esps_cli.working.lists import load_advisors, load_units  # noqa: E402
 
 OUT = ROOT / "examples" / "returned"
 CYCLE = "2010-11"

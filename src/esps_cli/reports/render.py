@@ -181,8 +181,8 @@ def check_output(report: str, path: Path | None, force: bool) -> None:
     """Before the work starts: --output names a format the report has and a file that may be
     written (new, or replaced with --force)."""
     if path is not None:
+        check_can_write(path, force)  # first: "it is the register" says more than its suffix
         output_format(report, path)
-        check_can_write(path, force)
 
 
 def check_format(report: str, fmt: Format) -> None:
