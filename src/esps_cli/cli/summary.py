@@ -3,7 +3,7 @@ and the score register. Decisions live in summary/selection.py, rendering in
 reports/summary.py."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -88,8 +88,9 @@ def summary(
     fmt: options.Format = Format.text,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Also write the report, in the format its suffix names: .xlsx "
-        "(the Board pack, or with --compare the comparison workbook), .json, .csv or .txt."
-    )] = None,
+        "(the Board pack, or with --compare the comparison workbook), .html (the Board pack, "
+        "or with --public the public edition, as one web page), .pdf (the same, tagged, on "
+        "A4), .json, .csv or .txt.")] = None,
     force: options.Force = False,
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
@@ -108,7 +109,7 @@ def summary(
     from esps_cli.reports.render import check_format, check_output, show_report, write_file
     from esps_cli.reports.wording import board_title
     from esps_cli.summary.public import PUBLIC_NOTE
-    from esps_cli.summary.selection import falls_short, select_views
+    from esps_cli.summary.selection import falls_short, next_cycle_name, select_views
     from esps_cli.summary.sources import previous_summary
 
     comparing = bool(compare_cycles and all(compare_cycles))
@@ -133,7 +134,10 @@ def summary(
     if output:
         write_file("summary", report, output, force=force, **shown,
                    info=_info(here, board_title(public), classification, ctx.cycle.name),
-                   advisor_names={} if public else {a.id: a.name for a in ctx.advisors})
+                   advisor_names={} if public else {a.id: a.name for a in ctx.advisors},
+                   classification=classification or ctx.settings.classification,
+                   next_year=next_cycle_name(ctx.framework, ctx.cycle),
+                   contact=ctx.settings.public_contact)
         _wrote(output)
     show_report("exceptions" if exceptions else "summary", report, fmt, **shown)
     raise typer.Exit(EXIT_FINDINGS if falls_short(report, exceptions=exceptions) else EXIT_OK)
@@ -211,9 +215,16 @@ def actions(
 @working_folder(network=True)
 def feedback(
     here: Workspace,
-    unit_code: Annotated[str, typer.Argument(metavar="UNIT", help="Unit code.")],
+    unit_code: Annotated[str | None, typer.Argument(
+        metavar="UNIT", help="Unit code (or --all).")] = None,
+    all_units: Annotated[bool, typer.Option(
+        "--all", help="Every unit on the list, one file each.")] = False,
     out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Folder for the workbook.")] = Path("."),
+        "--out", "-o", help="Folder for the file(s).")] = Path("."),
+    edition: Annotated[Format, typer.Option(
+        "--format", metavar="xlsx|html|pdf", show_choices=False,
+        help="xlsx (the workbook), html (one web page: the feedback and the action plan) or "
+             "pdf (the same page, tagged, on A4).")] = Format.xlsx,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
     force: options.Force = False,
@@ -230,19 +241,63 @@ def feedback(
     from esps_cli.errors import ConfigError
     from esps_cli.summary.selection import unit_findings
 
+    if edition not in (Format.xlsx, Format.html, Format.pdf):
+        raise ConfigError(f"--format {edition.value}: write xlsx, html or pdf")
+    if all_units == (unit_code is not None):
+        raise ConfigError("name one unit (esps feedback TP-EK) or give --all")
     ctx = here.context
-    (chosen,) = select_units(ctx.units, [unit_code])
+    chosen = ctx.units if all_units else select_units(ctx.units, [unit_code or ""])
     report, batch = _collect(here, returns, jobs, recursive=recursive)
-    standing = standing_of(report, chosen.code)
-    findings = unit_findings(batch, chosen.code)
-    outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
-                           next_cycle_name(ctx.framework, ctx.cycle))
-    info = _info(here, f"ESPS feedback {ctx.cycle.name}", classification, ctx.cycle.name)
-    wb = feedback_workbook(ctx.framework, standing, outcome, findings, ctx.cycle.name,
-                           {a.id: a.name for a in ctx.advisors}, info)
-    path = write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id, force=force)
-    console.print(f"Wrote {escape(str(path))}: {outcome.headline}, "
-                  f"{len(findings)} finding(s).")
+    findings = {u.code: unit_findings(batch, u.code) for u in chosen}
+    names = {a.id: a.name for a in ctx.advisors}
+    marking = classification or ctx.settings.classification
+    if edition is Format.xlsx:
+        paths = _feedback_workbooks(here, report, [u.code for u in chosen], findings, names,
+                                    marking, out, force)
+    else:
+        from esps_cli.reports.editions.page import EditionInfo
+        from esps_cli.reports.editions.unit import write_unit_pages
+        from esps_cli.summary.selection import next_cycle_name
+
+        info = EditionInfo(title=f"ESPS feedback and action plan, {ctx.cycle.name}",
+                           classification=marking, edition="Feedback for the unit",
+                           cycle=ctx.cycle.name,
+                           framework=f"{ctx.framework.meta.id} {ctx.framework.meta.version}")
+        paths = write_unit_pages(ctx.framework, report, [u.code for u in chosen], findings,
+                                 ctx.cycle, next_cycle_name(ctx.framework, ctx.cycle), out, info,
+                                 suffix=f".{edition.value}", force=force, advisor_names=names)
+    total = sum(len(f) for f in findings.values())
+    if len(paths) == 1:
+        from esps_cli.summary.outcome import unit_outcome
+        from esps_cli.summary.selection import next_cycle_name, standing_of
+
+        outcome = unit_outcome(ctx.framework, standing_of(report, chosen[0].code), ctx.cycle,
+                               next_cycle_name(ctx.framework, ctx.cycle))
+        console.print(f"Wrote {escape(str(paths[0]))}: {outcome.headline}, {total} "
+                      "finding(s).")
+    else:
+        console.print(f"Wrote {len(paths)} files to {escape(str(out))}: {total} finding(s).")
+
+
+def _feedback_workbooks(here: Workspace, report: "SummaryReport", codes: list[str],
+                        findings: dict[str, Any], names: dict[str, str], marking: str,
+                        out: Path, force: bool) -> list[Path]:
+    from esps_cli.reports.unit import feedback_workbook, write_unit_workbook
+    from esps_cli.summary.outcome import unit_outcome
+    from esps_cli.summary.selection import next_cycle_name, standing_of
+
+    ctx = here.context
+    info = _info(here, f"ESPS feedback {ctx.cycle.name}", marking, ctx.cycle.name)
+    paths = []
+    for code in codes:
+        standing = standing_of(report, code)
+        outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
+                               next_cycle_name(ctx.framework, ctx.cycle))
+        wb = feedback_workbook(ctx.framework, standing, outcome, findings[code],
+                               ctx.cycle.name, names, info)
+        paths.append(write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id,
+                                         force=force))
+    return paths
 
 
 @app.command()

@@ -5,9 +5,9 @@ A writer is a plain function `writer(data, dest, **options)`: `data` is the repo
 (what `--format json` prints), `dest` a `Destination` (standard output or a file), and the
 options are what the command passes to every writer of that report (each writer takes the
 ones it needs and ignores the rest with `**_`). Writers are named here as "module:function"
-(modules of this package), so a command imports only the writer it runs: `esps score show`
-never imports openpyxl. Adding a format to a report is one function and one line in
-`WRITERS`; tests/test_render.py checks that every line names a function.
+(".board" is a module of this package), so a command imports only the writer it runs:
+`esps score show` never imports openpyxl. Adding a format to a report is one function and
+one line in `WRITERS`; tests/test_render.py checks that every line names a function.
 """
 
 from __future__ import annotations
@@ -30,47 +30,49 @@ if TYPE_CHECKING:
 
 Writer = Callable[..., None]
 
-# Per report, its writers by format. "json" alone is the shared writer of the report's model.
-JSON = "render:write_model"
+# Per report, its writers by format; JSON is the shared writer of a report's model as it is.
+JSON = ".render:write_model"
 WRITERS: dict[str, dict[Format, str]] = {
-    "validation": {Format.text: "validation:validation_text", Format.json: JSON,
-                   Format.csv: "validation:validation_csv",
-                   Format.xlsx: "validation:validation_xlsx"},
-    "codes": {Format.text: "validation:codes_text", Format.json: JSON,
-              Format.csv: "validation:codes_csv"},
-    "summary": {Format.text: "summary:summary_text", Format.json: JSON,
-                Format.csv: "summary:summary_csv", Format.xlsx: "board:board_xlsx"},
-    "exceptions": {Format.text: "summary:exceptions_text", Format.json: JSON,
-                   Format.csv: "summary:exceptions_csv"},
-    "comparison": {Format.text: "summary:comparison_text", Format.json: JSON,
-                   Format.csv: "summary:comparison_csv",
-                   Format.xlsx: "board:comparison_xlsx"},
-    "buddies": {Format.text: "summary:buddies_text", Format.json: JSON,
-                Format.csv: "summary:buddies_csv"},
-    "action-plans": {Format.text: "summary:action_plans_text", Format.json: JSON,
-                     Format.csv: "summary:gaps_csv"},
-    "allocation": {Format.text: "scores:allocation_text", Format.json: JSON,
-                   Format.csv: "scores:allocation_csv", Format.xlsx: "scores:allocation_xlsx"},
-    "score-import": {Format.text: "scores:imports_text", Format.json: JSON,
-                     Format.csv: "scores:imports_csv"},
-    "unit-scores": {Format.text: "scores:unit_scores_text", Format.json: JSON},
-    "score-history": {Format.text: "scores:history_text", Format.json: JSON},
-    "score-export": {Format.json: "scores:export_json", Format.csv: "scores:export_csv",
-                     Format.xlsx: "scores:export_xlsx"},
-    "agreement": {Format.text: "scores:agreement_text", Format.json: JSON,
-                  Format.csv: "scores:agreement_csv"},
-    "scoring-packs": {Format.text: "scores:packs_text", Format.json: JSON},
-    "log": {Format.text: "audit:log_text", Format.json: JSON, Format.csv: "audit:log_csv"},
-    "log-verification": {Format.text: "audit:verification_text",
-                         Format.json: "audit:verification_json"},
-    "review": {Format.text: "returns:review_text", Format.json: "returns:review_json",
-               Format.csv: "returns:review_csv"},
-    "upgrade": {Format.text: "returns:upgrades_text", Format.json: JSON},
-    "framework": {Format.text: "framework:framework_text", Format.json: JSON},
-    "register-check": {Format.text: "maintenance:check_text",
-                       Format.json: "maintenance:check_json"},
-    "register-copy": {Format.text: "maintenance:copy_text",
-                      Format.json: "maintenance:copy_json"},
+    "validation": {Format.text: ".validation:validation_text", Format.json: JSON,
+                   Format.csv: ".validation:validation_csv",
+                   Format.xlsx: ".validation:validation_xlsx"},
+    "codes": {Format.text: ".validation:codes_text", Format.json: JSON,
+              Format.csv: ".validation:codes_csv"},
+    "summary": {Format.text: ".summary:summary_text", Format.json: JSON,
+                Format.csv: ".summary:summary_csv", Format.xlsx: ".board:board_xlsx",
+                Format.html: ".editions.summary:summary_edition",
+                Format.pdf: ".editions.summary:summary_edition"},
+    "exceptions": {Format.text: ".summary:exceptions_text", Format.json: JSON,
+                   Format.csv: ".summary:exceptions_csv"},
+    "comparison": {Format.text: ".summary:comparison_text", Format.json: JSON,
+                   Format.csv: ".summary:comparison_csv",
+                   Format.xlsx: ".board:comparison_xlsx"},
+    "buddies": {Format.text: ".summary:buddies_text", Format.json: JSON,
+                Format.csv: ".summary:buddies_csv"},
+    "action-plans": {Format.text: ".summary:action_plans_text", Format.json: JSON,
+                     Format.csv: ".summary:gaps_csv"},
+    "allocation": {Format.text: ".scores:allocation_text", Format.json: JSON,
+                   Format.csv: ".scores:allocation_csv", Format.xlsx: ".scores:allocation_xlsx"},
+    "score-import": {Format.text: ".scores:imports_text", Format.json: JSON,
+                     Format.csv: ".scores:imports_csv"},
+    "unit-scores": {Format.text: ".scores:unit_scores_text", Format.json: JSON},
+    "score-history": {Format.text: ".scores:history_text", Format.json: JSON},
+    "score-export": {Format.json: ".scores:export_json", Format.csv: ".scores:export_csv",
+                     Format.xlsx: ".scores:export_xlsx"},
+    "agreement": {Format.text: ".scores:agreement_text", Format.json: JSON,
+                  Format.csv: ".scores:agreement_csv"},
+    "scoring-packs": {Format.text: ".scores:packs_text", Format.json: JSON},
+    "log": {Format.text: ".audit:log_text", Format.json: JSON, Format.csv: ".audit:log_csv"},
+    "log-verification": {Format.text: ".audit:verification_text",
+                         Format.json: ".audit:verification_json"},
+    "review": {Format.text: ".returns:review_text", Format.json: ".returns:review_json",
+               Format.csv: ".returns:review_csv"},
+    "upgrade": {Format.text: ".returns:upgrades_text", Format.json: JSON},
+    "framework": {Format.text: ".framework:framework_text", Format.json: JSON},
+    "register-check": {Format.text: ".maintenance:check_text",
+                       Format.json: ".maintenance:check_json"},
+    "register-copy": {Format.text: ".maintenance:copy_text",
+                      Format.json: ".maintenance:copy_json"},
 }
 
 # --output FILE: the suffix names the format.
@@ -158,11 +160,10 @@ def _writer(report: str, fmt: Format, asked: str) -> Writer:
 
 
 def writer_of(entry: str) -> Writer:
-    """The function a WRITERS entry names: "module:function", the module one of this package
-    (or, written with dots, any importable module)."""
+    """The function a WRITERS entry names: "module:function", the module as an import names
+    it (".summary" is esps_cli.reports.summary)."""
     module, name = entry.split(":")
-    found: Writer = getattr(importlib.import_module(
-        module if "." in module else f"esps_cli.reports.{module}"), name)
+    found: Writer = getattr(importlib.import_module(module, package=__package__), name)
     return found
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 
 from esps_cli.domain.framework import Framework, Rag
 from esps_cli.summary.compare import Trend
+from esps_cli.summary.models import SummaryReport
 
 BOARD_TITLE = "ESPS compliance: report to the Diversity Board"
 PUBLIC_TITLE = "ESPS compliance: public edition for community review"

@@ -14,13 +14,13 @@ from esps_cli.domain.framework import Framework
 from esps_cli.reports.editions.page import Bar, BarChart, EditionInfo, Table, cols
 from esps_cli.reports.editions.public import unit_label
 from esps_cli.reports.wording import formula_text, rag_text, trend_text
-from esps_cli.summary.compliance import (
+from esps_cli.summary.compare import trend
+from esps_cli.summary.models import (
     STATUS_LABEL,
     STATUS_ORDER,
     SummaryReport,
     UnitStanding,
     UnitStatus,
-    trend,
 )
 
 RESPONSE_DAYS = 28  # "by when" for returns and scoring: four weeks from the report
@@ -110,7 +110,7 @@ def _exception_groups(report: SummaryReport, framework: Framework, made: date,
 
 
 def _action(status: UnitStatus) -> str:
-    from esps_cli.summary.compliance import EXCEPTION_NEXT
+    from esps_cli.summary.rules import EXCEPTION_NEXT
 
     return EXCEPTION_NEXT[status]
 

@@ -3,7 +3,7 @@ and figures): the main facts first, things you need to know, what the figures me
 police unit by name with its result in words and what happens next, a glossary, how to
 contact the force and how to challenge a result.
 
-It is built from a public SummaryReport (summary.compliance.make_public) and copies only what
+It is built from a public SummaryReport (summary.public.make_public) and copies only what
 a resident needs into its own model: no file names, error counts, review or workflow states,
 no advisor roles and nothing of any advisor."""
 
@@ -17,7 +17,7 @@ from esps_cli.domain.framework import Framework
 from esps_cli.errors import ConfigError
 from esps_cli.reports.editions.community import PublicCommunity, public_community
 from esps_cli.reports.editions.page import Bar, BarChart, EditionInfo, Table, cols
-from esps_cli.summary.compliance import SummaryReport, UnitStanding, UnitStatus
+from esps_cli.summary.models import SummaryReport, UnitStanding, UnitStatus
 
 IN_PROGRESS = "Assessment in progress"
 # A unit's result in words and what happens next, as the public reads them.

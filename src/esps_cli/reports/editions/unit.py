@@ -16,7 +16,7 @@ from esps_cli.io.safety import StagedOutputs, distinct_names, safe_filename
 from esps_cli.reports.editions.page import EditionInfo, Table, cols
 from esps_cli.reports.editions.public import unit_label
 from esps_cli.reports.editions.render import edition_bytes, render_html
-from esps_cli.summary.compliance import SummaryReport, UnitStanding
+from esps_cli.summary.models import SummaryReport, UnitStanding
 from esps_cli.summary.outcome import UnitOutcome, unit_outcome
 
 
