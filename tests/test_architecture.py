@@ -19,7 +19,7 @@ LAYERS = {
     "io": 2,
     "register": 3,
     "workbook": 4,
-    "validation": 5, "scoring": 5, "summary": 5, "working": 5,
+    "validation": 5, "scoring": 5, "summary": 5, "community": 5, "working": 5,
     "reports": 6,
     "cli": 7,
     "__main__": 8,

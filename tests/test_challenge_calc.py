@@ -16,7 +16,7 @@ from esps_cli.community.importing import import_challenges, lookup
 from esps_cli.domain.community import CommunityGroup
 from esps_cli.register import Register
 from esps_cli.register.challenges import challenges
-from esps_cli.summary.compliance import build_summary
+from esps_cli.summary.standing import build_summary
 from esps_cli.validation.report import BatchReport
 from esps_cli.workbook.layout import CHALLENGE_TABLE, cell_ref
 

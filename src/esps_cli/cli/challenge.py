@@ -9,14 +9,9 @@ import typer
 from rich.markup import escape
 
 from esps_cli.cli import options
-from esps_cli.cli.common import (
-    EXIT_FINDINGS,
-    Context,
-    handles_errors,
-    load_context,
-    register_location,
-)
-from esps_cli.io.output import OutputFormat, console, print_csv, print_json
+from esps_cli.cli.common import EXIT_FINDINGS, Context, handles_errors
+from esps_cli.cli.workspace import Workspace, working_folder
+from esps_cli.io.output import Format, console
 
 if TYPE_CHECKING:
     from datetime import date
@@ -70,7 +65,9 @@ def load_groups_for(ctx: Context, groups: Path | None) -> "list[CommunityGroup]"
 
 @challenge_app.command("forms")
 @handles_errors
+@working_folder()
 def challenge_forms(
+    here: Workspace,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the forms into.")],
     group: Annotated[list[str] | None, typer.Option(
         "--group", help="Only this group's form (repeatable).")] = None,
@@ -78,14 +75,8 @@ def challenge_forms(
     recursive: options.Recursive = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace forms already in --out (they get new form ids).")] = False,
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
     groups: options.Groups = None,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
     """Write a challenge form for each community group: the public results for the units it
@@ -100,31 +91,28 @@ def challenge_forms(
     from esps_cli.community.status import response_days
     from esps_cli.register import Register
     from esps_cli.register.challenges import releases
-    from esps_cli.reports.community import print_forms
-    from esps_cli.reports.editions.challenge_form import challenge_form_html
+    from esps_cli.reports.render import check_format, show_report
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    marking = classification or ctx.settings.classification
+    check_format("challenge-forms", fmt)
+    ctx = here.context
     group_list = load_groups_for(ctx, groups)
-    report, _batch = _collect(ctx, returns, register, jobs, public=True, recursive=recursive)
-    with Register.open(register_location(register, ctx.settings)) as reg:
+    report, _batch = _collect(here, returns, jobs, public=True, recursive=recursive)
+    with Register.open(here.location) as reg:
         released = releases(reg, ctx.cycle.id)
         label = (f"version {released[-1].version}, released "
                  f"{released[-1].released_on:%d/%m/%Y}" if released else "")
         result = issue_forms(reg, report, ctx.framework, group_list, out,
                              response_days=response_days(ctx.settings, ctx.framework),
                              return_to=ctx.settings.public_contact or "", release=label,
-                             only=group or [], force=force,
-                             page=lambda form: challenge_form_html(form, classification=marking))
-    if fmt is options.TextOrJson.json:
-        print_json(result)
-    else:
-        print_forms(console, result)
+                             only=group or [], force=force)
+    show_report("challenge-forms", result, fmt)
 
 
 @challenge_app.command("import")
 @handles_errors
+@working_folder()
 def challenge_import(
+    here: Workspace,
     files: Annotated[list[Path], typer.Argument(
         help="Filled challenge forms (.xlsx), CSVs of challenges raised at meetings "
              "(group,unit,subject,challenged,evidence,reply,date), or folders of them.",
@@ -132,13 +120,8 @@ def challenge_import(
     received: Annotated[str | None, typer.Option(
         "--received", help="The date the forms were received (dd/mm/yyyy); default: today. "
                            "A meeting CSV's date column gives its rows' dates.")] = None,
-    fmt: options.FormatTextJson = options.TextOrJson.text,
+    fmt: options.FormatTextJson = Format.text,
     groups: options.Groups = None,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Record the challenges in filled forms and meeting CSVs. A bad row is reported with its
     file, sheet and cell and left out; the good rows are recorded. Importing the same rows
@@ -152,25 +135,25 @@ def challenge_import(
 
     from esps_cli.community.importing import import_challenges, lookup
     from esps_cli.register import Register
-    from esps_cli.reports.community import print_import
+    from esps_cli.reports.render import check_format, show_report
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
+    check_format("challenge-import", fmt)
+    ctx = here.context
     group_list = load_groups_for(ctx, groups)
     when = day(received, "--received")
     look = lookup(ctx.framework, ctx.cycle.id, ctx.units, group_list, date.today())
-    with Register.open(register_location(register, ctx.settings)) as reg:
+    with Register.open(here.location) as reg:
         result = import_challenges(reg, files, look, when)
-    if fmt is options.TextOrJson.json:
-        print_json({**result.model_dump(mode="json"), "recorded": result.recorded})
-    else:
-        print_import(console, result)
+    show_report("challenge-import", result, fmt)
     if result.errors:
         raise typer.Exit(EXIT_FINDINGS)
 
 
 @challenge_app.command("respond")
 @handles_errors
+@working_folder()
 def challenge_respond(
+    here: Workspace,
     challenge: Annotated[str, typer.Argument(help="The challenge, e.g. C3 (or 3).",
                                              show_default=False)],
     by: Annotated[str, typer.Option("--by", help="Who answers: your advisor id (or staff id).",
@@ -182,11 +165,6 @@ def challenge_respond(
                            "found (a sentence).", show_default=False)],
     on: options.On = None,
     groups: options.Groups = None,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
 ) -> None:
     """Answer a challenge, once. Upheld or partly upheld on an indicator: the indicator goes
     back to moderation by a DCFA who is neither of the unit's assessors (esps score packs
@@ -198,12 +176,10 @@ def challenge_respond(
     from esps_cli.community.answering import respond
     from esps_cli.community.privacy import contact_redactor
     from esps_cli.register import Register
-    from esps_cli.scoring.roster import Roster
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
-    redact = contact_redactor(load_groups_for(ctx, groups))
-    roster = Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
-    with Register.open(register_location(register, ctx.settings)) as reg:
+    redact = contact_redactor(load_groups_for(here.context, groups))
+    roster = here.roster()
+    with Register.open(here.location) as reg:
         done = respond(reg, roster, challenge, by=by, outcome=outcome.value,
                        response=response, on=day(on), redact=redact)
     c = done.challenge
@@ -220,18 +196,14 @@ def challenge_respond(
 
 @challenge_app.command("list")
 @handles_errors
+@working_folder(network=True, need_units=False)
 def challenge_list(
+    here: Workspace,
     state: Annotated[list[StateChoice] | None, typer.Option(
         "--state", help="Only challenges in this state: open (includes overdue), overdue, "
                         "answered (repeatable).")] = None,
     on: options.On = None,
-    fmt: options.Format = OutputFormat.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
+    fmt: options.Format = Format.text,
 ) -> None:
     """List the cycle's challenges: open, overdue (not answered by the response deadline:
     esps.toml's challenge_response_days, else the framework's, 28 days by default) and
@@ -242,15 +214,13 @@ def challenge_list(
     from esps_cli.community.status import lines, response_days
     from esps_cli.register import Register
     from esps_cli.register.challenges import challenges
-    from esps_cli.reports.community import CHALLENGE_COLUMNS, challenge_rows, challenge_table
+    from esps_cli.reports.render import check_format, show_report
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
-                       need_units=False)
+    check_format("challenges", fmt)
+    ctx = here.context
     as_at = day(on)
     days = response_days(ctx.settings, ctx.framework)
-    location = register_location(register, ctx.settings,
-                                 allow_network_sqlite=allow_network_sqlite)
-    with Register.open(location, create=False) as reg:
+    with Register.open(here.location, create=False) as reg:
         found = lines(challenges(reg, ctx.cycle.id), days, as_at)
     wanted = {s.value for s in state or []}
     if "open" in wanted:
@@ -258,16 +228,10 @@ def challenge_list(
     if "answered" in wanted:
         wanted.add("answered-late")
     shown = [c for c in found if not wanted or c.state in wanted]
-    if fmt is OutputFormat.json:
-        print_json(shown)
-    elif fmt is OutputFormat.csv:
-        print_csv(CHALLENGE_COLUMNS, challenge_rows(shown))
-    elif not shown:
-        console.print(f"No challenges{' in that state' if wanted else ''} for {ctx.cycle.id}.")
-    else:
-        console.print(challenge_table(
-            f"Challenges to {ctx.cycle.name} as at {as_at:%d/%m/%Y} (reply within {days} days)",
-            shown))
+    show_report("challenges", shown, fmt,
+                none=f"No challenges{' in that state' if wanted else ''} for {ctx.cycle.id}.",
+                title=f"Challenges to {ctx.cycle.name} as at {as_at:%d/%m/%Y} (reply within "
+                      f"{days} days)")
 
 
 __all__ = ["app"]

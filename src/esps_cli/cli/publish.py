@@ -10,20 +10,19 @@ from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.challenge import day
-from esps_cli.cli.common import Context, handles_errors, load_context, register_location
-from esps_cli.io.output import console, err_console, print_json
+from esps_cli.cli.common import handles_errors
+from esps_cli.cli.workspace import Workspace, working_folder
+from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
-    from esps_cli.register.challenges import Release
-    from esps_cli.summary.compliance import SummaryReport
+    from esps_cli.summary.models import SummaryReport
 
 app = typer.Typer()
 
 
-def write_edition(ctx: Context, edition: "SummaryReport", out: Path, stem: str,
-                  classification: str | None, force: bool, pdf: bool = False) -> list[Path]:
-    """The edition as residents read it (a single-file web page; with pdf the same page as a
-    tagged PDF), as analysts read it (.xlsx) and as data (.json)."""
+def write_edition(here: Workspace, edition: "SummaryReport", out: Path, stem: str,
+                  classification: str | None, force: bool) -> list[Path]:
+    """The edition as the public reads it (.xlsx) and as data (.json)."""
     from esps_cli.cli.summary import _info
     from esps_cli.io.output import save_workbook
     from esps_cli.io.safety import atomic_write_text, ensure_folder, inside
@@ -32,9 +31,9 @@ def write_edition(ctx: Context, edition: "SummaryReport", out: Path, stem: str,
     from esps_cli.reports.editions.summary import summary_html
     from esps_cli.reports.wording import board_title
 
+    ctx = here.context
     ensure_folder(out)
-    marking = classification or ctx.settings.classification
-    info = _info(ctx, board_title(True), classification,
+    info = _info(here, board_title(True), classification,
                  ctx.framework.cycle(edition.organisation.cycle).name)
     page = summary_html(edition, ctx.framework, classification=marking,
                         contact=ctx.settings.public_contact)
@@ -51,7 +50,9 @@ def write_edition(ctx: Context, edition: "SummaryReport", out: Path, stem: str,
 
 @app.command()
 @handles_errors
+@working_folder()
 def publish(
+    here: Workspace,
     signed_off: Annotated[str, typer.Option(
         "--signed-off", help="The Board decision that signed the release off, e.g. 'Diversity "
                              "Board 12/10/2011, minute 7'.", show_default=False)],
@@ -65,11 +66,6 @@ def publish(
     on: options.On = None,
     returns: options.Returns = None,
     recursive: options.Recursive = False,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
     classification: options.Classification = None,
     force: options.Force = False,
     jobs: options.Jobs = 0,
@@ -87,21 +83,15 @@ def publish(
     from esps_cli.community.releases import publish as record_release
     from esps_cli.register import Register
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle)
     released_on = day(on)
-    location = register_location(register, ctx.settings)
-    report, _batch = _collect(ctx, returns, register, jobs, public=True, recursive=recursive)
-    written: list[Path] = []
-
-    def write(release: "Release", edition: "SummaryReport") -> None:
-        written.extend(write_edition(ctx, edition, out,
-                                     f"esps-public-{release.cycle}-v{release.version}",
-                                     classification, force, pdf))
-
+    location = here.location
+    report, _batch = _collect(here, returns, jobs, public=True, recursive=recursive)
     with Register.open(location) as reg:
-        release, _edition = record_release(reg, report, released_on=released_on,
-                                           signed_off=signed_off, access=access or [],
-                                           correction=correction, write=write)
+        release, edition = record_release(reg, report, released_on=released_on,
+                                          signed_off=signed_off, access=access or [],
+                                          correction=correction)
+    written = write_edition(here, edition, out, f"esps-public-{release.cycle}-v{release.version}",
+                            classification, force)
     console.print(f"{release.cycle} version {release.version} released "
                   f"{release.released_on:%d/%m/%Y}, signed off: {escape(release.signed_off)}",
                   soft_wrap=True)
@@ -111,19 +101,15 @@ def publish(
 
 @app.command()
 @handles_errors
+@working_folder(network=True, need_units=False)
 def releases(
+    here: Workspace,
     version: Annotated[int | None, typer.Option(
         "--version", help="Write this version's edition as released (an earlier one with its "
                           "superseded banner).")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Folder to write the edition into (with --version).")] = None,
-    fmt: options.FormatTextJson = options.TextOrJson.text,
-    cycle: options.Cycle = None,
-    units: options.Units = None,
-    advisors: options.Advisors = None,
-    framework: options.Framework = None,
-    register: options.Register = None,
-    allow_network_sqlite: options.AllowNetworkSqlite = False,
+    fmt: options.FormatTextJson = Format.text,
     classification: options.Classification = None,
     force: options.Force = False,
 ) -> None:
@@ -135,12 +121,11 @@ def releases(
     from esps_cli.errors import ConfigError
     from esps_cli.register import Register
     from esps_cli.register.challenges import releases as recorded
+    from esps_cli.reports.render import check_format, show_report
 
-    ctx = load_context(framework=framework, units=units, advisors=advisors, cycle=cycle,
-                       need_units=False)
-    location = register_location(register, ctx.settings,
-                                 allow_network_sqlite=allow_network_sqlite)
-    with Register.open(location, create=False) as reg:
+    check_format("releases", fmt)
+    ctx = here.context
+    with Register.open(here.location, create=False) as reg:
         if version is None:
             found = recorded(reg, ctx.cycle.id)
         else:
@@ -152,21 +137,10 @@ def releases(
         if edition.community and edition.community.release and \
                 edition.community.release.superseded_by:
             stem += "-superseded"
-        for path in write_edition(ctx, edition, out, stem, classification, force):
+        for path in write_edition(here, edition, out, stem, classification, force):
             err_console.print(f"wrote {escape(str(path))}", soft_wrap=True)
         return
-    if fmt is options.TextOrJson.json:
-        print_json(found)
-        return
-    if not found:
-        console.print(f"No releases of {ctx.cycle.id} yet (esps publish).")
-    for r in found:
-        latest = " (latest)" if r is found[-1] else ""
-        console.print(f"version {r.version}{latest}: released {r.released_on:%d/%m/%Y}, signed "
-                      f"off: {escape(r.signed_off)}; seen before release by: "
-                      f"{escape(', '.join(r.pre_release_access) or 'no one')}"
-                      + (f"; correction: {escape(r.changes)}" if r.changes else ""),
-                      soft_wrap=True)
+    show_report("releases", found, fmt, cycle=ctx.cycle.id)
 
 
 __all__ = ["app"]

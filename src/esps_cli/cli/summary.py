@@ -51,15 +51,14 @@ def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
     ctx = here.context
     paths = returns_folders(ctx.settings, returns)
     cycle = ctx.framework.cycle(cycle_id) if cycle_id else ctx.cycle
-    location = register_location(register, ctx.settings,
-                                 allow_network_sqlite=allow_network_sqlite)
+    location = here.location
     with progress_bar(f"Validating returns for {cycle.name}") as progress:
 
         def advance(done: int | None = None, total: int | None = None, *_: object) -> None:
             progress.update(done, total)
 
-        return collect_summary(
-            ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, here.location,
+        report, batch = collect_summary(
+            ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, location,
             jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
         )
     return report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,

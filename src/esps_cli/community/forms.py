@@ -17,7 +17,7 @@ from esps_cli.errors import ConfigError
 from esps_cli.io.safety import atomic_write_bytes, ensure_folder, inside, safe_filename
 from esps_cli.register import Register
 from esps_cli.register.challenges import record_form
-from esps_cli.summary.compliance import STATUS_LABEL, SummaryReport, UnitStanding
+from esps_cli.summary.models import STATUS_LABEL, SummaryReport, UnitStanding
 from esps_cli.workbook.challenge_form import (
     ChallengeForm,
     IndicatorResult,

@@ -21,7 +21,7 @@ from esps_cli.findings import (
     LIST_MISSING_VALUE,
 )
 from esps_cli.io.tables import read_rows
-from esps_cli.validation.lists import _get, _map_columns, _problem
+from esps_cli.working.lists import _get, _map_columns, _problem
 
 GROUPS_FILE = "groups.csv"
 

@@ -15,12 +15,9 @@ from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import Register, RegisterLocation, RegisterNotFound
 from esps_cli.register.challenges import challenges
-from esps_cli.summary.compliance import (
-    SummaryReport,
-    _redact_all,
-    advisor_redactor,
-    previous_cycle_id,
-)
+from esps_cli.summary.models import SummaryReport
+from esps_cli.summary.public import advisor_redactor, redact_all
+from esps_cli.summary.rules import previous_cycle_id
 
 DEFAULT_CONTACT = "the force's equality and diversity team"  # as the public edition says
 
@@ -67,7 +64,7 @@ def with_community(report: SummaryReport, figures: CommunityFigures,
     """The report carrying its community figures; on a public report, any advisor's id, name
     or e-mail inside a response is replaced by "[advisor]" as everywhere else in it."""
     if report.public:
-        data = _redact_all(figures.model_dump(mode="json"), advisor_redactor(advisors))
+        data = redact_all(figures.model_dump(mode="json"), advisor_redactor(advisors))
         figures = CommunityFigures.model_validate(data)
     return report.model_copy(update={"community": figures})
 

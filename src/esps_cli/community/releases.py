@@ -18,7 +18,7 @@ from esps_cli.errors import ConfigError
 from esps_cli.io.output import plain
 from esps_cli.register import Register
 from esps_cli.register.challenges import Release, add_release, release_edition, releases
-from esps_cli.summary.compliance import SummaryReport
+from esps_cli.summary.models import SummaryReport
 
 MAX_NOTE_CHARS = 2_000
 

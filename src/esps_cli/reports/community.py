@@ -6,7 +6,7 @@ register holds none."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from rich.console import Console
@@ -24,6 +24,9 @@ from esps_cli.domain.community import (
     YouSaidWeDid,
 )
 from esps_cli.reports.printing import Page, PrintInfo, print_setup, table_sheet
+
+if TYPE_CHECKING:
+    from esps_cli.reports.render import Destination
 
 STATE_LABEL = {"open": "Open", "overdue": "OVERDUE", "answered": "Answered",
                "answered-late": "Answered late"}
@@ -174,3 +177,44 @@ def challenge_list_sheet(wb: Workbook, lines: Sequence[ChallengeLine], info: Pri
                   STATE_LABEL[c.state], REPLY_LABEL.get(c.reply_by, c.reply_by), c.challenged,
                   OUTCOME_LABEL.get(c.outcome, ""), c.response] for c in lines], info,
                 empty="No challenges received.")
+
+
+# -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def forms_text(result: FormsResult, dest: Destination, **_: Any) -> None:
+    print_forms(dest.console, result)
+
+
+def import_text(result: ChallengeImport, dest: Destination, **_: Any) -> None:
+    print_import(dest.console, result)
+
+
+def import_json(result: ChallengeImport, dest: Destination, **_: Any) -> None:
+    dest.write_json({**result.model_dump(mode="json"), "recorded": result.recorded})
+
+
+def challenges_text(shown: Sequence[ChallengeLine], dest: Destination, *, title: str,
+                    none: str, **_: Any) -> None:
+    if not shown:
+        dest.console.print(none)
+    else:
+        dest.console.print(challenge_table(title, shown))
+
+
+def challenges_csv(shown: Sequence[ChallengeLine], dest: Destination, **_: Any) -> None:
+    dest.write_csv(CHALLENGE_COLUMNS, challenge_rows(shown))
+
+
+def releases_text(found: Sequence[Any], dest: Destination, *, cycle: str, **_: Any) -> None:
+    """Each release of the cycle, the latest marked."""
+    console = dest.console
+    if not found:
+        console.print(f"No releases of {cycle} yet (esps publish).")
+    for r in found:
+        latest = " (latest)" if r is found[-1] else ""
+        console.print(f"version {r.version}{latest}: released {r.released_on:%d/%m/%Y}, signed "
+                      f"off: {escape(r.signed_off)}; seen before release by: "
+                      f"{escape(', '.join(r.pre_release_access) or 'no one')}"
+                      + (f"; correction: {escape(r.changes)}" if r.changes else ""),
+                      soft_wrap=True)

@@ -73,6 +73,12 @@ WRITERS: dict[str, dict[Format, str]] = {
                        Format.json: ".maintenance:check_json"},
     "register-copy": {Format.text: ".maintenance:copy_text",
                       Format.json: ".maintenance:copy_json"},
+    "challenge-forms": {Format.text: ".community:forms_text", Format.json: JSON},
+    "challenge-import": {Format.text: ".community:import_text",
+                         Format.json: ".community:import_json"},
+    "challenges": {Format.text: ".community:challenges_text", Format.json: JSON,
+                   Format.csv: ".community:challenges_csv"},
+    "releases": {Format.text: ".community:releases_text", Format.json: JSON},
 }
 
 # --output FILE: the suffix names the format.

@@ -9,6 +9,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
+from esps_cli.domain.community import CommunityFigures
 from esps_cli.domain.framework import Rag
 
 # Most blocking first: a unit's status is the first of its reasons in this order.
@@ -156,3 +157,6 @@ class SummaryReport(BaseModel):
     score_distribution: dict[str, dict[int, int]]
     public: bool = False
     edition_note: str = ""
+    # Community review (issue 23): the release, the challenge route, challenge counts and
+    # "You said, we did"; None where no one asked for them.
+    community: CommunityFigures | None = None

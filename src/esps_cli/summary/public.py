@@ -27,13 +27,13 @@ def advisor_redactor(advisors: Iterable[Advisor]) -> Callable[[str], str]:
     return lambda text: pattern.sub("[advisor]", text)
 
 
-def _redact_all(value: object, redact: Callable[[str], str]) -> object:
+def redact_all(value: object, redact: Callable[[str], str]) -> object:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, list):
-        return [_redact_all(v, redact) for v in value]
+        return [redact_all(v, redact) for v in value]
     if isinstance(value, dict):
-        return {k: _redact_all(v, redact) for k, v in value.items()}
+        return {k: redact_all(v, redact) for k, v in value.items()}
     return value
 
 
@@ -49,7 +49,7 @@ def make_public(report: SummaryReport, advisors: Iterable[Advisor] = ()) -> Summ
                      unlinked_comment="")
     for e in data["exceptions"]:
         e.update(linked_dcfa="", linked_dcfa_name="")
-    public = _redact_all(data, advisor_redactor(advisors))
+    public = redact_all(data, advisor_redactor(advisors))
     assert isinstance(public, dict)  # a dict comes back a dict
     public.update(public=True, edition_note=PUBLIC_NOTE)
     return SummaryReport.model_validate(public)
