@@ -15,8 +15,8 @@ How a command is registered (every command, the same way):
   scoring code, python-calamine) are imported inside the command that uses them, so
   `esps --version` and `esps --help` start fast (tests/test_startup.py guards this).
 - The command modules do not use `from __future__ import annotations`: Typer reads every
-  command's signature at start-up, and string annotations cost an `eval` each (3x slower to
-  build the app). A name imported only for type checking is quoted where it is used.
+  command's signature at start-up, and string annotations cost an `eval` each. A name
+  imported only for type checking is quoted where it is used.
 """
 
 import contextlib
@@ -94,7 +94,7 @@ def _replace_unshowable() -> None:
 def app_for(args: list[str]) -> typer.Typer:
     """The root app holding only the command (or command group) that args name first, else
     the whole app. Typer reads the signature of every command it holds before running one
-    (~20 ms for all of esps's: start-up time, issue 16); the command's own help, usage lines
+    (start-up time); the command's own help, usage lines
     and errors are the same either way ("esps validate ..."). Anything else (no command,
     an option first, a name that is not a command) gets the whole app and its messages."""
     if args == ["--version"]:
@@ -123,12 +123,12 @@ def _pruned(commands: list[CommandInfo], groups: list[TyperInfo]) -> typer.Typer
 def main() -> None:
     _replace_unshowable()
     # esps uses no pydantic plugins: looking for them scans every installed package's entry
-    # points when the first model is built (~5 ms of each start-up). Set it to "" to look.
+    # points when the first model is built (start-up time). Set it to "" to look.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         app_for(sys.argv[1:])()
     finally:
         # What is left is freed as the process ends; frozen, the interpreter's last garbage
-        # collections at exit do not walk it all first (~30 ms of every command, issue 16).
-        # atexit handlers and finalizers still run.
+        # collections at exit do not walk it all first. atexit handlers and finalizers still
+        # run.
         gc.freeze()

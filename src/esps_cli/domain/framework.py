@@ -44,7 +44,7 @@ Stage = Literal["baseline", "developing", "achieving", "excelling"]
 
 class _Model(BaseModel):
     # defer_build: a model's validator is built when a framework file is first validated,
-    # not at import; a framework from the on-disk cache never needs it (start-up, issue 16).
+    # not at import; a framework from the on-disk cache never needs it (start-up time).
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 

@@ -15,7 +15,7 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 class Advisor(BaseModel):
     """A Diversity and Citizen Focus Advisor (DCFA)."""
 
-    # Built when a list is first read, not at import (start-up, issue 16).
+    # Built when a list is first read, not at import (start-up time).
     model_config = ConfigDict(frozen=True, defer_build=True)
     id: str
     name: str

@@ -1,9 +1,10 @@
 """A small on-disk cache of what is slow to rebuild at every start (the checked framework), in
-the user's cache folder (issue 16: a one-file `esps validate` should feel instant).
+the user's cache folder, so that a one-file `esps validate` feels instant.
 
-- Where: ESPS_CACHE_DIR if set; else %LOCALAPPDATA%\\esps-cli\\Cache on Windows,
-  ~/Library/Caches/esps-cli on macOS, $XDG_CACHE_HOME/esps-cli (default ~/.cache/esps-cli)
-  elsewhere. Deleting the folder is always safe: it is filled again as needed.
+- Where: ESPS_CACHE_DIR if set; else the user's cache folder as platformdirs finds it
+  (%LOCALAPPDATA%\\esps-cli\\Cache on Windows, ~/Library/Caches/esps-cli on macOS,
+  $XDG_CACHE_HOME/esps-cli, by default ~/.cache/esps-cli, elsewhere). Deleting the folder is
+  always safe: it is filled again as needed.
 - An entry is a pickle named by a digest of everything it depends on (for the framework: the
   file's bytes, esps-cli's version and code, pydantic's and Python's versions), so a changed
   input is a different entry and never served stale; the key is also stored inside the entry
@@ -17,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import sys
 import tempfile
 from pathlib import Path
 
@@ -32,14 +32,9 @@ def cache_dir() -> Path:
     override = os.environ.get(CACHE_ENV, "").strip()
     if override:
         return Path(override)
-    home = Path.home()
-    if os.name == "nt":
-        local = os.environ.get("LOCALAPPDATA", "").strip()
-        return (Path(local) if local else home / "AppData" / "Local") / APP / "Cache"
-    if sys.platform == "darwin":
-        return home / "Library" / "Caches" / APP
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(xdg) if xdg else home / ".cache") / APP
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP, appauthor=False)
 
 
 def _entry(kind: str, key: str) -> Path:

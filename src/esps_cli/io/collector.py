@@ -2,7 +2,7 @@
 
 An import of 100,000 score rows, or a summary of 1,000 units (a million marks, standings and
 models that all live until the command ends), makes the collector walk the same objects again
-and again as they pile up: a quarter to a third of the command's time (issue 16). Reference
+and again as they pile up, for a large part of the command's time. Reference
 counting still frees everything as usual meanwhile; only reference cycles wait for the end.
 A worker process forked during a pause inherits it: `batch.parallel_map`'s workers turn the
 collector back on as they start.

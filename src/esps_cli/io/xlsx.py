@@ -34,7 +34,7 @@ IN_MEMORY_BYTES = 64 * 1024 * 1024
 class XlsxFile:
     """One workbook file, its bytes read once: hashed, sniffed and scanned for far cells from
     memory, its zip directory and sheet parts read once however many sheets are scanned
-    (reading a folder of returns, issue 16). calamine still opens the file by its path (it
+    (reading a folder of returns). calamine still opens the file by its path (it
     picks its reader by the file's extension, and its errors name what is wrong).
 
     in_memory=False reads only what each step needs, from disk (a one-off sniff of a file).

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 # The names below are imported from their modules on first use (PEP 562), so that importing
 # one light module of the package (say `register.location`, which a one-file `esps validate`
-# needs) does not build the store, its models and the SQL layer (issue 16, start-up time).
+# needs) does not build the store, its models and the SQL layer (start-up time).
 _SOURCES = {
     "esps_cli.register.errors": (
         "DriverMissingError", "RegisterBusyError", "RegisterConnectionError",

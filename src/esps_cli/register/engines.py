@@ -260,10 +260,9 @@ class SQLiteDatabase(Database):
 
     @contextmanager
     def large_write(self) -> Iterator[None]:
-        """A larger page cache while the rows go in. An import of 100,000 scores writes ~90 MB
-        of pages in one transaction; with SQLite's default 2 MB cache they are spilled to the
-        journal and read back again and again (a third more time). Memory: up to this much
-        more, for the import's duration."""
+        """A larger page cache while the rows go in: a large import writes many pages in one
+        transaction, and with SQLite's default cache they are spilled to the journal and read
+        back again and again. Memory: up to this much more, for the import's duration."""
         before = self.scalar("PRAGMA cache_size")
         self.execute(f"PRAGMA cache_size = -{LARGE_WRITE_CACHE_KIB}")
         try:

@@ -240,8 +240,8 @@ def print_agreement(console: Console, report: AgreementReport, cycle_name: str) 
 
 
 def _print_queue(console: Console, report: AgreementReport) -> None:
-    """The queue as aligned lines: thousands of rows print at once (a rich Table measured
-    every cell: 2 s for 3,600 rows)."""
+    """The queue as aligned lines: thousands of rows print at once (a rich Table measures
+    every cell)."""
     if not report.moderation_queue:
         say(console, "moderation queue: empty")
         return

@@ -58,8 +58,7 @@ def ordered_keys(roster: Roster, marks: dict[tuple[str, str], Marks],
 def score_table(roster: Roster, marks: dict[tuple[str, str], Marks], *,
                 units: Sequence[str] | None = None,
                 include_unscored: bool = False) -> list[ScoreTuple]:
-    """The rows as plain tuples (SCORE_HEADER order): an export of 108,000 scores builds no
-    model per row (issue 16)."""
+    """The rows as plain tuples (SCORE_HEADER order): an export builds no model per row."""
     names = {u.code: u.name for u in roster.units}
     combiner = Combiner(roster.rule)
     cycle = roster.cycle.id

@@ -25,7 +25,7 @@ EVIDENCE_KEYS = ("title", "description", "type", "location", "date", "owner")
 
 class _Model(BaseModel):
     # A model's validator is built when it is first used, not at import: a nested model
-    # (validated as part of another) never builds its own (start-up time, issue 16).
+    # (validated as part of another) never builds its own (start-up time).
     model_config = ConfigDict(defer_build=True)
 
 

@@ -13,7 +13,7 @@ from esps_cli.validation.answers import Resubmission
 
 class _Model(BaseModel):
     # A model's validator is built when it is first used, not at import: a nested model
-    # (validated as part of another) never builds its own (start-up time, issue 16).
+    # (validated as part of another) never builds its own (start-up time).
     model_config = ConfigDict(defer_build=True)
 
 

@@ -3,6 +3,7 @@ maximum age (evidence dated exactly at the maximum age is in date)."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from esps_cli.domain.normalise import is_blank, parse_date, uk
@@ -15,15 +16,9 @@ from esps_cli.workbook.layout import EVIDENCE
 
 def add_months(d: date, months: int) -> date:
     """d moved by a number of calendar months (negative: back), the day clamped to the month."""
-    total = d.year * 12 + d.month - 1 + months
-    year, month = divmod(total, 12)
+    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
     month += 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, min(d.day, day))
-        except ValueError:
-            continue
-    return date(year, month, 28)
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _date(ctx: WorkbookCheck, row: EvidenceRow) -> None:
