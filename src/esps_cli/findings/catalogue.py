@@ -1,8 +1,16 @@
-"""Every finding code esps-cli can report, in one place: its severity, title and hint.
+"""Every finding code esps-cli can report, in one place: its severity, title, hint and the
+template of its findings' message.
 
 `esps validate --list-codes` prints this catalogue and the README's table of codes is generated
 from it (a test keeps the two in step). Codes are stable: never rename one. This module imports
 nothing from the rest of the package, so every layer can use it.
+
+A check passes values, not sentences: with `message="{indicator_id} has no self-assessment
+rating"` here, the check says `ctx.add(MISSING_RATING, sheet=..., cell=..., indicator_id=...)`
+(and `finding(CODE, file, **values)` elsewhere). The template is a `str.format` string over
+those values, the file, sheet, cell and indicator_id included. A code without a template
+still takes the sentence as the message argument (`ctx.add(CODE, "...")`); codes are being
+moved to templates one by one.
 """
 
 from __future__ import annotations
@@ -73,110 +81,172 @@ UNREADABLE_CELL = register(
 METADATA_INCOMPLETE = register(
     "metadata-incomplete", "error", "The hidden metadata is missing a value",
     "Start again from the workbook DCFD sent; the hidden _esps_meta sheet must not be edited.",
+    message="the hidden metadata has no {key} value",
 )
 METADATA_TAMPERED = register(
     "metadata-tampered", "error", "The hidden metadata does not match its own fingerprint",
     "The hidden _esps_meta sheet has been edited. Start again from the workbook DCFD sent, "
     "copying your answers across.",
+    message=(
+        "the fingerprint in the hidden metadata does not match the indicator hashes stored "
+        "with it: the hidden sheet was edited"
+    ),
 )
 UNKNOWN_FRAMEWORK = register(
     "unknown-framework", "error", "The workbook was made from a different framework",
     "Validate with the framework the workbook was made from (--framework FILE), or ask DCFD "
     "for a workbook made from the current framework.",
+    message=(
+        "the workbook was made from framework {made_from!r}; the framework loaded is "
+        "{loaded.id!r} (version {loaded.version})"
+    ),
 )
 WRONG_FRAMEWORK_VERSION = register(
     "wrong-framework-version", "error",
     "The workbook was made from another version of the framework",
     "Ask DCFD for a workbook made from the current framework version, or validate with the "
     "framework file of the workbook's version (--framework FILE).",
+    message=(
+        "the workbook was made from {loaded.id} version {version}; the framework loaded is "
+        "version {loaded.version}"
+    ),
 )
 FRAMEWORK_CHANGED = register(
     "framework-changed", "warning",
     "The framework file has changed since the workbook was made (same id and version)",
     "DCFD: when the framework's content changes, give it a new version and generate the "
     "workbooks again, so returns are checked against the text units saw.",
+    message=(
+        "the framework file's content differs from the one the workbook was made from, though "
+        "both are {loaded.id} version {loaded.version}"
+    ),
 )
 UNSUPPORTED_LAYOUT = register(
     "unsupported-layout", "error", "The workbook was made with a different workbook layout",
     "Ask DCFD for a workbook made by the current esps-cli, or validate with the esps-cli "
     "version that made it.",
+    message=(
+        "the workbook has layout version {layout}; this esps-cli reads layout versions "
+        "{supported}"
+    ),
 )
 UNKNOWN_CYCLE = register(
     "unknown-cycle", "error", "The workbook's assessment cycle is not in the framework",
     "Check the framework file lists the cycle (esps framework show), or ask DCFD for a "
     "workbook for the current cycle.",
+    message=(
+        "the workbook is for cycle {cycle!r}, which the framework does not define (it defines "
+        "{known})"
+    ),
 )
 WRONG_CYCLE = register(
     "wrong-cycle", "error", "The workbook is for a different assessment cycle",
     "Return this cycle's workbook (see the Cover's Assessment cycle), or validate with --cycle "
     "set to the workbook's cycle.",
+    message=(
+        "the workbook is for {found.name} ({found.id}); {expected.name} ({expected.id}) was "
+        "expected"
+    ),
 )
 IDENTITY_MISMATCH = register(
     "identity-mismatch", "error",
     "The Cover and the hidden metadata name different units or cycles",
     "The locked Cover cells have been changed or sheets copied between workbooks. Start again "
     "from your unit's own workbook.",
+    message="the Cover says {field} {cover!r} but the hidden metadata says {meta!r}",
 )
 IDENTITY_FORGED = register(
     "identity-forged", "error",
     "The workbook's pack id was issued to another unit (or cycle) than the one it claims",
     "This is a copy of another unit's workbook relabelled. Fill in the workbook DCFD sent to "
     "your unit (ask DCFD for it again if it is lost); do not copy another unit's file.",
+    message=(
+        "this workbook claims unit {unit} ({cycle}), but its pack id {pack_id} was issued to "
+        "unit {owner_unit} ({owner_cycle}): it is a copy of {owner_unit}'s workbook "
+        "relabelled as {unit}"
+    ),
 )
 PACK_NOT_ISSUED = register(
     "pack-not-issued", "error",
     "The workbook's pack id is not one issued to its unit, which was sent a workbook",
     "Return the workbook DCFD sent to your unit (its hidden pack id must not be changed); ask "
     "DCFD for it again if it is lost.",
+    message=(
+        "this workbook claims unit {unit} ({cycle}), but {what} not issued to it: the "
+        "register records the workbooks sent to it and this is not one of them"
+    ),
 )
 INDICATOR_CHANGED = register(
     "indicator-changed", "error", "The locked wording of an indicator row has been changed",
     "Put the original wording back (copy the grey cells of the row from the workbook DCFD "
     "sent); every unit must answer the same question.",
+    message=(
+        "the locked {header!r} of indicator {indicator_id} has been changed: it reads {now!r} "
+        "where the original reads {was!r}{also}"
+    ),
 )
 INDICATOR_OUTDATED = register(
     "indicator-outdated", "warning",
     "An indicator's wording is not the loaded framework's (the workbook predates a change)",
     "The workbook was made from an earlier text of the framework; it is checked against the "
     "current minimums. DCFD: regenerate the workbook if the change matters.",
+    message=(
+        "indicator {indicator_id}'s wording in this workbook differs from the loaded "
+        "framework's; it is checked against the loaded framework's minimum"
+    ),
 )
 INDICATOR_MISSING = register(
     "indicator-missing", "error", "An indicator row has been deleted",
     "Copy the row back in from the workbook DCFD sent, in its place, and answer it.",
+    message=(
+        "the row for indicator {indicator_id} is missing (it belongs after row {after}): "
+        "{text}"
+    ),
 )
 INDICATOR_DUPLICATED = register(
     "indicator-duplicated", "error", "An indicator appears on more than one row",
     "Delete the extra copy of the row, keeping your answers on one row per indicator.",
+    message="indicator {indicator_id} appears again on row {row} (first on row {first})",
 )
 INDICATOR_UNEXPECTED = register(
     "indicator-unexpected", "error",
     "A row on the Indicators sheet is not one of the workbook's indicators",
     "Remove the row, or restore its Indicator ID; only the indicators DCFD listed are assessed.",
+    message=(
+        "row {row} has Indicator ID {indicator_id!r}, which is not one of this workbook's "
+        "indicators"
+    ),
 )
 MISSING_RATING = register(
     "missing-rating", "error", "An indicator has no self-assessment rating",
     "Choose a rating from the drop-down: 1 Not at all satisfactory to 4 Very satisfactory.",
+    message="{indicator_id} has no self-assessment rating",
 )
 INVALID_RATING = register(
     "invalid-rating", "error", "A self-assessment rating is not on the scale",
     "Choose 1, 2, 3 or 4 (or N/A where the indicator allows it) from the drop-down.",
+    message="{indicator_id}'s rating {rating!r} is not on the scale (choose {options})",
 )
 NA_NOT_ALLOWED = register(
     "na-not-allowed", "error", "N/A was chosen for an indicator that does not allow it",
     "Give a rating from 1 to 4; this indicator applies to every unit.",
+    message="{indicator_id} does not allow N/A; give a rating from {lowest} to {highest}",
 )
 NA_WITHOUT_REASON = register(
     "na-without-reason", "error", "N/A was chosen without a reason",
     "Say why the indicator does not apply to your unit in the N/A reason column.",
+    message="{indicator_id} is rated N/A but no reason is given",
 )
 NUMBER_AS_TEXT = register(
     "number-as-text", "warning", "A number was typed as text; it was read as the number",
     "Choose the value from the drop-down (or retype it) so the cell holds a number.",
+    message="{indicator_id}'s rating was typed as text: {note}; it was read as {read_as}",
 )
 NARRATIVE_TOO_SHORT = register(
     "narrative-too-short", "error", "A narrative is missing or shorter than the minimum",
     "Say what your unit does for this indicator and how you know it works, in at least the "
     "number of characters the evidence minimum gives.",
+    message="{indicator_id} {what}; the minimum is {minimum}",
 )
 TOO_FEW_EVIDENCE = register(
     "too-few-evidence", "error", "An indicator has fewer usable evidence items than its minimum",
@@ -185,46 +255,59 @@ TOO_FEW_EVIDENCE = register(
 REQUIRED_TYPE_MISSING = register(
     "required-type-missing", "error", "An indicator lacks an evidence type its minimum requires",
     "Add an evidence row of each required type for the indicator (see its Evidence minimum).",
+    message="{indicator_id} needs evidence of type: {types}",
 )
 EVIDENCE_INCOMPLETE = register(
     "evidence-incomplete", "error", "An evidence row is missing a required value",
     "Fill in the indicator ID, title, type, location and date of every evidence row, or "
     "clear the row.",
+    message="evidence row {row} is missing: {missing}",
 )
 UNKNOWN_INDICATOR = register(
     "unknown-indicator", "error", "An evidence row names an indicator the workbook does not have",
     "Choose the Indicator ID from the drop-down (the IDs on the Indicators sheet).",
+    message="evidence row {row} is for indicator {indicator!r}, which {where}",
 )
 UNKNOWN_EVIDENCE_TYPE = register(
     "unknown-evidence-type", "error", "An evidence type is not one from the list",
     "Choose the evidence type from the drop-down (see the Guidance sheet for the types).",
+    message="evidence row {row} has type {type!r}, which is not on the list ({known})",
 )
 INVALID_DATE = register(
     "invalid-date", "error", "A date cannot be read as a date",
     "Type the date as dd/mm/yyyy, for example 13/04/2010.",
+    message="{what} cannot be read as a date: {note}",
 )
 DATE_AS_TEXT = register(
     "date-as-text", "warning", "A date was typed as text; it was read as the UK date meant",
     "Retype the date as dd/mm/yyyy in the cell so Excel stores it as a date; check the "
     "reading in the message is what you meant.",
+    message="{what} was typed as text: {note}",
 )
 AMBIGUOUS_DATE = register(
     "ambiguous-date", "warning", "A date could be read more than one way; the reading is given",
     "Type the full date as dd/mm/yyyy (four-digit year, with the day) so there is no doubt.",
+    message="{what}: {note}",
 )
 DATE_IN_FUTURE = register(
     "date-in-future", "error", "A Cover date is after today",
     "Give the date the workbook was actually completed or signed off.",
+    message="the Cover's {label} is {date}, after today ({today})",
 )
 DATE_OUTSIDE_CYCLE = register(
     "date-outside-cycle", "warning",
     "A Cover date falls outside the financial year of the workbook's cycle",
     "Check the year: the date the workbook was completed or signed off falls in the cycle's "
     "year (a slip of the year also moves every evidence age).",
+    message=(
+        "the Cover's {label} is {date}, outside {cycle} ({first} to {last}): is the year "
+        "right?"
+    ),
 )
 EVIDENCE_AFTER_SUBMISSION = register(
     "evidence-after-submission", "error", "Evidence is dated after the workbook was completed",
     "Check the evidence date (dd/mm/yyyy) and the Cover's Date completed.",
+    message="{row} is dated {dated}, after the submission date {submission}",
 )
 EVIDENCE_TOO_OLD = register(
     "evidence-too-old", "error", "Evidence is older than the indicator's maximum age",
@@ -233,6 +316,7 @@ EVIDENCE_TOO_OLD = register(
 DUPLICATE_EVIDENCE = register(
     "duplicate-evidence", "warning", "An evidence row repeats an earlier row; it counts once",
     "Delete the repeated row, or change it if it was meant to be a different item.",
+    message="{row} repeats row {first} (same indicator, title, type, location and date)",
 )
 MISSING_SIGNOFF = register(
     "missing-signoff", "error", "The commander's sign-off or its date is missing",
@@ -249,6 +333,7 @@ EVIDENCE_LOCATION_BROKEN = register(
     "(--check-evidence)",
     "Correct the path to where the evidence is kept, or check the file is still there and "
     "readable.",
+    message="{row}: {problem}",
 )
 CHECK_FAILED = register(
     "check-failed", "error", "esps-cli failed while checking the file (a bug)",

@@ -109,12 +109,13 @@ class WorkbookCheck:
     def file(self) -> str:
         return self.rw.name
 
-    def add(self, code: Code, message: str, *, sheet: str = "", cell: str = "",
-            indicator_id: str = "", hint: str | None = None) -> None:
+    def add(self, code: Code, message: str | None = None, *, sheet: str = "", cell: str = "",
+            indicator_id: str = "", hint: str | None = None, **values: Any) -> None:
+        """A finding of the code: its message the code's template filled with the values."""
         if self.allowed is not None and code.code not in self.allowed:
             raise UndeclaredCode(f"{code.code} is not among the codes the check declares")
         f = finding(code, self.file, message, sheet=sheet, cell=cell,
-                    indicator_id=indicator_id, hint=hint)
+                    indicator_id=indicator_id, hint=hint, **values)
         self.findings.append(f)
         if f.severity == "error":
             self.errors += 1

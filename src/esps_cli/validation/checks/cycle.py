@@ -29,16 +29,12 @@ def _cycle(ctx: WorkbookCheck, _: None) -> None:
         ctx.cycle = next((c for c in fw.cycles if cycle_id in (c.id, c.name)), None)
         if ctx.cycle is None:
             known = ", ".join(c.id for c in fw.cycles)
-            ctx.add(UNKNOWN_CYCLE,
-                    f"the workbook is for cycle {cycle_id!r}, which the framework does not "
-                    f"define (it defines {known})",
+            ctx.add(UNKNOWN_CYCLE, cycle=cycle_id, known=known,
                     sheet=SHEET_META if meta else SHEET_COVER,
                     cell=rw.meta_refs.get("cycle", "") if meta
                     else (cover_cycle.ref if cover_cycle else ""))
         elif expected and ctx.cycle.id != expected.id:
-            ctx.add(WRONG_CYCLE,
-                    f"the workbook is for {ctx.cycle.name} ({ctx.cycle.id}); "
-                    f"{expected.name} ({expected.id}) was expected",
+            ctx.add(WRONG_CYCLE, found=ctx.cycle, expected=expected,
                     sheet=SHEET_COVER if cover_cycle else SHEET_META,
                     cell=cover_cycle.ref if cover_cycle else rw.meta_refs.get("cycle", ""))
     if ctx.cycle is None:

@@ -16,13 +16,13 @@ def date_read(ctx: WorkbookCheck, parsed: Parsed[date], what: str, sheet: str, c
               indicator_id: str = "") -> bool:
     """Findings for how a date was read; True if a date was read."""
     if parsed.status == "invalid":
-        ctx.add(INVALID_DATE, f"{what} cannot be read as a date: {parsed.note}",
+        ctx.add(INVALID_DATE, what=what, note=parsed.note,
                 sheet=sheet, cell=cell, indicator_id=indicator_id)
         return False
     if parsed.status == "text":
-        ctx.add(DATE_AS_TEXT, f"{what} was typed as text: {parsed.note}",
+        ctx.add(DATE_AS_TEXT, what=what, note=parsed.note,
                 sheet=sheet, cell=cell, indicator_id=indicator_id)
     elif parsed.status == "ambiguous":
-        ctx.add(AMBIGUOUS_DATE, f"{what}: {parsed.note}",
+        ctx.add(AMBIGUOUS_DATE, what=what, note=parsed.note,
                 sheet=sheet, cell=cell, indicator_id=indicator_id)
     return parsed.value is not None

@@ -25,8 +25,7 @@ def _duplicate(ctx: WorkbookCheck, row: EvidenceRow) -> None:
            _key_text(v.get("location")), row.dated or _key_text(v.get("date")))
     first = row.sheet.seen.get(key)
     if first is not None:
-        ctx.add(DUPLICATE_EVIDENCE,
-                f"{row} repeats row {first} (same indicator, title, type, location and date)",
+        ctx.add(DUPLICATE_EVIDENCE, row=row, first=first,
                 sheet=EVIDENCE.sheet, cell=row.ref("indicator_id"), indicator_id=row.indicator_id)
         row.ok = False
     else:

@@ -34,7 +34,7 @@ def _evidence_minimum(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     missing = [t for t in mins.required_types if t not in type_ids]
     if missing:
         labels = ", ".join(ctx.fw.evidence_type_by_id[t].label for t in missing)
-        ctx.add(REQUIRED_TYPE_MISSING, f"{ind.id} needs evidence of type: {labels}",
+        ctx.add(REQUIRED_TYPE_MISSING, types=labels,
                 sheet=row.sheet, cell=cell, indicator_id=ind.id)
 
 

@@ -42,8 +42,7 @@ def _in_date(ctx: WorkbookCheck, row: EvidenceRow, dated: date) -> None:
     submission = row.sheet.submission
     ind = row.indicator
     if dated > submission:
-        ctx.add(EVIDENCE_AFTER_SUBMISSION,
-                f"{row} is dated {uk(dated)}, after the submission date {uk(submission)}",
+        ctx.add(EVIDENCE_AFTER_SUBMISSION, row=row, dated=uk(dated), submission=uk(submission),
                 sheet=EVIDENCE.sheet, cell=row.ref("date"), indicator_id=row.indicator_id)
         row.ok = False
     elif ind is not None and ind.evidence.max_age_months:

@@ -68,7 +68,7 @@ def _location(ctx: WorkbookCheck, row: EvidenceRow) -> None:
     location = clean(row.values.get("location"))
     problem = location_problem(location, ctx.rw.path.parent) if location else None
     if problem:
-        ctx.add(EVIDENCE_LOCATION_BROKEN, f"{row}: {problem}",
+        ctx.add(EVIDENCE_LOCATION_BROKEN, row=row, problem=problem,
                 sheet=EVIDENCE.sheet, cell=row.ref("location"), indicator_id=row.indicator_id)
 
 

@@ -18,7 +18,7 @@ def _complete(ctx: WorkbookCheck, row: EvidenceRow) -> None:
     missing = [k for k in row.sheet.required if blank(row.values.get(k))]
     if missing:
         names = ", ".join(EVIDENCE.column(k).header for k in missing)
-        ctx.add(EVIDENCE_INCOMPLETE, f"evidence row {row.row.row} is missing: {names}",
+        ctx.add(EVIDENCE_INCOMPLETE, row=row.row.row, missing=names,
                 sheet=EVIDENCE.sheet, cell=row.ref(missing[0]), indicator_id=row.raw_id)
         row.ok = False
 
@@ -33,8 +33,7 @@ def _indicator(ctx: WorkbookCheck, row: EvidenceRow) -> None:
     if raw_id and ind is None:
         where = ("is not in this cycle's workbook" if raw_id.casefold() in index.all_ids_ci
                  else "is not an indicator of the framework")
-        ctx.add(UNKNOWN_INDICATOR,
-                f"evidence row {row.row.row} is for indicator {raw_id!r}, which {where}",
+        ctx.add(UNKNOWN_INDICATOR, row=row.row.row, indicator=raw_id, where=where,
                 sheet=EVIDENCE.sheet, cell=row.ref("indicator_id"), indicator_id=raw_id)
         row.ok = False
 
@@ -49,9 +48,7 @@ def _type(ctx: WorkbookCheck, row: EvidenceRow) -> None:
         etype = index.types_by_name.get(type_text.casefold())
     row.etype, row.type_text = etype, type_text
     if type_text and etype is None:
-        ctx.add(UNKNOWN_EVIDENCE_TYPE,
-                f"evidence row {row.row.row} has type {type_text!r}, which is not on the list "
-                f"({index.type_labels})",
+        ctx.add(UNKNOWN_EVIDENCE_TYPE, row=row.row.row, type=type_text, known=index.type_labels,
                 sheet=EVIDENCE.sheet, cell=row.ref("type"), indicator_id=row.indicator_id)
         row.ok = False
 

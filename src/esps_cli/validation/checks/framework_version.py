@@ -20,21 +20,15 @@ def _framework_version(ctx: WorkbookCheck, _: None) -> None:
     fw_id = clean(rw.meta.get("framework_id"))
     version = clean(rw.meta.get("framework_version"))
     if fw_id and fw_id != fw.meta.id:
-        ctx.add(UNKNOWN_FRAMEWORK,
-                f"the workbook was made from framework {fw_id!r}; the framework "
-                f"loaded is {fw.meta.id!r} (version {fw.meta.version})",
+        ctx.add(UNKNOWN_FRAMEWORK, made_from=fw_id, loaded=fw.meta,
                 sheet=SHEET_META, cell=rw.meta_refs.get("framework_id", ""))
         ctx.content_ok = False
     elif version and version != fw.meta.version:
-        ctx.add(WRONG_FRAMEWORK_VERSION,
-                f"the workbook was made from {fw.meta.id} version {version}; the "
-                f"framework loaded is version {fw.meta.version}",
+        ctx.add(WRONG_FRAMEWORK_VERSION, version=version, loaded=fw.meta,
                 sheet=SHEET_META, cell=rw.meta_refs.get("framework_version", ""))
         ctx.content_ok = False
     elif rw.meta.get("framework_digest") and rw.meta["framework_digest"] != fw.digest:
-        ctx.add(FRAMEWORK_CHANGED,
-                f"the framework file's content differs from the one the workbook "
-                f"was made from, though both are {fw.meta.id} version {fw.meta.version}",
+        ctx.add(FRAMEWORK_CHANGED, loaded=fw.meta,
                 sheet=SHEET_META, cell=rw.meta_refs.get("framework_digest", ""))
 
 

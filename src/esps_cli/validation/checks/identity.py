@@ -17,16 +17,12 @@ def _identity(ctx: WorkbookCheck, _: None) -> None:
     code = rw.cover.get("unit_code")
     meta_code = clean(rw.meta.get("unit_code"))
     if code is not None and meta_code and clean(code.value) != meta_code:
-        ctx.add(IDENTITY_MISMATCH,
-                f"the Cover says unit {clean(code.value)!r} but the hidden metadata says "
-                f"{meta_code!r}",
+        ctx.add(IDENTITY_MISMATCH, field="unit", cover=clean(code.value), meta=meta_code,
                 sheet=SHEET_COVER, cell=code.ref)
     cyc = rw.cover.get("cycle")
     cover_id, meta_id = cover_cycle_id(rw), clean(rw.meta.get("cycle"))
     if cyc is not None and meta_id and cover_id and cover_id != meta_id:
-        ctx.add(IDENTITY_MISMATCH,
-                f"the Cover says cycle {clean(cyc.value)!r} but the hidden metadata says "
-                f"{meta_id!r}",
+        ctx.add(IDENTITY_MISMATCH, field="cycle", cover=clean(cyc.value), meta=meta_id,
                 sheet=SHEET_COVER, cell=cyc.ref)
 
 

@@ -32,17 +32,13 @@ def _indicator_rows(ctx: WorkbookCheck, _: None) -> None:
     for row in td.rows:
         ind_id = clean(row.values.get("indicator_id"))
         if ind_id in first_row:
-            ctx.add(INDICATOR_DUPLICATED,
-                    f"indicator {ind_id} appears again on row {row.row} (first on row "
-                    f"{first_row[ind_id].row})",
+            ctx.add(INDICATOR_DUPLICATED, row=row.row, first=first_row[ind_id].row,
                     sheet=sheet, cell=td.ref("indicator_id", row.row), indicator_id=ind_id)
             continue
         first_row[ind_id] = row
         ind = index.by_id.get(ind_id)
         if ind is None:
-            ctx.add(INDICATOR_UNEXPECTED,
-                    f"row {row.row} has Indicator ID {ind_id!r}, which is not one of this "
-                    "workbook's indicators",
+            ctx.add(INDICATOR_UNEXPECTED, row=row.row,
                     sheet=sheet, cell=td.ref("indicator_id", row.row), indicator_id=ind_id)
             continue
         # Untouched rows hold exactly the text written; only others need hashing.
@@ -54,9 +50,7 @@ def _indicator_rows(ctx: WorkbookCheck, _: None) -> None:
         if ind.id in first_row:
             prev_row = first_row[ind.id].row
             continue
-        ctx.add(INDICATOR_MISSING,
-                f"the row for indicator {ind.id} is missing (it belongs after row "
-                f"{prev_row}): {short(clean(ind.text), 80)}",
+        ctx.add(INDICATOR_MISSING, after=prev_row, text=short(clean(ind.text), 80),
                 sheet=sheet, cell=td.ref("indicator_id", prev_row + 1), indicator_id=ind.id)
     ctx.rows_by_id = {k: v for k, v in first_row.items() if k in index.by_id}
 
@@ -70,8 +64,6 @@ def _wording(ctx: WorkbookCheck, td: TableData, row: Row, ind: Indicator,
     if meta_hash and actual == meta_hash:
         # The unit changed nothing; the framework's wording differs from the workbook's.
         ctx.add(INDICATOR_OUTDATED,
-                f"indicator {ind.id}'s wording in this workbook differs from the loaded "
-                "framework's; it is checked against the loaded framework's minimum",
                 sheet=td.table.sheet, cell=td.ref("indicator_id", row.row), indicator_id=ind.id)
         return
     original = ctx.index.locked[ind.id]
@@ -83,9 +75,7 @@ def _wording(ctx: WorkbookCheck, td: TableData, row: Row, ind: Indicator,
     if len(changed) > 1:
         also = f" (also changed: {', '.join(td.table.column(k).header for k in changed[1:])})"
     now, was = difference(clean(row.values.get(key)), clean(original[key]))
-    ctx.add(INDICATOR_CHANGED,
-            f"the locked {header!r} of indicator {ind.id} has been changed: it reads "
-            f"{now!r} where the original reads {was!r}{also}",
+    ctx.add(INDICATOR_CHANGED, header=header, now=now, was=was, also=also,
             sheet=td.table.sheet, cell=td.ref(key, row.row), indicator_id=ind.id)
 
 

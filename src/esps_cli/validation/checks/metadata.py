@@ -22,7 +22,7 @@ def _complete(ctx: WorkbookCheck, _: None) -> None:
         return
     for key in REQUIRED_KEYS:
         if is_blank(rw.meta.get(key)):
-            ctx.add(METADATA_INCOMPLETE, f"the hidden metadata has no {key} value",
+            ctx.add(METADATA_INCOMPLETE, key=key,
                     sheet=SHEET_META, cell=rw.meta_refs.get(key, ""))
 
 
@@ -32,17 +32,13 @@ def _intact(ctx: WorkbookCheck, _: None) -> None:
         return
     layout = clean(rw.meta.get("layout_version"))
     if layout and layout not in SUPPORTED_LAYOUTS:
-        ctx.add(UNSUPPORTED_LAYOUT,
-                f"the workbook has layout version {layout}; this esps-cli reads "
-                f"layout versions {', '.join(SUPPORTED_LAYOUTS)}",
+        ctx.add(UNSUPPORTED_LAYOUT, layout=layout, supported=", ".join(SUPPORTED_LAYOUTS),
                 sheet=SHEET_META, cell=rw.meta_refs.get("layout_version", ""))
     stored = clean(rw.meta.get("fingerprint"))
     if stored and rw.meta_indicator_hashes and \
             workbook_fingerprint(rw.meta_indicator_hashes, layout if layout in
                                  SUPPORTED_LAYOUTS else LAYOUT_VERSION) != stored:
         ctx.add(METADATA_TAMPERED,
-                "the fingerprint in the hidden metadata does not match the "
-                "indicator hashes stored with it: the hidden sheet was edited",
                 sheet=SHEET_META, cell=rw.meta_refs.get("fingerprint", ""))
 
 

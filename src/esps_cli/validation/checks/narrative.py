@@ -16,7 +16,7 @@ def _narrative(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     if len(narrative) < minimum:
         what = ("has no narrative" if not narrative else
                 f"has a narrative of {len(narrative)} characters")
-        ctx.add(NARRATIVE_TOO_SHORT, f"{ind.id} {what}; the minimum is {minimum}",
+        ctx.add(NARRATIVE_TOO_SHORT, what=what, minimum=minimum,
                 sheet=row.sheet, cell=row.ref("narrative"), indicator_id=ind.id)
 
 

@@ -29,12 +29,11 @@ def _rating(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     cell = "" if parsed.status == "ok" and parsed.value != NA else row.ref("rating")
     if parsed.status == "blank":
         if mins.rating_required:
-            ctx.add(MISSING_RATING, f"{ind.id} has no self-assessment rating",
+            ctx.add(MISSING_RATING,
                     sheet=row.sheet, cell=cell, indicator_id=ind.id)
     elif parsed.status == "invalid":
         options = ", ".join(str(s) for s in scores) + (f" or {NA}" if mins.na_allowed else "")
-        ctx.add(INVALID_RATING,
-                f"{ind.id}'s rating {clean(raw)!r} is not on the scale (choose {options})",
+        ctx.add(INVALID_RATING, rating=clean(raw), options=options,
                 sheet=row.sheet, cell=cell, indicator_id=ind.id)
     elif parsed.value == NA:
         row.na = True
@@ -42,20 +41,17 @@ def _rating(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     else:
         row.rating = int(parsed.value)  # type: ignore[arg-type]
         if parsed.status == "text":
-            ctx.add(NUMBER_AS_TEXT,
-                    f"{ind.id}'s rating was typed as text: {parsed.note}; it was "
-                    f"read as {row.rating}",
+            ctx.add(NUMBER_AS_TEXT, note=parsed.note, read_as=row.rating,
                     sheet=row.sheet, cell=cell, indicator_id=ind.id)
 
 
 def _na(ctx: WorkbookCheck, row: IndicatorRow, cell: str) -> None:
     ind, scores = row.indicator, ctx.index.scores if ctx.index else []
     if not ind.evidence.na_allowed:
-        ctx.add(NA_NOT_ALLOWED,
-                f"{ind.id} does not allow N/A; give a rating from {scores[0]} to {scores[-1]}",
+        ctx.add(NA_NOT_ALLOWED, lowest=scores[0], highest=scores[-1],
                 sheet=row.sheet, cell=cell, indicator_id=ind.id)
     elif is_blank(row.row.values.get("na_reason")) and not row.narrative:
-        ctx.add(NA_WITHOUT_REASON, f"{ind.id} is rated N/A but no reason is given",
+        ctx.add(NA_WITHOUT_REASON,
                 sheet=row.sheet,
                 cell=row.ref("na_reason" if "na_reason" in row.table.columns else "rating"),
                 indicator_id=ind.id)

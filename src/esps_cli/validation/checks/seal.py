@@ -37,17 +37,13 @@ def _seal(ctx: WorkbookCheck, _: None) -> None:
     if owner is not None:
         owner_unit, owner_cycle = owner
         if owner_unit.casefold() != unit.casefold() or owner_cycle != cycle:
-            ctx.add(IDENTITY_FORGED,
-                    f"this workbook claims unit {unit or '?'} ({cycle or '?'}), but its pack id "
-                    f"{pack_id} was issued to unit {owner_unit} ({owner_cycle}): it is a copy "
-                    f"of {owner_unit}'s workbook relabelled as {unit or '?'}",
+            ctx.add(IDENTITY_FORGED, unit=unit or "?", cycle=cycle or "?", pack_id=pack_id,
+                    owner_unit=owner_unit, owner_cycle=owner_cycle,
                     sheet=SHEET_META, cell=cell)
         return
     if (unit.casefold(), cycle) in issued.units:
         what = f"its pack id {pack_id} was" if pack_id else "it has no pack id, so it was"
-        ctx.add(PACK_NOT_ISSUED,
-                f"this workbook claims unit {unit} ({cycle}), but {what} not issued to it: "
-                "the register records the workbooks sent to it and this is not one of them",
+        ctx.add(PACK_NOT_ISSUED, unit=unit, cycle=cycle, what=what,
                 sheet=SHEET_META, cell=cell)
 
 

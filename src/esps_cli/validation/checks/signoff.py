@@ -54,16 +54,14 @@ def _cover_date(ctx: WorkbookCheck, key: str, label: str, blank_code: Code) -> d
         return None
     assert parsed.value is not None
     if parsed.value > ctx.today:
-        ctx.add(DATE_IN_FUTURE,
-                f"the Cover's {label} is {long_uk(parsed.value)}, after today "
-                f"({long_uk(ctx.today)})",
+        ctx.add(DATE_IN_FUTURE, label=label, date=long_uk(parsed.value),
+                today=long_uk(ctx.today),
                 sheet=SHEET_COVER, cell=fv.ref)
     elif ctx.cycle is not None:
         first, last = cycle_year(ctx.cycle)
         if not first <= parsed.value <= last:
-            ctx.add(DATE_OUTSIDE_CYCLE,
-                    f"the Cover's {label} is {long_uk(parsed.value)}, outside {ctx.cycle.name} "
-                    f"({long_uk(first)} to {long_uk(last)}): is the year right?",
+            ctx.add(DATE_OUTSIDE_CYCLE, label=label, date=long_uk(parsed.value),
+                    cycle=ctx.cycle.name, first=long_uk(first), last=long_uk(last),
                     sheet=SHEET_COVER, cell=fv.ref)
     return parsed.value
 
