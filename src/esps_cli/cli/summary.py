@@ -106,9 +106,9 @@ def summary(
     --exceptions), 2 for usage or configuration errors.
     """
     from esps_cli.reports.render import check_format, check_output, show_report, write_file
+    from esps_cli.reports.summary import edition_note
     from esps_cli.reports.wording import board_title
-    from esps_cli.summary.public import PUBLIC_NOTE
-    from esps_cli.summary.selection import falls_short, next_cycle_name, select_views
+    from esps_cli.summary.selection import falls_short, select_views
     from esps_cli.summary.sources import previous_summary
 
     comparing = bool(compare_cycles and all(compare_cycles))
@@ -118,8 +118,8 @@ def summary(
     report_name = "comparison" if comparing else "summary"
     check_output(report_name, output, force)
     check_format("exceptions" if exceptions and not comparing else report_name, fmt)
-    if public and fmt is not Format.text:
-        err_console.print(escape(PUBLIC_NOTE), soft_wrap=True)
+    if public and (note := edition_note(fmt)):
+        err_console.print(escape(note), soft_wrap=True)
     if comparing and compare_cycles:
         _compare(here, compare_cycles, returns, jobs, public, fmt, output, force,
                  classification, recursive=recursive)

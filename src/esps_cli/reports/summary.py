@@ -14,10 +14,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from esps_cli.domain.framework import Framework, Rag
+from esps_cli.io.output import Format
 from esps_cli.reports.wording import ARROW, board_title, formula_text, rag_text, trend_text
 from esps_cli.summary.buddies import BuddyPair
 from esps_cli.summary.compare import CycleComparison, trend
 from esps_cli.summary.models import STATUS_LABEL, VIEW_LABEL, Gap, Rollup, SummaryReport
+from esps_cli.summary.public import PUBLIC_NOTE
 
 if TYPE_CHECKING:
     from esps_cli.reports.render import Destination
@@ -302,6 +304,12 @@ def _pct1(value: float | None) -> str:
 
 
 # -- writers (the renderer table, reports/render.py) ----------------------------------------
+
+
+def edition_note(fmt: Format) -> str:
+    """What the public edition leaves out, said on stderr when the output is JSON or CSV (the
+    text says it itself); "" for text."""
+    return "" if fmt is Format.text else PUBLIC_NOTE
 
 
 def summary_text(report: SummaryReport, dest: Destination, *, framework: Framework,
