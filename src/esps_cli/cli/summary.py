@@ -108,7 +108,7 @@ def summary(
     from esps_cli.reports.render import check_format, check_output, show_report, write_file
     from esps_cli.reports.summary import edition_note
     from esps_cli.reports.wording import board_title
-    from esps_cli.summary.selection import falls_short, select_views
+    from esps_cli.summary.selection import falls_short, next_cycle_name, select_views
     from esps_cli.summary.sources import previous_summary
 
     comparing = bool(compare_cycles and all(compare_cycles))
