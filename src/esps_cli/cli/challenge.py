@@ -77,6 +77,7 @@ def challenge_forms(
         "--force", help="Replace forms already in --out (they get new form ids).")] = False,
     fmt: options.FormatTextJson = Format.text,
     groups: options.Groups = None,
+    classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
     """Write a challenge form for each community group: the public results for the units it
@@ -91,10 +92,12 @@ def challenge_forms(
     from esps_cli.community.status import response_days
     from esps_cli.register import Register
     from esps_cli.register.challenges import releases
+    from esps_cli.reports.editions.challenge_form import challenge_form_html
     from esps_cli.reports.render import check_format, show_report
 
     check_format("challenge-forms", fmt)
     ctx = here.context
+    marking = classification or ctx.settings.classification
     group_list = load_groups_for(ctx, groups)
     report, _batch = _collect(here, returns, jobs, public=True, recursive=recursive)
     with Register.open(here.location) as reg:
@@ -104,7 +107,8 @@ def challenge_forms(
         result = issue_forms(reg, report, ctx.framework, group_list, out,
                              response_days=response_days(ctx.settings, ctx.framework),
                              return_to=ctx.settings.public_contact or "", release=label,
-                             only=group or [], force=force)
+                             only=group or [], force=force,
+                             page=lambda form: challenge_form_html(form, classification=marking))
     show_report("challenge-forms", result, fmt)
 
 

@@ -15,14 +15,16 @@ from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
+    from esps_cli.register.challenges import Release
     from esps_cli.summary.models import SummaryReport
 
 app = typer.Typer()
 
 
 def write_edition(here: Workspace, edition: "SummaryReport", out: Path, stem: str,
-                  classification: str | None, force: bool) -> list[Path]:
-    """The edition as the public reads it (.xlsx) and as data (.json)."""
+                  classification: str | None, force: bool, pdf: bool = False) -> list[Path]:
+    """The edition as residents read it (a single-file web page; with pdf the same page as a
+    tagged PDF), as analysts read it (.xlsx) and as data (.json)."""
     from esps_cli.cli.summary import _info
     from esps_cli.io.output import save_workbook
     from esps_cli.io.safety import atomic_write_text, ensure_folder, inside
@@ -33,6 +35,7 @@ def write_edition(here: Workspace, edition: "SummaryReport", out: Path, stem: st
 
     ctx = here.context
     ensure_folder(out)
+    marking = classification or ctx.settings.classification
     info = _info(here, board_title(True), classification,
                  ctx.framework.cycle(edition.organisation.cycle).name)
     page = summary_html(edition, ctx.framework, classification=marking,
@@ -86,12 +89,17 @@ def publish(
     released_on = day(on)
     location = here.location
     report, _batch = _collect(here, returns, jobs, public=True, recursive=recursive)
+    written: list[Path] = []
+
+    def write(release: "Release", edition: "SummaryReport") -> None:
+        written.extend(write_edition(here, edition, out,
+                                     f"esps-public-{release.cycle}-v{release.version}",
+                                     classification, force, pdf))
+
     with Register.open(location) as reg:
-        release, edition = record_release(reg, report, released_on=released_on,
-                                          signed_off=signed_off, access=access or [],
-                                          correction=correction)
-    written = write_edition(here, edition, out, f"esps-public-{release.cycle}-v{release.version}",
-                            classification, force)
+        release, _edition = record_release(reg, report, released_on=released_on,
+                                           signed_off=signed_off, access=access or [],
+                                           correction=correction, write=write)
     console.print(f"{release.cycle} version {release.version} released "
                   f"{release.released_on:%d/%m/%Y}, signed off: {escape(release.signed_off)}",
                   soft_wrap=True)

@@ -35,7 +35,9 @@ JSON = ".render:write_model"
 WRITERS: dict[str, dict[Format, str]] = {
     "validation": {Format.text: ".validation:validation_text", Format.json: JSON,
                    Format.csv: ".validation:validation_csv",
-                   Format.xlsx: ".validation:validation_xlsx"},
+                   Format.xlsx: ".validation:validation_xlsx",
+                   Format.html: ".editions.validation:validation_page",
+                   Format.pdf: ".editions.validation:validation_page"},
     "codes": {Format.text: ".validation:codes_text", Format.json: JSON,
               Format.csv: ".validation:codes_csv"},
     "summary": {Format.text: ".summary:summary_text", Format.json: JSON,

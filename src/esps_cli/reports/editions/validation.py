@@ -4,12 +4,17 @@ each indicator's answers; with a units list, the units that have not returned.""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from pydantic import BaseModel
 
 from esps_cli.findings import Finding
 from esps_cli.reports.editions.page import EditionInfo, Table, cols
-from esps_cli.reports.editions.render import render_html
+from esps_cli.reports.editions.render import render_html, write_edition
 from esps_cli.validation.report import BatchReport, WorkbookReport
+
+if TYPE_CHECKING:
+    from esps_cli.reports.render import Destination
 
 
 class ReturnSection(BaseModel):
@@ -107,3 +112,16 @@ def validation_html(batch: BatchReport, *, classification: str) -> str:
                        edition="Validation report", cycle=batch.cycle or "",
                        framework=f"{batch.framework_id} {batch.framework_version}")
     return render_html("validation.html.j2", **dict(validation_edition(batch, info)))
+
+
+def validation_page(batch: BatchReport, dest: Destination, *, classification: str | None = None,
+                    **_: Any) -> None:
+    """The html and pdf writer of the validation report (reports/render.py): the page, or as
+    a .pdf file the page printed; on standard output the page."""
+    from esps_cli.reports.printing import DEFAULT_CLASSIFICATION
+
+    html = validation_html(batch, classification=classification or DEFAULT_CLASSIFICATION)
+    if dest.path is None:
+        dest.write_text(html)
+    else:
+        write_edition(dest.path, html, force=dest.force)
