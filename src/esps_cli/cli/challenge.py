@@ -80,10 +80,12 @@ def challenge_forms(
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
-    """Write a challenge form for each community group: the public results for the units it
-    covers, and a table to fill in (unit, theme or indicator, what is challenged, evidence,
-    reply in writing or at a meeting), as a workbook (.xlsx) and as a web page with a
-    printable form (.html). Each form is sealed and recorded in the register.
+    """Write a challenge form for each community group (.xlsx and .html).
+
+    Each shows the public results for the units the group covers and a table to fill in
+    (unit, theme or indicator, what is challenged, evidence, reply in writing or at a
+    meeting); the web page has a printable form. Each form is sealed and recorded in the
+    register.
 
     Example: [bold]esps challenge forms --returns returns/ --out forms/[/bold]
     """
@@ -127,9 +129,11 @@ def challenge_import(
     fmt: options.FormatTextJson = Format.text,
     groups: options.Groups = None,
 ) -> None:
-    """Record the challenges in filled forms and meeting CSVs. A bad row is reported with its
-    file, sheet and cell and left out; the good rows are recorded. Importing the same rows
-    again records nothing. Contact details written into a challenge are withheld.
+    """Record the challenges in filled forms and meeting CSVs.
+
+    A bad row is reported with its file, sheet and cell and left out; the good rows are
+    recorded. Importing the same rows again records nothing. Contact details written into a
+    challenge are withheld.
 
     Example: [bold]esps challenge import forms-back/ meeting-2011-01-12.csv[/bold]
 
@@ -170,9 +174,11 @@ def challenge_respond(
     on: options.On = None,
     groups: options.Groups = None,
 ) -> None:
-    """Answer a challenge, once. Upheld or partly upheld on an indicator: the indicator goes
-    back to moderation by a DCFA who is neither of the unit's assessors (esps score packs
-    --moderation), and the moderated score is traced to the challenge.
+    """Answer a challenge, once, with its outcome.
+
+    Upheld or partly upheld on an indicator: the indicator goes back to moderation by a DCFA
+    who is neither of the unit's assessors (esps score packs --moderation), and the
+    moderated score is traced to the challenge.
 
     Example: [bold]esps challenge respond C3 --by dcfa09 --outcome upheld --response "The
     complaints data was missing from the evidence; the indicator is moderated again."[/bold]
@@ -209,9 +215,11 @@ def challenge_list(
     on: options.On = None,
     fmt: options.Format = Format.text,
 ) -> None:
-    """List the cycle's challenges: open, overdue (not answered by the response deadline:
-    esps.toml's challenge_response_days, else the framework's, 28 days by default) and
-    answered, with the outcome and any score an upheld challenge changed.
+    """List the cycle's challenges: open, overdue and answered.
+
+    Overdue: not answered by the response deadline (esps.toml's challenge_response_days,
+    else the framework's, 28 days by default). Answered ones show the outcome and any score
+    an upheld challenge changed.
 
     Example: [bold]esps challenge list --state overdue[/bold]
     """

@@ -73,9 +73,10 @@ def publish(
     force: options.Force = False,
     jobs: options.Jobs = 0,
 ) -> None:
-    """Release the cycle's public edition: recorded with its version, date, sign-off and
-    pre-release access list, and written as esps-public-CYCLE-vN.html (the web page), .xlsx
-    and .json (with --pdf also .pdf). A new
+    """Release the cycle's public edition as its next version.
+
+    Recorded with its version, date, sign-off and pre-release access list, and written as
+    esps-public-CYCLE-vN.html (the web page), .xlsx and .json (with --pdf also .pdf). A new
     version is a correction and must say what changed; earlier versions stay retrievable
     (esps releases --version N) and then carry a "superseded" banner.
 
