@@ -18,8 +18,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-from tests.samples import fill_bytes
-
 from esps_cli.domain.framework import load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Unit
@@ -33,6 +31,7 @@ from esps_cli.workbook.generate import (
     workbook_filename,
 )
 from esps_cli.working.lists import load_advisors, load_units
+from esps_cli.workbook.samples import fill_bytes
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

@@ -101,7 +101,6 @@ def make_units(folder: Path, count: int) -> tuple[Path, dict[str, str]]:
 def make_returns(folder: Path, count: int, *, complete: bool) -> Path:
     """count returns for synthetic units: complete (filled once, rendered per unit) or blank."""
     from benchmarks.bench_validate import synthetic_units
-    from tests.samples import fill_bytes
 
     from esps_cli.domain.framework import load_framework
     from esps_cli.domain.paths import EXAMPLES_DIR
@@ -112,6 +111,7 @@ def make_returns(folder: Path, count: int, *, complete: bool) -> Path:
         workbook_filename,
     )
     from esps_cli.working.lists import load_advisors, load_units
+    from esps_cli.workbook.samples import fill_bytes
 
     framework = load_framework()
     cycle = framework.cycle(CYCLE)

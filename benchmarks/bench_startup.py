@@ -73,9 +73,8 @@ def run_times(argv: list[str], runs: int, *,
 def returns(folder: Path) -> tuple[Path, Path]:
     """A complete and a blank return for the first example unit, written by `esps generate`."""
     sys.path.insert(0, str(ROOT))
-    from tests.samples import fill_file
-
     from esps_cli.domain.framework import load_framework
+    from esps_cli.workbook.samples import fill_file
 
     units = ROOT / "examples" / "units.csv"
     code = units.read_text(encoding="utf-8").splitlines()[1].split(",")[0]

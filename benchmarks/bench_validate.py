@@ -29,7 +29,6 @@ from pathlib import Path
 
 import openpyxl
 import python_calamine
-from tests.samples import fill_bytes
 
 from esps_cli.domain.framework import load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR
@@ -45,6 +44,7 @@ from esps_cli.workbook.generate import (
 )
 from esps_cli.workbook.layout import READ_SHEETS
 from esps_cli.working.lists import load_advisors, load_units
+from esps_cli.workbook.samples import fill_bytes
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

@@ -16,53 +16,32 @@ way real returns are:
 | TP-NI_Islington_2010-11.xlsx | an e-mail saved with a workbook's name: unreadable |
 | README.txt | this list, for people (validation lists it as ignored) |
 
-The other units on examples/units.csv have not returned.
+The other units on examples/units.csv have not returned. The samples and the filling are the
+package's (esps_cli.workbook.samples.SAMPLES), which `esps demo` uses on the packs it issues.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import sys
 import zipfile
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import openpyxl
-from openpyxl.workbook.workbook import Workbook
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))
-
-from tests.samples import make_complete, make_dates_as_text, make_incomplete  # noqa: E402
-
-from esps_cli.domain.framework import Framework, load_framework  # noqa: E402
-from esps_cli.workbook.generate import (  # noqa: E402
+from esps_cli.domain.framework import load_framework
+from esps_cli.working.lists import load_advisors, load_units
+from esps_cli.workbook.generate import (
     build_template,
     render_workbook,
     unit_values,
     workbook_filename,
 )
-from esps_cli.workbook.layout import INDICATORS  # noqa: E402
-from esps_cli.working.lists import load_advisors, load_units  # noqa: E402
+from esps_cli.workbook.samples import MAKERS, SAMPLES, sample_bytes
 
+ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "examples" / "returned"
 CYCLE = "2010-11"
 GENERATED_AT = datetime(2010, 4, 12, 9, 0)
-
-
-def tamper(wb: Workbook, framework: Framework) -> None:
-    """A complete return whose author "improved" an indicator's wording and deleted a row
-    they thought did not apply."""
-    make_complete(wb, framework)
-    ws = wb[INDICATORS.sheet]
-    text_col = next(c.column for c in ws[INDICATORS.header_row] if c.value == "Indicator")
-    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
-    cell = ws.cell(row=rows["OD2.1"], column=text_col)
-    cell.value = str(cell.value).rstrip(".") + " where resources allow."
-    ws.delete_rows(rows["PC9.2"])
 
 
 def stable(data: bytes) -> bytes:
@@ -84,26 +63,6 @@ def stable(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def truncate(data: bytes) -> bytes:
-    return data[: len(data) // 3]
-
-
-EMAIL = (
-    b"From: Management Information Team, Islington\r\n"
-    b"Subject: RE: ESPS workbook\r\n\r\n"
-    b"Hi, sorry, the workbook is still with the Superintendent. We will send it next week.\r\n"
-)
-
-SAMPLES: list[tuple[str, str | None, Callable[[Workbook, Framework], None] | None]] = [
-    ("TP-EK", None, make_complete),
-    ("TP-BS", None, make_dates_as_text),
-    ("TP-CW", "Westminster ESPS return v2.xlsx", make_incomplete),
-    ("TP-FH", None, tamper),
-    ("TP-RP", None, None),  # truncated
-    ("TP-NI", None, None),  # an e-mail
-]
-
-
 def main() -> None:
     framework = load_framework()
     cycle = framework.cycle(CYCLE)
@@ -117,20 +76,14 @@ def main() -> None:
     for old in OUT.iterdir():
         if old.suffix.lower() == ".xlsx" or old.name == "README.txt":
             old.unlink()
-    for code, name, fill in SAMPLES:
-        unit = units[code]
-        target = OUT / (name or workbook_filename(unit, cycle))
+    for sample in SAMPLES:
+        unit = units[sample.unit]
+        target = OUT / (sample.name or workbook_filename(unit, cycle))
         data = render_workbook(template, unit_values(unit, framework, by_id))
-        if fill is not None:
-            wb = openpyxl.load_workbook(io.BytesIO(data))
-            fill(wb, framework)
-            buf = io.BytesIO()
-            wb.save(buf)
-            data = stable(buf.getvalue())
-        elif code == "TP-RP":
-            data = truncate(stable(data))
+        if sample.kind in MAKERS:
+            data = stable(sample_bytes(data, framework, sample.kind))
         else:
-            data = EMAIL
+            data = sample_bytes(stable(data), framework, sample.kind)
         target.write_bytes(data)
         print(f"wrote {target.relative_to(ROOT)}")
     readme = OUT / "README.txt"

@@ -35,9 +35,9 @@ from esps_cli.workbook.annotate import (
 )
 from esps_cli.workbook.generate import INPUT_FILL, workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_COVER, SHEET_META
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE, edit_workbook
-from .samples import fill_file
 
 TODAY = date(2010, 9, 1)
 runner = CliRunner()

@@ -38,7 +38,7 @@ from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_META
 from esps_cli.workbook.reader import read_workbook
 from esps_cli.working.lists import load_advisors
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 from .test_validate import (

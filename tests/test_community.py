@@ -26,7 +26,7 @@ from esps_cli.workbook.layout import (
     CHALLENGE_TABLE,
     SHEET_CHALLENGE_META,
 )
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 from .packs import record_returns

@@ -18,8 +18,7 @@ import pytest
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import default_framework_path
 from esps_cli.domain.user_cache import CACHE_ENV, cache_dir
-
-from .samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 OLD = "The unit has a community engagement plan"
 NEW = "The unit has a community ENGAGEMENT plan"  # the same length: the same file size

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.validate import validate_workbook
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from . import hostile
 

@@ -35,7 +35,7 @@ from esps_cli.validation.runner import Check, run_checks
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, PACK_TABLE, SHEET_META
 from esps_cli.workbook.reader import read_workbook
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 

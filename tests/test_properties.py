@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.layout import EVIDENCE, VISIBLE_SHEETS
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 SEED = int(os.environ.get("ESPS_PROPERTY_SEED", "20100401"))
 EXAMPLES = int(os.environ.get("ESPS_PROPERTY_EXAMPLES", "25"))

@@ -20,8 +20,8 @@ from esps_cli.io import xlsx
 from esps_cli.io.batch import parallel_map
 from esps_cli.validation.batch import validate_paths
 from esps_cli.validation.validate import validate_workbook
+from esps_cli.workbook.samples import fill_file
 
-from .samples import fill_file
 from .test_hostile import CASES
 
 

@@ -19,7 +19,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.reports.text import COLLAPSE_AT
-from tests.samples import evidence_rows_for, fill_cover, fill_evidence, fill_indicators
+from esps_cli.workbook.samples import evidence_rows_for, fill_cover, fill_evidence, fill_indicators
 
 from .conftest import CYCLE
 

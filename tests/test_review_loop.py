@@ -26,9 +26,9 @@ from esps_cli.register.maintenance import copy_register
 from esps_cli.register.review import issued_workbooks, returns_of, review_history
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, META_KEYS, SHEET_COVER, SHEET_META
 from esps_cli.workbook.reader import read_workbook
+from esps_cli.workbook.samples import fill_file, indicator_rows, table_columns
 
 from .conftest import CYCLE
-from .samples import _columns, _indicator_rows, fill_file
 from .test_register import integrity_error, raw
 
 runner = CliRunner()
@@ -174,13 +174,13 @@ def _fix(path: Path, indicator: str) -> None:
     more for it."""
     wb = openpyxl.load_workbook(path)
     ws = wb[INDICATORS.sheet]
-    _, cols = _columns(ws, INDICATORS)
-    row = _indicator_rows(ws)[indicator]
+    _, cols = table_columns(ws, INDICATORS)
+    row = indicator_rows(ws)[indicator]
     old = ws.cell(row=row, column=cols["rating"]).value
     ws.cell(row=row, column=cols["rating"]).value = 1 if old != 1 else 2
     ws.cell(row=row, column=cols["narrative"]).value = "Rewritten after DCFD's feedback. " * 5
     ev = wb[EVIDENCE.sheet]
-    _, ecols = _columns(ev, EVIDENCE)
+    _, ecols = table_columns(ev, EVIDENCE)
     last = max(r for r in range(1, ev.max_row + 1)
                if ev.cell(row=r, column=ecols["indicator_id"]).value)
     for col in ecols.values():
@@ -223,8 +223,8 @@ def test_findings_fixed_and_new_are_listed(
     ret = returned(packs, tmp_path, A, framework)
     wb = openpyxl.load_workbook(ret)
     ws = wb[INDICATORS.sheet]
-    _, cols = _columns(ws, INDICATORS)
-    rows = _indicator_rows(ws)
+    _, cols = table_columns(ws, INDICATORS)
+    rows = indicator_rows(ws)
     ws.cell(row=rows["OD1.1"], column=cols["rating"]).value = None
     wb.save(ret)
     assert "missing-rating" in codes(json.loads(validate(ret, register_at).stdout), ret.name)

@@ -19,7 +19,7 @@ from esps_cli.summary.sources import read_register
 from esps_cli.summary.standing import build_summary
 from esps_cli.validation.batch import validate_paths
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 

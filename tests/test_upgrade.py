@@ -23,6 +23,7 @@ from esps_cli.domain.paths import default_framework_path
 from esps_cli.domain.units import Advisor
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, META_KEYS, SHEET_COVER, SHEET_META
 from esps_cli.workbook.reader import read_workbook
+from esps_cli.workbook.samples import fill_file
 from esps_cli.workbook.upgrade import (
     ANSWER_FILL,
     CARRIED_FILL,
@@ -32,7 +33,6 @@ from esps_cli.workbook.upgrade import (
 )
 
 from .conftest import edit_workbook
-from .samples import fill_file
 
 runner = CliRunner()
 REWORDED, REMOVED, CHANGED, ADDED = "OD2.1", "PC9.2", "OD1.2", "OD1.9"

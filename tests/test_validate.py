@@ -30,7 +30,7 @@ from esps_cli.workbook.layout import (
     indicator_hash,
     workbook_fingerprint,
 )
-from tests.samples import evidence_rows_for, fill_evidence, fill_file
+from esps_cli.workbook.samples import evidence_rows_for, fill_evidence, fill_file
 
 from .conftest import CYCLE, edit_workbook
 

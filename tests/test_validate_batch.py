@@ -23,7 +23,7 @@ from esps_cli.findings import catalogue
 from esps_cli.reports.validation import codes_markdown
 from esps_cli.validation.batch import validate_paths
 from esps_cli.workbook.generate import workbook_filename
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 

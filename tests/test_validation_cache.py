@@ -12,7 +12,7 @@ import pytest
 from esps_cli.register import Register
 from esps_cli.summary.sources import collect_summary
 from esps_cli.workbook.generate import generate_workbooks, workbook_filename
-from tests.samples import fill_file
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 

@@ -4,6 +4,11 @@
 Slow (about 30 s: a build, a venv and an install), and it needs the build backend from pyproject's
 [build-system] through pip's ordinary index. The build runs on a copy of the source so the
 checkout's build/ and *.egg-info are never written (nor a stale build/ copied into the wheel).
+
+The fresh venv has no system site-packages: what the base interpreter happens to hold never
+counts (a venv made from a bare system Python has no Typer). Its dependencies are the ones the
+interpreter running the tests uses, found through their distributions' metadata and named in a
+.pth file; they come after the venv's own site-packages, so esps_cli itself comes from the wheel.
 """
 
 from __future__ import annotations
@@ -77,19 +82,69 @@ def test_wheel_carries_templates_examples_and_licence(wheel):
     assert "Copyright (c) esps-cli contributors" in (ROOT / "LICENSE").read_text(encoding="utf-8")
 
 
-def test_installed_wheel_runs_init_framework_check_and_generate(wheel, tmp_path):
+def _dependency_folders() -> list[str]:
+    """The folders holding esps-cli's run-time dependencies (and theirs), as installed for the
+    interpreter running the tests: never esps-cli's own folder unless a dependency shares it."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+
+    folders: list[str] = []
+    seen: set[str] = set()
+    todo = [Requirement(r) for r in distribution("esps-cli").requires or []]
+    while todo:
+        req = todo.pop()
+        if req.marker and not req.marker.evaluate({"extra": ""}):
+            continue
+        name = req.name.lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = distribution(req.name)
+        except PackageNotFoundError:
+            continue  # an optional dependency of a dependency, absent here
+        folder = str(Path(str(dist.locate_file(""))).resolve())
+        if folder not in folders:
+            folders.append(folder)
+        todo += [Requirement(r) for r in dist.requires or []]
+    return folders
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> tuple[Path, Path]:
+    """A fresh venv (no system site-packages) with the wheel installed: (venv, bin folder)."""
     env = _clean_env()
-    venv = tmp_path / "venv"
-    # System site-packages give the dependencies without downloading them again; the package
-    # itself must come from the wheel (checked below).
-    made = _run([sys.executable, "-m", "venv", "--system-site-packages", venv], tmp_path, env)
+    venv = tmp_path_factory.mktemp("venv")
+    made = _run([sys.executable, "-m", "venv", "--clear", venv], venv.parent, env)
     assert made.returncode == 0, made.stdout + made.stderr
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     python = bindir / ("python.exe" if os.name == "nt" else "python")
+    site = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                venv, env)
+    assert site.returncode == 0, site.stderr
+    (Path(site.stdout.strip()) / "esps-cli-test-deps.pth").write_text(
+        "\n".join(_dependency_folders()) + "\n", encoding="utf-8")
+    done = _run([python, "-m", "pip", "install", "--no-deps", "--no-index", wheel], venv, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return venv, bindir
+
+
+def test_a_fresh_venv_does_not_see_the_base_interpreters_packages(installed):
+    venv, bindir = installed
+    python = bindir / ("python.exe" if os.name == "nt" else "python")
+    flags = _run([python, "-c", "import sys; print(sys.prefix != sys.base_prefix); "
+                  "import site; print(site.ENABLE_USER_SITE)"], venv, _clean_env())
+    assert flags.stdout.split() == ["True", "False"], flags.stdout + flags.stderr
+    cfg = (venv / "pyvenv.cfg").read_text(encoding="utf-8")
+    assert "include-system-site-packages = false" in cfg
+
+
+def test_installed_wheel_runs_init_framework_check_and_generate(installed, tmp_path):
+    env = _clean_env()
+    venv, bindir = installed
+    python = bindir / ("python.exe" if os.name == "nt" else "python")
     esps = bindir / ("esps.exe" if os.name == "nt" else "esps")
-    installed = _run([python, "-m", "pip", "install", "--no-deps", "--no-index",
-                      "--ignore-installed", wheel], tmp_path, env)
-    assert installed.returncode == 0, installed.stdout + installed.stderr
 
     where = _run([python, "-c", "import esps_cli, esps_cli.domain.paths as p; "
                   "print(esps_cli.__file__); print(p.TEMPLATES_DIR); print(p.EXAMPLES_DIR)"],
@@ -125,3 +180,30 @@ def test_installed_wheel_runs_init_framework_check_and_generate(wheel, tmp_path)
     for pack in packs:
         with zipfile.ZipFile(pack) as zf:  # a real workbook, not an empty file
             assert "xl/workbook.xml" in zf.namelist()
+
+
+def test_installed_wheel_runs_the_demo_to_the_board_pack(installed, tmp_path):
+    """`pip install esps-cli && esps demo`: the whole cycle from an empty folder, with nothing
+    from the repository (the samples and the scores come from the installed package)."""
+    env = {**_clean_env(), "COLUMNS": "80"}
+    _venv, bindir = installed
+    esps = bindir / ("esps.exe" if os.name == "nt" else "esps")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = _run([esps, "demo"], empty, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = " ".join(done.stdout.split())  # the lines as the 80-column console wrapped them
+    assert "$ esps init esps-demo" in out and "$ cd esps-demo" in out
+    assert "2 valid, 4 invalid (2 unreadable)" in out
+    assert "216 new score(s) recorded" in out
+    assert "KPI: 1 of 56 units meet the baseline (1.8%)" in out
+    assert "Pack ids not recorded" not in out + done.stderr
+    assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    folder = empty / "esps-demo"
+    assert sorted(p.name for p in empty.iterdir()) == ["esps-demo"]
+    with zipfile.ZipFile(folder / "board-pack.xlsx") as zf:
+        assert "xl/workbook.xml" in zf.namelist()
+    assert len(list((folder / "returns").glob("*.xlsx"))) == 6
+    again = _run([esps, "demo"], empty, env)  # a second run never writes over the first
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "esps-demo is not an empty folder" in again.stderr

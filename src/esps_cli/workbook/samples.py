@@ -1,4 +1,5 @@
-"""Filling a generated workbook as a unit would: sample returns for examples, tests, benchmarks.
+"""Filling a generated workbook as a unit would: the sample returns of `esps demo`, the
+bundled examples, the tests and the benchmarks.
 
 These functions edit an openpyxl Workbook opened from a workbook `esps generate` wrote (or the
 template it renders from), finding cells through the shared layout, the way a user fills the
@@ -11,12 +12,16 @@ yellow cells: ratings from the drop-down, narratives, evidence rows, the Cover's
 - `make_dates_as_text`: a complete return whose dates and one rating were typed as text, as
   they are when cells are pasted from elsewhere (valid, with warnings).
 
-`fill_file(path, framework, kind)` opens, fills and saves a file in place.
+`fill_file(path, framework, kind)` opens, fills and saves a file in place;
+`write_sample_returns` turns the packs `esps generate` issued into the six documented sample
+returns (SAMPLES), so they carry the pack ids the register issued.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
@@ -27,6 +32,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from esps_cli.domain.framework import Cycle, Framework, Indicator
 from esps_cli.domain.normalise import uk
+from esps_cli.domain.units import Unit
+from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import (
     COVER_FIELDS,
     EVIDENCE,
@@ -37,7 +44,7 @@ from esps_cli.workbook.layout import (
     Table,
 )
 
-Kind = Literal["complete", "incomplete", "dates-as-text"]
+Kind = Literal["complete", "incomplete", "dates-as-text", "tampered", "truncated", "email"]
 
 COMPLETED = date(2010, 7, 28)
 SIGNED_OFF = date(2010, 7, 30)
@@ -63,19 +70,19 @@ def _cover_cells(ws: Worksheet) -> dict[str, str]:
     return out
 
 
-def _columns(ws: Worksheet, table: Table) -> tuple[int, dict[str, int]]:
+def table_columns(ws: Worksheet, table: Table) -> tuple[int, dict[str, int]]:
     """The header row of a table and its columns (key -> 1-based index), found by label."""
     wanted = {c.header: c.key for c in table.columns}
     for row in ws.iter_rows(min_row=1, max_row=40):
-        cols = {wanted[c.value]: c.column for c in row if isinstance(c.value, str)
-                and c.value in wanted}
+        cols = {wanted[c.value]: int(c.column or 0) for c in row
+                if isinstance(c.value, str) and c.value in wanted}
         if table.columns[0].key in cols:
-            return row[0].row, cols
+            return int(row[0].row or 0), cols
     raise ValueError(f"no {table.sheet} header row found")
 
 
-def _indicator_rows(ws: Worksheet) -> dict[str, int]:
-    header, cols = _columns(ws, INDICATORS)
+def indicator_rows(ws: Worksheet) -> dict[str, int]:
+    header, cols = table_columns(ws, INDICATORS)
     out: dict[str, int] = {}
     for r in range(header + 1, ws.max_row + 1):
         value = ws.cell(row=r, column=cols["indicator_id"]).value
@@ -131,8 +138,8 @@ def fill_indicators(
     leaves the cell blank); by default a 2-4 rating and a long enough narrative.
     """
     ws = wb[INDICATORS.sheet]
-    _header, cols = _columns(ws, INDICATORS)
-    rows = _indicator_rows(ws)
+    _header, cols = table_columns(ws, INDICATORS)
+    rows = indicator_rows(ws)
     cycle = workbook_cycle(wb, framework)
     for i, ind in enumerate(framework.cycle_indicators(cycle)):
         r = rows.get(ind.id)
@@ -146,7 +153,7 @@ def fill_indicators(
             ws.cell(row=r, column=cols["na_reason"]).value = na_reasons[ind.id]
 
 
-EvidenceRow = dict[str, object]
+EvidenceRow = dict[str, str | date | None]
 
 
 def evidence_rows_for(
@@ -185,7 +192,7 @@ def fill_evidence(wb: Workbook, rows: list[EvidenceRow], *, first: int | None = 
     """Type evidence rows into the Evidence sheet from its first empty row; returns the first
     sheet row written."""
     ws = wb[EVIDENCE.sheet]
-    header, cols = _columns(ws, EVIDENCE)
+    header, cols = table_columns(ws, EVIDENCE)
     r = first or header + 1
     if first is None:
         while any(ws.cell(row=r, column=c).value not in (None, "") for c in cols.values()):
@@ -233,15 +240,15 @@ def make_dates_as_text(wb: Workbook, framework: Framework) -> None:
     make_complete(wb, framework)
     fill_cover(wb, completed=uk(COMPLETED), signed="30 July 2010")
     ws = wb[EVIDENCE.sheet]
-    header, cols = _columns(ws, EVIDENCE)
+    header, cols = table_columns(ws, EVIDENCE)
     for offset, r in enumerate(range(header + 1, header + 4)):
         value = ws.cell(row=r, column=cols["date"]).value
         if isinstance(value, date):
             text = uk(value) if offset % 2 == 0 else f"{value.day} {value:%B %Y}"
             ws.cell(row=r, column=cols["date"], value=text)
     ind_ws = wb[INDICATORS.sheet]
-    _h, icols = _columns(ind_ws, INDICATORS)
-    first_row = min(_indicator_rows(ind_ws).values())
+    _h, icols = table_columns(ind_ws, INDICATORS)
+    first_row = min(indicator_rows(ind_ws).values())
     ind_ws.cell(row=first_row, column=icols["rating"], value="3")
 
 
@@ -279,27 +286,102 @@ def make_incomplete(wb: Workbook, framework: Framework) -> None:
     fill_evidence(wb, rows)
 
 
+def make_tampered(wb: Workbook, framework: Framework) -> None:
+    """A complete return whose author "improved" an indicator's wording and deleted a row
+    they thought did not apply (OD2.1 and PC9.2 where the workbook has them)."""
+    make_complete(wb, framework)
+    ws = wb[INDICATORS.sheet]
+    _header, cols = table_columns(ws, INDICATORS)
+    rows = indicator_rows(ws)
+    if not rows:
+        return
+    edited = rows.get("OD2.1", min(rows.values()))
+    cell = ws.cell(row=edited, column=cols["text"])
+    cell.value = str(cell.value).rstrip(".") + " where resources allow."
+    ws.delete_rows(rows.get("PC9.2", max(rows.values())))
+
+
 MAKERS: dict[str, Callable[[Workbook, Framework], None]] = {
     "complete": make_complete,
     "incomplete": make_incomplete,
     "dates-as-text": make_dates_as_text,
+    "tampered": make_tampered,
 }
+
+EMAIL = (
+    b"From: Management Information Team, Islington\r\n"
+    b"Subject: RE: ESPS workbook\r\n\r\n"
+    b"Hi, sorry, the workbook is still with the Superintendent. We will send it next week.\r\n"
+)
 
 
 def fill_file(path: Path, framework: Framework, kind: Kind = "complete") -> Path:
     """Open a generated workbook, fill it as a unit would (see MAKERS), and save it in place."""
-    wb = openpyxl.load_workbook(path)
-    MAKERS[kind](wb, framework)
-    wb.save(path)
+    path.write_bytes(sample_bytes(path.read_bytes(), framework, kind))
     return path
 
 
 def fill_bytes(data: bytes, framework: Framework, kind: Kind = "complete") -> bytes:
     """The same as fill_file for a workbook (or template) held in memory."""
-    import io
+    return sample_bytes(data, framework, kind)
 
+
+def sample_bytes(data: bytes, framework: Framework, kind: Kind) -> bytes:
+    """A generated workbook made into a sample return of the given kind: filled (MAKERS), cut
+    to a third of its bytes ("truncated"), or replaced by an e-mail ("email")."""
+    if kind == "truncated":
+        return data[: len(data) // 3]
+    if kind == "email":
+        return EMAIL
     wb = openpyxl.load_workbook(io.BytesIO(data))
     MAKERS[kind](wb, framework)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample return: the unit it comes from, what was done to it, the file name the unit
+    gave it (None: the pack's own) and what validation makes of it."""
+
+    unit: str
+    kind: Kind
+    name: str | None
+    shows: str
+
+
+SAMPLES: tuple[Sample, ...] = (
+    Sample("TP-EK", "complete", None, "a complete return: valid"),
+    Sample("TP-BS", "dates-as-text", None,
+           "dates and a rating typed as text: valid, with warnings"),
+    Sample("TP-CW", "incomplete", "Westminster ESPS return v2.xlsx",
+           "renamed by the unit and only half done: invalid"),
+    Sample("TP-FH", "tampered", None, "an indicator's wording edited, a row deleted: invalid"),
+    Sample("TP-RP", "truncated", None, "cut short in transfer (a truncated file): unreadable"),
+    Sample("TP-NI", "email", None, "an e-mail saved with a workbook's name: unreadable"),
+)
+
+
+def write_sample_returns(packs: Path, returns: Path, framework: Framework, cycle: Cycle,
+                         units: list[Unit]) -> list[tuple[Path, Sample]]:
+    """Make SAMPLES from the packs `esps generate` wrote to `packs` (so each carries the pack id
+    the register issued to its unit) and write them to `returns`, as if the units had sent
+    them back. A sample whose unit is not on the list, or whose pack is missing, is left out;
+    a file already in `returns` is never replaced."""
+    by_code = {u.code.casefold(): u for u in units}
+    returns.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Sample]] = []
+    for sample in SAMPLES:
+        unit = by_code.get(sample.unit.casefold())
+        pack = packs / workbook_filename(unit, cycle) if unit else None
+        if pack is None or not pack.is_file():
+            continue
+        target = returns / (sample.name or pack.name)
+        try:
+            with target.open("xb") as fh:
+                fh.write(sample_bytes(pack.read_bytes(), framework, sample.kind))
+        except FileExistsError:
+            continue
+        written.append((target, sample))
+    return written
