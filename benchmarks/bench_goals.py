@@ -110,8 +110,8 @@ def make_returns(folder: Path, count: int, *, complete: bool) -> Path:
         unit_values,
         workbook_filename,
     )
-    from esps_cli.working.lists import load_advisors, load_units
     from esps_cli.workbook.samples import fill_bytes
+    from esps_cli.working.lists import load_advisors, load_units
 
     framework = load_framework()
     cycle = framework.cycle(CYCLE)

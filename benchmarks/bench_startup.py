@@ -9,7 +9,7 @@ Prints the median and best wall time (whole process) of:
 - `esps --version` and `esps --help`;
 - a one-file `esps validate` of a complete return (valid: exit 0, a short report), and of a
   blank one (invalid: exit 1, every finding printed), both made with `esps generate`
-  beforehand (the complete one filled as tests/samples.py fills a return);
+  beforehand (the complete one filled as esps_cli.workbook.samples fills a return);
 
 and the ratios of the medians to the floor. Goals (issue 16): `--version` <= 2x and a
 one-file validate <= 4x. The `esps` run is the console script beside this interpreter (not a

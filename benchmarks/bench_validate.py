@@ -43,8 +43,8 @@ from esps_cli.workbook.generate import (
     workbook_filename,
 )
 from esps_cli.workbook.layout import READ_SHEETS
-from esps_cli.working.lists import load_advisors, load_units
 from esps_cli.workbook.samples import fill_bytes
+from esps_cli.working.lists import load_advisors, load_units
 
 
 def synthetic_units(base: list[Unit], count: int) -> list[Unit]:

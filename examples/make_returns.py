@@ -29,7 +29,6 @@ from datetime import datetime
 from pathlib import Path
 
 from esps_cli.domain.framework import load_framework
-from esps_cli.working.lists import load_advisors, load_units
 from esps_cli.workbook.generate import (
     build_template,
     render_workbook,
@@ -37,6 +36,7 @@ from esps_cli.workbook.generate import (
     workbook_filename,
 )
 from esps_cli.workbook.samples import MAKERS, SAMPLES, sample_bytes
+from esps_cli.working.lists import load_advisors, load_units
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "examples" / "returned"

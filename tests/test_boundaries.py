@@ -37,8 +37,8 @@ from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, SHEET_META
 from esps_cli.workbook.reader import read_workbook
-from esps_cli.working.lists import load_advisors
 from esps_cli.workbook.samples import fill_file
+from esps_cli.working.lists import load_advisors
 
 from .conftest import CYCLE
 from .test_validate import (

@@ -1,6 +1,6 @@
 """`esps upgrade`: a unit's answers carried into a fresh workbook for another cycle or version.
 
-The returns are real generated workbooks filled as a unit would (tests/samples.py); the new
+The returns are real generated workbooks filled as a unit would (esps_cli.workbook.samples); the new
 framework version is the bundled one with an indicator reworded, one removed, one added, one's
 guidance changed and one evidence type relabelled, as DCFD would edit it between years.
 """

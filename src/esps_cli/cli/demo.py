@@ -40,8 +40,8 @@ class Step:
 def _sample_returns(folder: Path) -> str:
     from esps_cli.domain.config import load_settings
     from esps_cli.domain.framework import load_framework
-    from esps_cli.working.lists import load_advisors, load_units
     from esps_cli.workbook.samples import write_sample_returns
+    from esps_cli.working.lists import load_advisors, load_units
 
     s = load_settings(folder / "esps.toml")
     assert s.framework and s.units and s.advisors and s.packs and s.returns and s.cycle

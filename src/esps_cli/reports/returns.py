@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from esps_cli.reports.text import Lines
+from esps_cli.reports.text import FittedTable, Lines, Span
 from esps_cli.validation.report import BatchReport, WorkbookReport
 
-if TYPE_CHECKING:  # annotations only: validate's report loads neither the register's models
-    from rich.table import Table  # nor rich's tables (start-up time)
-
+if TYPE_CHECKING:  # annotations only: validate's report does not load the register's models
     from esps_cli.register.models import ReviewChange
     from esps_cli.reports.render import Destination
     from esps_cli.workbook.upgrade import UpgradeReport
@@ -73,19 +71,17 @@ STATE_STYLE = {"approved": "green", "has-issues": "yellow", "rejected": "bold re
                "resubmitted": "cyan", "received": ""}
 
 
-def review_table(title: str, changes: list[ReviewChange], files: dict[int, str]) -> Table:
-    from rich import box
-    from rich.table import Table
-
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
-    for header in ("unit", "state", "by", "when (UTC)", "return", "reason"):
-        table.add_column(header, overflow="fold")
+def review_table(title: str, changes: list[ReviewChange], files: dict[int, str]
+                 ) -> FittedTable:
+    """The review states as a table that fits the console's width, names never cut mid-word.
+    A reason that only repeats the return's file name is not said twice."""
+    rows: list[list[Span]] = []
     for c in changes:
-        style = STATE_STYLE.get(c.state) or "default"
-        table.add_row(escape(c.unit), f"[{style}]{c.state}[/{style}]", escape(c.set_by),
-                      f"{c.set_at:%d/%m/%Y %H:%M}", escape(files.get(c.return_id or 0, "")),
-                      escape(c.reason))
-    return table
+        file = files.get(c.return_id or 0, "")
+        reason = "first return" if file and c.reason == f"first return: {file}" else c.reason
+        rows.append([(c.unit, ""), (c.state, STATE_STYLE.get(c.state, "")), (c.set_by, ""),
+                     (f"{c.set_at:%d/%m/%Y %H:%M}", ""), (file, ""), (reason, "")])
+    return FittedTable(title, ("unit", "state", "by", "when (UTC)", "return", "reason"), rows)
 
 
 # -- writers (the renderer table, reports/render.py) ----------------------------------------

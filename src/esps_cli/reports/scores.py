@@ -17,7 +17,7 @@ from rich.table import Table
 
 from esps_cli.io.output import to_jsonable
 from esps_cli.register import Marks, RegisterLocation, ScoreEvent
-from esps_cli.reports.text import Lines, first_places, repeated, shape
+from esps_cli.reports.text import FittedTable, Lines, first_places, repeated, shape
 from esps_cli.reports.text import table as text_table
 from esps_cli.scoring.agreement import AgreementReport, AgreementStats
 from esps_cli.scoring.roster import Roster
@@ -262,12 +262,11 @@ def _print_queue(console: Console, report: AgreementReport) -> None:
 def print_packs(console: Console, err_console: Console, result: PacksResult, out: Path,
                 title: str) -> None:
     """The packs written and kept, then the units that got none and why."""
-    table = Table("unit", "pack", "assessor", "file", "status", title=title)
-    for p in result.packs:
-        table.add_row(p.unit, p.role, p.assessor, escape(Path(p.file).name),
-                      p.status + ("" if p.status == "written" else " (exists; --force replaces)"))
-    if result.packs:
-        console.print(table)
+    rows = [[p.unit, p.role, p.assessor, Path(p.file).name,
+             p.status + ("" if p.status == "written" else " (exists; --force replaces)")]
+            for p in result.packs]
+    if rows:
+        console.print(FittedTable(title, ("unit", "pack", "assessor", "file", "status"), rows))
     kept = len(result.packs) - result.written
     say(console, f"wrote {result.written} pack(s) to {out}"
                  + (f"; kept {kept} already there" if kept else ""))

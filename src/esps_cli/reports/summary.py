@@ -15,6 +15,7 @@ from rich.table import Table
 
 from esps_cli.domain.framework import Framework, Rag
 from esps_cli.io.output import Format
+from esps_cli.reports.text import FittedTable
 from esps_cli.reports.wording import ARROW, board_title, formula_text, rag_text, trend_text
 from esps_cli.summary.buddies import BuddyPair
 from esps_cli.summary.compare import CycleComparison, trend
@@ -231,16 +232,12 @@ def print_buddies(console: Console, pairs: list[BuddyPair]) -> None:
         console.print("No buddy pairs to suggest (no returned unit below baseline has a unit "
                       "of its business group that meets it).")
         return
-    table = _table("Suggested buddies")
-    for col in ("unit", "buddy", "group", "weakest theme"):
-        table.add_column(col, overflow="fold", ratio=1)
-    for col in ("unit score", "buddy score"):
-        table.add_column(col, justify="right")
-    for p in pairs:
-        table.add_row(f"{escape(p.unit_code)} {escape(p.unit_name)}",
-                      f"{escape(p.buddy_code)} {escape(p.buddy_name)}", p.business_group,
-                      p.weakest_theme, _score(p.unit_theme_score), _score(p.buddy_theme_score))
-    console.print(table)
+    rows = [[f"{p.unit_code} {p.unit_name}", f"{p.buddy_code} {p.buddy_name}",
+             p.business_group, p.weakest_theme, _score(p.unit_theme_score),
+             _score(p.buddy_theme_score)] for p in pairs]
+    console.print(FittedTable("Suggested buddies", ("unit", "buddy", "group", "weakest theme",
+                                                    "unit score", "buddy score"), rows,
+                              right=("unit score", "buddy score")))
 
 
 def _score(v: float | None) -> str:

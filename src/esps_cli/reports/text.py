@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Hashable, Sequence
 from typing import TypeVar
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from esps_cli.io.output import plain
@@ -93,6 +93,98 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str | Span]], *,
 
     return [line(header, "bold"), tuple(["  ".join("-" * w for w in widths)]),
             *(line(row) for row in rows)]
+
+
+# -- tables that fit the width, words kept whole ---------------------------------------------
+
+_WORD_PIECES = re.compile(r"[^_/\\-]*[_/\\-]+|[^_/\\-]+")
+
+
+def _pieces(word: str) -> list[str]:
+    """A word cut only after _ - / or \\: where a file name or code may go to the next line
+    and still read as one."""
+    return _WORD_PIECES.findall(word) or [word]
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """Text in lines of at most width characters, broken between words, or after _ - / in a
+    long name; never inside a word (a piece longer than width gets a line of its own)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        for n, piece in enumerate(_pieces(word)):
+            glue = "" if n or not line else " "
+            if line and len(line) + len(glue) + len(piece) > width:
+                lines.append(line)
+                line, glue = "", ""
+            line += glue + piece
+    return [*lines, line] if line or not lines else lines
+
+
+def _fit(natural: list[int], least: list[int], room: int) -> list[int]:
+    """Column widths: each as wide as its content, the widest shrinking first while the total
+    is over room, none below its longest piece."""
+    widths = list(natural)
+    while sum(widths) > room:
+        slack = [(w - m, w, i) for i, (w, m) in enumerate(zip(widths, least, strict=True))
+                 if w > m]
+        if not slack:
+            break
+        widths[max(slack)[2]] -= 1
+    return widths
+
+
+def fitted_table(header: Sequence[str], rows: Sequence[Sequence[str | Span]], width: int, *,
+                 right: Sequence[str] = ()) -> list[tuple[str | Span, ...]]:
+    """The lines of a table of aligned columns (a header, a rule, the rows) that fits in
+    width: a cell too long for its column goes on over more lines, broken between words
+    (wrap_words), so no name is cut in the middle of a word."""
+    def text_of(cell: str | Span) -> str:
+        return cell if isinstance(cell, str) else cell[0]
+
+    columns = range(len(header))
+    natural = [max([len(header[i]), *(len(text_of(r[i])) for r in rows)]) for i in columns]
+    least = [max(len(p) for cell in [header[i], *(text_of(r[i]) for r in rows)]
+                 for w in (cell.split() or [""]) for p in _pieces(w)) for i in columns]
+    widths = _fit(natural, least, width - 2 * (len(header) - 1))
+
+    def lines(cells: Sequence[str | Span], style: str = "") -> list[tuple[str | Span, ...]]:
+        wrapped = [wrap_words(text_of(c), widths[i]) for i, c in enumerate(cells)]
+        out: list[tuple[str | Span, ...]] = []
+        for n in range(max(len(w) for w in wrapped)):
+            parts: list[str | Span] = []
+            for i, cell in enumerate(cells):
+                text = wrapped[i][n] if n < len(wrapped[i]) else ""
+                pad = " " * (widths[i] - len(text))
+                parts.append("  " if i else "")
+                parts.append(pad if header[i] in right else "")
+                parts.append((text, style if isinstance(cell, str) else cell[1]))
+                parts.append("" if header[i] in right else pad)
+            out.append(tuple(parts))
+        return out
+
+    body = [line for row in rows for line in lines(row)]
+    return [*lines(header, "bold"), ("  ".join("-" * w for w in widths),), *body]
+
+
+class FittedTable:
+    """A table that rich prints at the console's width as fitted_table lines, under a bold
+    title; trailing spaces dropped, styles shown only where the console shows them."""
+
+    def __init__(self, title: str, header: Sequence[str],
+                 rows: Sequence[Sequence[str | Span]], *, right: Sequence[str] = ()) -> None:
+        self.title, self.header, self.rows, self.right = title, header, rows, right
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = fitted_table(self.header, self.rows, options.max_width, right=self.right)
+        if self.title:
+            yield Text(plain(self.title), style="bold")
+        for line in lines:
+            text = Text.assemble(*((plain(p), "") if isinstance(p, str) else (plain(p[0]), p[1])
+                                   for p in line))
+            text.rstrip()
+            text.no_wrap = True
+            yield text
 
 
 # -- the same thing said many times ------------------------------------------------------
