@@ -19,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings
 from openpyxl.workbook.workbook import Workbook
 
 from esps_cli.domain.framework import Framework, load_framework
@@ -30,6 +31,11 @@ from esps_cli.working.lists import load_advisors, load_units
 from .pgserver import postgres_cluster, register_at  # noqa: F401  (PostgreSQL registers)
 
 CYCLE = "2010-11"
+
+# Property tests test rules, not speed: no per-example deadline (Hypothesis's default of 200 ms
+# fails a test on a busy machine, where an example can wait that long for a core).
+settings.register_profile("esps", deadline=None)
+settings.load_profile("esps")
 
 atexit.register(shutil.rmtree, os.environ["ESPS_CACHE_DIR"], True)
 
