@@ -21,9 +21,10 @@ How a command is registered (every command, the same way):
 
 import contextlib
 import gc
+import inspect
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.main import get_command_name
@@ -78,8 +79,57 @@ def _main(
     """Run `esps COMMAND --help` for each command's options and an example."""
 
 
+
+
+_OWN_LINE = (" ", "- ", "* ", "\b", "[bold]esps ")
+
+
+def unwrap_help(text: str | None) -> str | None:
+    """A docstring as help that wraps to the terminal: the lines of each paragraph joined (they
+    were wrapped for the source file, and Typer keeps them, so help re-wrapped at another
+    width reads raggedly). A paragraph of list items, indented lines or example commands (a
+    line that starts with one) keeps its lines."""
+    if not text:
+        return text
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if any(line.startswith(_OWN_LINE) for line in p.splitlines()[1:])
+        else " ".join(line.strip() for line in p.splitlines())
+        for p in paragraphs)
+
+
+def _unwrap_all(typer_app: typer.Typer) -> None:
+    """unwrap_help on every command's and group's help, once, as the app is assembled."""
+    for command in typer_app.registered_commands:
+        doc = command.help or (command.callback.__doc__ if command.callback else None)
+        command.help = unwrap_help(doc)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            info = group.typer_instance.info
+            info.help = unwrap_help(info.help if isinstance(info.help, str) else None)
+            _unwrap_all(group.typer_instance)
+
+
+def _no_type_beside_flags() -> None:
+    """A flag takes no value, so its help shows no type: Typer (0.2x) prints one for every
+    option (`--force <bool>`, even `--help <bool>`), which reads as if it wanted a value."""
+    from typer.core import TyperOption
+
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "esps_flags_bare", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag or self.count else shown(self, ctx)
+
+    display_type_rich.esps_flags_bare = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
 for group in COMMAND_GROUPS:
+    _unwrap_all(group.app)
     app.add_typer(group.app)
+_no_type_beside_flags()
 
 
 def _replace_unshowable() -> None:
