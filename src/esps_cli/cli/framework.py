@@ -53,7 +53,7 @@ def init(
 def framework_check(file: FrameworkFile = None) -> None:
     """Validate a framework file and report every problem with its location.
 
-    Example: [bold]esps framework check templates/esps-framework.yaml[/bold]
+    Example: [bold]esps framework check framework.yaml[/bold]
     """
     from esps_cli.domain.framework import FrameworkError
 
@@ -106,7 +106,7 @@ def generate(
     esps.toml's) the pack ids are recorded with their unit, so validate can tell a copy of
     another unit's workbook (sealed identity).
 
-    Example: [bold]esps generate examples/units.csv --out packs/ --cycle 2010-11[/bold]
+    Example: [bold]esps generate[/bold] (in a working folder: its units list, cycle and packs/)
     """
     from esps_cli.domain.config import packs_folder
     from esps_cli.domain.units import select_units

@@ -40,7 +40,7 @@ def score_packs(
     score table for that assessor alone. With --moderation: one pack per unit whose scores
     need moderation, for a third DCFA.
 
-    Example: [bold]esps score packs --returns returns/ --out packs/[/bold]
+    Example: [bold]esps score packs --out scoring-packs[/bold]
     """
     from esps_cli.register import Register
     from esps_cli.reports.render import check_format, show_report

@@ -162,7 +162,7 @@ def score_import(
     nothing new. Exit code 1 if any file had a problem. --format csv prints a row per problem,
     with its code.
 
-    Example: [bold]esps score import filled-packs/[/bold]
+    Example: [bold]esps score import scoring-packs[/bold]
     """
     from esps_cli.register import Register
     from esps_cli.reports.render import check_format, show_report

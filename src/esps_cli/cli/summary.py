@@ -100,7 +100,7 @@ def summary(
     unit with --units-table); --format csv prints one row per unit; --output also writes the
     Board pack (.xlsx, printed on A4) or the report as .json, .csv or .txt.
 
-    Example: [bold]esps summary --returns returns/ --register esps.db --output board.xlsx[/bold]
+    Example: [bold]esps summary --output board-pack.xlsx[/bold]
 
     Exit code 0 when the KPI is met, 1 when it is not (or there are exceptions with
     --exceptions), 2 for usage or configuration errors.
@@ -189,7 +189,7 @@ def actions(
     assessed (no return, unreadable, invalid, not fully scored) gets a plan that says so and
     what happens next; its gaps, if any, are marked provisional.
 
-    Example: [bold]esps actions --returns returns/ --out plans/ --unit TP-EK[/bold]
+    Example: [bold]esps actions --out plans --unit TP-EK[/bold]
     """
     from esps_cli.domain.units import select_units
     from esps_cli.reports.render import check_format, show_report
@@ -234,7 +234,7 @@ def feedback(
     and comments (the advisors named), and the findings to correct; as html or pdf also its
     action plan on the same page.
 
-    Example: [bold]esps feedback TP-EK --returns returns/ --out feedback/ --format pdf[/bold]
+    Example: [bold]esps feedback TP-EK --out feedback --format pdf[/bold]
     """
     from esps_cli.domain.units import select_units
     from esps_cli.errors import ConfigError
@@ -312,7 +312,7 @@ def buddies(
     """Suggest buddy pairs: each unit below baseline with a unit of its business group
     that meets it, strongest in the theme where the first is weakest.
 
-    Example: [bold]esps buddies --returns returns/[/bold]
+    Example: [bold]esps buddies[/bold]
     """
     from esps_cli.reports.render import check_format, show_report
     from esps_cli.summary.buddies import suggest_buddies

@@ -63,8 +63,8 @@ def validate(
     checked against the workbooks issued to its unit, and each return is remembered: a later
     return of the unit lists what changed since the one before.
 
-    Examples: [bold]esps validate returns/Camden.xlsx[/bold]
-    [bold]esps validate returns/ --units units.csv --output validation.xlsx[/bold]
+    Examples: [bold]esps validate --output validation.xlsx[/bold] (a working folder's returns/)
+    [bold]esps validate "returns/Camden ESPS return.xlsx"[/bold]
     """
     if list_codes:
         _print_codes(fmt)
