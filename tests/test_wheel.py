@@ -199,6 +199,7 @@ def test_installed_wheel_runs_the_demo_to_the_board_pack(installed, tmp_path):
     assert "KPI: 1 of 56 units meet the baseline (1.8%)" in out
     assert "Pack ids not recorded" not in out + done.stderr
     assert max(len(line) for line in done.stdout.splitlines()) <= 80
+    assert [ln for ln in done.stdout.splitlines() if ln != ln.rstrip()] == []
     folder = empty / "esps-demo"
     assert sorted(p.name for p in empty.iterdir()) == ["esps-demo"]
     with zipfile.ZipFile(folder / "board-pack.xlsx") as zf:

@@ -14,7 +14,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.padding import Padding
 from rich.text import Text
 
 from esps_cli.cli.common import EXIT_USAGE, fail, handles_errors
@@ -103,10 +102,14 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _show(text: str, style: str = "") -> None:
-    """Lines indented under their step; a long line wraps to the same indent."""
-    for line in text.splitlines():
-        console.print(Padding(Text(line, style=style), (0, 0, 0, 3), expand=False))
+def _show(text: str, style: str = "", indent: int = 3) -> None:
+    """Lines (indented under their step); a long line wraps between words to the same indent,
+    with no trailing spaces."""
+    from esps_cli.reports.text import wrap_words
+
+    for line in text.splitlines() or [""]:
+        for part in wrap_words(line, max(20, console.width - indent)):
+            console.print(Text(" " * indent + part, style=style), no_wrap=True, crop=False)
 
 
 def _run(step: Step, number: int, folder: Path, log: Path) -> None:
@@ -155,9 +158,11 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "demo-output"
     log.mkdir()
-    console.print(f"A whole ESPS cycle in {escape(str(shown))}/, step by step:", highlight=False)
+    _show(f"A whole ESPS cycle in {shown}/, step by step:", indent=0)
     for number, step in enumerate(STEPS, start=1):
-        console.print(f"\n{number}. {escape(step.title)}", highlight=False)
+        _show("", indent=0)
+        _show(f"{number}. {step.title}", indent=0)
         _run(step, number, folder, log)
-    console.print(Text(f"\nThe Board pack: {shown / 'board-pack.xlsx'}; what each step printed: "
-                       f"{shown / 'demo-output'}/. Run more commands inside {shown}/."))
+    _show("", indent=0)
+    _show(f"The Board pack: {shown / 'board-pack.xlsx'}; what each step printed: "
+          f"{shown / 'demo-output'}/. Run more commands inside {shown}/.", indent=0)
