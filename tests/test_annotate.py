@@ -1,6 +1,6 @@
 """Marked-up copies (`esps validate --annotate DIR`): the unit's own workbook with its findings.
 
-Every test works on real generated workbooks, filled as a unit would (esps_cli.workbook.samples), and
+Every test works on real generated workbooks, filled as a unit would (workbook/samples.py), and
 checks the copy with openpyxl and with the validator itself: the copy must keep everything
 the original relies on and validate to exactly the same findings.
 """
