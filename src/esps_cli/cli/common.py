@@ -146,7 +146,8 @@ def load_context(
     units_path = units or s.units
     if units_path is None and need_units:
         raise ConfigError(
-            "no units list: pass one (e.g. examples/units.csv) or set `units` in esps.toml "
+            "no units list: pass one (a CSV or XLSX: code,name,business_group,linked_dcfa) or "
+            "set `units` in esps.toml "
             "(esps init creates one)"
         )
     advisor_list, unit_list = load_lists(fw, s, units_path, advisors)
