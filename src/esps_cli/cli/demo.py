@@ -5,6 +5,7 @@ folder; what it printed is kept in the folder's demo-output/ and its key line sh
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -119,7 +120,7 @@ def _run(step: Step, number: int, folder: Path, log: Path) -> None:
     assert step.args is not None
     first = step.args[0] == "init"  # run beside the folder, as `esps init FOLDER`
     args = [a.replace("{folder}", folder.name) for a in step.args]
-    _show(f"$ esps {' '.join(args)}", "bold")
+    _show(f"$ esps {shlex.join(args)}", "bold")  # quoted as a shell needs it, to copy
     done = subprocess.run([sys.executable, "-m", "esps_cli", *args],
                           cwd=folder.parent if first else folder,
                           env=_environment(), capture_output=True, text=True, check=False)
@@ -134,7 +135,7 @@ def _run(step: Step, number: int, folder: Path, log: Path) -> None:
     if lines:
         _show(lines[-1])
     if first:
-        _show(f"$ cd {folder.name}", "bold")
+        _show(f"$ cd {shlex.quote(folder.name)}", "bold")
 
 
 @app.command()
