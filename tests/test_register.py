@@ -75,12 +75,14 @@ def integrity_error(location: str) -> type[Exception]:
 
 REVIEW_TABLES = {"workbook_issues", "unit_returns", "review_states"}
 COMMUNITY_TABLES = {"challenge_forms", "challenges", "challenge_responses", "releases"}
+CALIBRATION_TABLES = {"calibration_seeds", "calibration_packs", "calibration_scores"}
 
 
 def table_names(reg: Register) -> set[str]:
     return {t for t in ("schema_version", "score_events", "allocations", "imports",
                         "pack_issues", "audit_log", *sorted(REVIEW_TABLES),
-                        "validation_cache", *sorted(COMMUNITY_TABLES))
+                        "validation_cache", *sorted(COMMUNITY_TABLES),
+                        *sorted(CALIBRATION_TABLES))
             if reg.database.has_table(t)}
 
 
@@ -89,17 +91,20 @@ def table_names(reg: Register) -> set[str]:
 
 def test_a_new_register_has_the_current_schema(register_at: str) -> None:
     with Register.open(register_at) as reg:
-        assert reg.schema_version == SCHEMA_VERSION == 6
+        assert reg.schema_version == SCHEMA_VERSION == len(MIGRATIONS) >= 7
         assert table_names(reg) == {"schema_version", "score_events", "allocations", "imports",
                                     "pack_issues", "audit_log", *REVIEW_TABLES,
-                                    "validation_cache", *COMMUNITY_TABLES}
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4, 5, 6]
+                                    "validation_cache", *COMMUNITY_TABLES,
+                                    *CALIBRATION_TABLES}
+        assert [r["version"] for r in reg.rows("schema_version")] == [
+            *range(1, SCHEMA_VERSION + 1)]
     if locate(register_at).engine == "sqlite":
         with raw(register_at) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # Opening again applies nothing twice.
     with Register.open(register_at) as reg:
-        assert [r["version"] for r in reg.rows("schema_version")] == [1, 2, 3, 4, 5, 6]
+        assert [r["version"] for r in reg.rows("schema_version")] == [
+            *range(1, SCHEMA_VERSION + 1)]
 
 
 def test_the_score_event_columns_are_defined_once(register_at: str) -> None:

@@ -35,6 +35,7 @@ from .packs import record_returns
 from .pgserver import ADVISOR_PASSWORD, Cluster
 from .test_challenge_register import challenge_row
 
+CALIBRATION_TABLES = ("calibration_seeds", "calibration_packs", "calibration_scores")
 REVIEW_TABLES = ("workbook_issues", "unit_returns", "review_states")  # the review loop's
 
 runner = CliRunner()
@@ -383,6 +384,7 @@ def test_register_copy_and_check_on_the_command_line(
         *[f"{t} 0 -> 0 same" for t in REVIEW_TABLES],
         "challenge_forms 0 -> 0 same", "challenges 1 -> 1 same",
         "challenge_responses 1 -> 1 same", "releases 1 -> 1 same",
+        *[f"{t} 0 -> 0 same" for t in CALIBRATION_TABLES],
         f"audit_log {entries} -> {entries} same",
         "every record arrived",
     ]
@@ -400,8 +402,9 @@ def test_register_copy_and_check_on_the_command_line(
         "postgresql", SCHEMA_VERSION, True)
     assert data["counts"] == {"imports": 1, "allocations": allocations, "score_events": events,
                               "pack_issues": packs, "audit_log": entries,
-                              **{t: 0 for t in REVIEW_TABLES}, "challenge_forms": 0,
-                              "challenges": 1, "challenge_responses": 1, "releases": 1}
+                              **{t: 0 for t in (*REVIEW_TABLES, *CALIBRATION_TABLES)},
+                              "challenge_forms": 0, "challenges": 1, "challenge_responses": 1,
+                              "releases": 1}
     # ESPS_REGISTER names the register when --register does not.
     monkeypatch.setenv("ESPS_REGISTER", url)
     text = runner.invoke(app, ["register", "check"])

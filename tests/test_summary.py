@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
-from esps_cli.register import NewEvent, Register
+from esps_cli.register import NewEvent, Register, locate
 from esps_cli.summary.buddies import suggest_buddies
 from esps_cli.summary.compare import compare
+from esps_cli.summary.quality import assessment_quality
 from esps_cli.summary.rules import compliance_pct, meets_baseline, units_needed
 from esps_cli.summary.sources import read_register
 from esps_cli.summary.standing import build_summary
@@ -208,6 +209,11 @@ def test_summary_cli_json_equals_library(framework, advisors, world):
     community = data.pop("community")
     assert (community["counts"]["received"], community["you_said_we_did"]) == (0, [])
     assert expected.pop("community") is None
+    # the Board's assessment-quality page is the register's, from its own library function
+    quality = assessment_quality(framework, CYCLE, world["units"], advisors,
+                                 locate(world["register"]))
+    assert data.pop("assessment_quality") == json.loads(quality.model_dump_json())
+    assert expected.pop("assessment_quality") is None
     assert data == expected
 
 
@@ -234,8 +240,8 @@ def test_board_report_workbook(world, tmp_path):
     assert result.exit_code == 1
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", "Exceptions and actions", "Community challenges",
-                             "Units", "Exceptions", "Gaps", "Roll-ups", "Indicators",
-                             "Score distribution"]
+                             "Assessment quality", "Units", "Exceptions", "Gaps", "Roll-ups",
+                             "Indicators", "Score distribution"]
     summary = wb["Summary"]
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
     assert ("20.0% of units meet the baseline: 1 of 5 units. Target for FY2010/11: 80%. NOT "

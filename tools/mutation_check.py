@@ -66,6 +66,8 @@ TARGETS = (
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
     Target("summary/standing.py",
            ("tests/test_summary.py", "tests/test_rule_boundaries.py")),
+    Target("scoring/quality.py", ("tests/test_decisions.py", "tests/test_calibration.py")),
+    Target("summary/decisions.py", ("tests/test_decisions.py",)),
 )
 
 

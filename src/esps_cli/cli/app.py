@@ -32,6 +32,7 @@ from typer.models import CommandInfo, TyperInfo
 
 from esps_cli import __version__
 from esps_cli.cli import (
+    calibrate,
     challenge,
     demo,
     framework,
@@ -47,8 +48,8 @@ from esps_cli.cli import (
 )
 from esps_cli.io.output import console
 
-COMMAND_GROUPS = (framework, validate, score, packs, summary, review, upgrade, register, log,
-                  challenge, publish, demo)
+COMMAND_GROUPS = (framework, validate, score, packs, calibrate, summary, review, upgrade, register,
+                  log, challenge, publish, demo)
 
 
 def _root() -> typer.Typer:

@@ -304,3 +304,45 @@ def score_agreement(
         report = agreement(roster, reg.current_marks(roster.cycle.id),
                            by=by.value if by else None)
     show_report("agreement", report, fmt, cycle_name=roster.cycle.name)
+
+
+@score_app.command("decisions")
+@handles_errors
+@working_folder(network=True)
+def score_decisions(
+    here: Workspace,
+    fmt: options.Format = Format.text,
+    output: options.Output = None,
+    force: options.Force = False,
+) -> None:
+    """Agreement on the decision: do both DCFAs' scores lead to the same verdict?
+
+    For how many units the linked DCFA's scores alone and the unlinked DCFA's alone lead to
+    the same meets-baseline verdict (the framework's rule), per assessor pair and overall,
+    with a 95% Wilson interval; Krippendorff's alpha in its bands (0.667 tentative, 0.800
+    reliable); the pairs below the framework's level (rules.quality.min_decision_agreement_pct);
+    each pair's trend over the cycles. --output writes .xlsx (to print), .json, .csv or .txt.
+
+    Exit code 0, or 1 when a pair is below the level; 2 for usage or configuration errors.
+
+    Example: [bold]esps score decisions --output decisions.xlsx[/bold]
+    """
+    from esps_cli.register import Register
+    from esps_cli.reports.render import check_format, check_output, render
+    from esps_cli.summary.decisions import decision_agreement
+
+    check_output("decisions", output, force)
+    check_format("decisions", fmt)
+    roster = here.roster()
+    with Register.open(here.location, create=False) as reg:
+        history = {c.id: reg.current_marks(c.id) for c in roster.framework.cycles
+                   if c.id != roster.cycle.id}
+        report = decision_agreement(roster.framework, roster.cycle.id, roster.units,
+                                    reg.current_marks(roster.cycle.id), history=history)
+    render("decisions", report, fmt, output=output, force=force,
+           names={a.id: a.name for a in roster.advisors},
+           info=_print_info("ESPS agreement on the decision", here) if output else None)
+    if output is not None:
+        err_console.print(f"wrote {escape(str(output))}", soft_wrap=True)
+    if report.flagged:
+        raise typer.Exit(EXIT_FINDINGS)

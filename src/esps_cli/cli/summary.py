@@ -127,6 +127,11 @@ def summary(
     report, batch = _collect(here, returns, jobs, public=public, recursive=recursive)
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
                                 here.location, public=public)
+    if not public:
+        from esps_cli.summary.quality import assessment_quality
+
+        report = report.model_copy(update={"assessment_quality": assessment_quality(
+            ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, here.location)})
     views = select_views([v.value for v in by or []])
     shown = {"framework": ctx.framework, "previous": previous, "views": views,
              "units_table": units_table}

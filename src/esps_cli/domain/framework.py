@@ -208,9 +208,21 @@ class CombinationRule(_Model):
     method: Literal["lower", "mean_round_down", "linked"] = "lower"
 
 
+class QualityRule(_Model):
+    """The levels the Board's assessment-quality page holds the DCFAs to."""
+
+    # An assessor pair whose linked and unlinked scores lead to the same meets-baseline
+    # verdict for fewer than this % of the units they both scored is listed for the Board.
+    min_decision_agreement_pct: float = Field(default=80.0, ge=0, le=100)
+    # A DCFA whose mean signed deviation from the seed returns' definitive scores is more than
+    # this many points either way is flagged before live scoring.
+    calibration_tolerance: float = Field(default=1.0, gt=0)
+
+
 class Rules(_Model):
     baseline: BaselineRule = Field(default_factory=BaselineRule)
     combination: CombinationRule = Field(default_factory=CombinationRule)
+    quality: QualityRule = Field(default_factory=QualityRule)
     action_plan_max_score: int = 2
     # Days the force has to answer a community group's challenge (esps.toml may override).
     challenge_response_days: int = Field(ge=1, le=366, default=28)
@@ -400,9 +412,10 @@ class Framework(_Model):
         """A short hash of the framework content, to tell two files of one version apart.
         The RAG bands are left out: they colour reports, not what a unit's workbook asks, so
         changing them does not make returned workbooks "framework-changed"; nor does the time
-        to answer a community challenge."""
+        to answer a community challenge, nor the levels the assessment-quality page judges
+        the DCFAs by."""
         content = self.model_dump_json(exclude={"bands": True,
-                                                "rules": {"challenge_response_days"}})
+                                                "rules": {"challenge_response_days", "quality"}})
         return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 

@@ -620,3 +620,14 @@ CHALLENGE_TOO_LONG = register(
     "Keep each cell under 5,000 characters; attach longer evidence separately and describe "
     "it in the evidence cell.",
 )
+PACK_IS_CALIBRATION = register(
+    "score-pack-is-calibration", "error",
+    "The pack is a calibration pack (a seed return), not a unit's scoring pack",
+    "Import calibration packs with esps calibrate import; their scores never count towards "
+    "any unit.",
+)
+PACK_IS_LIVE = register(
+    "score-pack-is-live", "error",
+    "The pack is a unit's live scoring pack, not a calibration pack",
+    "Import it with esps score import; esps calibrate import takes only calibration packs.",
+)

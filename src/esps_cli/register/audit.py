@@ -107,6 +107,23 @@ def _release(r: Row) -> Described:
         "changes": r["changes"], "edition_sha256": r["edition_sha256"]})
 
 
+def _calibration_seed(r: Row) -> Described:
+    return ("calibration-seed", r["cycle"], r["unit"], r["set_by"], {
+        "seed": r["seed"], "indicator": r["indicator"], "score": r["score"],
+        "rationale": r["rationale"], "return_sha256": r["return_sha256"]})
+
+
+def _calibration_pack(r: Row) -> Described:
+    return ("calibration-pack", r["cycle"], "", r["assessor"], {
+        "seed": r["seed"], "pack_id": r["pack_id"], "file": r["file"]})
+
+
+def _calibration_score(r: Row) -> Described:
+    return ("calibration-score", r["cycle"], "", r["assessor"], {
+        "seed": r["seed"], "indicator": r["indicator"], "score": r["score"],
+        "comment": r["comment"], "pack_id": r["pack_id"], "source_sha256": r["source_sha256"]})
+
+
 AUDITED: dict[str, Callable[[Row], Described]] = {
     "imports": _import,
     "allocations": _allocation,
@@ -121,10 +138,15 @@ AUDITED: dict[str, Callable[[Row], Described]] = {
     "challenges": _challenge,
     "challenge_responses": _challenge_response,
     "releases": _release,
+    # Calibration (schema version 7): seeds, their packs, the DCFAs' calibration scores.
+    "calibration_seeds": _calibration_seed,
+    "calibration_packs": _calibration_pack,
+    "calibration_scores": _calibration_score,
 }
 ACTIONS = ("score", "moderation", "allocation", "import", "pack-issue", "export", "review",
            "workbook-issue", "return-received", "challenge-form-issue", "challenge",
-           "challenge-response", "release")
+           "challenge-response", "release", "calibration-seed", "calibration-pack",
+           "calibration-score")
 
 
 class AuditEntry(BaseModel):

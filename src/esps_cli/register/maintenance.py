@@ -40,6 +40,9 @@ COPY_TABLES: tuple[tuple[str, str], ...] = (
     ("challenges", "recorded_at"),
     ("challenge_responses", "responded_at"),
     ("releases", "published_at"),
+    ("calibration_seeds", "set_at"),
+    ("calibration_packs", "issued_at"),
+    ("calibration_scores", "recorded_at"),
     ("audit_log", "at"),
 )
 

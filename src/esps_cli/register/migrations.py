@@ -465,6 +465,89 @@ MIGRATIONS: list[Migration] = [
             "changed",
         ),
     )),
+    Migration(7, "calibration: seed returns with definitive scores, the calibration packs "
+                 "issued, the DCFAs' calibration scores; all append-only, none a unit's score", (
+        # Seed scores live apart from score_events, so no unit's standing, agreement, export
+        # or Board pack can ever read them. The latest row of a (cycle, seed, indicator) is
+        # its definitive score; the latest of a (cycle, seed, indicator, assessor) is theirs.
+        """
+        CREATE TABLE calibration_seeds (
+            id            ID_PK,
+            cycle         TEXT NOT NULL,
+            seed          TEXT NOT NULL,
+            unit          TEXT NOT NULL,
+            unit_name     TEXT NOT NULL,
+            return_source TEXT NOT NULL,
+            return_sha256 TEXT NOT NULL,
+            indicator     TEXT NOT NULL,
+            score         INTEGER NOT NULL,
+            rationale     TEXT NOT NULL DEFAULT '',
+            set_by        TEXT NOT NULL,
+            set_at        TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX calibration_seeds_key ON calibration_seeds (cycle, seed, indicator, id)",
+        append_only("calibration_seeds", "definitive scores are append-only: set them again "
+                                         "instead"),
+        refuse_insert(
+            "calibration_seeds_at_most_three", "calibration_seeds",
+            "(SELECT COUNT(DISTINCT s.seed) FROM calibration_seeds s WHERE s.cycle = NEW.cycle "
+            "AND s.seed <> NEW.seed) >= 3",
+            "a cycle's calibration uses one to three seed returns; this would be a fourth",
+        ),
+        refuse_insert(
+            "calibration_seeds_keep_their_return", "calibration_seeds",
+            "EXISTS (SELECT 1 FROM calibration_seeds s WHERE s.cycle = NEW.cycle "
+            "AND s.seed = NEW.seed AND s.return_sha256 <> NEW.return_sha256)",
+            "a seed keeps the return it was set with: give another return its own seed id",
+        ),
+        """
+        CREATE TABLE calibration_packs (
+            id            ID_PK,
+            pack_id       TEXT NOT NULL UNIQUE,
+            cycle         TEXT NOT NULL,
+            seed          TEXT NOT NULL,
+            assessor      TEXT NOT NULL,
+            file          TEXT NOT NULL,
+            issued_at     TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX calibration_packs_seed ON calibration_packs (cycle, seed, id)",
+        append_only("calibration_packs", "the record of calibration packs issued is "
+                                         "append-only"),
+        refuse_insert(
+            "calibration_packs_blind", "calibration_packs",
+            "NOT EXISTS (SELECT 1 FROM calibration_seeds s WHERE s.cycle = NEW.cycle "
+            "AND s.seed = NEW.seed) OR EXISTS (SELECT 1 FROM calibration_seeds s "
+            "WHERE s.cycle = NEW.cycle AND s.seed = NEW.seed AND s.set_by = NEW.assessor)",
+            "a calibration pack needs a seed with definitive scores, and never goes to the "
+            "advisor who set them",
+        ),
+        """
+        CREATE TABLE calibration_scores (
+            id            ID_PK,
+            cycle         TEXT NOT NULL,
+            seed          TEXT NOT NULL,
+            indicator     TEXT NOT NULL,
+            assessor      TEXT NOT NULL,
+            score         INTEGER NOT NULL,
+            comment       TEXT NOT NULL DEFAULT '',
+            pack_id       TEXT NOT NULL,
+            source        TEXT NOT NULL,
+            source_sha256 TEXT NOT NULL,
+            recorded_at   TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX calibration_scores_key ON calibration_scores (cycle, seed, assessor, id)",
+        append_only("calibration_scores", "calibration scores are append-only"),
+        refuse_insert(
+            "calibration_scores_from_their_pack", "calibration_scores",
+            "NOT EXISTS (SELECT 1 FROM calibration_packs p WHERE p.pack_id = NEW.pack_id "
+            "AND p.cycle = NEW.cycle AND p.seed = NEW.seed AND p.assessor = NEW.assessor)",
+            "a calibration score comes only from the calibration pack issued to that advisor "
+            "for that seed",
+        ),
+    )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

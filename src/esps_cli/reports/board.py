@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from esps_cli.domain.framework import Framework, Rag
+from esps_cli.reports.board_quality import quality_sheet
 from esps_cli.reports.community import community_sheet, release_lines
 from esps_cli.reports.printing import (
     BOX,
@@ -377,6 +378,8 @@ def board_workbook(report: SummaryReport, framework: Framework, info: PrintInfo,
     _exceptions_page(wb, report, framework, info)
     if report.community is not None:  # the third page: challenges, and "You said, we did"
         community_sheet(wb, report.community, info, report.public)
+    if report.assessment_quality is not None and not report.public:
+        quality_sheet(wb, report.assessment_quality, info, advisor_names or {})
     _units_sheet(wb, report, framework, info, advisor_names or {})
     _exceptions_sheet(wb, report, info)
     _gaps_sheet(wb, report, info)

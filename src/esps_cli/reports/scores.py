@@ -211,7 +211,8 @@ def _coefficient(stats: AgreementStats, name: str) -> str:
         return "undefined"
     low, high = getattr(stats, f"{name}_ci_low"), getattr(stats, f"{name}_ci_high")
     ci = "" if low is None else f"\n[{low:.2f}, {high:.2f}]"
-    return f"{value:.3f} {getattr(stats, f'{name}_benchmark')}{ci}"
+    band = f" ({stats.krippendorff_alpha_band})" if name == "krippendorff_alpha" else ""
+    return f"{value:.3f} {getattr(stats, f'{name}_benchmark')}{band}{ci}"
 
 
 COEFFICIENTS = ("kappa", "gwet_ac2", "krippendorff_alpha")
@@ -231,7 +232,8 @@ def print_agreement(console: Console, report: AgreementReport, cycle_name: str) 
     console.print(table)
     say(console, f"95% intervals: {report.bootstrap_resamples} bootstrap resamples of the "
                  f"scored indicators (seed {report.bootstrap_seed}); labels: "
-                 f"{report.benchmarks}")
+                 f"{report.benchmarks}; alpha's own bands in brackets: 0.667 tentative, "
+                 "0.800 reliable (Krippendorff 2004)")
     notes = {s.kappa_note for s in [*report.pairs, o] if s.kappa_note}
     for note in sorted(notes):
         say(console, f"kappa: {note}")

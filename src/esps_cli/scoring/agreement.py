@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from esps_cli.errors import ConfigError
 from esps_cli.register import Marks
 from esps_cli.scoring.combine import Combiner
+from esps_cli.scoring.quality import AlphaBand, alpha_band
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.rows import ordered_keys
 
@@ -333,6 +334,8 @@ class AgreementStats(BaseModel):
     krippendorff_alpha_ci_low: float | None = None
     krippendorff_alpha_ci_high: float | None = None
     krippendorff_alpha_benchmark: str = "undefined"
+    # Krippendorff's own bands (0.667 tentative, 0.800 reliable), on the unrounded value.
+    krippendorff_alpha_band: AlphaBand = "undefined"
 
 
 class ModerationItem(BaseModel):
@@ -404,6 +407,7 @@ class Tally:
             figures[f"{name}_ci_low"] = _round(est.ci_low)
             figures[f"{name}_ci_high"] = _round(est.ci_high)
             figures[f"{name}_benchmark"] = benchmark(_round(est.value))
+        figures["krippendorff_alpha_band"] = alpha_band(found["krippendorff_alpha"].value)
         return AgreementStats(
             linked_assessor=linked, unlinked_assessor=unlinked, group=group, n=n, exact=exact,
             within_one=within, exact_pct=round(100 * exact / n, 1) if n else None,

@@ -20,6 +20,7 @@ from esps_cli.findings import (
     NOT_ESPS_WORKBOOK,
     PACK_IDENTITY_EDITED,
     PACK_IDENTITY_MISMATCH,
+    PACK_IS_CALIBRATION,
     PACK_UNKNOWN_ID,
     PACK_UNSCORED,
     SCORE_COMMENT_WITHOUT_SCORE,
@@ -42,7 +43,7 @@ from esps_cli.scoring.importing import (
     problem_with,
     sha256_of,
 )
-from esps_cli.scoring.pack_store import PackIssue, find_pack
+from esps_cli.scoring.pack_store import PackIssue, find_calibration_pack, find_pack
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, cell_text, parse_score, reason_problem
 from esps_cli.workbook.layout import (
@@ -216,6 +217,11 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
         code = MISSING_SHEET if "sheet is missing" in pack.problem else SCORE_MISSING_COLUMN
         return result.model_copy(update={"problems": [problem_with(whole, pack.problem, code)]})
     issue = find_pack(register, pack.identity.get("pack_id", ""))
+    if issue is None and find_calibration_pack(register, pack.identity.get("pack_id", "")):
+        return result.model_copy(update={"problems": [problem_with(whole, (
+            "this is a calibration pack (a seed return, scored before live scoring), not a "
+            "unit's scoring pack: import it with esps calibrate import; nothing recorded"),
+            PACK_IS_CALIBRATION)]})
     if issue is not None:
         result = result.model_copy(update={"unit": issue.unit})
     refused = _identity_problems(pack, issue, roster, name)

@@ -32,6 +32,25 @@ class PackIssue(BaseModel):
     issued_at: datetime | None = None
 
 
+class CalibrationPack(BaseModel):
+    """A calibration pack as issued (table calibration_packs, schema version 7): a seed
+    return's pack for one advisor. It looks like any scoring pack; only this record tells."""
+
+    pack_id: str
+    cycle: str
+    seed: str
+    assessor: str
+    file: str
+
+
+def find_calibration_pack(register: Register, pack_id: str) -> CalibrationPack | None:
+    if not pack_id or not register.database.has_table("calibration_packs"):
+        return None
+    r = register.database.query_one("SELECT * FROM calibration_packs WHERE pack_id = ?",
+                                    (pack_id,))
+    return CalibrationPack(**{k: r[k] for k in CalibrationPack.model_fields}) if r else None
+
+
 def record_pack(register: Register, issue: PackIssue) -> None:
     """Record a pack as issued, with its audit entry (inside the caller's transaction, if any)."""
     with register.transaction():

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.community import CommunityFigures
 from esps_cli.domain.framework import Rag
+from esps_cli.scoring.quality import AssessmentQuality
 
 # Most blocking first: a unit's status is the first of its reasons in this order.
 UnitStatus = Literal[
@@ -160,3 +161,5 @@ class SummaryReport(BaseModel):
     # Community review (issue 23): the release, the challenge route, challenge counts and
     # "You said, we did"; None where no one asked for them.
     community: CommunityFigures | None = None
+    # The Board pack's assessment-quality page (summary.quality); never in a public edition.
+    assessment_quality: AssessmentQuality | None = None

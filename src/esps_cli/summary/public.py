@@ -51,5 +51,5 @@ def make_public(report: SummaryReport, advisors: Iterable[Advisor] = ()) -> Summ
         e.update(linked_dcfa="", linked_dcfa_name="")
     public = redact_all(data, advisor_redactor(advisors))
     assert isinstance(public, dict)  # a dict comes back a dict
-    public.update(public=True, edition_note=PUBLIC_NOTE)
+    public.update(public=True, edition_note=PUBLIC_NOTE, assessment_quality=None)
     return SummaryReport.model_validate(public)

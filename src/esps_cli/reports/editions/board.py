@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from esps_cli.domain.framework import Framework
 from esps_cli.reports.editions.page import Bar, BarChart, EditionInfo, Table, cols
 from esps_cli.reports.editions.public import unit_label
+from esps_cli.reports.editions.quality import QualitySection, quality_section
 from esps_cli.reports.wording import formula_text, rag_text, trend_text
 from esps_cli.summary.compare import trend
 from esps_cli.summary.models import (
@@ -72,6 +73,7 @@ class BoardEdition(BaseModel):
     exceptions: list[ExceptionGroup]
     appendix: list[Table]
     community: list[Table] = []  # challenge counts and this cycle's challenges
+    quality: QualitySection | None = None  # assessment quality (reports.editions.quality)
 
 
 def _names(ids: list[str | None], names: dict[str, str]) -> str:
@@ -223,4 +225,5 @@ def board_edition(report: SummaryReport, framework: Framework, info: EditionInfo
         exceptions=_exception_groups(report, framework, info.made_at.date(), names,
                                      next_year),
         appendix=_appendix(report, framework, names),
-        community=board_community(report.community))
+        community=board_community(report.community),
+        quality=quality_section(report, names))
