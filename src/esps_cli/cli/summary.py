@@ -127,11 +127,7 @@ def summary(
     report, batch = _collect(here, returns, jobs, public=public, recursive=recursive)
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
                                 here.location, public=public)
-    if not public:
-        from esps_cli.summary.quality import assessment_quality
-
-        report = report.model_copy(update={"assessment_quality": assessment_quality(
-            ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, here.location)})
+    report = _with_quality(here, report, public)
     views = select_views([v.value for v in by or []])
     shown = {"framework": ctx.framework, "previous": previous, "views": views,
              "units_table": units_table}
@@ -145,6 +141,17 @@ def summary(
         _wrote(output)
     show_report("exceptions" if exceptions else "summary", report, fmt, **shown)
     raise typer.Exit(EXIT_FINDINGS if falls_short(report, exceptions=exceptions) else EXIT_OK)
+
+
+def _with_quality(here: Workspace, report: "SummaryReport", public: bool) -> "SummaryReport":
+    """The Board pack's assessment-quality page from the register (never in a public one)."""
+    if public:
+        return report
+    from esps_cli.summary.quality import assessment_quality
+
+    ctx = here.context
+    return report.model_copy(update={"assessment_quality": assessment_quality(
+        ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, here.location)})
 
 
 def _compare(here: Workspace, cycles: tuple[str, str], returns: list[Path] | None,
