@@ -141,7 +141,9 @@ def decisions_workbook(report: DecisionReport, info: PrintInfo,
                alpha_sentence(report.overall),
                f"Same decision: units where the linked DCFA's scores alone and the unlinked "
                f"DCFA's alone both meet, or both miss, the baseline rule. Intervals: "
-               f"{report.interval}. Level: {report.level_pct:g}%."])
+               f"{report.interval}. Level: {report.level_pct:g}%."],
+        formats={"Agreement %": "0.0", "Indicators exact %": "0.0",
+                 "Krippendorff's alpha": "0.000"})
     trend_rows = [[name(names, t.linked_assessor), name(names, t.unlinked_assessor),
                    p.cycle_name, p.units, p.agreed,
                    None if p.agreement_pct is None else round(p.agreement_pct, 1)]
@@ -236,6 +238,8 @@ def calibration_workbook(report: CalibrationReport, info: PrintInfo,
         notes=[calibration_sentence(report, names),
                "Deviation = the DCFA's score less the seed's definitive score (negative: "
                f"harsher). Flagged beyond {report.tolerance:g} point either way."],
+        formats={"Mean signed deviation": "+0.00;-0.00;0.00",
+                 "Mean absolute deviation": "0.00"},
         empty="No calibration scores yet.")
 
 
