@@ -29,11 +29,11 @@ from esps_cli.register.maintenance import copy_register
 from esps_cli.scoring.quality import assessor_calibration
 from esps_cli.workbook.generate import generate_workbooks
 from esps_cli.workbook.layout import SHEET_PACK_META
+from esps_cli.workbook.samples import fill_file
 
 from .conftest import CYCLE
 from .packs import fill_pack, record_returns
 from .pgserver import Cluster
-from .samples import fill_file
 
 runner = CliRunner()
 SEED_UNIT = Unit(code="TP-ZZ", name="Borough Z", business_group="TP", linked_dcfa="dcfa01")
