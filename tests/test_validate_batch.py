@@ -244,7 +244,7 @@ def test_text_output_groups_findings_by_file_with_cells_and_hints(returns):
 
 @pytest.mark.parametrize("args", [
     ["does-not-exist/"],
-    ["{returns}", "--output", "report.pdf"],  # a format the validation report does not have
+    ["{returns}", "--output", "report.docx"],  # a format the validation report does not have
     ["{returns}", "--as-of", "yesterday"],
     ["{returns}", "--cycle", "1999-00"],
     ["{returns}", "--units", "missing.csv"],
