@@ -277,3 +277,20 @@ def test_validate_output_must_be_a_report_format(qs, tmp_path):  # noqa: F811
     assert result.exit_code == 2
     assert "can be written as .txt, .json, .csv, .xlsx, .html, .pdf;" in result.output
     assert not out.exists()
+
+
+def test_hostile_text_in_a_unit_name_is_shown_as_plain_text(qs):  # noqa: F811
+    from esps_cli.domain.framework import load_framework
+    from esps_cli.domain.paths import default_framework_path
+    from esps_cli.reports.editions.summary import summary_html
+    from esps_cli.summary.compliance import SummaryReport
+
+    result = runner.invoke(app, ["summary", *_args(qs), "--public", "--format", "json"])
+    report = SummaryReport.model_validate_json(result.stdout[result.stdout.index("{"):])
+    hostile = "Evil\x00\x1b[2J\x07 <script>alert(1)</script> & (TP-EK)"
+    report.units[0] = report.units[0].model_copy(update={"unit_name": hostile})
+    html = summary_html(report, load_framework(default_framework_path()),
+                        classification="OFFICIAL", contact="<b>us</b>")
+    assert "<script>" not in html and "<b>us</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; " in html
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", html)

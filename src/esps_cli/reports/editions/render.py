@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from esps_cli.errors import ConfigError
-from esps_cli.io.safety import atomic_write_bytes
+from esps_cli.io.safety import atomic_write_bytes, clean_text
 from esps_cli.reports.editions.page import NO_FIGURE, shown
 
 TEMPLATES = "templates"
@@ -32,11 +32,20 @@ def _environment() -> Any:
 
     env = Environment(loader=PackageLoader("esps_cli.reports.editions", TEMPLATES),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      finalize=printable)
     env.globals.update(stylesheet=_stylesheet(), shown=shown, NO_FIGURE=NO_FIGURE)
     env.filters.update(css_string=css_string, long_date=long_date, long_time=long_time,
                        row_label=row_label)
     return env
+
+
+def printable(value: Any) -> Any:
+    """Every value a template prints, without the control characters HTML does not allow (a
+    NUL, a terminal escape sequence typed into a unit's name); markup stays markup."""
+    if isinstance(value, Markup):
+        return Markup(clean_text(str(value)))
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def css_string(text: str) -> str:
