@@ -19,8 +19,8 @@ from esps_cli.domain.framework import load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR, default_framework_path
 from esps_cli.reports.editions.render import pdf_bytes
 from esps_cli.reports.editions.summary import summary_html
-from esps_cli.summary.compliance import collect_summary
-from esps_cli.validation.lists import load_advisors, load_units
+from esps_cli.summary.sources import collect_summary
+from esps_cli.working.lists import load_advisors, load_units
 
 
 def main() -> None:
