@@ -510,8 +510,8 @@ def test_new_event_same_as() -> None:
     ("{unit},OD1.1,moderated,{other},3,agreed by phone,", "score-nothing-to-moderate",
      "nothing to moderate yet: {unit} OD1.1 has no linked or unlinked score"),
     ("{unit},OD1.1,moderated,{other},3,.,", "score-moderation-reason-too-short",
-     "the moderation reason '.' says nothing: give the reason in a few words (at least two), "
-     "e.g. 'evidence of the plan seen'"),
+     "the moderation reason '.' says nothing: give the reason in a few words (at least two "
+     "different), e.g. 'evidence of the plan seen'"),
 
     ("{unit},OD1.1,linked,{other},3,,", "score-wrong-assessor",
      "{other} is not the linked DCFA of {unit} ({linked} per the units list); linked scores "
@@ -569,6 +569,8 @@ def test_moderation_is_by_a_third_dcfa_only(
 @pytest.mark.parametrize(("reason", "ok"), [
     (".", False), ("agreed", False), ("  agreed  ", False), ("- agreed -", False),
     ("3 agreed", False), ("agreed at", True), ("evidence seen", True),
+    ("agreed agreed", False), ("Agreed, agreed.", False), ("“agreed” agreed!", False),
+    ("agreed Agreed at", True),
 ])
 def test_a_moderation_reason_must_say_something(
     reg: Register, roster: Roster, units: list[Unit], reason: str, ok: bool
@@ -587,7 +589,7 @@ def test_a_moderation_reason_must_say_something(
                      assessor="dcfa09", comment=reason)
     assert exc.value.problems == [
         f"the moderation reason {reason.strip()!r} says nothing: give the reason in a few words "
-        "(at least two), e.g. 'evidence of the plan seen'"]
+        "(at least two different), e.g. 'evidence of the plan seen'"]
 
 
 def test_a_unit_with_no_readable_return_on_record_cannot_be_scored(

@@ -144,5 +144,5 @@ def issuing(location: "RegisterLocation | None"
     from esps_cli.register import Register
     from esps_cli.register.review import issue_workbooks
 
-    with Register.open(location) as reg:
+    with Register.open(location, creates=True) as reg:
         yield lambda issues: issue_workbooks(reg, issues)

@@ -71,7 +71,7 @@ def allocate(
     roster, reg_path = here.roster(), here.location
     check_output("allocation", output, force)
     check_format("allocation", fmt)
-    with Register.open(reg_path) as reg:
+    with Register.open(reg_path, creates=True) as reg:
         plan = allocate_units(reg, roster.units, roster.advisors, roster.cycle.id,
                               seed=random_seed() if seed is None else seed,
                               reallocate=reallocate)

@@ -245,8 +245,9 @@ def _item(described: Described, table: str, ref_id: int | None, row_hash: str) -
 
 
 def _append(db: Database, items: Iterable[Item]) -> None:
-    """Append entries: call under the write lock, inside the transaction that wrote the
-    rows."""
+    """Append entries, inside the transaction that wrote the rows (under the chain lock,
+    taken here if the rows' numbering has not taken it: one chain, whoever writes)."""
+    db.lock_chain()
     last_id, prev = _head(db)
     at = timestamp(now_utc())
     text = _json_text

@@ -6,21 +6,30 @@ the engine classes translate placeholders, start write transactions the way each
 return new row ids, and turn driver errors into the register's one-line errors (never a
 traceback, never a password).
 
-Write transactions:
-- SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock at the start, so writers queue
-  (busy timeout) and every check made inside the transaction still holds at COMMIT.
-- PostgreSQL: ``BEGIN ISOLATION LEVEL SERIALIZABLE`` then ``LOCK TABLE schema_version IN
-  EXCLUSIVE MODE`` before any read, so esps writers queue exactly like SQLite's (readers are not
-  blocked) and the snapshot starts after the previous writer committed. SERIALIZABLE also makes
-  any other writer (psql, a script) that races an esps transaction fail instead of breaking a
-  rule; such a failure is reported as "changed at the same moment; run it again".
+Write transactions, and waiting for another writer (issue 24: many writers at once):
+- SQLite: one writer at a time. ``BEGIN IMMEDIATE`` takes the database's write lock at the
+  start, so every check made inside the transaction still holds at COMMIT; a writer that finds
+  it taken waits, saying so, up to the wait limit.
+- PostgreSQL: ``READ COMMITTED`` and advisory locks on only what is changed. A write scoped to
+  a cycle's units (an import, a score) takes the register's writers lock shared and each unit's
+  lock exclusive, in sorted order, so imports for different units run side by side; any other
+  write takes the writers lock exclusive (allocation, returns, reviews). Rows are numbered and
+  the audit chain appended under one more lock (the chain), taken at the first row written and
+  held to COMMIT, so ids count up with no gaps and the entries form one chain. A trigger takes
+  a unit's lock for any INSERT of a score (a script or psql too), so the rules the database
+  checks hold under concurrency.
+- The wait limit: ``ESPS_REGISTER_WAIT`` seconds (default 300); a waiting writer prints a line
+  on stderr after a second, then every ten.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from operator import itemgetter
 from pathlib import Path
@@ -35,11 +44,54 @@ from esps_cli.register.errors import (
 )
 from esps_cli.register.location import Engine, RegisterLocation, redact
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_MS = 30_000  # a PostgreSQL table lock (DDL); writers wait up to the wait limit
+WAIT_ENV = "ESPS_REGISTER_WAIT"
+DEFAULT_WAIT_S = 300
+WAIT_SLICE_MS = 1_000  # how long one try to take a lock waits before saying so again
 LARGE_WRITE_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import
 CONNECT_TIMEOUT_S = 10
 TransactionKind = Literal["write", "migrate", "read"]
 Row = dict[str, Any]
+
+
+def wait_limit() -> float:
+    """How long a writer waits for another before giving up (ESPS_REGISTER_WAIT seconds)."""
+    text = os.environ.get(WAIT_ENV, "").strip()
+    if not text:
+        return DEFAULT_WAIT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 86_400:
+        raise ConfigError(f"{WAIT_ENV}={text!r} is not a number of seconds from 0 to 86400 "
+                          "(how long a writer waits for another before giving up)")
+    return value
+
+
+class Waiting:
+    """A writer waiting for a lock: says so on stderr after a second, then every ten, and
+    gives up (RegisterBusyError) at the wait limit."""
+
+    def __init__(self, where: str, what: str):
+        self.where, self.what = where, what
+        self.limit = wait_limit()
+        self.started = time.monotonic()
+        self.told = 0.0
+
+    def waited(self) -> None:
+        """One more try failed: give up at the limit, or say how long so far."""
+        so_far = time.monotonic() - self.started
+        if so_far >= self.limit:
+            raise RegisterBusyError(
+                f"the register {self.where} is busy: waited {so_far:.0f} s for {self.what}; "
+                f"nothing was recorded. Try again (or wait longer: {WAIT_ENV}=seconds)")
+        if so_far >= 1 and (not self.told or so_far - self.told >= 10):
+            self.told = so_far
+            sys.stderr.write(f"waiting for the register {self.where}: {self.what} "
+                             f"({so_far:.0f} s so far; gives up after {self.limit:.0f} s, "
+                             f"{WAIT_ENV})\n")
+            sys.stderr.flush()
 
 
 class Database(ABC):
@@ -101,6 +153,7 @@ class Database(ABC):
         gaps after a refused insert and the history's ids would differ between engines)."""
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
+        self.lock_chain()
         with self.errors():
             return self._insert(table, columns, marks, list(values.values()))
 
@@ -111,7 +164,8 @@ class Database(ABC):
             return [d[0] for d in cursor.description]
 
     def next_id(self, table: str) -> int:
-        """The id the next row of table gets (call it under the write lock)."""
+        """The id the next row of table gets (in a write: takes the chain lock)."""
+        self.lock_chain()
         return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}"))
 
     def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
@@ -141,9 +195,20 @@ class Database(ABC):
 
     # -- transactions ----------------------------------------------------------------------
 
-    def begin(self, kind: TransactionKind = "write") -> None:
+    def begin(self, kind: TransactionKind = "write", *, scoped: bool = False) -> None:
+        """Start a transaction. A scoped write locks only the units lock_units names (on
+        PostgreSQL); any other write excludes every other writer."""
         with self.errors():
-            self._begin(kind)
+            self._begin(kind, scoped)
+
+    @abstractmethod
+    def lock_units(self, cycle: str, units: Collection[str]) -> None:
+        """In a scoped write: lock these units of a cycle."""
+
+    @abstractmethod
+    def lock_chain(self) -> None:
+        """Before numbering rows or appending to the audit chain, in a write (held to
+        COMMIT)."""
 
     def commit(self) -> None:
         with self.errors():
@@ -189,7 +254,7 @@ class Database(ABC):
     def _insert_rows(self, sql: str, rows: list[Sequence[Any]]) -> None: ...
 
     @abstractmethod
-    def _begin(self, kind: TransactionKind) -> None: ...
+    def _begin(self, kind: TransactionKind, scoped: bool) -> None: ...
 
     @abstractmethod
     @contextmanager
@@ -234,7 +299,7 @@ class SQLiteDatabase(Database):
             if read_only:
                 self.conn = _connect_read_only(path)
             else:
-                self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                self.conn = sqlite3.connect(str(path), timeout=wait_limit(),
                                             isolation_level=None)
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the register {path}: {exc}") from None
@@ -245,7 +310,7 @@ class SQLiteDatabase(Database):
         """WAL mode, a busy timeout, full sync, foreign keys (per connection)."""
         path = self.location.path
         with self.errors():
-            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.conn.execute(f"PRAGMA busy_timeout = {int(wait_limit() * 1000)}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             if self.read_only:
                 self.conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
@@ -294,14 +359,14 @@ class SQLiteDatabase(Database):
     def _insert_rows(self, sql: str, rows: list[Sequence[Any]]) -> None:
         self.conn.executemany(sql, rows)
 
-    def _begin(self, kind: TransactionKind) -> None:
+    def _begin(self, kind: TransactionKind, scoped: bool) -> None:
         if kind == "read":  # a consistent snapshot for reading several tables
             self.conn.execute("BEGIN")
             return
         if self.read_only:
             raise ConfigError(f"the register {self.location} cannot take changes: "
                               f"{self.why_read_only}")
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin_immediate()
         if not self._checked:
             # A damaged file must not take new scores as if all were well: look before the
             # first write of this connection (a quick check; `esps register check` is full).
@@ -315,6 +380,30 @@ class SQLiteDatabase(Database):
                     "recorded. Restore it from a backup (or `esps register copy` what can be "
                     "read into a new one) and run `esps register check`"
                 )
+
+    def lock_units(self, cycle: str, units: Collection[str]) -> None:
+        """Nothing more: SQLite's one write lock, taken at BEGIN IMMEDIATE, covers them."""
+
+    def lock_chain(self) -> None:
+        """Nothing more: SQLite's one write lock covers the chain."""
+
+    def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, waiting (and saying so) while another process writes."""
+        waiting: Waiting | None = None
+        self.conn.execute(f"PRAGMA busy_timeout = {WAIT_SLICE_MS}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                waiting = waiting or Waiting(self.location.display,
+                                             "another esps process is writing to it")
+                waiting.waited()
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(wait_limit() * 1000)}")
 
     def has_table(self, name: str) -> bool:
         return bool(self.query(
@@ -343,7 +432,8 @@ class SQLiteDatabase(Database):
             if "locked" in text or "busy" in text:
                 raise RegisterBusyError(
                     f"the register {where} is busy: another esps process has held it for over "
-                    f"{BUSY_TIMEOUT_MS // 1000} s; nothing was recorded, try again"
+                    f"{wait_limit():.0f} s; nothing was recorded. Try again (or wait longer: "
+                    f"{WAIT_ENV}=seconds)"
                 ) from None
             if "readonly" in text or "read-only" in text:
                 raise ConfigError(f"the register {where} cannot be written: {text}") from None
@@ -386,6 +476,12 @@ def _psycopg() -> Any:
     return psycopg
 
 
+# The advisory locks' keys (hashed by hashtext; a unit's lock by its cycle's and its own).
+WRITERS_LOCK = "esps register writers"
+CHAIN_LOCK = "esps audit chain"
+UNITS_LOCK_SPACE = "esps unit "
+
+
 def _pg_sql(sql: str) -> str:
     """``?`` placeholders become psycopg's ``%s`` (a literal % is doubled first)."""
     return sql.replace("%", "%%").replace("?", "%s")
@@ -415,6 +511,7 @@ class PostgresDatabase(Database):
             self.conn = psycopg.connect(autocommit=True, row_factory=dict_row, **params)
         except psycopg.Error as exc:
             raise RegisterConnectionError(connection_problem(location, exc)) from None
+        self._chain_held = False
         with self.errors():
             self.conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("SET client_min_messages = warning")
@@ -450,16 +547,54 @@ class PostgresDatabase(Database):
         with self.conn.cursor() as cur:
             cur.executemany(_pg_sql(sql), rows)
 
-    def _begin(self, kind: TransactionKind) -> None:
+    def _begin(self, kind: TransactionKind, scoped: bool) -> None:
+        self._chain_held = False
         if kind == "read":
             self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         elif kind == "migrate":
             # READ COMMITTED: each statement sees what the previous migrator committed.
             self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('esps register schema'))")
+            self._chain_held = True  # nobody else writes during a migration
         else:
-            self.conn.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
-            self.conn.execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+            # Each statement sees what was committed before it: under these locks, what every
+            # other writer of the same units (and of the chain) committed.
+            self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            self._acquire("_shared" if scoped else "", (WRITERS_LOCK,),
+                          "another esps process is writing to it")
+
+    def lock_units(self, cycle: str, units: Collection[str]) -> None:
+        for unit in sorted(set(units)):  # one order for every writer: no deadlock
+            self._acquire("", (UNITS_LOCK_SPACE + cycle, unit),
+                          f"another esps process is recording scores for {unit}")
+
+    def lock_chain(self) -> None:
+        if not self._chain_held:
+            self._acquire("", (CHAIN_LOCK,), "another esps process is recording")
+            self._chain_held = True
+
+    def _acquire(self, shared: str, keys: tuple[str, ...], what: str) -> None:
+        """Take an advisory lock (held to the end of the transaction), keyed by the hash of
+        one text or of two; wait for it in slices, saying so, up to the wait limit."""
+        import psycopg
+
+        args = ", ".join("hashtext(%s)" for _ in keys)
+        if self.conn.execute(f"SELECT pg_try_advisory_xact_lock{shared}({args}) AS got",
+                             keys).fetchone()["got"]:
+            return
+        waiting = Waiting(str(self.location), what)
+        while True:
+            self.conn.execute("SAVEPOINT esps_wait")
+            self.conn.execute(f"SET LOCAL lock_timeout = {WAIT_SLICE_MS}")
+            try:
+                self.conn.execute(f"SELECT pg_advisory_xact_lock{shared}({args})", keys)
+            except psycopg.errors.LockNotAvailable:
+                self.conn.execute("ROLLBACK TO SAVEPOINT esps_wait")
+                waiting.waited()
+                continue
+            self.conn.execute("RELEASE SAVEPOINT esps_wait")
+            self.conn.execute(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+            return
 
     def has_table(self, name: str) -> bool:
         return self._query("SELECT to_regclass(?) AS t", (name,))[0]["t"] is not None

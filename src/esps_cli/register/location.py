@@ -57,6 +57,9 @@ class RegisterLocation(BaseModel):
     target: str
     # The user's --allow-network-sqlite: a SQLite file on a network share opens read-only.
     allow_network_sqlite: bool = False
+    # Named by --register: a file that does not exist is then a mistake (a typo would make a
+    # new, empty register), unless the command is one that creates registers.
+    named: bool = False
 
     @property
     def path(self) -> Path:
@@ -108,6 +111,8 @@ def register_location(option: RegisterLocation | str | Path | None,
     for value in (option, env or None, configured):
         if value is not None and str(value).strip():
             found = locate(value)
+            if value is option and not isinstance(option, RegisterLocation):
+                found = found.model_copy(update={"named": True})
             break
     if allow_network_sqlite:
         found = found.model_copy(update={"allow_network_sqlite": True})

@@ -15,7 +15,7 @@ mid-import leaves the register as it was before that import.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -82,7 +82,7 @@ def _not_found(location: RegisterLocation) -> RegisterNotFound:
 
 
 def _open_sqlite(location: RegisterLocation, create: bool, allow_network_sqlite: bool,
-                 mounts_file: Path) -> SQLiteDatabase:
+                 mounts_file: Path, creates: bool) -> SQLiteDatabase:
     path = location.path
     network = network_filesystem(path, mounts_file)
     if network and not allow_network_sqlite:
@@ -97,6 +97,11 @@ def _open_sqlite(location: RegisterLocation, create: bool, allow_network_sqlite:
     if not path.exists():
         if not create or network:
             raise _not_found(location)
+        if location.named and not creates:
+            raise RegisterNotFound(
+                f"no register at {path}: --register names a file that does not exist, and "
+                "this command does not create registers; nothing was done. Check the path, or "
+                "create the register first (esps allocate, or esps generate, with --register)")
         if not path.parent.exists():
             raise ConfigError(f"cannot create the register {path}: folder "
                               f"{path.parent} does not exist")
@@ -156,18 +161,20 @@ class Register:
     @classmethod
     def open(cls, location: RegisterLocation | Path | str, *, create: bool = True,
              allow_network_sqlite: bool = False, migrate: bool = True,
-             mounts_file: Path = MOUNTS_FILE) -> Register:
+             mounts_file: Path = MOUNTS_FILE, creates: bool = False) -> Register:
         """Open (and create, or upgrade) the register at a path or postgresql:// URL.
 
         A SQLite file on a network filesystem is refused; with allow_network_sqlite it is
         opened read-only. create=False refuses a register that does not exist yet
-        (RegisterNotFound); migrate=False opens it as it is (for checking).
+        (RegisterNotFound); so does a file named by --register unless creates (the command
+        is one that makes registers: allocate, generate, register copy); migrate=False opens
+        it as it is (for checking).
         """
         loc = locate(location)
         db: Database
         if loc.engine == "sqlite":
             allowed = allow_network_sqlite or loc.allow_network_sqlite
-            db = _open_sqlite(loc, create, allowed, mounts_file)
+            db = _open_sqlite(loc, create, allowed, mounts_file, creates)
         else:
             db = PostgresDatabase(loc)
         reg = cls(loc, db)
@@ -205,15 +212,24 @@ class Register:
     # -- transactions ---------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, kind: TransactionKind = "write") -> Iterator[Register]:
-        """One write transaction holding the register's write lock: all of it is recorded, or
-        none of it. Nested use joins the outer transaction."""
+    def transaction(self, kind: TransactionKind = "write", *,
+                    scope: tuple[str, Collection[str]] | None = None) -> Iterator[Register]:
+        """One write transaction: all of it is recorded, or none of it. Nested use joins the
+        outer transaction.
+
+        scope (cycle, units): the transaction changes only these units' scores (and appends
+        to the audit log); on PostgreSQL only they are locked, so writers of other units go
+        on at the same time. Without it, the transaction excludes every other writer."""
         if self._in_transaction:
+            if scope is not None:
+                self._db.lock_units(*scope)
             yield self
             return
-        self._db.begin(kind)
+        self._db.begin(kind, scoped=scope is not None)
         self._in_transaction = True
         try:
+            if scope is not None:
+                self._db.lock_units(*scope)
             yield self
         except BaseException:
             self._in_transaction = False
@@ -292,18 +308,21 @@ class Register:
         pairs.update(zip(parts, _pairs().validate_python(list(parts.values())), strict=True))
         return pairs
 
-    def current_marks(self, cycle: str) -> dict[tuple[str, str], Marks]:
-        """The current scores of a cycle, lean: (unit, indicator) -> [linked, unlinked,
-        moderated] marks (who, score, comment), for the reads of every score at once (export,
-        agreement, summary). current_scores gives the full events."""
+    def current_marks(self, cycle: str, units: Collection[str] | None = None
+                      ) -> dict[tuple[str, str], Marks]:
+        """The current scores of a cycle (or of some of its units), lean: (unit, indicator)
+        -> [linked, unlinked, moderated] marks (who, score, comment), for the reads of every
+        score at once (export, agreement, summary, an import). current_scores gives the full
+        events."""
+        only, args = _units_filter(units)
         with collector_paused():  # 100,000 marks that all live on: no collector walks
             slot = {"linked": 0, "unlinked": 1, "moderated": 2}
             shared: dict[str, str] = {}  # one copy of each repeated text (units, assessors, ...)
             out: dict[tuple[str, str], Marks] = {}
             for unit, indicator, role, assessor, score, comment in self._db.query_tuples(
                     f"SELECT {_MARK_COLUMNS} FROM score_events "
-                    "WHERE id IN (SELECT MAX(id) FROM score_events WHERE cycle = ? "
-                    "GROUP BY unit, indicator, role)", (cycle,)):
+                    "WHERE id IN (SELECT MAX(id) FROM score_events WHERE cycle = ?"
+                    f"{only} GROUP BY unit, indicator, role)", (cycle, *args)):
                 key = (shared.setdefault(unit, unit), shared.setdefault(indicator, indicator))
                 marks = out.get(key)
                 if marks is None:
@@ -393,7 +412,7 @@ class Register:
         nothing on a register opened read-only."""
         if self.read_only:
             return
-        with self.transaction():
+        with self.transaction(scope=(cycle, ())):  # no unit's scores: the audit log only
             audit.log_event(self._db, action, cycle=cycle, unit=unit, assessor=assessor,
                             detail=detail)
 
@@ -413,6 +432,14 @@ class Register:
         return self._db
 
 
+def _units_filter(units: Collection[str] | None) -> tuple[str, list[str]]:
+    """SQL restricting a score_events read to some units (nothing: all), and its values."""
+    if units is None:
+        return "", []
+    chosen = sorted(set(units))
+    return f" AND unit IN ({', '.join('?' for _ in chosen) or 'NULL'})", chosen
+
+
 def _field(event: NewEvent | Row, name: str) -> Any:
     return event[name] if isinstance(event, dict) else getattr(event, name)
 
@@ -421,17 +448,21 @@ def _append_events(register: Register, events: Sequence[NewEvent | Row], import_
                    recorded_at: datetime, keep: list[Row] | None) -> int:
     """Append events for Register.record_many, in chunks; their rows kept in keep if given."""
     stamp = timestamp(recorded_at)
+    moderated: dict[str, set[str]] = {}
+    for e in events:
+        if _field(e, "role") == "moderated":
+            moderated.setdefault(_field(e, "cycle"), set()).add(_field(e, "unit"))
     with register.transaction():
-        next_id = register._db.next_id("score_events")
         latest: dict[tuple[str, str, str, str], int] = {}
-        for cycle in sorted({_field(e, "cycle") for e in events
-                             if _field(e, "role") == "moderated"}):
+        for cycle, units in sorted(moderated.items()):
             # The current linked and unlinked events' ids, which a moderation settles.
+            only, args = _units_filter(units)
             for unit, indicator, role, current_id in register._db.query_tuples(
                     "SELECT unit, indicator, role, MAX(id) FROM score_events WHERE cycle = ? "
-                    "AND role IN ('linked', 'unlinked') GROUP BY unit, indicator, role",
-                    (cycle,)):
+                    f"AND role IN ('linked', 'unlinked'){only} GROUP BY unit, indicator, role",
+                    (cycle, *args)):
                 latest[(cycle, unit, indicator, role)] = int(current_id)
+        next_id = register._db.next_id("score_events")
         with register._db.large_write():
             _insert_events(register, events, latest, next_id, stamp, import_id, keep)
     return len(events)

@@ -225,7 +225,8 @@ def commit(
     cycle = roster.cycle.id
     cell_problems = list(cell_problems or [])
     try:
-        with register.transaction():
+        units = {c.unit.code for c in candidates}
+        with register.transaction(scope=(cycle, units)):  # other units' imports go on
             earlier = register.find_import(cycle, sha256)
             if earlier is not None:
                 return result.model_copy(update={
@@ -233,7 +234,7 @@ def commit(
                     "previously_imported_at": earlier.imported_at,
                 })
             allocations = register.allocations(cycle)
-            current = register.current_marks(cycle)  # who, score, comment: no events
+            current = register.current_marks(cycle, units)  # who, score, comment
             problems.extend(_assessor_problems(roster, candidates, allocations, current,
                                                any_unlinked))
             problems.extend(_return_problems(register, cycle, candidates))

@@ -81,7 +81,7 @@ def record_score(
     elif role == "moderated" and (short := reason_problem(comment)):
         problems.append(str(short))
     cycle = roster.cycle.id
-    with register.transaction():
+    with register.transaction(scope=(cycle, [the_unit.code] if the_unit else [])):
         pair = ScorePair()
         if the_unit is not None and ind_id:
             pair = register.current(cycle, the_unit.code, ind_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from datetime import date, datetime
 from typing import Any
 
@@ -76,14 +77,18 @@ def cell_text(value: Any) -> str:
 
 
 def reason_problem(reason: str) -> ScoreProblem | None:
-    """Why a moderation reason says nothing: blank, only marks (".", "-") or a single word.
+    """Why a moderation reason says nothing: blank, only marks (".", "-"), a single word or
+    one word repeated ("agreed agreed").
 
-    A reason is at least two words with letters in them ("agreed at panel", "evidence seen").
+    A reason is at least two different words with letters in them ("agreed at panel",
+    "evidence seen"); case and the marks around a word do not make it another.
     """
-    words = [w for w in reason.split() if any(ch.isalpha() for ch in w)]
+    words = {w.strip(string.punctuation + "\u2018\u2019\u201c\u201d").casefold()
+             for w in reason.split() if any(ch.isalpha() for ch in w)}
     if len(words) >= 2:
         return None
     shown = f"{reason.strip()!r} " if reason.strip() else ""
     return ScoreProblem(
         f"the moderation reason {shown}says nothing: give the reason in a few words (at least "
-        "two), e.g. 'evidence of the plan seen'", MODERATION_REASON_TOO_SHORT)
+        "two different), e.g. 'evidence of the plan seen'",
+        MODERATION_REASON_TOO_SHORT)
