@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.register import Register
 
 from .conftest import CYCLE
 
@@ -126,6 +127,7 @@ def test_a_bad_register(world, command, kind):
 @pytest.mark.parametrize("kind", ["missing", "folder", "empty", "binary", "text"])
 def test_a_bad_scores_file(world, kind):
     path = _bad(world, kind, ".csv")
+    Register.open(world / "esps.db").close()  # --register names an existing register
     result = _run(world, ["score", "import", str(path), "--units", str(world / "units.csv"),
                           "--cycle", CYCLE, "--register", str(world / "esps.db")])
     assert result.exit_code in (1, 2), result.output

@@ -22,6 +22,7 @@ from esps_cli.cli.app import app
 from esps_cli.domain.framework import load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR, default_framework_path
 from esps_cli.domain.units import Unit
+from esps_cli.register import Register
 from esps_cli.workbook.generate import generate_workbooks, unit_filenames, workbook_filename
 from esps_cli.workbook.reader import read_workbook
 
@@ -374,6 +375,7 @@ def test_a_huge_csv_field_is_a_clear_error(tmp_path):
     path = tmp_path / "scores.csv"
     path.write_text(",".join(SCORES_HEADER) + "\n" + "TP-EK,OD1.1,linked,dcfa01,3,"
                     + '"' + "x" * 1_100_000 + '"\n')
+    Register.open(tmp_path / "esps.db").close()  # --register names an existing register
     result = runner.invoke(app, ["score", "import", str(path), "--units",
                                  str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
                                  "--register", str(tmp_path / "esps.db"), "--format", "json"])

@@ -51,7 +51,7 @@ class Issued:
     roster: Roster
 
     def pack(self, unit: str, role: str) -> Path:
-        return next(self.packs.glob(f"{unit}_{role}_*_{CYCLE}.xlsx"))
+        return next(self.packs.glob(f"*/{unit}_{role}_*_{CYCLE}.xlsx"))
 
     def open(self) -> Register:
         return Register.open(self.db)
@@ -140,9 +140,11 @@ def test_one_pack_per_assessor_and_unit_with_a_readable_return(issued: Issued) -
     units = {u.code: u for u in issued.roster.units}
     readable = ["TP-BS", "TP-CW", "TP-EK", "TP-FH"]  # TP-RP and TP-NI cannot be read
     expected = sorted(
-        f"{code}_{role}_{who}_{CYCLE}.xlsx" for code in readable
+        f"{who}/{code}_{role}_{who}_{CYCLE}.xlsx" for code in readable
         for role, who in (("linked", units[code].linked_dcfa), ("unlinked", allocations[code])))
-    assert sorted(p.name for p in issued.packs.iterdir()) == expected
+    # Each assessor's packs in their own folder, nothing else there (issue 24)
+    assert sorted(str(p.relative_to(issued.packs)) for p in issued.packs.glob("*/*")) == expected
+    assert all(p.is_dir() for p in issued.packs.iterdir())
     assert sorted(r.file for r in records) == expected
     assert len({r.pack_id for r in records}) == len(records)
     ek = next(r for r in records if r.unit == "TP-EK" and r.role == "unlinked")
@@ -280,7 +282,8 @@ def test_a_pack_whose_identity_does_not_match_is_refused_whole(
 ) -> None:
     path = issued.pack("TP-EK", "linked")
     with issued.open() as reg:
-        record = next(r for r in packs_issued(reg, CYCLE) if r.file == path.name)
+        record = next(r for r in packs_issued(reg, CYCLE)
+                      if r.file == f"{path.parent.name}/{path.name}")
     cells = fill_pack(path, {"OD1.1": (3, None)},
                       **({"hidden": change} if where == "hidden" else {"identity": change}))
     with issued.open() as reg:
@@ -413,11 +416,11 @@ def test_the_blind_flow_through_the_command_line(issued_once: Issued, tmp_path: 
     done = runner.invoke(app, ["score", "packs", "--returns", str(RETURNS), "--out", str(out),
                                "--unit", "TP-EK", "--role", "linked", *common])
     assert done.exit_code == 0, done.output
-    assert [p.name for p in out.iterdir()] == [f"TP-EK_linked_dcfa02_{CYCLE}.xlsx"]
+    assert [p.name for p in out.glob("*/*")] == [f"TP-EK_linked_dcfa02_{CYCLE}.xlsx"]
     again = runner.invoke(app, ["score", "packs", "--returns", str(RETURNS), "--out", str(out),
                                 "--unit", "TP-EK", "--role", "linked", *common])
     assert "kept 1 already there" in " ".join(again.stdout.split())
-    pack = out / f"TP-EK_linked_dcfa02_{CYCLE}.xlsx"
+    pack = out / "dcfa02" / f"TP-EK_linked_dcfa02_{CYCLE}.xlsx"
     fill_pack(pack, {"OD1.1": (4, None), "OD1.2": ("x", None)})
     (out / "more.csv").write_text("unit,indicator,role,assessor,score\n"
                                   "TP-EK,OD2.1,linked,dcfa02,3\n")

@@ -135,6 +135,9 @@ def test_the_bad_date_in_a_folder_checked_in_parallel(bad_return, tmp_path, pris
 
 
 def import_scores(path: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    from esps_cli.register import Register
+
+    Register.open(tmp_path / "scores.db").close()  # --register names an existing register
     return esps("score", "import", str(path), "--register", str(tmp_path / "scores.db"),
                 "--cycle", CYCLE, "--units", str(EXAMPLES_DIR / "units.csv"), cwd=tmp_path)
 

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.register import Register
 from esps_cli.reports.text import COLLAPSE_AT
 from esps_cli.workbook.samples import evidence_rows_for, fill_cover, fill_evidence, fill_indicators
 
@@ -192,6 +193,7 @@ def test_score_import_gathers_one_problem_on_many_rows(tmp_path):
                       + "\n", encoding="utf-8")
     common = ["--any-unlinked", "--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE,
               "--register", str(tmp_path / "esps.db")]
+    Register.open(tmp_path / "esps.db").close()  # --register names an existing register
     result = runner.invoke(app, ["score", "import", str(scores), *common])
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if "is not 2010-11" in line]

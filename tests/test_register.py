@@ -76,13 +76,14 @@ def integrity_error(location: str) -> type[Exception]:
 REVIEW_TABLES = {"workbook_issues", "unit_returns", "review_states"}
 COMMUNITY_TABLES = {"challenge_forms", "challenges", "challenge_responses", "releases"}
 CALIBRATION_TABLES = {"calibration_seeds", "calibration_packs", "calibration_scores"}
+WHO_TABLES = {"unit_links", "cycle_rules", "advisor_logins"}  # schema version 8
 
 
 def table_names(reg: Register) -> set[str]:
     return {t for t in ("schema_version", "score_events", "allocations", "imports",
                         "pack_issues", "audit_log", *sorted(REVIEW_TABLES),
                         "validation_cache", *sorted(COMMUNITY_TABLES),
-                        *sorted(CALIBRATION_TABLES))
+                        *sorted(CALIBRATION_TABLES), *sorted(WHO_TABLES))
             if reg.database.has_table(t)}
 
 
@@ -95,7 +96,7 @@ def test_a_new_register_has_the_current_schema(register_at: str) -> None:
         assert table_names(reg) == {"schema_version", "score_events", "allocations", "imports",
                                     "pack_issues", "audit_log", *REVIEW_TABLES,
                                     "validation_cache", *COMMUNITY_TABLES,
-                                    *CALIBRATION_TABLES}
+                                    *CALIBRATION_TABLES, *WHO_TABLES}
         assert [r["version"] for r in reg.rows("schema_version")] == [
             *range(1, SCHEMA_VERSION + 1)]
     if locate(register_at).engine == "sqlite":

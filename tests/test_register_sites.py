@@ -263,6 +263,8 @@ def _flow(register: str) -> list[tuple[str, int, str]]:
         if step == "history":
             events = json.loads(text)
             assert events and all(e.pop("recorded_at") for e in events)
+            # who entered each: the login on PostgreSQL, the operating-system user on SQLite
+            assert all(e.pop("entered_by") for e in events)
             text = json.dumps(events)
         out.append((step, result.exit_code, text))
     return out
@@ -375,6 +377,7 @@ def test_register_copy_and_check_on_the_command_line(
     with Register.open(sqlite) as reg:
         events, allocations = reg.event_count(), reg.count("allocations")
         packs, entries = reg.count("pack_issues"), reg.count("audit_log")
+        who = [(t, reg.count(t)) for t in ("unit_links", "cycle_rules", "advisor_logins")]
     assert lines == [
         f"copied {sqlite} to {locate(url)} (schema version {SCHEMA_VERSION})",
         "imports 1 -> 1 same",
@@ -385,6 +388,7 @@ def test_register_copy_and_check_on_the_command_line(
         "challenge_forms 0 -> 0 same", "challenges 1 -> 1 same",
         "challenge_responses 1 -> 1 same", "releases 1 -> 1 same",
         *[f"{t} 0 -> 0 same" for t in CALIBRATION_TABLES],
+        *[f"{t} {n} -> {n} same" for t, n in who],
         f"audit_log {entries} -> {entries} same",
         "every record arrived",
     ]

@@ -1,8 +1,11 @@
-"""CLI commands for the register as a whole: `esps register check` and `esps register copy`.
+"""CLI commands for the register as a whole: `esps register check`, `upgrade`, `copy` and
+`roles`.
 
 Thin: resolve the register's location, call register/maintenance.py, print the result.
 """
 
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -71,6 +74,114 @@ def upgrade(here: Workspace) -> None:
     else:
         _say(f"register {escape(str(location))} upgraded from schema version {before} to "
              f"{after}")
+
+
+class LoginMethod(StrEnum):
+    scram = "scram-sha-256"
+    cert = "cert"
+    gss = "gss"
+
+
+@register_app.command("roles")
+@handles_errors
+@working_folder(cycle=None, units=None, framework=None)
+def roles(
+    here: Workspace,
+    admin: Annotated[list[str] | None, typer.Option(
+        "--admin", help="A DCFD administrator's login (may enter scores for others; "
+                        "repeat for more).")] = None,
+    network: Annotated[str, typer.Option(
+        "--network", help="The advisors' network, for the pg_hba.conf lines.")] = "10.0.0.0/8",
+    method: Annotated[LoginMethod, typer.Option(
+        "--method", help="How logins prove who they are: scram-sha-256 (a password), cert "
+                         "(a client certificate) or gss (Kerberos / Active Directory).")
+    ] = LoginMethod.scram,
+    fmt: options.FormatTextJson = Format.text,
+) -> None:
+    """Give each advisor a PostgreSQL login of their own (run as the database's administrator).
+
+    Creates the roles (esps_owner, which owns the tables and which no advisor holds;
+    esps_advisor, SELECT and INSERT; esps_admin, allocations and logins), a login per advisor
+    on the advisors list (its id) and per --admin, records which advisor each login is, turns
+    on row-level security, and prints the pg_hba.conf and pg_ident.conf lines to adapt.
+    Run again when advisors join: what is in place is kept.
+
+    Example: [bold]esps register roles --advisors dcfas.csv --admin dcfd.admin --register
+    postgresql://postgres@db.example/esps[/bold]
+    """
+    from esps_cli.io.output import print_json
+    from esps_cli.register import Register
+    from esps_cli.register.roles import LoginPlan, set_up_roles
+    from esps_cli.working.lists import load_advisors
+
+    advisors_file = here.advisors or here.settings.advisors
+    if advisors_file is None:
+        raise typer.BadParameter("give the advisors list: --advisors FILE",
+                                 param_hint="--advisors")
+    plans = [LoginPlan(login=a.id, advisor=a.id, email=a.email)
+             for a in load_advisors(advisors_file)]
+    plans += [LoginPlan(login=name, advisor=name, admin=True) for name in admin or []]
+    with Register.open(here.location, create=False) as reg:
+        report = set_up_roles(reg, plans, hba_network=network, method=method.value)
+    if fmt == Format.json:
+        print_json(report)
+        return
+    _say(f"roles created: {', '.join(report.created) or 'none (all in place)'}")
+    _say(f"logins recorded: {len(report.recorded)} ({report.unchanged} already in place)")
+    _say("\n# pg_hba.conf: adapt the network, then reload PostgreSQL")
+    for line in report.pg_hba:
+        _say(escape(line))
+    _say("\n# pg_ident.conf (map esps): the organisation's names for each login")
+    for line in report.pg_ident:
+        _say(escape(line))
+
+
+@register_app.command("backup")
+@handles_errors
+@working_folder(cycle=None, units=None, advisors=None, framework=None)
+def backup(
+    here: Workspace,
+    file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Back the register up into FILE: SQLite's online backup, or pg_dump for PostgreSQL.
+
+    Prove it with esps register restore-check FILE.
+
+    Example: [bold]esps register backup backups/esps-2010-11-30.db[/bold]
+    """
+    from esps_cli.register.backup import backup as back_up
+
+    location = here.location
+    written = back_up(location, file, force=force)
+    _say(f"backed up {escape(str(location))} to {escape(str(written))} "
+         f"({written.stat().st_size:,} bytes); prove it: esps register restore-check "
+         f"{escape(str(written))}")
+
+
+@register_app.command("restore-check")
+@handles_errors
+def restore_check(
+    file: Annotated[Path, typer.Argument(help="A backup made by esps register backup.")],
+    scratch: Annotated[str | None, typer.Option(
+        "--scratch", help="For a pg_dump backup: a postgresql:// URL on a server where a "
+                          "scratch database may be made (and is dropped after).")] = None,
+    fmt: options.FormatTextJson = Format.text,
+) -> None:
+    """Restore a backup into a scratch place and run every check on it (integrity, schema,
+    rules, import log, moderations, the audit chain). Exit code 1 when a problem is found.
+
+    Example: [bold]esps register restore-check backups/esps-2010-11-30.db[/bold]
+    """
+    from esps_cli.register.backup import restore_check as check_backup
+    from esps_cli.reports.render import check_format, show_report
+
+    check_format("register-check", fmt)
+    report = check_backup(file, scratch=scratch)
+    if fmt == Format.text:
+        _say(f"restored {escape(str(file))} into a scratch {report.engine} register:")
+    show_report("register-check", report, fmt)
+    raise typer.Exit(EXIT_OK if report.sound else EXIT_FINDINGS)
 
 
 FromArg = Annotated[str, typer.Argument(

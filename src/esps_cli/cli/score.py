@@ -74,7 +74,9 @@ def allocate(
     with Register.open(reg_path, creates=True) as reg:
         plan = allocate_units(reg, roster.units, roster.advisors, roster.cycle.id,
                               seed=random_seed() if seed is None else seed,
-                              reallocate=reallocate)
+                              reallocate=reallocate, rules=(
+                                  (min(roster.scale.scores), max(roster.scale.scores)),
+                                  roster.rule.moderation_threshold))
     render("allocation", plan, fmt, output=output, force=force, cycle_name=roster.cycle.name,
            info=_print_info("ESPS unlinked DCFA allocation", here) if output else None)
     err_console.print(allocation_outcome(plan, reg_path), soft_wrap=True, highlight=False)

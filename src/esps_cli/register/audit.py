@@ -124,6 +124,20 @@ def _calibration_score(r: Row) -> Described:
         "comment": r["comment"], "pack_id": r["pack_id"], "source_sha256": r["source_sha256"]})
 
 
+def _link(r: Row) -> Described:
+    return ("unit-link", r["cycle"], r["unit"], r["linked_dcfa"], {})
+
+
+def _cycle_rule(r: Row) -> Described:
+    return ("cycle-rule", r["cycle"], "", "", {
+        "scale_min": r["scale_min"], "scale_max": r["scale_max"],
+        "moderation_threshold": r["moderation_threshold"]})
+
+
+def _login(r: Row) -> Described:
+    return ("login", "", "", r["advisor"], {"login": r["login"], "admin": r["admin"]})
+
+
 AUDITED: dict[str, Callable[[Row], Described]] = {
     "imports": _import,
     "allocations": _allocation,
@@ -142,11 +156,15 @@ AUDITED: dict[str, Callable[[Row], Described]] = {
     "calibration_seeds": _calibration_seed,
     "calibration_packs": _calibration_pack,
     "calibration_scores": _calibration_score,
+    # Who may write (schema version 8): linked DCFAs, cycle rules, logins.
+    "unit_links": _link,
+    "cycle_rules": _cycle_rule,
+    "advisor_logins": _login,
 }
 ACTIONS = ("score", "moderation", "allocation", "import", "pack-issue", "export", "review",
            "workbook-issue", "return-received", "challenge-form-issue", "challenge",
            "challenge-response", "release", "calibration-seed", "calibration-pack",
-           "calibration-score")
+           "calibration-score", "unit-link", "cycle-rule", "login")
 
 
 class AuditEntry(BaseModel):
@@ -198,8 +216,21 @@ def _texts_canonical(keys: tuple[str, ...], values: Iterable[Any]) -> str:
         ["null" if v is None else _json_text(str(v)) for v in values])
 
 
+# Columns added after the audit log: left out of a row's hash while NULL, so that the rows
+# recorded before them hash as they always did (a new column then breaks no register).
+LATER_COLUMNS = frozenset({"entered_by"})
+
+
+def _hashed(row: Row) -> Row:
+    if LATER_COLUMNS.isdisjoint(row):
+        return row
+    return {k: v for k, v in row.items() if v is not None or k not in LATER_COLUMNS}
+
+
 def row_digest(row: Row) -> str:
-    """The sha256 of a row as stored: every column, values as text (the same on both engines)."""
+    """The sha256 of a row as stored: every column, values as text (the same on both engines),
+    but a later column while NULL."""
+    row = _hashed(row)
     keys = tuple(sorted(row))
     return hashlib.sha256(
         _texts_canonical(keys, [row[k] for k in keys]).encode()).hexdigest()
@@ -209,6 +240,8 @@ def row_digests(rows: list[Row]) -> list[str]:
     """row_digest of each of many rows with the same columns (an import's rows)."""
     if not rows:
         return []
+    if not LATER_COLUMNS.isdisjoint(rows[0]):
+        return [row_digest(r) for r in rows]
     keys = tuple(sorted(rows[0]))
     values = itemgetter(*keys)
     sha256 = hashlib.sha256
@@ -226,7 +259,10 @@ def entry_digest(prev_hash: str, fields: dict[str, Any]) -> str:
 
 
 def _head(db: Database) -> tuple[int, str]:
-    row = db.query_one(f"SELECT id, entry_hash FROM {TABLE} ORDER BY id DESC LIMIT 1")
+    # As the owner where the register's logins cannot see every entry (issue 24).
+    row = db.query_one("SELECT id, entry_hash FROM esps_audit_head() WHERE id IS NOT NULL"
+                       if db.has_definer_functions else
+                       f"SELECT id, entry_hash FROM {TABLE} ORDER BY id DESC LIMIT 1")
     return (0, GENESIS) if row is None else (int(row["id"]), str(row["entry_hash"]))
 
 
@@ -321,6 +357,7 @@ def _score_logged(r: Row) -> Item:
     an import logs 100,000 of these. Each value is encoded once for both; the equality with
     the general way is tested (tests/test_audit_hashes.py). A value that is neither text, an
     int nor NULL (a float, a bool) takes the general way."""
+    r = _hashed(r)
     row_template, detail_template, values_of, detail_at = _score_layout(tuple(r))
     values = values_of(r)
     try:

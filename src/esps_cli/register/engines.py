@@ -24,6 +24,7 @@ Write transactions, and waiting for another writer (issue 24: many writers at on
 
 from __future__ import annotations
 
+import getpass
 import os
 import sqlite3
 import sys
@@ -163,9 +164,13 @@ class Database(ABC):
             cursor = self._cursor(f"SELECT * FROM {table} WHERE 1 = 0", ())
             return [d[0] for d in cursor.description]
 
+    has_definer_functions = False  # PostgreSQL at schema version 8 (register/logins.py)
+
     def next_id(self, table: str) -> int:
         """The id the next row of table gets (in a write: takes the chain lock)."""
         self.lock_chain()
+        if self.has_definer_functions:  # counted as the owner: a login may not see all rows
+            return int(self.scalar("SELECT esps_next_id(?) AS n", (table,)))
         return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {table}"))
 
     def insert_rows(self, table: str, rows: list[dict[str, Any]]) -> None:
@@ -192,6 +197,12 @@ class Database(ABC):
         """Around the writing of many rows in one transaction (an import): whatever the
         engine needs to do it briskly, undone after."""
         yield
+
+    @property
+    @abstractmethod
+    def who(self) -> str:
+        """Who is writing, recorded beside each score: the PostgreSQL login (the database
+        checks it), or the operating-system user on SQLite."""
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -381,6 +392,13 @@ class SQLiteDatabase(Database):
                     "read into a new one) and run `esps register check`"
                 )
 
+    @property
+    def who(self) -> str:
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no name for this user id (a container)
+            return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
     def lock_units(self, cycle: str, units: Collection[str]) -> None:
         """Nothing more: SQLite's one write lock, taken at BEGIN IMMEDIATE, covers them."""
 
@@ -512,6 +530,8 @@ class PostgresDatabase(Database):
         except psycopg.Error as exc:
             raise RegisterConnectionError(connection_problem(location, exc)) from None
         self._chain_held = False
+        self._definer: bool | None = None
+        self._who: str | None = None
         with self.errors():
             self.conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("SET client_min_messages = warning")
@@ -538,9 +558,17 @@ class PostgresDatabase(Database):
         else:
             self.conn.execute(_pg_sql(sql), tuple(params))
 
+    @property
+    def has_definer_functions(self) -> bool:  # type: ignore[override]
+        if self._definer is None:
+            self._definer = bool(self._query(
+                "SELECT to_regproc('esps_next_id') IS NOT NULL AS f", ())[0]["f"])
+        return self._definer
+
     def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int:
-        sql = (f"INSERT INTO {table} (id, {columns}) VALUES ("
-               f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), {marks}) RETURNING id")
+        first = (f"esps_next_id('{table}')" if self.has_definer_functions else
+                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})")
+        sql = (f"INSERT INTO {table} (id, {columns}) VALUES ({first}, {marks}) RETURNING id")
         return int(self.conn.execute(_pg_sql(sql), tuple(params)).fetchone()["id"])
 
     def _insert_rows(self, sql: str, rows: list[Sequence[Any]]) -> None:
@@ -549,6 +577,7 @@ class PostgresDatabase(Database):
 
     def _begin(self, kind: TransactionKind, scoped: bool) -> None:
         self._chain_held = False
+        self._definer = None  # looked up again: a migration may have just made them
         if kind == "read":
             self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         elif kind == "migrate":
@@ -562,6 +591,12 @@ class PostgresDatabase(Database):
             self.conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             self._acquire("_shared" if scoped else "", (WRITERS_LOCK,),
                           "another esps process is writing to it")
+
+    @property
+    def who(self) -> str:
+        if self._who is None:
+            self._who = str(self._query("SELECT session_user AS who", ())[0]["who"])
+        return self._who
 
     def lock_units(self, cycle: str, units: Collection[str]) -> None:
         for unit in sorted(set(units)):  # one order for every writer: no deadlock

@@ -43,6 +43,10 @@ COPY_TABLES: tuple[tuple[str, str], ...] = (
     ("calibration_seeds", "set_at"),
     ("calibration_packs", "issued_at"),
     ("calibration_scores", "recorded_at"),
+    # After the scores: rows recorded before a rule existed are copied as they were.
+    ("unit_links", "recorded_at"),
+    ("cycle_rules", "recorded_at"),
+    ("advisor_logins", "recorded_at"),
     ("audit_log", "at"),
 )
 
@@ -176,7 +180,7 @@ def upgrade(location: RegisterLocation | Path | str) -> tuple[int, int]:
             before = reg.schema_version
     except RegisterNotFound:
         before = 0
-    with Register.open(location) as reg:
+    with Register.open(location, creates=True) as reg:
         return before, reg.schema_version
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from esps_cli.register.location import Engine
+from esps_cli.register.logins import pg_who_may_write
 
 Step = str | Callable[[Engine], list[str]]
 
@@ -134,6 +135,18 @@ def _current(role: str) -> str:
     """The id of NEW's (cycle, unit, indicator) current event of a role (NULL if none)."""
     return ("(SELECT MAX(id) FROM score_events WHERE cycle = NEW.cycle AND unit = NEW.unit "
             f"AND indicator = NEW.indicator AND role = '{role}')")
+
+
+def _rule(column: str) -> str:
+    """NEW's cycle's latest rule of this column (NULL when none is recorded)."""
+    return (f"(SELECT r.{column} FROM cycle_rules r WHERE r.id = (SELECT MAX(id) FROM "
+            "cycle_rules WHERE cycle = NEW.cycle))")
+
+
+def _latest_of_unit(table: str, column: str) -> str:
+    """NEW's (cycle, unit)'s latest record of a column (NULL when none is recorded)."""
+    return (f"(SELECT x.{column} FROM {table} x WHERE x.id = (SELECT MAX(id) FROM {table} "
+            "WHERE cycle = NEW.cycle AND unit = NEW.unit))")
 
 
 def _sqlite_only(*statements: str) -> Callable[[Engine], list[str]]:
@@ -547,6 +560,78 @@ MIGRATIONS: list[Migration] = [
             "a calibration score comes only from the calibration pack issued to that advisor "
             "for that seed",
         ),
+    )),
+    Migration(8, "who may write: each unit's linked DCFA and each cycle's scale and "
+                 "moderation threshold in the register, the login beside each score, logins "
+                 "mapped to advisors; the scoring rules in the database", (
+        # NULL in the rows recorded before: their hashes leave it out (audit.LATER_COLUMNS).
+        "ALTER TABLE score_events ADD COLUMN entered_by TEXT",
+        """
+        CREATE TABLE unit_links (
+            id          ID_PK,
+            cycle       TEXT NOT NULL,
+            unit        TEXT NOT NULL,
+            linked_dcfa TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX unit_links_key ON unit_links (cycle, unit, id)",
+        append_only("unit_links", "the record of linked DCFAs is append-only: record anew"),
+        """
+        CREATE TABLE cycle_rules (
+            id                   ID_PK,
+            cycle                TEXT NOT NULL,
+            scale_min            INTEGER NOT NULL,
+            scale_max            INTEGER NOT NULL,
+            moderation_threshold INTEGER NOT NULL,
+            recorded_at          TEXT NOT NULL
+        )
+        """,
+        append_only("cycle_rules", "the record of cycle rules is append-only: record anew"),
+        """
+        CREATE TABLE advisor_logins (
+            id          ID_PK,
+            login       TEXT NOT NULL,
+            advisor     TEXT NOT NULL,
+            admin       INTEGER NOT NULL DEFAULT 0,
+            recorded_at TEXT NOT NULL
+        )
+        """,
+        append_only("advisor_logins", "the record of logins is append-only: record anew"),
+        refuse_insert(
+            "score_events_on_the_scale", "score_events",
+            f"NEW.score < COALESCE({_rule('scale_min')}, NEW.score) "
+            f"OR NEW.score > COALESCE({_rule('scale_max')}, NEW.score)",
+            "the score is not on the cycle's scale",
+        ),
+        refuse_insert(
+            "score_events_linked_from_linked_dcfa", "score_events",
+            "NEW.role = 'linked' AND NEW.assessor <> COALESCE("
+            f"{_latest_of_unit('unit_links', 'linked_dcfa')}, NEW.assessor)",
+            "a linked score comes only from the unit's linked DCFA",
+        ),
+        # One unlinked assessor per unit per cycle (--any-unlinked, the DCFD's choice, may
+        # name another than the allocated one; an advisor's own login may not: logins.py).
+        refuse_insert(
+            "score_events_one_unlinked_assessor", "score_events",
+            "NEW.role = 'unlinked' AND EXISTS (SELECT 1 FROM score_events e "
+            "WHERE e.cycle = NEW.cycle AND e.unit = NEW.unit AND e.role = 'unlinked' "
+            "AND e.assessor <> NEW.assessor)",
+            "a unit has one unlinked assessor a cycle: another has given it unlinked scores",
+        ),
+        refuse_insert(
+            "score_events_moderation_needed", "score_events",
+            "NEW.role = 'moderated' AND ABS((SELECT l.score FROM score_events l "
+            "WHERE l.id = NEW.moderates_linked) - (SELECT u.score FROM score_events u "
+            f"WHERE u.id = NEW.moderates_unlinked)) < COALESCE({_rule('moderation_threshold')}, "
+            "0) AND NOT EXISTS (SELECT 1 FROM challenge_responses r WHERE r.cycle = NEW.cycle "
+            "AND r.unit = NEW.unit AND r.indicator = NEW.indicator "
+            "AND r.outcome IN ('upheld', 'partly-upheld'))",
+            "moderation only where the linked and unlinked scores differ by the cycle's "
+            "moderation threshold or more, or a community challenge to the indicator was "
+            "upheld",
+        ),
+        lambda engine: [] if engine == "sqlite" else pg_who_may_write(),
     )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

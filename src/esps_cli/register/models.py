@@ -72,6 +72,9 @@ class NewEvent(BaseModel):
     source_sha256: str | None = None
     moderates_linked: int | None = None
     moderates_unlinked: int | None = None
+    # Who entered it: the PostgreSQL login (checked by the database), or on SQLite the
+    # operating-system user; filled in by the register when it records (schema version 8).
+    entered_by: str | None = None
 
     def same_as(self, event: ScoreEvent | None) -> bool:
         """Whether recording this would repeat the current event (same score, comment, assessor)."""

@@ -473,6 +473,7 @@ def _insert_events(register: Register, events: Sequence[NewEvent | Row],
                    import_id: int | None, keep: list[Row] | None) -> None:
     """Insert events with ids from next_id, in chunks, each with its audit entry. latest: the
     current (cycle, unit, indicator, role) -> event id, which a moderation settles."""
+    who = register._db.who
     for start in range(0, len(events), _CHUNK):
         rows = [e if isinstance(e, dict) else e.model_dump()
                 for e in events[start:start + _CHUNK]]
@@ -487,6 +488,7 @@ def _insert_events(register: Register, events: Sequence[NewEvent | Row],
             row["id"] = next_id
             row["recorded_at"] = stamp
             row["import_id"] = import_id
+            row["entered_by"] = who
             next_id += 1
         register._db.insert_rows("score_events", rows)
         # Hashed as inserted: the same hashes as reading them back (audit.log_written).

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
 from esps_cli.register import Register
+from esps_cli.register.facts import record_cycle_facts
 
 
 class AllocationEntry(BaseModel):
@@ -198,9 +199,16 @@ def allocate(
     *,
     seed: int | None = None,
     reallocate: bool = False,
+    rules: tuple[tuple[int, int], int] | None = None,
 ) -> AllocationPlan:
-    """Plan and record allocations for a cycle (one transaction; kept ones are not rewritten)."""
+    """Plan and record allocations for a cycle (one transaction; kept ones are not rewritten).
+
+    With rules ((lowest, highest score), moderation threshold), the units' linked DCFAs and
+    the rules are recorded too, for the database to check scores against."""
     with register.transaction():
+        if rules is not None:
+            record_cycle_facts(register, cycle, {u.code: u.linked_dcfa for u in units},
+                               *rules)
         existing = register.allocations(cycle)
         plan = plan_allocation(units, advisors, cycle=cycle, seed=seed, existing=existing,
                                reallocate=reallocate)

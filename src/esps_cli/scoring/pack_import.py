@@ -238,12 +238,18 @@ def import_pack(register: Register, roster: Roster, path: Path, *,
 
 
 def import_files(path: Path) -> list[Path]:
-    """The files an import of path covers: the file itself, or a folder's packs and CSVs."""
+    """The files an import of path covers: the file itself, or a folder's packs and CSVs
+    (with those in its folders, one level down: each assessor's)."""
     if not path.exists():
         raise ConfigError(f"{path}: no such file or folder")
     if path.is_dir():
+        # The folder's own files and those of its folders one level down (each assessor's
+        # packs are in a folder of their own: esps score packs).
+        entries = [*path.iterdir(), *(p for sub in path.iterdir()
+                                      if sub.is_dir() and not sub.name.startswith(".")
+                                      for p in sub.iterdir())]
         files = sorted(
-            p for p in path.iterdir()
+            p for p in entries
             if p.is_file() and p.suffix.lower() in (*WORKBOOK_SUFFIXES, ".csv")
             and not p.name.startswith(("~$", ".", ".~lock."))
         )

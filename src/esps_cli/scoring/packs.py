@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.units import Unit
 from esps_cli.errors import ConfigError
-from esps_cli.io.safety import atomic_write_bytes, ensure_folder, inside
+from esps_cli.io.safety import atomic_write_bytes, ensure_folder, inside, safe_filename
 from esps_cli.register import Register
 from esps_cli.register.challenges import reopened
 from esps_cli.scoring.combine import combine
@@ -120,12 +120,20 @@ def _advisor_name(roster: Roster, advisor: str) -> str:
     return next((a.name for a in roster.advisors if a.id == advisor), advisor)
 
 
+def person_folder(out_dir: Path, assessor: str) -> Path:
+    """The assessor's own folder under out_dir: a pack is for one person, so each assessor's
+    packs go where only they need be given access (issue 24)."""
+    return inside(out_dir, safe_filename(assessor, suffix=""))
+
+
 def _issue(register: Register, out_dir: Path, name: str, data: bytes, issue: PackIssue,
            force: bool) -> None:
-    """Record the pack and write its file in one transaction: a pack on disk is on record."""
+    """Record the pack and write its file in one transaction: a pack on disk is on record.
+    name: the file's name inside its assessor's folder, which is made here if need be."""
+    folder = ensure_folder(person_folder(out_dir, issue.assessor))
     with register.transaction():
-        record_pack(register, issue)
-        atomic_write_bytes(inside(out_dir, name), data, force=force)
+        record_pack(register, issue.model_copy(update={"file": f"{folder.name}/{name}"}))
+        atomic_write_bytes(inside(folder, name), data, force=force)
 
 
 def _returns(roster: Roster, returns: Sequence[Path]) -> dict[str, WorkbookReport]:
@@ -178,9 +186,10 @@ def write_packs(
                                                  and assessor not in wanted_assessors):
                 continue
             name = pack_filename(unit.code, role, assessor, roster.cycle.id)
+            path = person_folder(out_dir, assessor) / name
             outcome = PackOutcome(unit=unit.code, kind="scoring", role=role, assessor=assessor,
-                                  file=str(out_dir / name), status="kept")
-            if (out_dir / name).exists() and not force:
+                                  file=str(path), status="kept")
+            if path.exists() and not force:
                 result.packs.append(outcome)
                 continue
             identity = PackIdentity(
@@ -282,9 +291,10 @@ def write_moderation_packs(
             continue
         who = moderator_for(roster, unit, assessors, load, asked)
         name = pack_filename(unit.code, "moderation", who, cycle)
+        path = person_folder(out_dir, who) / name
         outcome = PackOutcome(unit=unit.code, kind="moderation", role="moderator",
-                              assessor=who, file=str(out_dir / name), status="kept")
-        if (out_dir / name).exists() and not force:
+                              assessor=who, file=str(path), status="kept")
+        if path.exists() and not force:
             result.packs.append(outcome)
             continue
         source = on_record.get(unit.code)

@@ -187,7 +187,7 @@ def review_loop(location: RegisterLocation | None, *, record: bool, cycle: str |
     from esps_cli.register import Register, RegisterNotFound
 
     try:
-        reg = Register.open(location, create=record)
+        reg = Register.open(location, create=record, creates=record)
     except RegisterNotFound:
         yield ReviewLoop()
         return
