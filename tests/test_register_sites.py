@@ -408,7 +408,7 @@ def test_register_copy_and_check_on_the_command_line(
                               "pack_issues": packs, "audit_log": entries,
                               **{t: 0 for t in (*REVIEW_TABLES, *CALIBRATION_TABLES)},
                               "challenge_forms": 0, "challenges": 1, "challenge_responses": 1,
-                              "releases": 1}
+                              "releases": 1, **dict(who)}
     # ESPS_REGISTER names the register when --register does not.
     monkeypatch.setenv("ESPS_REGISTER", url)
     text = runner.invoke(app, ["register", "check"])
