@@ -12,7 +12,7 @@ import pytest
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.register import Register
+from esps_cli.register import Register, RegisterRuleError
 from esps_cli.scoring.csv_import import import_csv
 from esps_cli.scoring.record import record_score
 from esps_cli.scoring.roster import Roster
@@ -82,30 +82,31 @@ def test_the_same_bad_cell_on_many_rows_is_a_finding_at_each_row(
     assert (event.assessor, event.score, event.comment) == (unit.linked_dcfa, 4, "good")
 
 
-def test_a_moderator_is_judged_against_each_indicator_own_unlinked_score(
+def test_a_unit_has_one_unlinked_assessor_and_its_moderator_is_a_third(
     reg: Register, roster: Roster, units: list[Unit], tmp_path: Path
 ) -> None:
-    """One moderator, one unit, two indicators: on OD1.1 the moderator gave the current
-    unlinked score (refused, that row named), on OD1.2 someone else did (not refused there).
-    The verdict on one row must not be reused for the other."""
+    """--any-unlinked no longer lets a second unlinked assessor score part of a unit (issue
+    24: the database refuses it); the one who gave the unit's unlinked scores cannot
+    moderate them, row by row."""
     unit = units[0]
     ids = sorted({u.linked_dcfa for u in units} - {unit.linked_dcfa})
     allocated, moderator = ids[0], ids[1]
     reg.allocate(CYCLE, {unit.code: allocated}, seed=None)
-    for indicator, unlinked_by in (("OD1.1", moderator), ("OD1.2", allocated)):
+    for indicator in ("OD1.1", "OD1.2"):
         record_score(reg, roster, unit=unit.code, indicator=indicator, role="linked", score=3,
                      assessor=unit.linked_dcfa)
-        record_score(reg, roster, unit=unit.code, indicator=indicator, role="unlinked",
-                     score=1, assessor=unlinked_by, comment="no plan", any_unlinked=True)
+    record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=1,
+                 assessor=moderator, comment="no plan", any_unlinked=True)
+    with pytest.raises(RegisterRuleError, match="a unit has one unlinked assessor a cycle"):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.2", role="unlinked", score=1,
+                     assessor=allocated, comment="no plan", any_unlinked=True)
     path = tmp_path / "moderations.csv"
-    for first, second in (("OD1.2", "OD1.1"), ("OD1.1", "OD1.2")):
-        path.write_text(HEADER + (f"{unit.code},{first},moderated,{moderator},2,agreed at panel\n"
-                                  f"{unit.code},{second},moderated,{moderator},2,agreed "
-                                  "at panel\n"), encoding="utf-8")
-        result = import_csv(reg, roster, path)
-        assert [(p.row, p.code) for p in result.problems] == [
-            (2 if first == "OD1.1" else 3, "score-moderator-not-independent")]
-    assert reg.event_count() == 4
+    path.write_text(HEADER + f"{unit.code},OD1.1,moderated,{moderator},2,agreed at panel\n",
+                    encoding="utf-8")
+    result = import_csv(reg, roster, path)
+    assert [(p.row, p.code) for p in result.problems] == [
+        (2, "score-moderator-not-independent")]
+    assert reg.event_count() == 3
 
 
 def test_a_csv_import_loads_no_workbook_library(tmp_path: Path, units: list[Unit]) -> None:

@@ -155,7 +155,7 @@ def test_the_bad_date_in_a_scoring_pack_through_score_import(tmp_path, framework
         write_packs(reg, Roster(framework, framework.cycle(CYCLE), units, advisors),
                     [EXAMPLES_DIR / "returned"], tmp_path / "packs", units=["TP-EK"],
                     roles=["linked"])
-    [path] = (tmp_path / "packs").iterdir()
+    [path] = (tmp_path / "packs").glob("*/*.xlsx")  # in its assessor's folder
     cell = put_bad_date(path, PACK_TABLE.sheet)
     result = import_scores(path, tmp_path)
     assert result.returncode == 1, result.stderr

@@ -15,7 +15,14 @@ from openpyxl.workbook.workbook import Workbook
 
 from esps_cli.domain.framework import CombinationRule, Framework
 from esps_cli.domain.units import Advisor, Unit
-from esps_cli.register import NewEvent, Register, ScoreEvent, ScorePair, now_utc
+from esps_cli.register import (
+    NewEvent,
+    Register,
+    RegisterRuleError,
+    ScoreEvent,
+    ScorePair,
+    now_utc,
+)
 from esps_cli.scoring.agreement import agreement, quadratic_weighted_kappa
 from esps_cli.scoring.combine import combine
 from esps_cli.scoring.csv_import import import_csv
@@ -288,10 +295,11 @@ def test_unlinked_score_never_from_the_linked_dcfa_and_only_from_the_allocated_o
     r = record_score(reg, roster, unit=unit.code, indicator="OD1.1", role="unlinked", score=3,
                      assessor=someone_else, any_unlinked=True)
     assert r.recorded and r.event.assessor == someone_else
-    r = record_score(reg, roster, unit=unit.code, indicator="OD1.2", role="unlinked", score=2,
+    # A unit has one unlinked assessor a cycle (issue 24): the database refuses a second
+    with pytest.raises(RegisterRuleError, match="a unit has one unlinked assessor a cycle"):
+        record_score(reg, roster, unit=unit.code, indicator="OD1.2", role="unlinked", score=2,
                      assessor=allocated)
-    assert r.recorded
-    assert reg.event_count() == 2
+    assert reg.event_count() == 1
 
 
 def test_unknown_unit_indicator_and_assessor_are_all_listed(

@@ -149,12 +149,14 @@ class Database(ABC):
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """Add one row to a table with an ``id`` column; returns the new row's id.
 
-        Ids count up from 1 with no gaps on both engines (SQLite's AUTOINCREMENT; on
-        PostgreSQL the next id is taken under the write lock, because a sequence would leave
-        gaps after a refused insert and the history's ids would differ between engines)."""
+        Ids count up from 1 (SQLite's AUTOINCREMENT; on PostgreSQL from schema version 6 a
+        sequence per table, so that writers of different units number their rows side by
+        side: a write refused or undone may leave a gap there; before, the next id under the
+        chain lock)."""
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        self.lock_chain()
+        if not self.has_id_sequences:
+            self.lock_chain()
         with self.errors():
             return self._insert(table, columns, marks, list(values.values()))
 
@@ -165,6 +167,20 @@ class Database(ABC):
             return [d[0] for d in cursor.description]
 
     has_definer_functions = False  # PostgreSQL at schema version 8 (register/logins.py)
+    has_id_sequences = False  # likewise
+
+    def reserve_ids(self, table: str, count: int) -> list[int]:
+        """Ids for count new rows of table, in increasing order (a sequence's, on PostgreSQL
+        from schema version 8: no lock; else counted on under the chain lock)."""
+        if self.has_id_sequences:
+            return [int(r[0]) for r in self.query_tuples(
+                "SELECT esps_reserve_ids(?, ?)", (table, count))]
+        start = self.next_id(table)
+        return list(range(start, start + count))
+
+    @abstractmethod
+    def ids_follow(self, table: str) -> None:
+        """After rows were copied in with their ids: the next id follows them."""
 
     def next_id(self, table: str) -> int:
         """The id the next row of table gets (in a write: takes the chain lock)."""
@@ -399,6 +415,9 @@ class SQLiteDatabase(Database):
         except (KeyError, OSError):  # no name for this user id (a container)
             return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
+    def ids_follow(self, table: str) -> None:
+        """Nothing to do: AUTOINCREMENT follows the largest id there."""
+
     def lock_units(self, cycle: str, units: Collection[str]) -> None:
         """Nothing more: SQLite's one write lock, taken at BEGIN IMMEDIATE, covers them."""
 
@@ -531,6 +550,7 @@ class PostgresDatabase(Database):
             raise RegisterConnectionError(connection_problem(location, exc)) from None
         self._chain_held = False
         self._definer: bool | None = None
+        self._sequences: bool | None = None
         self._who: str | None = None
         with self.errors():
             self.conn.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
@@ -565,6 +585,18 @@ class PostgresDatabase(Database):
                 "SELECT to_regproc('esps_next_id') IS NOT NULL AS f", ())[0]["f"])
         return self._definer
 
+    @property
+    def has_id_sequences(self) -> bool:  # type: ignore[override]
+        if self._sequences is None:
+            self._sequences = bool(self._query(
+                "SELECT to_regproc('esps_reserve_ids') IS NOT NULL AS f", ())[0]["f"])
+        return self._sequences
+
+    def ids_follow(self, table: str) -> None:
+        if self.has_id_sequences and table != "audit_log":
+            self.query(f"SELECT setval('esps_ids_{table}', (SELECT COALESCE(MAX(id), 0) + 1 "
+                       f"FROM {table}), false)")
+
     def _insert(self, table: str, columns: str, marks: str, params: list[Any]) -> int:
         first = (f"esps_next_id('{table}')" if self.has_definer_functions else
                  f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})")
@@ -577,7 +609,7 @@ class PostgresDatabase(Database):
 
     def _begin(self, kind: TransactionKind, scoped: bool) -> None:
         self._chain_held = False
-        self._definer = None  # looked up again: a migration may have just made them
+        self._definer = self._sequences = None  # looked up again: a migration may make them
         if kind == "read":
             self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         elif kind == "migrate":

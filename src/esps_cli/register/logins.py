@@ -99,15 +99,34 @@ BEGIN
 END $$
 """
 
+# Ids from a sequence per table (the audit log's excepted: its entries count up with no gap,
+# under the chain lock), so that writers of different units number their rows side by side.
+SEQUENCED = ("imports", "allocations", "score_events", "pack_issues", "workbook_issues",
+             "unit_returns", "review_states", "challenge_forms", "challenges",
+             "challenge_responses", "releases", "unit_links", "cycle_rules", "advisor_logins")
+
 _NEXT_ID = """
 CREATE FUNCTION esps_next_id(p_table text) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path FROM CURRENT AS $$
-DECLARE n bigint;
 BEGIN
-    EXECUTE format('SELECT COALESCE(MAX(id), 0) + 1 FROM %I', p_table) INTO n;
-    RETURN n;
+    RETURN nextval(format('esps_ids_%s', p_table)::regclass);
 END $$
 """
+
+_RESERVE_IDS = """
+CREATE FUNCTION esps_reserve_ids(p_table text, p_count integer) RETURNS SETOF bigint
+LANGUAGE sql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    SELECT nextval(format('esps_ids_%s', p_table)::regclass) FROM generate_series(1, p_count)
+    ORDER BY 1
+$$
+"""
+
+
+def _sequences() -> list[str]:
+    return [statement for table in SEQUENCED for statement in (
+        f"CREATE SEQUENCE esps_ids_{table}",
+        f"SELECT setval('esps_ids_{table}', (SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), "
+        "false)")]
 
 _AUDIT_HEAD = """
 CREATE FUNCTION esps_audit_head(OUT id bigint, OUT entry_hash text) LANGUAGE sql STABLE
@@ -157,6 +176,7 @@ def pg_who_may_write() -> list[str]:
     functions run as the owner, and the row-level security policies (enabled, and FORCEd, by
     `esps register roles`, when a force gives its advisors logins of their own)."""
     return [
+        *_sequences(), _RESERVE_IDS,
         _IS_ADVISOR_LOGIN, _LOGIN_ADVISOR, _MAY_READ, _MAY_READ_ENTRY, _NEXT_ID, _AUDIT_HEAD,
         _WHO,
         "CREATE TRIGGER score_events_0_who BEFORE INSERT ON score_events "

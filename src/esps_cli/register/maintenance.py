@@ -247,6 +247,8 @@ def copy_register(source: RegisterLocation | Path | str, target: RegisterLocatio
             # consecutive rows of one table go in one batch (one pipeline on PostgreSQL)
             for table, run in groupby(_in_time_order(tables), key=lambda item: item[0]):
                 dst.database.insert_rows(table, [row for _, row in run])
+            for table, _ in COPY_TABLES:
+                dst.database.ids_follow(table)
         return CopyReport(
             source=str(src.location), target=str(dst.location),
             schema_version=dst.schema_version,

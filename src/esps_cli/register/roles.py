@@ -75,6 +75,9 @@ def _give_to_owner(reg: Register) -> None:
         db.execute(f"GRANT SELECT ON {_ident(table)} TO {ADVISOR_ROLE}")
     for function in functions:
         db.execute(f"ALTER FUNCTION {function} OWNER TO {OWNER_ROLE}")
+    for row in db.query("SELECT sequencename AS s FROM pg_sequences "
+                        "WHERE schemaname = current_schema()"):
+        db.execute(f"ALTER SEQUENCE {_ident(row['s'])} OWNER TO {OWNER_ROLE}")
     for table in ADVISOR_WRITES:
         if table in tables:
             db.execute(f"GRANT INSERT ON {table} TO {ADVISOR_ROLE}")

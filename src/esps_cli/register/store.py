@@ -59,6 +59,7 @@ def _event(row: Row) -> ScoreEvent:
 
 
 _CHUNK = 10_000  # events per insert: an import's memory stays flat
+_LOG_AT_END = 50_000  # events whose audit entries wait for all of them (see _insert_events)
 _READ_CHUNK = 10_000  # rows per read of the current scores
 _SHARED_TEXT = ("cycle", "unit", "indicator", "role", "assessor", "comment", "source",
                 "source_sha256")
@@ -462,22 +463,27 @@ def _append_events(register: Register, events: Sequence[NewEvent | Row], import_
                     f"AND role IN ('linked', 'unlinked'){only} GROUP BY unit, indicator, role",
                     (cycle, *args)):
                 latest[(cycle, unit, indicator, role)] = int(current_id)
-        next_id = register._db.next_id("score_events")
         with register._db.large_write():
-            _insert_events(register, events, latest, next_id, stamp, import_id, keep)
+            _insert_events(register, events, latest, stamp, import_id, keep)
     return len(events)
 
 
 def _insert_events(register: Register, events: Sequence[NewEvent | Row],
-                   latest: dict[tuple[str, str, str, str], int], next_id: int, stamp: str,
+                   latest: dict[tuple[str, str, str, str], int], stamp: str,
                    import_id: int | None, keep: list[Row] | None) -> None:
-    """Insert events with ids from next_id, in chunks, each with its audit entry. latest: the
-    current (cycle, unit, indicator, role) -> event id, which a moderation settles."""
+    """Insert events, in chunks, each with its audit entry. latest: the current (cycle, unit,
+    indicator, role) -> event id, which a moderation settles.
+
+    The entries of up to _LOG_AT_END events are appended after all of them are in: the
+    audit chain's lock, which other writers wait for, is then held only for that moment."""
     who = register._db.who
+    at_end: list[Row] | None = [] if len(events) <= _LOG_AT_END else None
     for start in range(0, len(events), _CHUNK):
         rows = [e if isinstance(e, dict) else e.model_dump()
                 for e in events[start:start + _CHUNK]]
+        ids = iter(register._db.reserve_ids("score_events", len(rows)))
         for row in rows:  # plain dicts, no model per row: each a whole row as inserted
+            next_id = next(ids)
             key = (row["cycle"], row["unit"], row["indicator"])
             if row["role"] == "moderated":
                 for role in ("linked", "unlinked"):
@@ -489,10 +495,14 @@ def _insert_events(register: Register, events: Sequence[NewEvent | Row],
             row["recorded_at"] = stamp
             row["import_id"] = import_id
             row["entered_by"] = who
-            next_id += 1
         register._db.insert_rows("score_events", rows)
         # Hashed as inserted: the same hashes as reading them back (audit.log_written).
-        audit.log_written(register._db, "score_events", rows)
+        if at_end is None:
+            audit.log_written(register._db, "score_events", rows)
+        else:
+            at_end.extend(rows)
         if keep is not None:
             keep.extend(rows)
+    if at_end:
+        audit.log_written(register._db, "score_events", at_end)
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 from pydantic import BaseModel, ConfigDict
 
@@ -205,6 +206,36 @@ def _assessor_problems(roster: Roster, candidates: list[Candidate],
     return problems
 
 
+Row = dict[str, Any]  # a score_events row as recorded
+
+
+class _EventRows(Sequence[Row]):
+    """The rows to record for an import's scores, each made when its chunk is recorded: a
+    dict per score for all of a file's 464,000 at once is most of an import's memory."""
+
+    def __init__(self, new: list[Candidate], cycle: str, source: str, sha256: str) -> None:
+        self.new, self.cycle, self.source, self.sha256 = new, cycle, source, sha256
+
+    def __len__(self) -> int:
+        return len(self.new)
+
+    def _row(self, c: Candidate) -> Row:
+        return event_row(cycle=self.cycle, unit=c.unit.code, indicator=c.indicator,
+                         role=c.role, assessor=c.assessor, score=c.score, comment=c.comment,
+                         source=self.source, source_sha256=self.sha256)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self._row(c) for c in self.new[index]]
+        return self._row(self.new[index])
+
+
 def commit(
     register: Register,
     roster: Roster,
@@ -243,10 +274,8 @@ def commit(
             if problems:
                 raise _Rejected
             import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
-            register.record_import([event_row(
-                cycle=cycle, unit=c.unit.code, indicator=c.indicator, role=c.role,
-                assessor=c.assessor, score=c.score, comment=c.comment, source=source,
-                source_sha256=sha256) for c in new], import_id=import_id)
+            register.record_import(_EventRows(new, cycle, source, sha256),
+                                   import_id=import_id)
     except _Rejected:
         return result.model_copy(update={"status": "rejected", "problems": sorted(
             [*problems, *cell_problems], key=_reading_order)})
