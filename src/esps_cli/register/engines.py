@@ -149,7 +149,7 @@ class Database(ABC):
     def insert(self, table: str, values: dict[str, Any]) -> int:
         """Add one row to a table with an ``id`` column; returns the new row's id.
 
-        Ids count up from 1 (SQLite's AUTOINCREMENT; on PostgreSQL from schema version 6 a
+        Ids count up from 1 (SQLite's AUTOINCREMENT; on PostgreSQL from schema version 7 a
         sequence per table, so that writers of different units number their rows side by
         side: a write refused or undone may leave a gap there; before, the next id under the
         chain lock)."""
