@@ -6,8 +6,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from esps_cli.errors import ConfigError
 from esps_cli.io.xlsx import open_calamine, sheet_rows
@@ -64,16 +65,24 @@ def sniff_delimiter(text: str) -> str:
 
 def csv_rows(data: bytes, name: str) -> list[list[str]]:
     """The rows of a CSV file's bytes; a malformed file is a ConfigError naming the row."""
+    return list(csv_row_stream(data, name))
+
+
+def csv_row_stream(data: bytes, name: str) -> Iterator[list[str]]:
+    """csv_rows one row at a time (a file of 464,000 rows need not be in memory as rows at
+    once); the ConfigError for a malformed row comes when that row is reached."""
     text = decode_text(data)
     if "\x00" in text:
         raise ConfigError(f"{name}: this is not a text (CSV) file: it holds binary data")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    rows: list[list[str]] = []
+    return _stream(csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text)),
+                   name)
+
+
+def _stream(reader: Any, name: str) -> Iterator[list[str]]:
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD_CHARS)
     try:
-        for row in reader:
-            rows.append(row)
+        yield from reader
     except csv.Error as exc:
         raise ConfigError(
             f"{name}: row {reader.line_num}: the CSV cannot be read ({exc}); check the quotes "
@@ -82,7 +91,6 @@ def csv_rows(data: bytes, name: str) -> list[list[str]]:
         ) from None
     finally:
         csv.field_size_limit(limit)
-    return rows
 
 
 def map_columns(

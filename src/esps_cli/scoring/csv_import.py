@@ -9,7 +9,7 @@ its row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from esps_cli.findings import (
     SCORE_WRONG_CYCLE,
 )
 from esps_cli.io.collector import collector_paused
-from esps_cli.io.tables import csv_rows, map_columns
+from esps_cli.io.tables import csv_row_stream, map_columns
 from esps_cli.register import ROLES, Register, Role
 from esps_cli.scoring.importing import (
     Candidate,
@@ -115,9 +115,9 @@ class _CsvChecker:
             values.append(value)
         return values
 
-    def check(self, rows: list[list[str]]) -> tuple[list[ImportProblem], list[Candidate]]:
-        """Every row after the header: the problems, and the scores to check against the
-        register and record."""
+    def check(self, rows: Iterable[list[str]]) -> tuple[list[ImportProblem], list[Candidate]]:
+        """The rows after the header (row 2 on): the problems, and the scores to check
+        against the register and record."""
         name, cycle, cols = self.name, self.roster.cycle.id, self.cols
         width = max(cols.values()) + 1
         at_unit, at_indicator, at_role, at_assessor, at_score = (cols[k] for k in CSV_REQUIRED)
@@ -126,7 +126,7 @@ class _CsvChecker:
         problems: list[ImportProblem] = []
         candidates: list[Candidate] = []
         seen: dict[tuple[str, str, str], int] = {}
-        for rownum, row in enumerate(rows[1:], start=2):
+        for rownum, row in enumerate(rows, start=2):
             if not "".join(row).strip():
                 continue  # a blank row
             if len(row) < width:
@@ -179,19 +179,19 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
     result = ImportResult(file=name, kind="csv", status="rejected")
     try:
         data = path.read_bytes()
-        rows = csv_rows(data, name)
+        rows = csv_row_stream(data, name)  # read, checked and let go a row at a time
+        header = next(rows, None)
+        cols = _csv_columns([] if header is None else [header], name)
+        if isinstance(cols, ImportProblem):
+            return result.model_copy(update={"problems": [cols]})
+        with collector_paused():
+            problems, candidates = _CsvChecker(roster, cols, name).check(rows)
     except (OSError, ConfigError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc).removeprefix(f"{name}: ")
         return result.model_copy(update={"problems": [ImportProblem(
             file=name, code=SCORE_FILE_UNREADABLE.code,
             message=f"cannot read the file: {reason}")]})
-    cols = _csv_columns(rows, name)
-    if isinstance(cols, ImportProblem):
-        return result.model_copy(update={"problems": [cols]})
-
-    sha = sha256_of(data)
-    source = str(path.resolve())
     with collector_paused():
-        problems, candidates = _CsvChecker(roster, cols, name).check(rows)
-        return commit(register, roster, result, source=source, sha256=sha,
-                       candidates=candidates, problems=problems, any_unlinked=any_unlinked)
+        return commit(register, roster, result, source=str(path.resolve()),
+                      sha256=sha256_of(data), candidates=candidates, problems=problems,
+                      any_unlinked=any_unlinked)
