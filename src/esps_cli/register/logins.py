@@ -27,9 +27,10 @@ ADMIN_ROLE = "esps_admin"
 # Tables advisors may insert into (the rest they read); the record of logins, unit links,
 # cycle rules and allocations are the administrators'.
 ADVISOR_WRITES = ("score_events", "imports", "audit_log", "pack_issues", "unit_returns",
-                  "review_states", "workbook_issues", "validation_cache")
+                  "review_states", "workbook_issues", "validation_cache", "calibration_scores")
 ADMIN_WRITES = ("allocations", "unit_links", "cycle_rules", "advisor_logins", "challenge_forms",
-                "challenges", "challenge_responses", "releases")
+                "challenges", "challenge_responses", "releases", "calibration_seeds",
+                "calibration_packs")
 
 # The rule functions of score_events that read other rows: run as the owner (see all).
 RULE_FUNCTIONS = (
@@ -103,7 +104,8 @@ END $$
 # under the chain lock), so that writers of different units number their rows side by side.
 SEQUENCED = ("imports", "allocations", "score_events", "pack_issues", "workbook_issues",
              "unit_returns", "review_states", "challenge_forms", "challenges",
-             "challenge_responses", "releases", "unit_links", "cycle_rules", "advisor_logins")
+             "challenge_responses", "releases", "calibration_seeds", "calibration_packs",
+             "calibration_scores", "unit_links", "cycle_rules", "advisor_logins")
 
 _NEXT_ID = """
 CREATE FUNCTION esps_next_id(p_table text) RETURNS bigint LANGUAGE plpgsql
