@@ -298,6 +298,9 @@ def test_cycles_are_compared(calibrated: dict, tmp_path: Path) -> None:
     (now,) = report["assessors"]
     assert (now["assessor"], now["mean_signed_deviation"], now["flagged"]) == (
         "dcfa03", -0.5, False)
+    rows = list(csv.DictReader(io.StringIO(run("calibrate", "report", "--format", "csv",
+                                               "--cycle", NEXT, *common))))
+    assert [r["cycle"] for r in rows] == [NEXT] + [CYCLE] * 5  # this cycle first, then earlier
     text = run("calibrate", "report", "--cycle", NEXT, *common)
     assert "FY2010/11 mean signed" in text and "-2.00" in text and "-0.50" in text
 
