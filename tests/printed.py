@@ -67,9 +67,10 @@ def _text(pdf: Path, page: int, *mode: str) -> str:
 
 
 def words_of(raw: str) -> set[str]:
-    """The words on a page. Calc breaks a long word after a hyphen or a slash; in raw order
-    the rest follows on the next line, so the two halves are joined again."""
-    joined = re.sub(r"([-/])\n", r"\1", raw)
+    """The words on a page. Calc breaks a long word after a hyphen or a slash (or a
+    backslash, in a path); in raw order the rest follows on the next line, so the two halves
+    are joined again."""
+    joined = re.sub(r"([-/\\])\n", r"\1", raw)
     return set(joined.split())
 
 
@@ -116,12 +117,18 @@ def shown(cell_value: Any, number_format: str) -> str:
 
 
 def headings(ws: Worksheet) -> list[str]:
-    """The heading row that prints on every page (the sheet's print title rows)."""
+    """The headings that print on every page: the sheet's print title rows, or where the
+    sheet is printed across pages with title columns, the headings of those columns."""
     titles = ws.print_title_rows
     if not titles:
         return []
     first = int(titles.split(":")[0].lstrip("$"))
-    return [str(c.value) for c in ws[first] if c.value is not None]
+    cells = [c for c in ws[first] if c.value is not None]
+    if ws.print_title_cols:
+        last = ws.print_title_cols.split(":")[-1].lstrip("$")
+        cells = [c for c in cells if len(c.column_letter) <= len(last)
+                 and c.column_letter <= last]
+    return [str(c.value) for c in cells]
 
 
 def problems(xlsx: Path, pdf: Path) -> list[str]:
@@ -134,6 +141,8 @@ def problems(xlsx: Path, pdf: Path) -> list[str]:
         if "(A4)" not in p.size:
             found.append(f"page {p.number} is not A4: {p.size}")
     for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue  # hidden sheets are not printed
         own = [p for p in printed if p.sheet == ws.title]
         if not own:
             found.append(f"sheet {ws.title!r} printed no page")

@@ -91,7 +91,11 @@ def test_workbook_structure_as_excel_sees_it(pristine_pack, units, framework, ad
     dv = _validation_for(ind, "H5")
     assert dv.type == "list" and dv.formula1 == f"={LIST_NAMES['ratings']}"
     assert _list_values(wb, LIST_NAMES["ratings"]) == [1, 2, 3, 4, "N/A"]
-    assert ind.page_setup.fitToWidth == 1 and ind.sheet_properties.pageSetUpPr.fitToPage
+    # printed at a readable 75% across pages (never shrunk to one page wide), IDs repeated
+    assert ind.page_setup.scale == 75 and not ind.sheet_properties.pageSetUpPr.fitToPage
+    assert ind.print_title_cols == "$A:$A"
+    assert ind.oddHeader.center.text == "&BOFFICIAL&B"
+    assert ind.oddFooter.right.text == "Page &P of &N"
 
     ev = wb["Evidence"]
     assert [c.value for c in ev[EVIDENCE.header_row]] == list(EVIDENCE.headers)

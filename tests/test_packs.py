@@ -184,7 +184,8 @@ def test_pack_structure_as_excel_sees_it(issued: Issued, framework: Framework) -
     score_ref = f"{openpyxl.utils.get_column_letter(columns['score'])}{row}"
     dv = next(d for d in ws.data_validations.dataValidation if score_ref in d.sqref)
     assert dv.formula1 == '"1,2,3,4"'
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.scale == 75
+    assert ws.oddHeader.center.text == "&BOFFICIAL&B" and ws.print_title_cols == "$A:$A"
     assert ws.print_title_rows == f"${PACK_TABLE.header_row}:${PACK_TABLE.header_row}"
 
 

@@ -121,7 +121,7 @@ def generate(
         result = generate_workbooks(
             ctx.framework, chosen, ctx.advisors, out_dir, ctx.cycle, force=force,
             jobs=jobs or None, on_written=lambda _p: progress.advance(),
-            before_issue=record,
+            before_issue=record, classification=ctx.settings.classification,
         )
     if location is None:
         err_console.print("Pack ids not recorded: no register configured (--register, or "

@@ -54,7 +54,8 @@ def upgrade(
     check_format("upgrade", fmt)
     here.cycle = cycle
     ctx = here.context
-    template = build_template(ctx.framework, ctx.cycle, ctx.advisors)
+    template = build_template(ctx.framework, ctx.cycle, ctx.advisors,
+                              classification=ctx.settings.classification)
     done: list[UpgradeReport] = []
     refused = 0
     with issuing(here.configured_location) as record:

@@ -98,7 +98,8 @@ def validate(
     _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose,
                   classification=here.settings.classification)
     if annotate is not None:
-        _mark_up(report, annotate, force=force, jobs=jobs)
+        _mark_up(report, annotate, force=force, jobs=jobs,
+                 classification=here.settings.classification)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -112,14 +113,15 @@ def _print_report(report: "BatchReport", fmt: Format, output: Path | None, *, fo
         err_console.print(f"Report written to {escape(str(output))}")
 
 
-def _mark_up(report: "BatchReport", out_dir: Path, *, force: bool, jobs: int) -> None:
+def _mark_up(report: "BatchReport", out_dir: Path, *, force: bool, jobs: int,
+             classification: str) -> None:
     from esps_cli.workbook.annotate import mark_up_returns
 
     with progress_bar("Writing marked-up copies") as progress:
         result = mark_up_returns(
             report.workbooks, out_dir, checked_on=report.checked_on,
             batch_findings=report.findings, force=force, jobs=jobs or None,
-            on_progress=progress.update)
+            on_progress=progress.update, classification=classification)
     for copy in result.written:
         for note in copy.notes:
             err_console.print(f"[yellow]{escape(Path(copy.source).name)}:[/yellow] {escape(note)}")

@@ -83,7 +83,8 @@ class Workspace:
         from esps_cli.scoring.roster import Roster
 
         ctx = self.context
-        return Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors)
+        return Roster(ctx.framework, ctx.cycle, ctx.units, ctx.advisors,
+                      classification=self.settings.classification)
 
 
 # The options, in the order they are listed in --help; each can be left out or given another

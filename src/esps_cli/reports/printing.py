@@ -1,9 +1,6 @@
-"""Printing: every workbook this tool writes prints on A4 the same way.
-
-One page setup for every sheet (`print_setup`): A4, fitted to one page wide (as many pages
-tall as it takes), the table's heading row repeated on every page, the protective marking at
-the top and foot of every page, and a footer saying what the page is (framework id and
-version, cycle, when it was made) and "Page x of y". One table writer (`table_sheet`) for
+"""Printing reports: the page setup of every sheet is `workbook.pages.print_setup` (A4, the
+marking top and foot of every page, "Page x of y"; shared with the unit's own workbooks and
+packs). One table writer (`table_sheet`) for
 every tabular sheet: human headings, Yes/No for flags, blanks for missing values, numbers as
 numbers, dates as dates, and text wrapped inside its column so nothing is cut when printed.
 
@@ -15,7 +12,6 @@ same file prints whole in Excel and Calc.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -23,15 +19,21 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.worksheet import Worksheet
-from pydantic import BaseModel, Field
 
-from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.io.safety import clean_text, escape_formula
-from esps_cli.workbook.styles import fit_to_page
+from esps_cli.workbook.pages import (
+    DEFAULT_CLASSIFICATION,
+    PrintInfo,
+    fit_row_height,
+    print_info,
+    print_setup,
+    text_lines,
+)
 
-DEFAULT_CLASSIFICATION = "OFFICIAL"
+__all__ = ["DEFAULT_CLASSIFICATION", "PrintInfo", "fit_row_height", "print_info", "print_setup",
+           "text_lines"]
+
 FONT_NAME = "Calibri"  # the workbook default; fonts set without a name print in a serif
 HEADER_FONT = Font(name=FONT_NAME, bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
@@ -47,91 +49,11 @@ MAX_TEXT_WIDTH = 60  # a column of long text wraps at this width
 # Column-width units per character of 11 pt text: measured 0.81 in Calc with DejaVu Sans (its
 # stand-in for Calibri); 0.9 leaves room for wider words and for Excel's Calibri.
 CHAR_WIDTH = 0.9
-LINE_CHAR_WIDTH = 0.85  # for counting wrapped lines: nearer the measure, fewer blank lines
 # Words a heading made from a field name spells in capitals or as a symbol.
 HEADING_WORDS = {
     "id": "ID", "dcfa": "DCFA", "pct": "%", "na": "N/A", "hmic": "HMIC", "kpi": "KPI",
     "sha256": "SHA-256", "esps": "ESPS", "rag": "RAG",
 }
-
-
-class PrintInfo(BaseModel):
-    """What every printed page says about itself."""
-
-    title: str
-    classification: str = DEFAULT_CLASSIFICATION
-    framework: str = ""  # e.g. "esps-mps 2010.1"
-    cycle: str = ""  # e.g. "FY2010/11"
-    run_at: datetime = Field(default_factory=lambda: datetime.now().replace(microsecond=0))
-    edition: str = ""  # e.g. "Public edition"
-
-
-def print_info(
-    title: str,
-    framework: Framework | None = None,
-    cycle: Cycle | str | None = None,
-    *,
-    classification: str | None = None,
-    run_at: datetime | None = None,
-    edition: str = "",
-) -> PrintInfo:
-    """The page furniture for a workbook made from a framework and a cycle."""
-    fields: dict[str, Any] = {
-        "title": title,
-        "classification": classification or DEFAULT_CLASSIFICATION,
-        "framework": f"{framework.meta.id} {framework.meta.version}" if framework else "",
-        "cycle": cycle.name if isinstance(cycle, Cycle) else (cycle or ""),
-        "edition": edition,
-    }
-    if run_at is not None:
-        fields["run_at"] = run_at.replace(microsecond=0)
-    return PrintInfo(**fields)
-
-
-def _hf(text: str) -> str:
-    """Text for a header or footer: '&' starts a code there, so it is doubled."""
-    return clean_text(text).replace("&", "&&")
-
-
-def print_setup(
-    ws: Worksheet,
-    info: PrintInfo,
-    *,
-    landscape: bool = False,
-    title_rows: str | None = None,
-    one_page: bool = False,
-) -> None:
-    """A4, one page wide (and one page tall with `one_page`), `title_rows` (e.g. "1:1")
-    repeated at the top of every page, the marking top and bottom, and the footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1 if one_page else 0
-    fit_to_page(ws)
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    if title_rows:
-        ws.print_title_rows = title_rows
-    # openpyxl gives every sheet an odd-page header and footer, but the attributes allow None
-    header = ws.oddHeader
-    if header is None:
-        header = ws.oddHeader = HeaderFooterItem()
-    footer = ws.oddFooter
-    if footer is None:
-        footer = ws.oddFooter = HeaderFooterItem()
-    marking = f"&B{_hf(info.classification)}&B"
-    header.left.text = _hf(" · ".join(p for p in (info.title, info.edition) if p))
-    header.left.size = 8
-    header.center.text = marking
-    header.right.text = "&A"  # the sheet's name
-    header.right.size = 8
-    footer.left.text = marking
-    made = f"run {info.run_at:%d/%m/%Y %H:%M}"
-    footer.center.text = _hf(" · ".join(p for p in (info.framework, info.cycle, made) if p))
-    footer.center.size = 8
-    footer.right.text = "Page &P of &N"
-    footer.right.size = 8
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -173,27 +95,6 @@ def _display_length(value: Any) -> int:
     if isinstance(value, float):
         return len(f"{value:g}")
     return max((len(line) for line in str(value).splitlines()), default=0)
-
-
-def text_lines(value: Any, width: float, size: float = 11, bold: bool = False) -> int:
-    """How many lines a value takes wrapped in a column of `width` (word wrap, as Excel and
-    Calc do it, with room for the wider print font)."""
-    if value is None:
-        return 1
-    text = value if isinstance(value, str) else str(value)
-    factor = LINE_CHAR_WIDTH * (size / 11) * (1.15 if bold else 1.0)
-    chars = max(1, int((width - 1) / factor))
-    return sum(max(1, len(textwrap.wrap(part, chars))) for part in text.splitlines() or [""])
-
-
-def fit_row_height(ws: Worksheet, row: int, widths: Sequence[float], *, size: float = 11,
-                   bold: bool = False) -> None:
-    """Set a row's height to show all its wrapped text. Calc does not size rows itself when
-    it opens an .xlsx, and without this wrapped lines print over each other."""
-    lines = max((text_lines(ws.cell(row=row, column=i).value, w, size, bold)
-                 for i, w in enumerate(widths, start=1)), default=1)
-    if lines > 1:
-        ws.row_dimensions[row].height = round(lines * size * 1.25 + 3, 1)
 
 
 def fitted_widths(header: Sequence[str], rows: Sequence[Sequence[Any]],

@@ -200,7 +200,7 @@ def write_packs(
             data = build_scoring_pack(ScoringPack(
                 identity=identity, unit_name=unit.name, cycle_name=roster.cycle.name,
                 assessor_name=_advisor_name(roster, assessor), scale=_scale(roster),
-                answers=answers), generated_at)
+                answers=answers), generated_at, classification=roster.classification)
             _issue(register, out_dir, name, data, PackIssue(
                 pack_id=identity.pack_id, kind="scoring", cycle=roster.cycle.id,
                 unit=unit.code, role=role, assessor=assessor, file=name,
@@ -306,7 +306,7 @@ def write_moderation_packs(
         data = build_moderation_pack(ModerationPack(
             identity=identity, unit_name=unit.name, cycle_name=roster.cycle.name,
             assessor_name=_advisor_name(roster, who), scale=_scale(roster), rows=rows),
-            generated_at)
+            generated_at, classification=roster.classification)
         _issue(register, out_dir, name, data, PackIssue(
             pack_id=identity.pack_id, kind="moderation", cycle=cycle, unit=unit.code,
             role="moderator", assessor=who, file=name,

@@ -29,6 +29,7 @@ class Roster:
     cycle: Cycle
     units: list[Unit]
     advisors: list[Advisor]
+    classification: str = "OFFICIAL"  # the marking on every page of the packs written
     _units: dict[str, Unit] = field(init=False, repr=False)
     _advisors: dict[str, Advisor] = field(init=False, repr=False)
     _in_scope: dict[str, str] = field(init=False, repr=False)

@@ -41,7 +41,16 @@ from esps_cli.errors import ConfigError, EspsError, OutputExistsError
 from esps_cli.findings import Finding
 from esps_cli.io.batch import parallel_map
 from esps_cli.io.safety import StagedOutputs, atomic_write, clean_text, ensure_folder, inside
-from esps_cli.workbook.layout import column_letter
+from esps_cli.workbook.generate import table_print_setup
+from esps_cli.workbook.layout import EVIDENCE, INDICATORS, column_letter
+from esps_cli.workbook.pages import (
+    DEFAULT_CLASSIFICATION,
+    grow_rows_to_text,
+    header_text,
+    page_furniture,
+    print_info,
+    print_setup,
+)
 from esps_cli.workbook.styles import (
     BOLD,
     BOX,
@@ -50,7 +59,6 @@ from esps_cli.workbook.styles import (
     SUBTITLE,
     TITLE,
     WRAP_TOP,
-    fit_to_page,
     set_style,
     style_of,
 )
@@ -326,12 +334,25 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
     last = HEADER_ROW + max(1, len(findings))
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1).coordinate
     ws.auto_filter.ref = f"A{HEADER_ROW}:{column_letter(len(FINDINGS_COLUMNS))}{last}"
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    fit_to_page(ws)
+
+
+
+def _set_up_pages(wb: Workbook, findings: Worksheet, ret: CheckedReturn,
+                  classification: str) -> None:
+    """Every page of the copy carries the marking, the unit and "Page x of y"; the unit's
+    tables print at a readable size with every row as tall as its text."""
+    who = " ".join(x for x in (ret.unit_code, ret.unit_name) if x) or ret.file
+    info = print_info(f"Marked-up copy: {who}", cycle=ret.cycle,
+                      classification=classification)
+    print_setup(findings, info, landscape=True, title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
+    for table in (INDICATORS, EVIDENCE):
+        if table.sheet in wb.sheetnames:
+            unit_sheet = wb[table.sheet]
+            table_print_setup(unit_sheet, table, info)
+            grow_rows_to_text(unit_sheet, table.first_data_row)
+    for sheet in wb.worksheets:
+        if sheet is not findings and sheet.sheet_state == "visible":
+            page_furniture(sheet, info, title=header_text(info.title))
 
 
 def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
@@ -381,6 +402,7 @@ def mark_up_workbook(
     checked_on: date,
     extra_findings: Sequence[Finding] = (),
     force: bool = False,
+    classification: str = DEFAULT_CLASSIFICATION,
 ) -> MarkedUpCopy:
     """Write the marked-up copy of one checked return to target (atomically).
 
@@ -398,6 +420,7 @@ def mark_up_workbook(
     marked = _mark_cells(wb, findings, checked_on)
     ws = _findings_sheet(wb)
     _write_findings(ws, ret, findings, checked_on, notes, wb)
+    _set_up_pages(wb, ws, ret, classification)
     buf = io.BytesIO()
     wb.save(buf)
     atomic_write(ensure_folder(target.parent) / target.name,
@@ -408,14 +431,15 @@ def mark_up_workbook(
 
 # -- a batch ------------------------------------------------------------------------------
 
-_Job = tuple[Any, str, date, list[Finding], bool]
+_Job = tuple[Any, str, date, list[Finding], bool, str]
 
 
 def _mark_up_job(job: _Job) -> MarkedUpCopy | NotMarkedUp:
-    ret, target, checked_on, extra, force = job
+    ret, target, checked_on, extra, force, classification = job
     try:
         return mark_up_workbook(ret, Path(target), checked_on=checked_on,
-                                extra_findings=extra, force=force)
+                                extra_findings=extra, force=force,
+                                classification=classification)
     except EspsError as exc:
         return NotMarkedUp(file=ret.file, reason=str(exc))
 
@@ -451,6 +475,7 @@ def mark_up_returns(
     force: bool = False,
     jobs: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    classification: str = DEFAULT_CLASSIFICATION,
 ) -> MarkUpResult:
     """A marked-up copy in out_dir of every return with findings; a return that cannot be
     read (or copied) gets none and is listed in `not_written` with the reason."""
@@ -465,7 +490,8 @@ def mark_up_returns(
                 unreadable=True))
             continue
         extra = [f for f in batch_findings if f.file == ret.file]
-        work.append((ret, str(marked_up_path(out_dir, ret.file)), checked_on, extra, force))
+        work.append((ret, str(marked_up_path(out_dir, ret.file)), checked_on, extra, force,
+                     classification))
     if not work:
         return result
 
@@ -476,8 +502,8 @@ def mark_up_returns(
     # an interrupted run leaves no copies and no temporary files.
     finals = {Path(job[1]).name: job[1] for job in work}
     with StagedOutputs(out_dir, list(finals), force=force, what="marked-up copy") as staged:
-        staged_work = [(ret, str(staged.path(Path(target).name)), on, extra, True)
-                       for ret, target, on, extra, _ in work]
+        staged_work = [(ret, str(staged.path(Path(target).name)), on, extra, True, marking)
+                       for ret, target, on, extra, _, marking in work]
         for done in parallel_map(_mark_up_job, staged_work, jobs=jobs,
                                  on_progress=on_progress, on_error=failed):
             if isinstance(done, MarkedUpCopy):

@@ -62,6 +62,7 @@ from esps_cli.workbook.layout import (
     rating_options,
     workbook_fingerprint,
 )
+from esps_cli.workbook.pages import PrintInfo, print_info, print_setup, row_height
 from esps_cli.workbook.styles import (
     BOLD,
     BOX,
@@ -75,11 +76,16 @@ from esps_cli.workbook.styles import (
     TOP,
     UNLOCKED,
     WRAP_TOP,
-    fit_to_page,
 )
 
 # Placeholders replaced per unit. They appear only inside strings of the template.
-UNIT_FIELDS = ("unit_code", "unit_name", "business_group", "linked_dcfa", "linked_dcfa_name")
+UNIT_FIELDS = ("unit_code", "unit_name", "business_group", "linked_dcfa", "linked_dcfa_name",
+               "unit_name_hf")
+# The page header names the unit: "&" starts a code there, so its name is given doubled.
+PAGE_TITLE = "ESPS self-assessment: {{esps:unit_name_hf}}"
+# Row heights the unit's typing may grow: a row without customHeight is resized by Excel and
+# Calc as text is typed into it, while the height written still holds when Calc prints.
+_CUSTOM_HEIGHT = re.compile(rb' customHeight="(?:1|true)"')
 
 
 def placeholder(key: str) -> str:
@@ -102,9 +108,14 @@ def build_template(
     cycle: Cycle,
     advisors: list[Advisor],
     generated_at: datetime | None = None,
+    *,
+    classification: str | None = None,
 ) -> bytes:
-    """The cycle's workbook with placeholders for the unit, as .xlsx bytes."""
+    """The cycle's workbook with placeholders for the unit, as .xlsx bytes; every page
+    carries the protective marking (`classification`, default OFFICIAL)."""
     generated_at = generated_at or datetime.now().replace(microsecond=0)
+    info = print_info("ESPS self-assessment", framework, cycle,
+                      classification=classification, run_at=generated_at)
     indicators = framework.cycle_indicators(cycle)
     hashes = expected_indicator_hashes(framework, indicators)
 
@@ -118,10 +129,10 @@ def build_template(
     meta = wb.create_sheet(SHEET_META)
 
     _write_meta(meta, framework, cycle, indicators, advisors, hashes, generated_at, wb)
-    _write_cover(cover, framework, cycle)
-    _write_guidance(guidance, framework, cycle)
-    _write_indicators(ind_ws, framework, cycle)
-    _write_evidence(ev_ws, framework)
+    _write_cover(cover, framework, cycle, info)
+    _write_guidance(guidance, framework, cycle, info)
+    _write_indicators(ind_ws, framework, cycle, info)
+    _write_evidence(ev_ws, framework, info)
 
     _text_not_formulas(wb)
     meta.sheet_state = "veryHidden"
@@ -139,7 +150,21 @@ def build_template(
 
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return heights_grow_with_text(buf.getvalue())
+
+
+def heights_grow_with_text(data: bytes) -> bytes:
+    """The workbook with no row height marked custom, so Excel and Calc grow a row as the
+    unit types into it (openpyxl marks every height it writes as custom)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst:
+        for item in src.infolist():
+            part = src.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                part = _CUSTOM_HEIGHT.sub(b"", part)
+            dst.writestr(item, part, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _text_not_formulas(wb: Workbook) -> None:
@@ -174,17 +199,6 @@ def _title(ws: Worksheet, title: str, subtitle: str) -> None:
     ws["A2"] = subtitle
     ws["A2"].font = SUBTITLE
     ws["A2"].alignment = Alignment(wrap_text=False, vertical="top")
-
-
-def _print_setup(ws: Worksheet, title_rows: str | None = None) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    fit_to_page(ws)
-    ws.print_options.gridLines = False
-    if title_rows:
-        ws.print_title_rows = title_rows
 
 
 def _write_fields(ws: Worksheet, first_row: int, fields: tuple[Field, ...],
@@ -233,7 +247,7 @@ def _list_validation(source: str, title: str, error: str, prompt: str) -> DataVa
     return dv
 
 
-def _write_cover(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+def _write_cover(ws: Worksheet, framework: Framework, cycle: Cycle, info: PrintInfo) -> None:
     _title(ws, "Equality Standard for the Police Service: self-assessment workbook",
            f"{placeholder('unit_name')} ({placeholder('unit_code')}), {cycle.name}. "
            f"Return this workbook to DCFD by {cycle.submission_deadline:%d/%m/%Y}.")
@@ -279,11 +293,11 @@ def _write_cover(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 42
     ws.column_dimensions["C"].width = 60
-    _print_setup(ws)
-    ws.page_setup.orientation = "portrait"
+    print_setup(ws, info, title=PAGE_TITLE)
 
 
-def _write_guidance(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+def _write_guidance(ws: Worksheet, framework: Framework, cycle: Cycle,
+                    info: PrintInfo) -> None:
     _title(ws, "Guidance", f"How to complete the ESPS self-assessment for {cycle.name}.")
     row = 4
 
@@ -333,11 +347,11 @@ def _write_guidance(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
     ws.column_dimensions["A"].width = 30
     ws.column_dimensions["B"].width = 60
     ws.column_dimensions["C"].width = 40
-    _print_setup(ws)
-    ws.page_setup.orientation = "portrait"
+    print_setup(ws, info, title=PAGE_TITLE)
 
 
 def _header(ws: Worksheet, table: Table) -> None:
+    """The table's heading row, styled and frozen (the caller sets up its printing)."""
     for col, column in enumerate(table.columns, start=1):
         c = ws.cell(row=table.header_row, column=col, value=column.header)
         c.font = HEADER_FONT
@@ -347,7 +361,14 @@ def _header(ws: Worksheet, table: Table) -> None:
         ws.column_dimensions[column_letter(col)].width = column.width
     ws.row_dimensions[table.header_row].height = 32
     ws.freeze_panes = ws.cell(row=table.first_data_row, column=2).coordinate
-    _print_setup(ws, f"{table.header_row}:{table.header_row}")
+
+
+def table_print_setup(ws: Worksheet, table: Table, info: PrintInfo, *,
+                      title: str | None = None) -> None:
+    """A wide table prints at a readable size (never shrunk below 8 pt) across as many pages
+    as it takes, its heading row and first column on every page."""
+    print_setup(ws, info, landscape=True, title_rows=f"{table.header_row}:{table.header_row}",
+                title_columns="A:A", readable=True, title=title)
 
 
 def _style_row(ws: Worksheet, table: Table, row: int) -> None:
@@ -364,15 +385,11 @@ def _style_row(ws: Worksheet, table: Table, row: int) -> None:
             c.fill = LOCKED_FILL
 
 
-def _fit_height(ws: Worksheet, table: Table, row: int, values: dict[str, str]) -> None:
-    """Set a row height that shows all wrapped text (spreadsheet apps do not always autofit)."""
-    lines = 1
-    for column in table.columns:
-        text = values.get(column.key) or ""
-        if column.wrap and text:
-            per_line = max(1, int(column.width * 1.15))
-            lines = max(lines, -(-len(text) // per_line))
-    ws.row_dimensions[row].height = 15 * lines + 2
+def fit_table_row(ws: Worksheet, table: Table, row: int, values: Mapping[str, object]) -> None:
+    """Set a row's height to show all its wrapped text, from the text and the columns'
+    widths (spreadsheet apps do not size rows themselves when they open an .xlsx)."""
+    texts = [values.get(c.key) if c.wrap else None for c in table.columns]
+    ws.row_dimensions[row].height = row_height(texts, [c.width for c in table.columns])
 
 
 def _col_range(table: Table, key: str, first: int, last: int) -> str:
@@ -380,11 +397,13 @@ def _col_range(table: Table, key: str, first: int, last: int) -> str:
     return f"{letter}{first}:{letter}{last}"
 
 
-def _write_indicators(ws: Worksheet, framework: Framework, cycle: Cycle) -> None:
+def _write_indicators(ws: Worksheet, framework: Framework, cycle: Cycle,
+                      info: PrintInfo) -> None:
     _title(ws, f"Indicators: {placeholder('unit_name')}",
            "Give each indicator a self-assessment and a narrative in the yellow cells. "
            "Grey cells are locked. The evidence minimum says what the return must show.")
     _header(ws, INDICATORS)
+    table_print_setup(ws, INDICATORS, info, title=PAGE_TITLE)
     indicators = framework.cycle_indicators(cycle)
     first = INDICATORS.first_data_row
     for offset, ind in enumerate(indicators):
@@ -394,7 +413,7 @@ def _write_indicators(ws: Worksheet, framework: Framework, cycle: Cycle) -> None
             if not column.is_input:
                 ws.cell(row=row, column=col, value=locked[column.key])
         _style_row(ws, INDICATORS, row)
-        _fit_height(ws, INDICATORS, row, locked)
+        fit_table_row(ws, INDICATORS, row, locked)
     last = first + len(indicators) - 1
     labels = "; ".join(f"{lvl.score} = {lvl.label}" for lvl in framework.scale.levels)
     dv = _list_validation(
@@ -406,11 +425,12 @@ def _write_indicators(ws: Worksheet, framework: Framework, cycle: Cycle) -> None
     dv.add(_col_range(INDICATORS, "rating", first, last))
 
 
-def _write_evidence(ws: Worksheet, framework: Framework) -> None:
+def _write_evidence(ws: Worksheet, framework: Framework, info: PrintInfo) -> None:
     _title(ws, f"Evidence: {placeholder('unit_name')}",
            "One row per piece of evidence. The evidence stays in your local storage: say where "
            "it is kept (a path or reference), not the document itself.")
     _header(ws, EVIDENCE)
+    table_print_setup(ws, EVIDENCE, info, title=PAGE_TITLE)
     first = EVIDENCE.first_data_row
     last = first + EVIDENCE.input_rows - 1
     for row in range(first, last + 1):
@@ -494,6 +514,7 @@ def unit_values(unit: Unit, framework: Framework, advisors: dict[str, Advisor]) 
         "business_group": group,
         "linked_dcfa": unit.linked_dcfa,
         "linked_dcfa_name": dcfa.name if dcfa else unit.linked_dcfa,
+        "unit_name_hf": unit.name.replace("&", "&&"),
         "pack_id": new_pack_id(),
     }
 
@@ -565,6 +586,7 @@ def generate_workbooks(
     jobs: int | None = None,
     on_written: Callable[[Path], None] | None = None,
     before_issue: Callable[[list[WorkbookIssue]], None] | None = None,
+    classification: str | None = None,
 ) -> GenerateResult:
     """Write one workbook per unit into out_dir; refuse to overwrite anything unless force.
 
@@ -577,7 +599,7 @@ def generate_workbooks(
     names = unit_filenames(units, cycle)
     with StagedOutputs(out_dir, [names[u.code] for u in units], force=force,
                        what="workbook") as staged:
-        template = build_template(framework, cycle, advisors)
+        template = build_template(framework, cycle, advisors, classification=classification)
         by_id = {a.id: a for a in advisors}
         work = [(unit_values(u, framework, by_id), str(staged.path(names[u.code])))
                 for u in units]

@@ -79,17 +79,20 @@ class Table:
         return self.header_row + 1
 
 
+# Printed landscape at 75% (8 pt or more), the columns fall on two pages: what the indicator
+# asks (up to the evidence minimum), then the guidance and the unit's answers; each page
+# holds about 148 width units, the Indicator ID column repeated on both.
 INDICATORS = Table(
     sheet=SHEET_INDICATORS,
     header_row=4,
     columns=(
         Column("indicator_id", "Indicator ID", 11),
-        Column("theme", "National theme", 16, wrap=True),
-        Column("esps_unit", "ESPS unit", 22, wrap=True),
+        Column("theme", "National theme", 14, wrap=True),
+        Column("esps_unit", "ESPS unit", 20, wrap=True),
         Column("text", "Indicator", 48, wrap=True),
         Column("stage", "Stage", 11),
         Column("minimum", "Evidence minimum", 38, wrap=True),
-        Column("guidance", "Guidance", 40, wrap=True),
+        Column("guidance", "Guidance", 36, wrap=True),
         Column("rating", "Self-assessment (1-4 or N/A)", 15, kind="rating"),
         Column("na_reason", "N/A reason", 24, kind="text", wrap=True),
         Column("narrative", "Narrative: what you do and how you know", 60, kind="text", wrap=True),

@@ -29,11 +29,13 @@ from esps_cli.io.xlsx import XlsxReadError, open_book, sheet_rows, sniff_problem
 from esps_cli.workbook.generate import (
     _header,
     _list_validation,
-    _print_setup,
     _protect,
     _style_row,
     _title,
     _write_fields,
+    fit_table_row,
+    heights_grow_with_text,
+    table_print_setup,
 )
 from esps_cli.workbook.layout import (
     MODERATION_FIELDS,
@@ -50,6 +52,7 @@ from esps_cli.workbook.layout import (
     Table,
     column_letter,
 )
+from esps_cli.workbook.pages import PrintInfo
 from esps_cli.workbook.reader import FieldValue, TableData, _find_fields, find_table
 from esps_cli.workbook.styles import (
     BOLD,
@@ -128,15 +131,11 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
         cell.data_type = "s"
 
 
-def _fit(ws: Worksheet, table: Table, row: int, values: dict[str, str]) -> None:
-    lines = 1
-    for column in table.columns:
-        text = values.get(column.key) or ""
-        if column.wrap and text:
-            per_line = max(1, int(column.width * 1.1))
-            lines = max(lines, sum(-(-max(1, len(part)) // per_line)
-                                   for part in str(text).split("\n")))
-    ws.row_dimensions[row].height = min(409, 14 * lines + 4)
+def _page_info(title: str, ident: PackIdentity, cycle_name: str, generated_at: datetime,
+               classification: str | None) -> PrintInfo:
+    framework = " ".join(p for p in (ident.framework_id, ident.framework_version) if p)
+    return PrintInfo(title=title, classification=classification or "OFFICIAL",
+                     framework=framework, cycle=cycle_name, run_at=generated_at)
 
 
 def _write_meta(wb: Workbook, identity: PackIdentity, generated_at: datetime) -> None:
@@ -180,9 +179,9 @@ def _score_dropdown(ws: Worksheet, table: Table, scale: list[tuple[int, str]], f
 
 
 def _finish(wb: Workbook, ws: Worksheet, table: Table, title: str,
-            generated_at: datetime) -> bytes:
+            generated_at: datetime, info: PrintInfo) -> bytes:
     _header(ws, table)
-    _print_setup(ws, f"{table.header_row}:{table.header_row}")
+    table_print_setup(ws, table, info)
     ws.freeze_panes = ws.cell(row=table.first_data_row, column=2).coordinate
     _protect(ws)
     wb.security = WorkbookProtection(lockStructure=True)
@@ -193,11 +192,13 @@ def _finish(wb: Workbook, ws: Worksheet, table: Table, title: str,
     wb.properties.modified = generated_at
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return heights_grow_with_text(buf.getvalue())
 
 
-def build_scoring_pack(pack: ScoringPack, generated_at: datetime | None = None) -> bytes:
-    """One assessor's scoring pack for one unit, as .xlsx bytes."""
+def build_scoring_pack(pack: ScoringPack, generated_at: datetime | None = None, *,
+                       classification: str | None = None) -> bytes:
+    """One assessor's scoring pack for one unit, as .xlsx bytes; every page carries the
+    protective marking (it holds a named advisor's assessment)."""
     generated_at = generated_at or datetime.now().replace(microsecond=0)
     ident = pack.identity
     wb = Workbook()
@@ -224,14 +225,16 @@ def build_scoring_pack(pack: ScoringPack, generated_at: datetime | None = None) 
             if not column.is_input:
                 _put(ws, row, col, values[column.key])
         _style_row(ws, PACK_TABLE, row)
-        _fit(ws, PACK_TABLE, row, values)
+        fit_table_row(ws, PACK_TABLE, row, values)
     last = first + len(pack.answers) - 1
     _score_dropdown(ws, PACK_TABLE, pack.scale, first, last, "Score")
     _scale_note(ws, pack.scale, PACK_TABLE.columns.index(PACK_TABLE.column("narrative")) + 1)
     _write_meta(wb, ident, generated_at)
-    return _finish(wb, ws, PACK_TABLE,
-                   f"ESPS scoring pack: {ident.unit_code} {ident.role} ({ident.cycle})",
-                   generated_at)
+    title = f"ESPS scoring pack: {ident.unit_code} {ident.role} ({ident.cycle})"
+    return _finish(wb, ws, PACK_TABLE, title, generated_at,
+                   _page_info(f"ESPS scoring pack: {ident.unit_code} {ident.role}, "
+                              f"{ident.assessor}", ident, pack.cycle_name, generated_at,
+                              classification))
 
 
 def _scale_note(ws: Worksheet, scale: list[tuple[int, str]], column: int) -> None:
@@ -242,7 +245,8 @@ def _scale_note(ws: Worksheet, scale: list[tuple[int, str]], column: int) -> Non
         ws.cell(row=PACK_FIRST_ROW + i, column=column, value=f"{score} = {label}")
 
 
-def build_moderation_pack(pack: ModerationPack, generated_at: datetime | None = None) -> bytes:
+def build_moderation_pack(pack: ModerationPack, generated_at: datetime | None = None, *,
+                          classification: str | None = None) -> bytes:
     """A third DCFA's moderation pack for one unit's disagreements, as .xlsx bytes."""
     generated_at = generated_at or datetime.now().replace(microsecond=0)
     ident = pack.identity
@@ -266,14 +270,16 @@ def build_moderation_pack(pack: ModerationPack, generated_at: datetime | None = 
             if not column.is_input:
                 _put(ws, row, col, values[column.key])
         _style_row(ws, MODERATION_TABLE, row)
-        _fit(ws, MODERATION_TABLE, row, {k: str(v) for k, v in values.items()})
+        fit_table_row(ws, MODERATION_TABLE, row, values)
     last = first + len(pack.rows) - 1
     _score_dropdown(ws, MODERATION_TABLE, pack.scale, first, last, "Moderated score")
     _scale_note(ws, pack.scale, MODERATION_TABLE.columns.index(
         MODERATION_TABLE.column("narrative")) + 2)
     _write_meta(wb, ident, generated_at)
     return _finish(wb, ws, MODERATION_TABLE,
-                   f"ESPS moderation pack: {ident.unit_code} ({ident.cycle})", generated_at)
+                   f"ESPS moderation pack: {ident.unit_code} ({ident.cycle})", generated_at,
+                   _page_info(f"ESPS moderation pack: {ident.unit_code}, {ident.assessor}",
+                              ident, pack.cycle_name, generated_at, classification))
 
 
 # -- reading ------------------------------------------------------------------------------

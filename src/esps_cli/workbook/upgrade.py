@@ -46,6 +46,8 @@ from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
 from esps_cli.register.models import WorkbookIssue
 from esps_cli.workbook.generate import (
     build_template,
+    fit_table_row,
+    heights_grow_with_text,
     render_workbook,
     unit_values,
     workbook_filename,
@@ -64,6 +66,7 @@ from esps_cli.workbook.layout import (
     indicator_locked_cells,
     workbook_fingerprint,
 )
+from esps_cli.workbook.pages import PrintInfo, fit_row_height, print_setup, same_furniture
 from esps_cli.workbook.reader import ReturnedWorkbook, Row, read_workbook
 from esps_cli.workbook.styles import DATE_FORMAT, set_style, style_of
 
@@ -342,10 +345,9 @@ def _write_indicators(ws: Worksheet, plan: _Plan, framework: Framework, cycle: C
                                ("narrative", answers.narrative)):
                 if value not in (None, ""):
                     _put(ws, r, cols[key], value, CARRIED_FILL)
-            # Show the whole narrative (spreadsheet apps do not always fit the row).
-            width = INDICATORS.column("narrative").width * 1.15
-            lines = 1 + int(len(answers.narrative) / width)
-            ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or 15, 15 * lines + 2)
+            # Show the whole narrative (spreadsheet apps do not size rows on opening).
+            fit_table_row(ws, INDICATORS, r, {c.key: ws.cell(row=r, column=i).value
+                                              for i, c in enumerate(INDICATORS.columns, 1)})
             if answers.given():
                 extra = f" Note: {outcome.note}." if outcome.note else ""
                 _note(rating_cell, f"Carried from your {from_cycle} return ({source}): check "
@@ -399,7 +401,14 @@ def _write_cover(ws: Worksheet, rw: ReturnedWorkbook, source: str, from_cycle: s
 
 def _write_summary_sheet(wb: Workbook, report: UpgradeReport) -> None:
     """A first sheet saying, per indicator, what was carried and what needs attention."""
-    from esps_cli.workbook.styles import BOLD, HEADER_FILL, HEADER_FONT, SUBTITLE, TITLE
+    from esps_cli.workbook.styles import (
+        BOLD,
+        HEADER_FILL,
+        HEADER_FONT,
+        SUBTITLE,
+        TITLE,
+        WRAP_TOP,
+    )
 
     ws = wb.create_sheet(CARRIED_SHEET, 0)
     for other in wb.worksheets:
@@ -415,7 +424,8 @@ def _write_summary_sheet(wb: Workbook, report: UpgradeReport) -> None:
                 "cells need a new answer. Comments on the cells say why.")
     ws["A3"].font = SUBTITLE
     header = ("Indicator", "Status", "Carried", "Not carried", "Note")
-    for col, (text, width) in enumerate(zip(header, (11, 11, 34, 34, 70), strict=True), 1):
+    widths = (11, 11, 34, 34, 70)
+    for col, (text, width) in enumerate(zip(header, widths, strict=True), 1):
         c = ws.cell(row=5, column=col, value=text)
         c.font, c.fill = HEADER_FONT, HEADER_FILL
         ws.column_dimensions["ABCDE"[col - 1]].width = width
@@ -423,14 +433,15 @@ def _write_summary_sheet(wb: Workbook, report: UpgradeReport) -> None:
         values = (o.indicator_id, o.status, ", ".join(o.carried), ", ".join(o.not_carried),
                   o.note)
         for col, value in enumerate(values, start=1):
-            ws.cell(row=r, column=col, value=clean_text(value)).fill = (
+            cell = ws.cell(row=r, column=col, value=clean_text(value))
+            cell.alignment = WRAP_TOP
+            cell.fill = (
                 ANSWER_FILL if o.status in ("reworded", "new", "removed") else CARRIED_FILL
             ) if col == 2 else PatternFill()
+        fit_row_height(ws, r, widths)
     ws.freeze_panes = "A6"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup(ws, PrintInfo(title=""), landscape=True, title_rows="5:5")
+    same_furniture(ws, wb[SHEET_COVER])  # the unit's name, the marking, the footer
 
 
 def _unit_from_return(rw: ReturnedWorkbook) -> Unit:
@@ -490,6 +501,7 @@ def upgrade_return(
     _write_summary_sheet(wb, report)
     buf = io.BytesIO()
     wb.save(buf)
+    data = heights_grow_with_text(buf.getvalue())
     ensure_folder(out_dir)
     if before_issue is not None:  # recorded before it is written: never an unrecorded pack
         before_issue(WorkbookIssue(
@@ -497,5 +509,5 @@ def upgrade_return(
             framework_id=framework.meta.id, framework_version=framework.meta.version,
             file=target.name))
     atomic_write(ensure_folder(target.parent) / target.name,
-                 lambda fh: fh.write(buf.getvalue()), force=force)
+                 lambda fh: fh.write(data), force=force)
     return report
