@@ -155,8 +155,8 @@ def problems(xlsx: Path, pdf: Path) -> list[str]:
         words = set().union(*(p.words for p in own))
         for row in ws.iter_rows():
             for cell in row:
-                if cell.value is None:
-                    continue
+                if cell.value is None or ws.row_dimensions[cell.row].hidden:
+                    continue  # a folded row (a group's detail) is not printed
                 text = shown(cell.value, cell.number_format)
                 lost = [w for w in text.split() if w not in words]
                 if lost:

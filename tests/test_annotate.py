@@ -8,6 +8,7 @@ the original relies on and validate to exactly the same findings.
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -17,12 +18,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.workbook.workbook import Workbook
+from rich.console import Console
 from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Unit
-from esps_cli.validation.report import WorkbookReport
+from esps_cli.findings.groups import group_findings
+from esps_cli.reports.validation import print_text
+from esps_cli.validation.report import BatchReport, WorkbookReport
 from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.annotate import (
     COMMENT_AUTHOR,
@@ -112,15 +116,37 @@ def test_findings_sheet_lists_each_finding_with_a_link(returned, framework: Fram
     ws = wb[FINDINGS_SHEET]
     assert [c.value for c in ws[HEADER_ROW]] == [
         "#", "Severity", "Cell", "Indicator", "What is wrong", "How to fix it", "Code"]
+    assert ws.sheet_properties.outlinePr.summaryBelow is False  # the + on a group's line
     rows = list(ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
-    assert len(rows) == len(report.findings)
-    for i, (row, f) in enumerate(zip(rows, report.findings, strict=True), start=1):
-        assert row == (i, f.severity, f"{f.sheet}!{f.cell}", f.indicator_id or None,
-                       f.message, f.hint, f.code)
-        link = ws.cell(row=HEADER_ROW + i, column=3).hyperlink
-        assert link is not None and link.location == f"'{f.sheet}'!{f.cell}"
+    shown = [(r, row) for r, row in enumerate(rows, start=HEADER_ROW + 1)
+             if not ws.row_dimensions[r].hidden]
+    # one line per group, as the terminal groups them, numbered 1, 2, ...
+    groups = group_findings(report.findings, report.indicators)
+    assert [row[0] for _r, row in shown] == list(range(1, len(groups) + 1))
+    assert len(groups) < len(report.findings)
+    console = Console(width=400, file=io.StringIO(), color_system=None)
+    print_text(BatchReport(framework_id="f", framework_version="1", checked_on=TODAY,
+                           workbooks=[report]), console)
+    text = " ".join(console.file.getvalue().split())
+    for (_r, row), group in zip(shown, groups, strict=True):
+        assert row[4].startswith(group.says(of=len(report.indicators)))
+        assert " ".join(group.says(of=len(report.indicators)).split()) in text
+    # every finding on a row of its own (folded under its group's line), with its link
+    single = {id(g.first) for g in groups if len(g.findings) == 1}
+    each = [(r, row) for r, row in enumerate(rows, start=HEADER_ROW + 1)
+            if ws.row_dimensions[r].hidden
+            or (not ws.row_dimensions[r].hidden and row[0] in
+                {i for i, g in enumerate(groups, 1) if id(g.first) in single})]
+    assert len(each) == len(report.findings)
+    listed = sorted((row[2], row[4], row[6]) for _r, row in each)
+    assert listed == sorted((f"{f.sheet}!{f.cell}", f.message, f.code) for f in report.findings)
+    for r, row in each:
+        link = ws.cell(row=r, column=3).hyperlink
+        assert link is not None and link.location == "'{}'!{}".format(*row[2].split("!"))
+        assert ws.row_dimensions[r].outlineLevel == (1 if ws.row_dimensions[r].hidden else 0)
     assert f"{report.errors} error(s) and {report.warnings} warning(s)" in ws["A2"].value
     assert "01/09/2010" in ws["A2"].value
+    assert "esps" not in ws["A2"].value.lower()
 
 
 def test_located_findings_carry_a_comment_and_a_fill(returned, framework: Framework,
@@ -225,7 +251,7 @@ def test_marking_up_a_marked_up_copy_replaces_its_findings_sheet(
     assert wb.sheetnames.count(FINDINGS_SHEET) == 1 and wb.sheetnames[0] == FINDINGS_SHEET
     assert wb[SHEET_COVER]["B13"].comment is None  # fixed: the earlier comment is gone
     comment = wb[SHEET_COVER]["B14"].comment.text
-    assert comment.count("esps-cli check of") == 1  # our earlier comment is replaced
+    assert comment.count("DCFD check of") == 1  # our earlier comment is replaced
     assert same_findings(check(second, framework)) == same_findings(report2)
 
 
@@ -236,7 +262,7 @@ def test_a_units_own_comment_is_kept_below_ours(returned, framework: Framework,
         wb[SHEET_COVER]["B13"], "comment", openpyxl.comments.Comment("Ask the Ch Supt", "Asha")))
     _report, target = copy_of(path, framework, tmp_path)
     text = openpyxl.load_workbook(target)[SHEET_COVER]["B13"].comment.text
-    assert text.startswith("esps-cli check of 01/09/2010:")
+    assert text.startswith("DCFD check of 01/09/2010:")
     assert text.endswith("Earlier comment (Asha):\nAsk the Ch Supt")
 
 

@@ -11,20 +11,20 @@ count and the first places (`repeated`), used by every text report.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from typing import TypeVar
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from esps_cli.findings.groups import COLLAPSE_AT, repeated, shape
 from esps_cli.io.output import plain
+
+__all__ = ["COLLAPSE_AT", "repeated", "shape"]  # gathering findings: findings/groups.py
 
 T = TypeVar("T")
 Span = tuple[str, str]  # (text, rich style; "" for none)
 
-# From this many findings alike, one line stands for them all (--verbose lists each).
-COLLAPSE_AT = 4
 # How many of the places a collapsed line names before "…".
 FIRST_PLACES = 3
 _BLOCK = 2000  # lines per rich print on a terminal
@@ -188,32 +188,6 @@ class FittedTable:
 
 
 # -- the same thing said many times ------------------------------------------------------
-
-_VARIES = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
-
-
-def shape(message: str) -> str:
-    """A message with what varies from row to row (numbers, quoted values) taken out: two
-    findings with one shape say the same thing about different rows."""
-    return _VARIES.sub("#", message)
-
-
-def repeated(items: Sequence[T], key: Callable[[T], Hashable], *,
-             at: int = COLLAPSE_AT) -> list[tuple[T, list[T]]]:
-    """The items in order, each with the later items of its key when there are at least `at`
-    of them (then only the first appears, standing for the rest); otherwise alone."""
-    groups: dict[Hashable, list[T]] = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    out: list[tuple[T, list[T]]] = []
-    for item in items:
-        group = groups[key(item)]
-        if len(group) < at:
-            out.append((item, []))
-        elif group[0] is item:
-            out.append((item, group[1:]))
-    return out
-
 
 def first_places(places: Sequence[str], limit: int = FIRST_PLACES) -> str:
     """'E6, E7, E8, …': the first few places of a collapsed line."""

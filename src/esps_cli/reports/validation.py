@@ -17,9 +17,6 @@ from rich.markup import escape
 
 from esps_cli.findings import (
     DUPLICATE_RETURN,
-    MISSING_RATING,
-    NARRATIVE_TOO_SHORT,
-    REQUIRED_TYPE_MISSING,
     TOO_FEW_EVIDENCE,
     UNIT_NOT_ON_LIST,
     UNIT_NOT_RETURNED,
@@ -27,6 +24,7 @@ from esps_cli.findings import (
     Finding,
     catalogue,
 )
+from esps_cli.findings.groups import FindingGroup, group_findings
 from esps_cli.io.output import csv_text, save_workbook
 from esps_cli.reports.returns import change_lines, note_lines
 from esps_cli.reports.text import (
@@ -34,11 +32,9 @@ from esps_cli.reports.text import (
     Lines,
     Span,
     first_places,
-    repeated,
-    shape,
     table,
 )
-from esps_cli.validation.report import BatchReport, IndicatorStatus, WorkbookReport
+from esps_cli.validation.report import BatchReport, WorkbookReport
 
 if TYPE_CHECKING:  # a table only for --list-codes (start-up time)
     from rich.table import Table
@@ -69,16 +65,14 @@ def _where(f: Finding) -> str:
 
 # -- text ---------------------------------------------------------------------------------
 
-# An indicator whose only findings are these, with no rating, narrative or usable evidence,
-# has not been started: one line says so instead of its three or four findings.
-NOT_STARTED_CODES = frozenset(c.code for c in (MISSING_RATING, NARRATIVE_TOO_SHORT,
-                                                 TOO_FEW_EVIDENCE, REQUIRED_TYPE_MISSING))
-# An indicator rated and explained whose only findings are these lists no evidence at all.
-NO_EVIDENCE_CODES = frozenset(c.code for c in (TOO_FEW_EVIDENCE, REQUIRED_TYPE_MISSING))
-NOT_STARTED = "not started: no rating, no narrative, no evidence"
+# The terminal's way to every finding of a gathered line.
 NOT_STARTED_HINT = ("Fill in the indicator's rating, its narrative and its evidence rows "
                     "(esps validate --verbose lists every finding).")
-NO_EVIDENCE = "answered, but no evidence listed"
+
+
+def group_hint(group: FindingGroup) -> str:
+    return NOT_STARTED_HINT if group.kind == "not-started" else group.hint
+
 
 def print_text(batch: BatchReport, console: Console, *, errors_only: bool = False,
                verbose: bool = False) -> None:
@@ -123,75 +117,22 @@ def _workbook_lines(out: Lines, wb: WorkbookReport, batch: BatchReport, findings
         change_lines(out, wb)
         out.blank()
         return
-    general, by_indicator = _by_indicator(findings, wb)
-    _collapsed_lines(out, general, hints)
-    status_of = {s.indicator_id: s for s in wb.indicators}
-    not_started = [ind for ind, found in by_indicator.items()
-                   if _lacks(status_of.get(ind), found, NOT_STARTED_CODES, started=False)]
-    if not_started:
-        hints.setdefault("not started", NOT_STARTED_HINT)
-        _gathered_lines(out, not_started, by_indicator, NOT_STARTED, of=len(wb.indicators))
-    no_evidence = [ind for ind, found in by_indicator.items()
-                   if _lacks(status_of.get(ind), found, NO_EVIDENCE_CODES, started=True)]
-    if len(no_evidence) >= COLLAPSE_AT:
-        hints.setdefault(TOO_FEW_EVIDENCE.code, TOO_FEW_EVIDENCE.hint)
-        _gathered_lines(out, no_evidence, by_indicator, NO_EVIDENCE, of=len(wb.indicators))
-    else:
-        no_evidence = []
-    for ind, found in by_indicator.items():
-        if ind not in not_started and ind not in no_evidence:
-            _collapsed_lines(out, found, hints)
+    of = len(wb.indicators)
+    for group in group_findings(findings, wb.indicators):
+        if group.kind in ("not-started", "no-evidence"):
+            hints.setdefault("not started" if group.kind == "not-started"
+                             else TOO_FEW_EVIDENCE.code, group_hint(group))
+            sheet = f"{group.first.sheet:<16}" if len(group.indicators) >= COLLAPSE_AT \
+                else f"{_where(group.first):<16}"
+            out.add("  ", ("error  ", SEVERITY_STYLE["error"]), f" {sheet} ", group.says(of=of))
+            continue
+        _finding_line(out, group.first, hints)
+        more = group.findings[1:]
+        if more:
+            places = [m.cell or _where(m) for m in more]
+            out.add(" " * 27, (f"… and {len(more)} more like it: {first_places(places)}", "dim"))
     change_lines(out, wb)
     out.blank()
-
-
-def _by_indicator(findings: list[Finding], wb: WorkbookReport
-                  ) -> tuple[list[Finding], dict[str, list[Finding]]]:
-    """The findings about no indicator, and those of each indicator in the workbook's order
-    (an evidence row naming an indicator in other letter case counts as that indicator)."""
-    order = {s.indicator_id.casefold(): s.indicator_id for s in wb.indicators}
-    general: list[Finding] = []
-    found: dict[str, list[Finding]] = {}
-    for f in findings:
-        if not f.indicator_id:
-            general.append(f)
-            continue
-        ind = order.get(f.indicator_id.casefold(), f.indicator_id)
-        found.setdefault(ind, []).append(f)
-    ranked = {ind: i for i, ind in enumerate(order.values())}
-    keys = sorted(found, key=lambda k: ranked.get(k, len(ranked)))
-    return general, {k: found[k] for k in keys}
-
-
-def _lacks(status: IndicatorStatus | None, findings: list[Finding], codes: frozenset[str], *,
-           started: bool) -> bool:
-    """Whether an indicator has no usable evidence and only findings with these codes; and,
-    started or not, a rating or narrative (or neither)."""
-    if status is None or status.evidence_items or not all(f.code in codes for f in findings):
-        return False
-    answered = status.rating is not None or status.na or status.narrative_chars > 0
-    return answered == started
-
-
-def _gathered_lines(out: Lines, indicators: list[str], by_indicator: dict[str, list[Finding]],
-                    what: str, *, of: int) -> None:
-    """Indicators in the same state: a line each when few, else one line naming them all."""
-    if len(indicators) < COLLAPSE_AT:
-        for ind in indicators:
-            f = next((f for f in by_indicator[ind] if f.code == TOO_FEW_EVIDENCE.code),
-                     by_indicator[ind][0])
-            out.add("  ", ("error  ", SEVERITY_STYLE["error"]), f" {_where(f):<16} ",
-                    f"{ind} {what}")
-        return
-    sheet = by_indicator[indicators[0]][0].sheet
-    if what == NOT_STARTED:
-        says = (f"none of the {of} indicators started: no rating, no narrative, no evidence"
-                if len(indicators) == of else
-                f"{len(indicators)} indicators not started (no rating, no narrative, no "
-                f"evidence): {', '.join(indicators)}")
-    else:
-        says = f"{len(indicators)} indicators {what}: {', '.join(indicators)}"
-    out.add("  ", ("error  ", SEVERITY_STYLE["error"]), f" {sheet:<16} ", says)
 
 
 def _finding_line(out: Lines, f: Finding, hints: dict[str, str]) -> None:
@@ -200,16 +141,6 @@ def _finding_line(out: Lines, f: Finding, hints: dict[str, str]) -> None:
     ind = f"{f.indicator_id}: " if f.indicator_id and f.indicator_id not in f.message else ""
     out.add("  ", (f"{f.severity:<7}", SEVERITY_STYLE[f.severity]), f" {_where(f):<16} ",
             f"{ind}{f.message} ", (f"[{f.code}]", "dim"))
-
-
-def _collapsed_lines(out: Lines, findings: list[Finding], hints: dict[str, str]) -> None:
-    """Each finding on a line, except that findings alike (one code, one message but for the
-    row, cell or value) on COLLAPSE_AT or more rows are one line and a count."""
-    for f, more in repeated(findings, lambda f: (f.severity, f.code, f.sheet, shape(f.message))):
-        _finding_line(out, f, hints)
-        if more:
-            places = [m.cell or _where(m) for m in more]
-            out.add(" " * 27, (f"… and {len(more)} more like it: {first_places(places)}", "dim"))
 
 
 def _hint_lines(out: Lines, hints: dict[str, str]) -> None:

@@ -34,17 +34,20 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.properties import Outline
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 
 from esps_cli.errors import ConfigError, EspsError, OutputExistsError
 from esps_cli.findings import Finding
+from esps_cli.findings.groups import FindingGroup, IndicatorState, group_findings
 from esps_cli.io.batch import parallel_map
 from esps_cli.io.safety import StagedOutputs, atomic_write, clean_text, ensure_folder, inside
 from esps_cli.workbook.generate import table_print_setup
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, column_letter
 from esps_cli.workbook.pages import (
     DEFAULT_CLASSIFICATION,
+    fit_row_height,
     grow_rows_to_text,
     header_text,
     page_furniture,
@@ -66,7 +69,8 @@ from esps_cli.workbook.styles import (
 FINDINGS_SHEET = "Findings"
 FALLBACK_SHEET = "ESPS findings"  # if the unit has a sheet of its own called Findings
 FINDINGS_TITLE = "Findings: what to fix in this return"
-COMMENT_AUTHOR = "esps-cli"
+COMMENT_AUTHOR = "DCFD check"  # unit-facing: no tool names
+OUR_AUTHORS = (COMMENT_AUTHOR, "esps-cli")  # and as earlier copies signed their comments
 MARKED_UP_SUFFIX = "_marked-up"
 MARK_FILLS = {
     "error": PatternFill("solid", fgColor="FFC7CE"),  # light red
@@ -104,6 +108,9 @@ class CheckedReturn(Protocol):
     errors: int
     warnings: int
     findings: list[Finding]
+
+    @property
+    def indicators(self) -> Sequence[IndicatorState]: ...
 
 
 class MarkedUpCopy(BaseModel):
@@ -228,7 +235,7 @@ def _located(wb: Workbook, f: Finding) -> tuple[Worksheet, Cell] | None:
 
 
 def _comment_text(found: list[Finding], checked_on: date) -> str:
-    parts = [f"esps-cli check of {checked_on:%d/%m/%Y}:"]
+    parts = [f"DCFD check of {checked_on:%d/%m/%Y}:"]
     for f in found:
         parts.append(f"{f.severity.upper()}: {f.message}")
         if f.hint:
@@ -241,7 +248,7 @@ def _clear_earlier_comments(wb: Workbook) -> None:
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if cell.comment is not None and cell.comment.author == COMMENT_AUTHOR:
+                if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
                     cell.comment = None
 
 
@@ -262,7 +269,7 @@ def _mark_cells(wb: Workbook, findings: list[Finding], checked_on: date) -> int:
         cell = cells[key]
         text = _comment_text(found, checked_on)
         earlier = cell.comment
-        if earlier is not None and earlier.author != COMMENT_AUTHOR:
+        if earlier is not None and earlier.author not in OUR_AUTHORS:
             text += f"\n\nEarlier comment ({earlier.author or 'no author'}):\n{earlier.text}"
         lines = sum(1 + len(line) // 60 for line in text.splitlines())
         cell.comment = Comment(text, COMMENT_AUTHOR, width=420, height=min(600, 16 * lines + 20))
@@ -300,7 +307,7 @@ def _heading(ret: CheckedReturn, checked_on: date) -> str:
     who = " ".join(x for x in (ret.unit_code, ret.unit_name) if x) or "unknown unit"
     cycle = f", cycle {ret.cycle}" if ret.cycle else ""
     return (f"{who}{cycle}: {ret.errors} error(s) and {ret.warnings} warning(s) found in "
-            f"{ret.file} by esps-cli on {checked_on:%d/%m/%Y}.")
+            f"{ret.file} when DCFD checked it on {checked_on:%d/%m/%Y}.")
 
 
 def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
@@ -312,7 +319,9 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
     _set_text(ws["A3"], (
         "Errors must be fixed before the return is accepted; warnings are worth checking. "
         "Each problem's cell is shaded (red: error, amber: warning) and carries a comment "
-        "saying what to fix: click a reference in the Cell column to go there. Fix the "
+        "saying what to fix: click a reference in the Cell column to go there. A line that "
+        "stands for several findings has a + in the margin: click it to list each one, with "
+        "its link. Fix the "
         "problems in this copy or in your own workbook and return it to DCFD. The shading "
         "stays after a fix; the next check says what is left."))
     _set_text(ws["A4"], " ".join(notes))
@@ -320,7 +329,8 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
         ws[f"A{r}"].font = SUBTITLE
         ws[f"A{r}"].alignment = WRAP_TOP
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(FINDINGS_COLUMNS))
-    ws.row_dimensions[3].height = 45
+    ws.row_dimensions[3].height = 58
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False)  # + on a group's line
     ws.row_dimensions[4].height = 30 if notes else 6
     for col, (header, width) in enumerate(FINDINGS_COLUMNS, start=1):
         c = ws.cell(row=HEADER_ROW, column=col, value=header)
@@ -329,9 +339,11 @@ def _write_findings(ws: Worksheet, ret: CheckedReturn, findings: list[Finding],
         ws.column_dimensions[column_letter(col)].width = width
     ws.row_dimensions[HEADER_ROW].height = 20
     styles = _row_styles(ws, HEADER_ROW + 1)
-    for i, f in enumerate(findings, start=1):
-        _finding_row(ws, HEADER_ROW + i, i, f, wb, styles)
-    last = HEADER_ROW + max(1, len(findings))
+    row = HEADER_ROW + 1
+    of = len(ret.indicators)
+    for i, group in enumerate(group_findings(findings, ret.indicators), start=1):
+        row = _group_rows(ws, row, i, group, of, wb, styles)
+    last = max(HEADER_ROW + 1, row - 1)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1).coordinate
     ws.auto_filter.ref = f"A{HEADER_ROW}:{column_letter(len(FINDINGS_COLUMNS))}{last}"
 
@@ -355,11 +367,39 @@ def _set_up_pages(wb: Workbook, findings: Worksheet, ret: CheckedReturn,
             page_furniture(sheet, info, title=header_text(info.title))
 
 
-def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
-                 styles: dict[str, StyleArray]) -> None:
+def _group_rows(ws: Worksheet, row: int, number: int, group: FindingGroup, of: int,
+                wb: Workbook, styles: dict[str, StyleArray]) -> int:
+    """A group's line (linked to its first finding's cell) and, when it stands for several
+    findings, a row for each below it, folded away (the outline's + shows them, each with
+    its link); returns the next free row."""
+    first = group.first
+    if len(group.findings) == 1:
+        _finding_row(ws, row, number, first, wb, styles)
+        return row + 1
+    cells = [f.cell or f.sheet for f in group.findings if f.cell or f.sheet]
+    says = group.says(of=of)
+    if group.kind == "alike":
+        says += f" (and {len(group.findings) - 1} more like it: {', '.join(cells[1:])})"
+    indicators = ", ".join(group.indicators) or first.indicator_id
+    _finding_row(ws, row, number, first, wb, styles,
+                 shown=(group.severity, indicators, says, group.hint, group.code))
+    ws.row_dimensions[row].outlineLevel = 0
+    for j, f in enumerate(group.findings, start=1):
+        _finding_row(ws, row + j, f"{number}.{j}", f, wb, styles)
+        ws.row_dimensions[row + j].outlineLevel = 1
+        ws.row_dimensions[row + j].hidden = True
+    return row + len(group.findings) + 1
+
+
+def _finding_row(ws: Worksheet, row: int, number: int | str, f: Finding, wb: Workbook,
+                 styles: dict[str, StyleArray],
+                 shown: tuple[str, str, str, str, str] | None = None) -> None:
+    """One row: a finding, or (`shown`: severity, indicators, what, how, code) a group's
+    line, linked to its first finding's cell."""
     where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "the whole file")
-    values: list[str | int | None] = [number, f.severity, where, f.indicator_id, f.message,
-                                      f.hint, f.code]
+    severity, indicator, message, hint, code = shown or (
+        f.severity, f.indicator_id, f.message, f.hint, f.code)
+    values: list[str | int | None] = [number, severity, where, indicator, message, hint, code]
     hit = _located(wb, f)
     location = ""
     if hit is not None:
@@ -371,13 +411,12 @@ def _finding_row(ws: Worksheet, row: int, number: int, f: Finding, wb: Workbook,
         assert isinstance(c, Cell)  # only rows 3 and 4, above the table, are merged
         _set_text(c, value)
         # Copying a ready style is much faster than setting fill, font and border per cell.
-        key = f.severity if col == 2 else ("link" if col == 3 and location else "plain")
+        key = severity if col == 2 else ("link" if col == 3 and location else "plain")
         set_style(c, styles[key])
     if location:
         link = ws.cell(row=row, column=3)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=location)
-    longest = max(len(f.message) / 70, len(f.hint) / 60)
-    ws.row_dimensions[row].height = 15 * (1 + int(longest * 1.1)) + 2
+    fit_row_height(ws, row, [w for _h, w in FINDINGS_COLUMNS])
 
 
 def _row_styles(ws: Worksheet, row: int) -> dict[str, StyleArray]:
