@@ -282,3 +282,43 @@ def test_agreement_text_shows_the_coefficients(scored: list[str]) -> None:
     assert "Gwet's AC2" in text and "Krippendorff's alpha" in text and "overall" in text
     assert "almost perfect" in text
     assert "bootstrap resamples" in text
+
+
+# -- full precision for machines, rounding for people (issue 21) -------------------------
+
+# Quadratic weighted kappa 0.40039840637450197: moderate (above 0.40), though it prints as
+# 0.400, which rounded would be labelled fair.
+NEAR_BOUNDARY = (
+    [2, 3, 3, 1, 1, 2, 2, 4, 3, 1, 4, 1, 2, 3, 4, 4, 1, 4, 4, 4, 3, 3, 2, 4, 2, 4, 4, 3],
+    [1, 3, 1, 4, 1, 2, 2, 4, 3, 1, 4, 4, 4, 3, 4, 4, 1, 2, 3, 4, 4, 3, 2, 2, 4, 4, 3, 4],
+)
+
+
+def test_labels_come_from_the_unrounded_value() -> None:
+    stats = agreement_stats(zip(*NEAR_BOUNDARY, strict=True), [1, 2, 3, 4])
+    assert stats.kappa == pytest.approx(0.40039840637450197, abs=1e-15)
+    assert stats.kappa_benchmark == "moderate" and benchmark(round(stats.kappa, 3)) == "fair"
+    assert stats.exact_pct == 100 * stats.exact / stats.n  # not rounded to 1 decimal
+
+
+def test_json_and_csv_carry_full_precision_and_text_rounds(scored: list[str]) -> None:
+    as_json = json.loads(runner.invoke(app, ["score", "agreement", "--format", "json",
+                                             *scored]).stdout)
+    overall = as_json["overall"]
+    assert overall["exact_pct"] == 100 * overall["exact"] / overall["n"]
+    assert overall["exact_pct"] != round(overall["exact_pct"], 1)  # 91/108: many decimals
+    assert overall["kappa"] != round(overall["kappa"], 3)
+    assert overall["gwet_ac2_ci_low"] != round(overall["gwet_ac2_ci_low"], 3)
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(
+        app, ["score", "agreement", "--format", "csv", *scored]).stdout)))
+    total = next(r for r in rows if r["scope"] == "overall")
+    assert float(total["kappa"]) == overall["kappa"]
+    assert float(total["exact_pct"]) == overall["exact_pct"]
+    text = runner.invoke(app, ["score", "agreement", *scored], env={"COLUMNS": "200"}).stdout
+    assert f"{overall['exact_pct']:.1f}%" in text and f"{overall['kappa']:.3f}" in text
+    assert str(overall["kappa"]) not in text
+    # the one line on which figure to read, in plain words
+    words = " ".join(text.split())
+    assert "when most scores are 3, kappa is low even when the two assessors nearly always " \
+           "agree" in words and "read Gwet's AC2" in words
+    assert as_json["reading_note"] in words

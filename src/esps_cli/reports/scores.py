@@ -234,6 +234,7 @@ def print_agreement(console: Console, report: AgreementReport, cycle_name: str) 
                  f"scored indicators (seed {report.bootstrap_seed}); labels: "
                  f"{report.benchmarks}; alpha's own bands in brackets: 0.667 tentative, "
                  "0.800 reliable (Krippendorff 2004)")
+    say(console, report.reading_note)
     notes = {s.kappa_note for s in [*report.pairs, o] if s.kappa_note}
     for note in sorted(notes):
         say(console, f"kappa: {note}")

@@ -53,6 +53,15 @@ BENCHMARKS: tuple[tuple[float, str], ...] = (
 )
 
 
+# Said under every agreement table, in plain words (kappa's paradox: scores that cluster on
+# one point of the scale make chance agreement high, so kappa is low however often the two
+# assessors agree).
+READING_NOTE = ("Which figure to read: when most scores are 3, kappa is low even when the two "
+                "assessors nearly always agree, because agreeing on 3 is what chance alone "
+                "would give; read Gwet's AC2 and the exact and within-one percentages then, "
+                "and kappa only when scores are spread across the scale.")
+
+
 def benchmark(value: float | None) -> str:
     """A coefficient in words, on the Landis-Koch bands: below 0 poor, up to 0.20 slight,
     0.40 fair, 0.60 moderate, 0.80 substantial, above that almost perfect."""
@@ -359,10 +368,7 @@ class AgreementReport(BaseModel):
     bootstrap_resamples: int = BOOTSTRAP_RESAMPLES
     bootstrap_seed: int = BOOTSTRAP_SEED
     benchmarks: str = "Landis and Koch (1977)"
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
+    reading_note: str = READING_NOTE
 
 
 def agreement_stats(pairs: Iterable[tuple[int, int]], categories: Sequence[int], *,
@@ -402,16 +408,18 @@ class Tally:
             note = ("undefined: every score from both assessors is the same, so chance "
                     "agreement is total")
         figures: dict[str, object] = {}
+        # Full precision for scripts (json, csv); text and xlsx round for reading. The label
+        # is from the unrounded value: 0.4004 is moderate, though it prints as 0.400.
         for name, est in found.items():
-            figures[name] = _round(est.value)
-            figures[f"{name}_ci_low"] = _round(est.ci_low)
-            figures[f"{name}_ci_high"] = _round(est.ci_high)
-            figures[f"{name}_benchmark"] = benchmark(_round(est.value))
+            figures[name] = est.value
+            figures[f"{name}_ci_low"] = est.ci_low
+            figures[f"{name}_ci_high"] = est.ci_high
+            figures[f"{name}_benchmark"] = benchmark(est.value)
         figures["krippendorff_alpha_band"] = alpha_band(found["krippendorff_alpha"].value)
         return AgreementStats(
             linked_assessor=linked, unlinked_assessor=unlinked, group=group, n=n, exact=exact,
-            within_one=within, exact_pct=round(100 * exact / n, 1) if n else None,
-            within_one_pct=round(100 * within / n, 1) if n else None, kappa_note=note,
+            within_one=within, exact_pct=100 * exact / n if n else None,
+            within_one_pct=100 * within / n if n else None, kappa_note=note,
             **figures,
         )
 
