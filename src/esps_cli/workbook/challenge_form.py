@@ -30,11 +30,12 @@ from esps_cli.io.xlsx import XlsxReadError, open_book, sheet_rows, sniff_problem
 from esps_cli.workbook.generate import (
     _header,
     _list_validation,
-    _print_setup,
     _protect,
     _style_row,
     _title,
     _write_fields,
+    fit_table_row,
+    table_print_setup,
 )
 from esps_cli.workbook.layout import (
     CHALLENGE_FIELDS,
@@ -51,6 +52,7 @@ from esps_cli.workbook.layout import (
     Table,
     column_letter,
 )
+from esps_cli.workbook.pages import PrintInfo
 from esps_cli.workbook.reader import FieldValue, TableData, _find_fields, find_table
 from esps_cli.workbook.styles import SUBTITLE
 
@@ -95,16 +97,19 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
         cell.data_type = "s"
 
 
-def _rows(ws: Worksheet, table: Table, items: list[dict[str, str]]) -> None:
+def _page_info(form: ChallengeForm) -> PrintInfo:
+    return PrintInfo(title=f"ESPS challenge form: {form.group_name}", cycle=form.cycle_name)
+
+
+def _rows(ws: Worksheet, table: Table, items: list[dict[str, str]], info: PrintInfo) -> None:
     _header(ws, table)
+    table_print_setup(ws, table, info)
     for offset, values in enumerate(items):
         row = table.first_data_row + offset
         for col, column in enumerate(table.columns, start=1):
             _put(ws, row, col, values[column.key])
         _style_row(ws, table, row)
-        lines = max((-(-len(values[c.key]) // max(1, int(c.width * 1.1)))
-                     for c in table.columns if c.wrap), default=1)
-        ws.row_dimensions[row].height = min(409, 15 * max(1, lines) + 3)
+        fit_table_row(ws, table, row, values)
 
 
 def _results_sheet(ws: Worksheet, form: ChallengeForm) -> None:
@@ -118,7 +123,7 @@ def _results_sheet(ws: Worksheet, form: ChallengeForm) -> None:
                 "satisfactory. A unit meets the baseline when every baseline indicator scores 3 "
                 "or more.")
     ws["A3"].alignment = Alignment(wrap_text=False, vertical="top")
-    _rows(ws, RESULTS_TABLE, [u.model_dump() for u in form.units])
+    _rows(ws, RESULTS_TABLE, [u.model_dump() for u in form.units], _page_info(form))
     _protect(ws)
 
 
@@ -126,7 +131,7 @@ def _scores_sheet(ws: Worksheet, form: ChallengeForm) -> None:
     _title(ws, f"Scores by indicator: {form.cycle_name}",
            "The combined score the two advisors' assessments gave each indicator "
            "('-' where there is none yet).")
-    _rows(ws, SCORES_TABLE, [i.model_dump() for i in form.indicators])
+    _rows(ws, SCORES_TABLE, [i.model_dump() for i in form.indicators], _page_info(form))
     ws.auto_filter.ref = (f"A{SCORES_TABLE.header_row}:{column_letter(len(SCORES_TABLE.columns))}"
                           f"{SCORES_TABLE.header_row + max(1, len(form.indicators))}")
     _protect(ws)
@@ -165,7 +170,7 @@ def _challenge_sheet(ws: Worksheet, form: ChallengeForm) -> None:
         ws.add_data_validation(dv)
         letter = column_letter(table.columns.index(table.column(key)) + 1)
         dv.add(f"{letter}{first}:{letter}{last}")
-    _print_setup(ws, f"{table.header_row}:{table.header_row}")
+    table_print_setup(ws, table, _page_info(form))
     _protect(ws)
 
 
