@@ -380,7 +380,9 @@ def _group_rows(ws: Worksheet, row: int, number: int, group: FindingGroup, of: i
     says = group.says(of=of)
     if group.kind == "alike":
         says += f" (and {len(group.findings) - 1} more like it: {', '.join(cells[1:])})"
-    indicators = ", ".join(group.indicators) or first.indicator_id
+    # the line names them all; the column only how many (a long list makes a tall row)
+    indicators = (f"{len(group.indicators)} indicators" if len(group.indicators) > 1
+                  else ", ".join(group.indicators) or first.indicator_id)
     _finding_row(ws, row, number, first, wb, styles,
                  shown=(group.severity, indicators, says, group.hint, group.code))
     ws.row_dimensions[row].outlineLevel = 0
