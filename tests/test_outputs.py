@@ -258,14 +258,20 @@ def test_compare_writes_what_it_shows(qs, tmp_path):
     assert wb.sheetnames == ["Comparison", "Units", "Roll-ups"]
     tp = next(r for r in wb["Comparison"].iter_rows(values_only=True)
               if r[0] == "Territorial Policing")
-    assert tp[:4] == ("Territorial Policing", 3.0, 0.0, "▼ down 3.0 pts")
+    # FY2011/12 has no return yet: "no data yet", not "down 3.0 pts"
+    assert tp[:4] == ("Territorial Policing", 3.0, "no data yet", "no data yet")
+    head = " ".join(str(r[0]) for r in wb["Comparison"].iter_rows(max_row=4, values_only=True))
+    assert "FY2011/12: no data yet." in head and "Trend: no data yet for FY2011/12." in head
     units = {r[0]: r for r in wb["Units"].iter_rows(min_row=2, values_only=True)}
     assert units["TP-EK"][2:4] == ("Meets the baseline", "Not returned")
     assert units["TP-EK"][6] == "▼ no longer meets"
     data = json.loads((tmp_path / "cmp.json").read_text())
-    assert data["trend"] == "down" and data["compliance_change_pts"] == -1.8
+    assert data["trend"] is None and data["compliance_change_pts"] is None
+    assert data["no_data_yet"] == ["FY2011/12"]
     theme = next(r for r in data["rollups"] if r["view"] == "theme" and r["key"] == "OD")
-    assert (theme["before_pct"], theme["after_pct"], theme["trend"]) == (1.8, 0.0, "down")
+    assert (theme["before_pct"], theme["trend"], theme["change_pts"]) == (1.8, None, None)
+    text = runner.invoke(app, ["summary", *_args(qs), "--compare", "2010-11", "2011-12"])
+    assert "FY2011/12: no data yet; change: no data yet for FY2011/12." in text.stdout
     rows = (tmp_path / "cmp.csv").read_text().splitlines()
     assert rows[0] == "unit_code,unit_name,before,after,before_mean,after_mean,change"
     bad = runner.invoke(app, ["summary", *_args(qs), "--compare", "2010-11", "2011-12",

@@ -190,7 +190,12 @@ def test_compare_cycles(framework, advisors, world):
     comparison = compare(before, after)
     a = next(u for u in comparison.units if u.unit_code == CODES["A"])
     assert (a.before, a.after, a.change) == ("meets-baseline", "not-returned", "no longer meets")
-    assert comparison.compliance_change_pts == -20.0
+    # no return is for 2011-12 yet: no data, so no change is measured (not "down 20 pts")
+    assert comparison.no_data_yet == [after.organisation.cycle_name]
+    assert comparison.compliance_change_pts is None and comparison.trend is None
+    assert all(r.change_pts is None and r.trend is None for r in comparison.rollups)
+    assert compare(before, before).compliance_change_pts == 0.0  # both have data: measured
+    assert compare(before, before).no_data_yet == []
     assert comparison.after.target_pct == 100
 
 

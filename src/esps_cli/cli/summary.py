@@ -61,6 +61,10 @@ def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
             ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, location,
             jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
         )
+    from esps_cli.reports.returns import unread_notes
+
+    for note in unread_notes(batch):  # on stderr: the summary itself may be piped
+        err_console.print(escape(note))
     return report_with_community(report, location, ctx.framework, ctx.units, ctx.settings,
                                  ctx.advisors, date.today()), batch
 

@@ -96,7 +96,8 @@ def validate(
             issued=loop.issued, history=loop.history,
         )
     _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose,
-                  classification=here.settings.classification)
+                  classification=here.settings.classification,
+                  folder=here.settings.source.parent if here.settings.source else None)
     if annotate is not None:
         _mark_up(report, annotate, force=force, jobs=jobs,
                  classification=here.settings.classification)
@@ -104,11 +105,12 @@ def validate(
 
 
 def _print_report(report: "BatchReport", fmt: Format, output: Path | None, *, force: bool,
-                  errors_only: bool, verbose: bool, classification: str | None) -> None:
+                  errors_only: bool, verbose: bool, classification: str | None,
+                  folder: Path | None = None) -> None:
     from esps_cli.reports.render import render
 
     render("validation", report, fmt, output=output, force=force, errors_only=errors_only,
-           verbose=verbose, classification=classification)
+           verbose=verbose, classification=classification, folder=folder)
     if output is not None:
         err_console.print(f"Report written to {escape(str(output))}")
 

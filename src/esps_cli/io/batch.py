@@ -59,6 +59,19 @@ class Skipped:
 class Discovered:
     files: list[FoundFile] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # Without recursive: the subfolders holding spreadsheet files that were not read, and how
+    # many each holds (a returns/late/ folder the user may have forgotten).
+    unread: list[tuple[Path, int]] = field(default_factory=list)
+
+
+def spreadsheets_below(folder: Path, suffixes: Sequence[str] = SPREADSHEET_SUFFIXES) -> int:
+    """How many spreadsheet files a folder and its subfolders hold (hidden ones left out)."""
+    count = 0
+    for _root, dirs, files in os.walk(folder, onerror=lambda _err: None):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        count += sum(1 for f in files if ignore_reason(f, suffixes) is None
+                     and lock_file_reason(f) is None)
+    return count
 
 
 def lock_file_reason(name: str) -> str | None:
@@ -99,6 +112,34 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def _told_apart(files: list[FoundFile]) -> list[FoundFile]:
+    """Two files with one display name (from different folders) are told apart by path."""
+    names: dict[str, int] = {}
+    for f in files:
+        names[f.name] = names.get(f.name, 0) + 1
+    return [f if names[f.name] == 1 else FoundFile(f.path, display_name(str(f.path)))
+            for f in files]
+
+
+def _unread_subfolders(listed: list[os.DirEntry[str]], suffixes: Sequence[str],
+                       excluded: set[Path]) -> list[tuple[Path, int]]:
+    """The subfolders of a folder read without recursive that hold spreadsheet files."""
+    out = []
+    for sub in sorted((e for e in listed if not e.name.startswith(".") and _is_dir(e)),
+                      key=lambda e: e.name):
+        held = spreadsheets_below(Path(sub.path), suffixes)
+        if held and Path(sub.path).resolve() not in excluded:
+            out.append((Path(sub.path), held))
+    return out
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 def _sort_key(path: Path) -> tuple[str, str]:
     return (str(path).casefold(), str(path))
 
@@ -122,6 +163,7 @@ def discover(
     found: dict[Path, FoundFile] = {}
     skipped: dict[Path, Skipped] = {}
     missing: list[str] = []
+    unread: list[tuple[Path, int]] = []
 
     def add_file(path: Path, name: str, explicit: bool, resolved: Path | None = None) -> None:
         resolved = resolved or path.resolve()
@@ -163,10 +205,12 @@ def discover(
             return
         try:
             with os.scandir(folder) as listing:
-                entries = [e for e in listing if _is_file(e)]
+                listed = list(listing)
         except OSError as exc:
             unreadable(exc)
             return
+        entries = [e for e in listed if _is_file(e)]
+        unread.extend(_unread_subfolders(listed, suffixes, excluded))
         for e in entries:  # a plain file's real path is its folder's: no stat, no resolve
             add_listed(Path(e.path), e.name, None if e.is_symlink() else root_dir / e.name)
 
@@ -190,16 +234,10 @@ def discover(
             missing.append(str(item))
     if missing:
         raise ConfigError("not found: " + "; ".join(missing))
-    # Two files with one display name (from different folders) are told apart by path.
-    files = sorted(found.values(), key=lambda f: _sort_key(f.path))
-    names: dict[str, int] = {}
-    for f in files:
-        names[f.name] = names.get(f.name, 0) + 1
-    files = [f if names[f.name] == 1 else FoundFile(f.path, display_name(str(f.path)))
-             for f in files]
     return Discovered(
-        files=files,
+        files=_told_apart(sorted(found.values(), key=lambda f: _sort_key(f.path))),
         skipped=sorted(skipped.values(), key=lambda s: _sort_key(s.path)),
+        unread=unread,
     )
 
 

@@ -344,3 +344,16 @@ def _free_backup_name(path: Path) -> Path:
         candidate = path.with_name(f"{path.name}.bak{n}")
         n += 1
     return candidate
+
+
+def shown_path(path: str | Path, folder: Path | None = None) -> str:
+    """A path as a report shows it: relative to `folder` (the working folder; default the
+    current one) when it is inside it, so a printed report does not show the layout of the
+    analyst's machine; otherwise as given."""
+    if not str(path):
+        return ""
+    try:
+        base = (folder or Path.cwd()).resolve()
+        return Path(path).resolve().relative_to(base).as_posix()
+    except (OSError, ValueError, RuntimeError):
+        return str(path)

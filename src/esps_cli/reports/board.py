@@ -35,11 +35,12 @@ from esps_cli.reports.printing import (
 )
 from esps_cli.reports.wording import (
     board_asks,
+    comparison_change_text,
     formula_text,
     rag_text,
     trend_text,
 )
-from esps_cli.summary.compare import CycleComparison, trend
+from esps_cli.summary.compare import NO_DATA_YET, CycleComparison, trend
 from esps_cli.summary.models import STATUS_LABEL, VIEW_LABEL, Organisation, Rollup, SummaryReport
 from esps_cli.summary.rules import EXCEPTION_NEXT
 
@@ -404,11 +405,12 @@ def comparison_workbook(comparison: CycleComparison, framework: Framework,
     page.text(info.title, size=16, bold=True)
     page.text(f"{b.cycle_name} to {a.cycle_name} · framework {info.framework}", size=10,
               gap=1)
-    page.text(f"{b.cycle_name}: {b.compliance_pct:.1f}% ({b.meeting} of {b.units} units; "
-              f"{b.kpi} against {b.target_pct:g}%). {a.cycle_name}: {a.compliance_pct:.1f}% "
-              f"({a.meeting} of {a.units} units; {a.kpi} against {a.target_pct:g}%). Trend: "
-              f"{trend_text(comparison.compliance_change_pts, comparison.trend)}.",
-              size=12, bold=True)
+    empty = comparison.no_data_yet
+    page.text(" ".join(
+        f"{o.cycle_name}: {NO_DATA_YET}." if o.cycle_name in empty else
+        f"{o.cycle_name}: {o.compliance_pct:.1f}% ({o.meeting} of {o.units} units; "
+        f"{o.kpi} against {o.target_pct:g}%)." for o in (b, a))
+        + f" Trend: {comparison_change_text(comparison)}.", size=12, bold=True)
     page.text(formula_text(a.meeting, a.units, a.compliance_pct) + f" ({a.cycle_name}).",
               size=9, italic=True, gap=1)
     for view, title in (("business-group", "By business group"), ("theme", "By theme")):
@@ -418,8 +420,12 @@ def comparison_workbook(comparison: CycleComparison, framework: Framework,
         for r in comparison.rollups:
             if r.view != view:
                 continue
-            row = page.values([r.label, r.before_pct, r.after_pct,
-                               trend_text(r.change_pts, r.trend), None],
+            row = page.values([r.label,
+                               NO_DATA_YET if b.cycle_name in empty else r.before_pct,
+                               NO_DATA_YET if a.cycle_name in empty else r.after_pct,
+                               trend_text(r.change_pts, r.trend,
+                                          missing=NO_DATA_YET if empty
+                                          else "no previous figure"), None],
                               formats={2: PCT, 3: PCT})
             if r.after_rag:
                 _rag_cell(page, row, 5, framework, r.after_rag)
@@ -436,8 +442,11 @@ def comparison_workbook(comparison: CycleComparison, framework: Framework,
                  for u in comparison.units], info)
     table_sheet(wb, "Roll-ups", ["View", "Group", f"{b.cycle_name} %", f"{a.cycle_name} %",
                                  "Change (points)", "Trend"],
-                [[VIEW_LABEL.get(r.view, r.view).capitalize(), r.label, r.before_pct,
-                  r.after_pct, r.change_pts, trend_text(r.change_pts, r.trend)]
+                [[VIEW_LABEL.get(r.view, r.view).capitalize(), r.label,
+                  None if b.cycle_name in empty else r.before_pct,
+                  None if a.cycle_name in empty else r.after_pct, r.change_pts,
+                  trend_text(r.change_pts, r.trend,
+                             missing=NO_DATA_YET if empty else "no previous figure")]
                  for r in comparison.rollups], info,
                 notes=["Each % = units meeting the baseline on the group ÷ units in it × 100, "
                        "in each cycle."])

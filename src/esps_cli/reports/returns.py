@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
+from esps_cli.io.safety import shown_path
 from esps_cli.reports.text import FittedTable, Lines, Span
 from esps_cli.validation.report import BatchReport, WorkbookReport
 
@@ -52,8 +53,14 @@ def change_lines(out: Lines, wb: WorkbookReport) -> None:
 
 
 def note_lines(out: Lines, batch: BatchReport) -> None:
-    for note in batch.notes:
+    for note in [*batch.notes, *unread_notes(batch)]:
         out.add((note, "dim"))
+
+
+def unread_notes(batch: BatchReport) -> list[str]:
+    """A line for each subfolder holding workbooks that were not read (no --recursive)."""
+    return [f"{shown_path(folder)} holds {held} workbook(s) that were not read: add "
+            "--recursive to read subfolders too" for folder, held in batch.unread_folders]
 
 
 # -- review states --------------------------------------------------------------------------

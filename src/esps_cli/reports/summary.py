@@ -16,9 +16,16 @@ from rich.table import Table
 from esps_cli.domain.framework import Framework, Rag
 from esps_cli.io.output import Format
 from esps_cli.reports.text import FittedTable
-from esps_cli.reports.wording import ARROW, board_title, formula_text, rag_text, trend_text
+from esps_cli.reports.wording import (
+    ARROW,
+    board_title,
+    comparison_change_text,
+    formula_text,
+    rag_text,
+    trend_text,
+)
 from esps_cli.summary.buddies import BuddyPair
-from esps_cli.summary.compare import CycleComparison, trend
+from esps_cli.summary.compare import NO_DATA_YET, CycleComparison, trend
 from esps_cli.summary.models import STATUS_LABEL, VIEW_LABEL, Gap, Rollup, SummaryReport
 from esps_cli.summary.public import PUBLIC_NOTE
 
@@ -264,13 +271,12 @@ CHANGE_ARROW = {"now meets": "▲", "no longer meets": "▼", "still meets": "�
 def print_comparison(console: Console, comparison: CycleComparison) -> None:
     """Overall, per business group and theme, then per unit: fits 80 columns."""
     b, a = comparison.before, comparison.after
+    empty = comparison.no_data_yet
     console.print(f"[bold]{escape(b.cycle_name)} to {escape(a.cycle_name)}[/bold]")
-    console.print(
-        f"{b.cycle_name}: {b.compliance_pct:.1f}% ({b.kpi} against {b.target_pct:g}%); "
-        f"{a.cycle_name}: {a.compliance_pct:.1f}% ({a.kpi} against {a.target_pct:g}%); "
-        f"change {comparison.compliance_change_pts:+.1f} points "
-        f"{ARROW[comparison.trend]}."
-    )
+    console.print("; ".join(
+        f"{o.cycle_name}: {NO_DATA_YET}" if o.cycle_name in empty else
+        f"{o.cycle_name}: {o.compliance_pct:.1f}% ({o.kpi} against {o.target_pct:g}%)"
+        for o in (b, a)) + f"; change: {comparison_change_text(comparison)}.")
     for view in ("business-group", "theme"):
         rows = [r for r in comparison.rollups if r.view == view]
         if not rows:
@@ -280,8 +286,12 @@ def print_comparison(console: Console, comparison: CycleComparison) -> None:
         for col in (b.cycle, a.cycle, "trend"):
             table.add_column(col, justify="right", no_wrap=True)
         for r in rows:
-            table.add_row(escape(r.label), _pct1(r.before_pct), _pct1(r.after_pct),
-                          escape(trend_text(r.change_pts, r.trend)))
+            table.add_row(escape(r.label),
+                          NO_DATA_YET if b.cycle_name in empty else _pct1(r.before_pct),
+                          NO_DATA_YET if a.cycle_name in empty else _pct1(r.after_pct),
+                          escape(trend_text(r.change_pts, r.trend,
+                                            missing=NO_DATA_YET if empty else
+                                            "no previous figure")))
         console.print(table)
     table = _table("Units")
     table.add_column("unit", overflow="fold", ratio=2)

@@ -26,6 +26,7 @@ from esps_cli.findings import (
 )
 from esps_cli.findings.groups import FindingGroup, group_findings
 from esps_cli.io.output import csv_text, save_workbook
+from esps_cli.io.safety import shown_path
 from esps_cli.reports.returns import change_lines, note_lines
 from esps_cli.reports.text import (
     COLLAPSE_AT,
@@ -262,7 +263,7 @@ SUMMARY_COLUMNS = ("file", "unit_code", "unit_name", "cycle", "status", "errors"
                    "evidence_rows", "submission_date", "first_error", "path")
 
 
-def summary_rows(batch: BatchReport) -> list[list[Any]]:
+def summary_rows(batch: BatchReport, folder: Path | None = None) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for wb in batch.workbooks:
         first = next((f for f in wb.findings if f.severity == "error"), None)
@@ -270,7 +271,7 @@ def summary_rows(batch: BatchReport) -> list[list[Any]]:
             wb.file, wb.unit_code, wb.unit_name, wb.cycle, workbook_status(wb, batch),
             wb.errors, wb.warnings, wb.indicators_met, wb.indicators_total,
             wb.evidence_completeness_pct, wb.evidence_rows, wb.submission_date,
-            f"{first.code}: {first.message}" if first else "", wb.path,
+            f"{first.code}: {first.message}" if first else "", shown_path(wb.path, folder),
         ])
     for unit in batch.not_returned:
         rows.append(["", unit.code, unit.name, batch.cycle or "", "not returned", 1, 0, None,
@@ -279,9 +280,10 @@ def summary_rows(batch: BatchReport) -> list[list[Any]]:
 
 
 def write_report_xlsx(batch: BatchReport, path: Path, *, force: bool = False,
-                      classification: str | None = None) -> None:
+                      classification: str | None = None, folder: Path | None = None) -> None:
     """The report workbook: Summary, Findings, Skipped (if any) and Totals sheets, each set
-    up to print on A4 (reports.printing)."""
+    up to print on A4 (reports.printing); paths relative to `folder` (the working folder;
+    default the current one)."""
     # here, not at the top: a one-file validate never needs openpyxl
     from openpyxl import Workbook
 
@@ -298,14 +300,15 @@ def write_report_xlsx(batch: BatchReport, path: Path, *, force: bool = False,
                      framework=f"{batch.framework_id} {batch.framework_version}",
                      cycle=batch.cycle or "")
     wb = Workbook()
-    table_sheet(wb, "Summary", SUMMARY_COLUMNS, summary_rows(batch), info,
+    table_sheet(wb, "Summary", SUMMARY_COLUMNS, summary_rows(batch, folder), info,
                 widths={"first_error": 40, "path": 30}, formats={"submission_date": DATE_FORMAT},
                 empty="No workbooks found.")
     table_sheet(wb, "Findings", FINDING_COLUMNS, finding_rows(batch), info,
                 widths={"message": 50, "hint": 44}, empty="No findings.")
     if batch.skipped:
         table_sheet(wb, "Skipped", ("path", "kind", "reason"),
-                    [[s.path, s.kind, s.reason] for s in batch.skipped], info)
+                    [[shown_path(s.path, folder), s.kind, s.reason] for s in batch.skipped],
+                    info)
     totals = batch.totals.model_dump()
     table_sheet(
         wb, "Totals", ("Measure", "Value"),
@@ -363,8 +366,10 @@ def validation_csv(batch: BatchReport, dest: Destination, *, errors_only: bool =
 
 
 def validation_xlsx(batch: BatchReport, dest: Destination, *,
-                    classification: str | None = None, **_: Any) -> None:
-    write_report_xlsx(batch, dest.file, force=dest.force, classification=classification)
+                    classification: str | None = None, folder: Path | None = None,
+                    **_: Any) -> None:
+    write_report_xlsx(batch, dest.file, force=dest.force, classification=classification,
+                      folder=folder)
 
 
 def codes_text(codes: list[Code], dest: Destination, **_: Any) -> None:

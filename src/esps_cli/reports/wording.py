@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 from esps_cli.domain.framework import Framework, Rag
-from esps_cli.summary.compare import Trend
+from esps_cli.summary.compare import NO_DATA_YET, CycleComparison, Trend
 from esps_cli.summary.models import SummaryReport
 
 BOARD_TITLE = "ESPS compliance: report to the Diversity Board"
@@ -25,9 +25,11 @@ def rag_text(framework: Framework, rag: Rag) -> str:
     return f"{rag.upper()}: {framework.bands.band(rag).label}"
 
 
-def trend_text(change: float | None, trend: Trend | None) -> str:
+def trend_text(change: float | None, trend: Trend | None, *,
+               missing: str = "no previous figure") -> str:
+    """'▲ up 2.0 pts', '► no change', or `missing` (e.g. "no data yet") with no change."""
     if change is None or trend is None:
-        return "no previous figure"
+        return missing
     if trend == "same":
         return f"{ARROW[trend]} no change"
     return f"{ARROW[trend]} {'up' if trend == 'up' else 'down'} {abs(change):.1f} pts"
@@ -80,3 +82,10 @@ def board_asks(report: SummaryReport, framework: Framework) -> list[str]:
                     "baseline are buddied with units of their business group that meet it; "
                     "their gaps go into next year's business action plans.")
     return asks
+
+
+def comparison_change_text(comparison: CycleComparison) -> str:
+    """'▲ up 2.0 pts', or which cycle has no data yet (nothing to compare with)."""
+    if comparison.no_data_yet:
+        return f"{NO_DATA_YET} for {' and '.join(comparison.no_data_yet)}"
+    return trend_text(comparison.compliance_change_pts, comparison.trend)

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from esps_cli.domain.framework import Rag
 from esps_cli.summary.models import Organisation, SummaryReport, UnitStatus
+from esps_cli.summary.rules import has_data
 
 
 class UnitChange(BaseModel):
@@ -46,13 +47,18 @@ class RollupChange(BaseModel):
     after_rag: Rag | None
 
 
+NO_DATA_YET = "no data yet"
+
+
 class CycleComparison(BaseModel):
     before: Organisation
     after: Organisation
-    compliance_change_pts: float
-    trend: Trend = "same"
+    # None when either cycle has no data yet (no return, no score): no change to measure
+    compliance_change_pts: float | None
+    trend: Trend | None = "same"
     units: list[UnitChange]
     rollups: list[RollupChange] = []
+    no_data_yet: list[str] = []  # the cycles (names) with no return and no score yet
 
 
 def compare(before: SummaryReport, after: SummaryReport) -> CycleComparison:
@@ -76,27 +82,29 @@ def compare(before: SummaryReport, after: SummaryReport) -> CycleComparison:
             after_mean=b.mean_combined if b else None,
             change=change,
         ))
+    empty = [r.organisation.cycle_name for r in (before, after) if not has_data(r)]
+    old_pct, new_pct = before.organisation.compliance_pct, after.organisation.compliance_pct
     return CycleComparison(
         before=before.organisation, after=after.organisation,
-        compliance_change_pts=round(
-            after.organisation.compliance_pct - before.organisation.compliance_pct, 1
-        ),
-        trend=trend(before.organisation.compliance_pct, after.organisation.compliance_pct),
+        compliance_change_pts=None if empty else round(new_pct - old_pct, 1),
+        trend=None if empty else trend(old_pct, new_pct),
         units=changes,
-        rollups=compare_rollups(before, after),
+        rollups=compare_rollups(before, after, measured=not empty),
+        no_data_yet=empty,
     )
 
 
-def compare_rollups(before: SummaryReport, after: SummaryReport) -> list[RollupChange]:
+def compare_rollups(before: SummaryReport, after: SummaryReport, *,
+                    measured: bool = True) -> list[RollupChange]:
     """Each group of each roll-up view in both cycles, in the later cycle's order (a group
-    only in the earlier one follows)."""
+    only in the earlier one follows); no change measured when a cycle has no data yet."""
     old = {(r.view, r.key): r for r in before.rollups}
     new = {(r.view, r.key): r for r in after.rollups}
     keys = [*new, *(k for k in old if k not in new)]
     out: list[RollupChange] = []
     for key in keys:
         a, b = old.get(key), new.get(key)
-        both = a is not None and b is not None
+        both = a is not None and b is not None and measured
         out.append(RollupChange(
             view=key[0], key=key[1], label=(b or a).label,  # type: ignore[union-attr]
             before_pct=a.compliance_pct if a else None,

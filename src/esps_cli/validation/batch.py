@@ -144,6 +144,7 @@ def validate_paths(
                               for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
     batch.notes = seal_notes(reports, issued)
+    batch.unread_folders = [(str(folder), held) for folder, held in found.unread]
     if use_cache:
         batch.totals.cached = len(known)
     return batch

@@ -107,6 +107,8 @@ class BatchReport(_Model):
     totals: BatchTotals = BatchTotals()
     # Checks not run for the whole batch, and why (one line each, e.g. no register).
     notes: list[str] = []
+    # Without --recursive: subfolders holding workbooks that were not read (path, how many).
+    unread_folders: list[tuple[str, int]] = []
 
     @property
     def ok(self) -> bool:
