@@ -3,7 +3,7 @@ and the score register. Decisions live in summary/selection.py, rendering in
 reports/summary.py."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -15,6 +15,7 @@ from esps_cli.io.output import Format, console, err_console
 
 if TYPE_CHECKING:
     from esps_cli.reports.printing import PrintInfo
+    from esps_cli.summary.buddies import BuddyPair
     from esps_cli.summary.models import SummaryReport
     from esps_cli.validation.report import BatchReport
 
@@ -219,10 +220,18 @@ def actions(
     next_year = next_cycle_name(ctx.framework, ctx.cycle)
     info = _info(here, f"ESPS business action plan {next_year}", classification,
                  ctx.cycle.name)
-    written, not_assessed = write_action_plans(ctx.framework, report, chosen, ctx.cycle,
-                                               next_year, out, info, force=force)
+    written, not_assessed = write_action_plans(
+        ctx.framework, report, chosen, ctx.cycle, next_year, out, info, force=force,
+        due=ctx.settings.action_plan_due, buddies=_buddies(here, report))
     show_report("action-plans", unit_gaps(report, chosen), fmt, written=len(written), out=out,
                 not_assessed=not_assessed)
+
+
+def _buddies(here: Workspace, report: "SummaryReport") -> "dict[str, BuddyPair]":
+    """Each unit below the baseline's buddy, as `esps buddies` pairs them."""
+    from esps_cli.summary.buddies import suggest_buddies
+
+    return {p.unit_code: p for p in suggest_buddies(here.context.framework, report)}
 
 
 @app.command()
@@ -246,9 +255,10 @@ def feedback(
     classification: options.Classification = None,
     jobs: options.Jobs = 0,
 ) -> None:
-    """Write a unit's feedback: where it stands and what happens next, both advisors' scores
-    and comments (the advisors named), and the findings to correct; as html or pdf also its
-    action plan on the same page.
+    """Write a unit's feedback (or every unit's with --all): where it stands and what happens
+    next, both advisors' scores and comments (the advisors named), its gaps shaded, when its
+    action plan is due and its buddy unit, and the findings to correct; as html or pdf also
+    its action plan on the same page.
 
     Example: [bold]esps feedback TP-EK --out feedback --format pdf[/bold]
     """
@@ -267,7 +277,7 @@ def feedback(
     names = {a.id: a.name for a in ctx.advisors}
     marking = classification or ctx.settings.classification
     if edition is Format.xlsx:
-        paths = _feedback_workbooks(here, report, [u.code for u in chosen], findings, names,
+        paths = _feedback_workbooks(here, report, batch, [u.code for u in chosen], names,
                                     marking, out, force)
     else:
         from esps_cli.reports.editions.page import EditionInfo
@@ -280,7 +290,9 @@ def feedback(
                            framework=f"{ctx.framework.meta.id} {ctx.framework.meta.version}")
         paths = write_unit_pages(ctx.framework, report, [u.code for u in chosen], findings,
                                  ctx.cycle, next_cycle_name(ctx.framework, ctx.cycle), out, info,
-                                 suffix=f".{edition.value}", force=force, advisor_names=names)
+                                 suffix=f".{edition.value}", force=force, advisor_names=names,
+                                 due=ctx.settings.action_plan_due,
+                                 buddies=_buddies(here, report))
     total = sum(len(f) for f in findings.values())
     if len(paths) == 1:
         from esps_cli.summary.outcome import unit_outcome
@@ -294,25 +306,18 @@ def feedback(
         console.print(f"Wrote {len(paths)} files to {escape(str(out))}: {total} finding(s).")
 
 
-def _feedback_workbooks(here: Workspace, report: "SummaryReport", codes: list[str],
-                        findings: dict[str, Any], names: dict[str, str], marking: str,
-                        out: Path, force: bool) -> list[Path]:
-    from esps_cli.reports.unit import feedback_workbook, write_unit_workbook
-    from esps_cli.summary.outcome import unit_outcome
-    from esps_cli.summary.selection import next_cycle_name, standing_of
+def _feedback_workbooks(here: Workspace, report: "SummaryReport", batch: "BatchReport",
+                        codes: list[str], names: dict[str, str], marking: str, out: Path,
+                        force: bool) -> list[Path]:
+    """The feedback workbooks (all or none), each with the plan's due date and the buddy."""
+    from esps_cli.reports.unit import write_feedback
 
     ctx = here.context
     info = _info(here, f"ESPS feedback {ctx.cycle.name}", marking, ctx.cycle.name)
-    paths = []
-    for code in codes:
-        standing = standing_of(report, code)
-        outcome = unit_outcome(ctx.framework, standing, ctx.cycle,
-                               next_cycle_name(ctx.framework, ctx.cycle))
-        wb = feedback_workbook(ctx.framework, standing, outcome, findings[code],
-                               ctx.cycle.name, names, info)
-        paths.append(write_unit_workbook(wb, out, "feedback", standing, ctx.cycle.id,
-                                         force=force))
-    return paths
+    written = write_feedback(ctx.framework, report, batch, codes, ctx.cycle, out, info,
+                             advisor_names=names, force=force,
+                             due=ctx.settings.action_plan_due, buddies=_buddies(here, report))
+    return [path for path, _headline, _n in written]
 
 
 @app.command()

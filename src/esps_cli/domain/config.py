@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +36,8 @@ class Settings(BaseModel):
     # private) and the days to answer a challenge (default: the framework's).
     groups: Path | None = None
     challenge_response_days: int | None = Field(default=None, ge=1, le=366)
+    # When units return their business action plans (overrides the framework's cycle).
+    action_plan_due: date | None = None
     source: Path | None = None  # the esps.toml these came from, if any
 
 
@@ -169,7 +172,9 @@ def init_folder(folder: Path, *, with_examples: bool = True, force: bool = False
         'classification = "OFFICIAL"    # marking printed on every page of every report\n'
         '# public_contact = "the Equality and Diversity Team, 020 7000 0000, '
         'equality@example.police.uk"\n'
-        '#                                whom the public edition says to contact\n',
+        '#                                whom the public edition says to contact\n'
+        '# action_plan_due = 2011-04-30  # when units return their action plans (else the '
+        "framework's)\n",
         encoding="utf-8",
     )
     created.append(config)

@@ -184,6 +184,8 @@ class Cycle(_Model):
     assessment_end: date
     submission_deadline: date
     kpi_target_pct: float = Field(ge=0, le=100)
+    # When units return their business action plans for the next year (esps.toml may set it).
+    action_plan_due: date | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Cycle:

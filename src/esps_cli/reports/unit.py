@@ -7,6 +7,7 @@ provisional until the assessment is complete, and "no gaps" is only said of an a
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,13 +16,12 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from esps_cli.domain.framework import Cycle, Framework
+from esps_cli.findings.unit_words import for_units
 from esps_cli.io.output import save_workbook
 from esps_cli.io.safety import (
     StagedOutputs,
     clean_text,
     distinct_names,
-    ensure_folder,
-    inside,
     safe_filename,
 )
 from esps_cli.reports.printing import (
@@ -32,8 +32,11 @@ from esps_cli.reports.printing import (
     print_setup,
     table_sheet,
 )
+from esps_cli.summary.buddies import BuddyPair
 from esps_cli.summary.models import STATUS_LABEL, IndicatorStanding, SummaryReport, UnitStanding
 from esps_cli.summary.outcome import UnitOutcome, unit_outcome
+from esps_cli.summary.selection import next_cycle_name, standing_of, unit_findings
+from esps_cli.validation.report import BatchReport
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF9DB")
 OUTCOME_FILL = {True: "E2EFDA", False: "FCE4D6"}  # assessed / not (yet) assessed
@@ -66,9 +69,12 @@ def _outcome_block(page: Page, outcome: UnitOutcome) -> None:
 
 # -- the action plan ----------------------------------------------------------------------
 
-PLAN_HEADER = ("Indicator", "ESPS unit", "Indicator text", "Gap", "Combined score", "Action",
-               "Owner", "Due date", "Progress")
-PLAN_WIDTHS = (10, 18, 40, 24, 11, 36, 16, 12, 24)
+PLAN_HEADER = ("Indicator", "Indicator text", "Gap", "Advisors' rationale", "Combined score",
+               "Action", "Owner", "Due date", "Buddy unit", "Progress")
+PLAN_WIDTHS = (10, 32, 22, 34, 10.5, 30, 14, 11, 16, 20)
+PLAN_INPUT = ("Action", "Owner", "Due date", "Progress")  # yellow: the unit fills them in
+DEFAULT_OWNER = "Unit commander"
+GAP_FILL = PatternFill("solid", fgColor="FCE4D6")  # a gap, where indicators are listed
 
 
 def action_plan_workbook(framework: Framework, standing: UnitStanding, outcome: UnitOutcome,
@@ -92,27 +98,39 @@ def action_plan_workbook(framework: Framework, standing: UnitStanding, outcome: 
         page.text(_no_gaps_text(outcome), size=10)
         print_setup(ws, info, landscape=True)
         return wb
-    page.text("Enter due dates as dd/mm/yyyy.", size=9, italic=True)
+    page.text(f"Return this plan to DCFD by {outcome.due_text}."
+              + (f" Buddy unit: {outcome.buddy_text}, a unit of your business group that meets "
+                 "the baseline." if outcome.buddy else ""), size=10, bold=True)
+    page.text("Each gap has the owner and due date to start from: change them where another "
+              "person or an earlier date fits. Enter dates as dd/mm/yyyy.", size=9, italic=True)
     top = page.header(PLAN_HEADER)
-    due = DataValidation(type="date", operator="between", formula1="36526", formula2="73050",
-                         allow_blank=True, showErrorMessage=True,
-                         error="Enter a date as dd/mm/yyyy.", errorTitle="Not a date")
-    ws.add_data_validation(due)
-    for g in outcome.gaps:
-        row = page.values([g.indicator_id, g.esps_unit, g.indicator, g.reason, g.combined,
-                           None, None, None, None])
-        for col in range(6, 10):
-            c = ws.cell(row=row, column=col)
-            c.fill = INPUT_FILL
-            c.protection = Protection(locked=False)
-        ws.cell(row=row, column=8).number_format = "DD/MM/YYYY"
-        due.add(f"H{row}")
+    _plan_rows(page, outcome)
     ws.freeze_panes = f"B{top + 1}"
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     print_setup(ws, info, landscape=True, title_rows=f"{top}:{top}")
     return wb
+
+
+def _plan_rows(page: Page, outcome: UnitOutcome) -> None:
+    ws = page.ws
+    due = DataValidation(type="date", operator="between", formula1="36526", formula2="73050",
+                         allow_blank=True, showErrorMessage=True,
+                         error="Enter a date as dd/mm/yyyy.", errorTitle="Not a date")
+    ws.add_data_validation(due)
+    inputs = [PLAN_HEADER.index(h) + 1 for h in PLAN_INPUT]
+    due_col = PLAN_HEADER.index("Due date") + 1
+    for g in outcome.gaps:
+        row = page.values([g.indicator_id, g.indicator, g.reason, g.rationale or None,
+                           g.combined, None, DEFAULT_OWNER, outcome.due, outcome.buddy_text or None,
+                           None])
+        for col in inputs:
+            c = ws.cell(row=row, column=col)
+            c.fill = INPUT_FILL
+            c.protection = Protection(locked=False)
+        ws.cell(row=row, column=due_col).number_format = "DD/MM/YYYY"
+        due.add(ws.cell(row=row, column=due_col).coordinate)
 
 
 def _no_gaps_text(outcome: UnitOutcome) -> str:
@@ -128,8 +146,8 @@ def _no_gaps_text(outcome: UnitOutcome) -> str:
 # -- feedback -----------------------------------------------------------------------------
 
 
-def standing_facts(framework: Framework, standing: UnitStanding, names: dict[str, str]
-                   ) -> list[tuple[str, Any, str]]:
+def standing_facts(framework: Framework, standing: UnitStanding, names: dict[str, str],
+                   outcome: UnitOutcome | None = None) -> list[tuple[str, Any, str]]:
     """(label, value, note) rows: numbers as numbers, blanks blank, dates as dates."""
     rule = framework.rules.baseline
     groups = {g.id: g.name for g in framework.business_groups}
@@ -158,6 +176,11 @@ def standing_facts(framework: Framework, standing: UnitStanding, names: dict[str
         ("Linked DCFA", advisor_label(standing.linked_dcfa, names), ""),
         ("Unlinked DCFA", advisor_label(standing.unlinked_dcfa, names) or "Not yet allocated",
          ""),
+        *([] if outcome is None else [
+            ("Gaps for the action plan", len(outcome.gaps) if outcome.gaps else None,
+             "shaded on the Scores sheet" if outcome.gaps else ""),
+            ("Action plan due back", outcome.due, "to DCFD"),
+            ("Buddy unit", outcome.buddy_text or None, "")]),
     ]
 
 
@@ -172,11 +195,11 @@ def _standing_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
               f"{clean_text(standing.unit_name)}", size=14, bold=True, gap=1)
     _outcome_block(page, outcome)
     top = page.header(("Measure", "Value", "Out of"))
-    for label, value, note in standing_facts(framework, standing, names):
+    for label, value, note in standing_facts(framework, standing, names, outcome):
         row = page.values((label, cell_value(value), note or None))
         cell = ws.cell(row=row, column=2)
         cell.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
-        if label == "Submission date":
+        if label in ("Submission date", "Action plan due back"):
             cell.number_format = "DD/MM/YYYY"
         elif label == "Evidence completeness %":
             cell.number_format = "0.0"
@@ -202,7 +225,7 @@ def _assessor_heading(details: list[IndicatorStanding], role: Literal["linked", 
 
 
 def _scores_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
-                  names: dict[str, str], info: PrintInfo) -> None:
+                  outcome: UnitOutcome, names: dict[str, str], info: PrintInfo) -> None:
     details = standing.detail
     anything = (standing.returned and standing.readable is not False) or any(
         d.linked is not None or d.unlinked is not None for d in details)
@@ -211,18 +234,28 @@ def _scores_sheet(wb: Workbook, framework: Framework, standing: UnitStanding,
     header = ["Indicator", "Indicator text", "Self-assessment", "Evidence minimum met",
               f"Linked score ({linked_by})" if linked_by else "Linked score", "Linked comment",
               f"Unlinked score ({unlinked_by})" if unlinked_by else "Unlinked score",
-              "Unlinked comment", "Moderated", "Combined", "Status"]
+              "Unlinked comment", "Moderated", "Combined", "Status", "Gap"]
+    gaps = {g.indicator_id: g.reason for g in outcome.gaps}
     rows = [] if not anything else [
         [d.indicator_id, framework.indicator_by_id[d.indicator_id].text,
          "N/A" if d.na else d.rating, d.minimum_met, d.linked,
          _with_assessor(d.linked_comment, d.linked_assessor, linked_by, names), d.unlinked,
          _with_assessor(d.unlinked_comment, d.unlinked_assessor, unlinked_by, names),
-         d.moderated, d.combined, COMBINED_LABEL.get(d.combined_status, d.combined_status)]
+         d.moderated, d.combined, COMBINED_LABEL.get(d.combined_status, d.combined_status),
+         gaps.get(d.indicator_id)]
         for d in details]
-    table_sheet(wb, "Scores", header, rows, info,
-                widths={"Indicator text": 44, "Linked comment": 30, "Unlinked comment": 30},
-                empty="No scores: there is no return that could be read, and no DCFA has "
-                      "scored the unit.")
+    ws = table_sheet(
+        wb, "Scores", header, rows, info,
+        widths={"Indicator text": 40, "Linked comment": 30, "Unlinked comment": 30, "Gap": 22},
+        notes=[f"Shaded rows are the gaps for the action plan ({len(gaps)}): the evidence "
+               "minimum not met, or a combined score of "
+               f"{framework.rules.action_plan_max_score} or less."] if gaps else [],
+        empty="No scores: there is no return that could be read, and no DCFA has scored the "
+              "unit.")
+    for r, row in enumerate(rows, start=2):
+        if row[0] in gaps:
+            for c in range(1, len(header) + 1):
+                ws.cell(row=r, column=c).fill = GAP_FILL
 
 
 def _with_assessor(comment: str, assessor: str | None, single: str | None,
@@ -241,20 +274,21 @@ def feedback_workbook(framework: Framework, standing: UnitStanding, outcome: Uni
     and comments (the advisors named), and the findings to correct in its return."""
     wb = Workbook()
     _standing_sheet(wb, framework, standing, outcome, cycle_name, advisor_names, info)
-    _scores_sheet(wb, framework, standing, advisor_names, info)
+    _scores_sheet(wb, framework, standing, outcome, advisor_names, info)
     empty = ("No return to check." if not standing.returned
              else "No findings: the return passed every check.")
     table_sheet(wb, "Findings", ["Severity", "Code", "Sheet", "Cell", "Indicator", "Message",
                                  "How to fix"],
-                [[f.severity.capitalize(), f.code, f.sheet, f.cell, f.indicator_id, f.message,
-                  f.hint] for f in findings], info,
+                [[f.severity.capitalize(), f.code, f.sheet, f.cell, f.indicator_id,
+                  for_units(f.message), for_units(f.hint)] for f in findings], info,
                 widths={"Message": 50, "How to fix": 44}, empty=empty)
     return wb
 
 
 def write_action_plans(framework: Framework, report: SummaryReport, codes: set[str],
                        cycle: Cycle, next_year: str, out_dir: Path, info: PrintInfo, *,
-                       force: bool) -> tuple[list[Path], int]:
+                       force: bool, due: date | None = None,
+                       buddies: dict[str, BuddyPair] | None = None) -> tuple[list[Path], int]:
     """One action plan workbook per chosen unit, in the summary's order; and how many of
     those units are not yet assessed. All or nothing: existing plans are refused (unless
     force) before any is written, and the plans appear in out_dir together at the end."""
@@ -265,19 +299,39 @@ def write_action_plans(framework: Framework, report: SummaryReport, codes: set[s
     with StagedOutputs(out_dir, [names[s.unit_code] for s in chosen], force=force,
                        what="action plan") as staged:
         for standing in chosen:
-            outcome = unit_outcome(framework, standing, cycle, next_year)
+            outcome = unit_outcome(framework, standing, cycle, next_year, due=due,
+                                   buddy=(buddies or {}).get(standing.unit_code))
             not_assessed += not outcome.assessed
             wb = action_plan_workbook(framework, standing, outcome, cycle.name, next_year, info)
             save_workbook(wb, staged.path(names[standing.unit_code]))
     return staged.targets, not_assessed
 
 
+def write_feedback(framework: Framework, report: SummaryReport, batch: BatchReport,
+                   codes: list[str], cycle: Cycle, out_dir: Path, info: PrintInfo, *,
+                   advisor_names: dict[str, str], force: bool, due: date | None = None,
+                   buddies: dict[str, BuddyPair] | None = None
+                   ) -> list[tuple[Path, str, int]]:
+    """A feedback workbook per chosen unit (path, headline, findings of each). All or
+    nothing, as the action plans: existing ones refused (unless force) before any is
+    written, and they appear in out_dir together at the end."""
+    chosen = [standing_of(report, code) for code in codes]
+    names = distinct_names({s.unit_code: unit_workbook_name("feedback", s, cycle.id)
+                            for s in chosen})
+    next_year = next_cycle_name(framework, cycle)
+    done: list[tuple[str, str, int]] = []
+    with StagedOutputs(out_dir, [names[s.unit_code] for s in chosen], force=force,
+                       what="feedback workbook") as staged:
+        for standing in chosen:
+            outcome = unit_outcome(framework, standing, cycle, next_year, due=due,
+                                   buddy=(buddies or {}).get(standing.unit_code))
+            findings = unit_findings(batch, standing.unit_code)
+            wb = feedback_workbook(framework, standing, outcome, findings, cycle.name,
+                                   advisor_names, info)
+            save_workbook(wb, staged.path(names[standing.unit_code]))
+            done.append((names[standing.unit_code], outcome.headline, len(findings)))
+    return [(out_dir / name, headline, n) for name, headline, n in done]
+
+
 def unit_workbook_name(prefix: str, standing: UnitStanding, cycle_id: str) -> str:
     return safe_filename(prefix, standing.unit_code, standing.unit_name, cycle_id)
-
-
-def write_unit_workbook(wb: Workbook, out_dir: Path, prefix: str, standing: UnitStanding,
-                        cycle_id: str, *, force: bool) -> Path:
-    path = inside(ensure_folder(out_dir), unit_workbook_name(prefix, standing, cycle_id))
-    save_workbook(wb, path, force=force)
-    return path

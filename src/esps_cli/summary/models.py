@@ -144,6 +144,7 @@ class Gap(BaseModel):
     linked: int | None
     unlinked: int | None
     combined: int | None
+    rationale: str = ""  # the advisors' reasons for their scores, said by whom
 
 
 class SummaryReport(BaseModel):

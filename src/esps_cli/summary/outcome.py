@@ -8,9 +8,12 @@ they never say "no gaps" for a unit nobody could assess.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel
 
 from esps_cli.domain.framework import Cycle, Framework
+from esps_cli.summary.buddies import BuddyPair
 from esps_cli.summary.models import STATUS_LABEL, Gap, UnitStanding, UnitStatus
 from esps_cli.summary.rules import gaps_for
 
@@ -22,6 +25,18 @@ class UnitOutcome(BaseModel):
     next_steps: list[str]
     assessed: bool  # True: the gaps are the assessment's result, not provisional
     gaps: list[Gap]
+    due: date | None = None  # when the action plan goes back to DCFD
+    buddy: BuddyPair | None = None  # the unit of its group it is buddied with
+
+    @property
+    def buddy_text(self) -> str:
+        """'Camden (TP-EK)': the buddy unit, as the plan names it ("" for none)."""
+        b = self.buddy
+        return f"{b.buddy_name} ({b.buddy_code})" if b else ""
+
+    @property
+    def due_text(self) -> str:
+        return f"{self.due:%d/%m/%Y}" if self.due else "the date DCFD gives"
 
     @property
     def gaps_heading(self) -> str:
@@ -82,8 +97,12 @@ def _not_assessed(standing: UnitStanding, cycle: Cycle) -> tuple[str, str, list[
 
 
 def unit_outcome(framework: Framework, standing: UnitStanding, cycle: Cycle,
-                 next_year: str) -> UnitOutcome:
-    """The truth about one unit, for its feedback and its action plan."""
+                 next_year: str, *, due: date | None = None,
+                 buddy: BuddyPair | None = None) -> UnitOutcome:
+    """The truth about one unit, for its feedback and its action plan: `due`, when the plan
+    goes back to DCFD (esps.toml's action_plan_due, else the framework cycle's); `buddy`,
+    the unit it is buddied with (units below the baseline)."""
+    due = due or cycle.action_plan_due
     gaps = gaps_for(framework, standing)
     rule = framework.rules.baseline
     status = standing.status
@@ -115,11 +134,16 @@ def unit_outcome(framework: Framework, standing: UnitStanding, cycle: Cycle,
             headline = "Meets the baseline"
             explanation = (f"All {standing.baseline_indicators} baseline indicators have a "
                            f"combined DCFA score of {rule.min_combined_score} or more.")
-        steps = ([f"Put each gap into the unit's business action plan for {next_year}: "
-                  "action, owner and due date."] if gaps
-                 else ["Keep the evidence current for the next cycle."])
-        if status == "below-baseline":
+        when = f"{due:%d/%m/%Y}" if due else "the date DCFD gives"
+        steps = ([f"Put each gap into the unit's business action plan for {next_year} (an "
+                  f"action and an owner for each) and return the plan to DCFD by {when}."]
+                 if gaps else ["Keep the evidence current for the next cycle."])
+        if status == "below-baseline" and buddy is not None:
+            steps.append(f"The unit is buddied with {buddy.buddy_name} ({buddy.buddy_code}), "
+                         "a unit of its business group that meets the baseline and is strong "
+                         f"in {buddy.weakest_theme}: contact them to share what works.")
+        elif status == "below-baseline":
             steps.append("DCFD may buddy the unit with one of its business group that meets "
-                         "the baseline (esps buddies).")
+                         "the baseline.")
     return UnitOutcome(status=status, headline=headline, explanation=explanation,
-                       next_steps=steps, assessed=assessed, gaps=gaps)
+                       next_steps=steps, assessed=assessed, gaps=gaps, due=due, buddy=buddy)

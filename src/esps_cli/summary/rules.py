@@ -245,11 +245,14 @@ def gaps_for(framework: Framework, standing: UnitStanding) -> list[Gap]:
             continue
         ind = framework.indicator_by_id[d.indicator_id]
         unit = framework.esps_unit_of[d.indicator_id]
+        said = [f"{who} DCFA ({score}): {comment}" for who, score, comment in (
+            ("Linked", d.linked, d.linked_comment), ("Unlinked", d.unlinked, d.unlinked_comment))
+            if comment]
         out.append(Gap(
             unit_code=standing.unit_code, indicator_id=d.indicator_id,
             esps_unit=f"{unit.number}. {unit.title}", indicator=ind.text,
             reason="; ".join(reasons), rating=d.rating, linked=d.linked,
-            unlinked=d.unlinked, combined=d.combined,
+            unlinked=d.unlinked, combined=d.combined, rationale="\n".join(said),
         ))
     return out
 

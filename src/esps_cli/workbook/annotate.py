@@ -41,6 +41,7 @@ from pydantic import BaseModel
 from esps_cli.errors import ConfigError, EspsError, OutputExistsError
 from esps_cli.findings import Finding
 from esps_cli.findings.groups import FindingGroup, IndicatorState, group_findings
+from esps_cli.findings.unit_words import for_units
 from esps_cli.io.batch import parallel_map
 from esps_cli.io.safety import StagedOutputs, atomic_write, clean_text, ensure_folder, inside
 from esps_cli.workbook.generate import table_print_setup
@@ -237,9 +238,9 @@ def _located(wb: Workbook, f: Finding) -> tuple[Worksheet, Cell] | None:
 def _comment_text(found: list[Finding], checked_on: date) -> str:
     parts = [f"DCFD check of {checked_on:%d/%m/%Y}:"]
     for f in found:
-        parts.append(f"{f.severity.upper()}: {f.message}")
+        parts.append(f"{f.severity.upper()}: {for_units(f.message)}")
         if f.hint:
-            parts.append(f"How to fix: {f.hint}")
+            parts.append(f"How to fix: {for_units(f.hint)}")
     return clean_text("\n".join(parts))
 
 
@@ -401,7 +402,8 @@ def _finding_row(ws: Worksheet, row: int, number: int | str, f: Finding, wb: Wor
     where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or "the whole file")
     severity, indicator, message, hint, code = shown or (
         f.severity, f.indicator_id, f.message, f.hint, f.code)
-    values: list[str | int | None] = [number, severity, where, indicator, message, hint, code]
+    values: list[str | int | None] = [number, severity, where, indicator, for_units(message),
+                                      for_units(hint), code]
     hit = _located(wb, f)
     location = ""
     if hit is not None:
