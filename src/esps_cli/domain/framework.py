@@ -415,10 +415,11 @@ class Framework(_Model):
         The RAG bands are left out: they colour reports, not what a unit's workbook asks, so
         changing them does not make returned workbooks "framework-changed"; nor does the time
         to answer a community challenge, nor the levels the assessment-quality page judges
-        the DCFAs by."""
-        content = self.model_dump_json(exclude={"bands": True,
-                                                "rules": {"challenge_response_days", "quality"}})
-        return hashlib.sha256(content.encode()).hexdigest()[:16]
+        the DCFAs by, nor the cycles' action plan due dates."""
+        left_out: dict[str, Any] = {"bands": True,
+                                    "rules": {"challenge_response_days", "quality"},
+                                    "cycles": {"__all__": {"action_plan_due"}}}
+        return hashlib.sha256(self.model_dump_json(exclude=left_out).encode()).hexdigest()[:16]
 
 
 # -- loading ------------------------------------------------------------------------------
