@@ -49,6 +49,8 @@ def make_public(report: SummaryReport, advisors: Iterable[Advisor] = ()) -> Summ
                      unlinked_comment="")
     for e in data["exceptions"]:
         e.update(linked_dcfa="", linked_dcfa_name="")
+    for g in data["gaps"]:
+        g.update(rationale="")  # the advisors' comments, quoted
     public = redact_all(data, advisor_redactor(advisors))
     assert isinstance(public, dict)  # a dict comes back a dict
     public.update(public=True, edition_note=PUBLIC_NOTE, assessment_quality=None)
