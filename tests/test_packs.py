@@ -67,7 +67,8 @@ def issued_once(tmp_path_factory: pytest.TempPathFactory, framework: Framework,
         from esps_cli.scoring.allocate import allocate
 
         allocate(reg, units, advisors, CYCLE, seed=2010)
-        write_packs(reg, roster, [RETURNS], work / "packs")
+        # invalid returns too (as --include-invalid), so their packs can be tried here
+        write_packs(reg, roster, [RETURNS], work / "packs", include_invalid=True)
     return Issued(work / "esps.db", work / "packs", roster)
 
 
@@ -150,6 +151,24 @@ def test_one_pack_per_assessor_and_unit_with_a_readable_return(issued: Issued) -
     ek = next(r for r in records if r.unit == "TP-EK" and r.role == "unlinked")
     assert ek.return_sha256 == hashlib.sha256(
         (RETURNS / "TP-EK_Camden_2010-11.xlsx").read_bytes()).hexdigest()
+
+
+def test_packs_only_for_valid_returns_unless_asked(tmp_path: Path, framework: Framework,
+                                                   units: list[Unit],
+                                                   advisors: list[Advisor]) -> None:
+    roster = Roster(framework, framework.cycle(CYCLE), units, advisors)
+    (tmp_path / "packs").mkdir()
+    with Register.open(tmp_path / "esps.db") as reg:
+        from esps_cli.scoring.allocate import allocate
+
+        allocate(reg, units, advisors, CYCLE, seed=2010)
+        result = write_packs(reg, roster, [RETURNS], tmp_path / "packs")
+        assert sorted({p.unit for p in result.packs}) == ["TP-BS", "TP-EK"]  # the valid two
+        assert sorted(result.invalid) == ["TP-CW", "TP-FH"]
+        more = write_packs(reg, roster, [RETURNS], tmp_path / "packs", units=["TP-CW"],
+                           include_invalid=True)
+        assert [(p.unit, p.status) for p in more.packs] == [("TP-CW", "written")] * 2
+        assert more.invalid == []
 
 
 def test_a_pack_never_shows_or_names_the_other_assessor(issued: Issued,

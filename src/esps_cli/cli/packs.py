@@ -33,12 +33,17 @@ def score_packs(
         "--moderation", help="Write moderation packs for the disagreements instead.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace packs already in --out (they get new pack ids).")] = False,
+    include_invalid: Annotated[bool, typer.Option(
+        "--include-invalid", help="Also issue packs for invalid returns (their scores are "
+                                  "provisional: they never count towards the baseline).")
+    ] = False,
     fmt: options.FormatTextJson = Format.text,
 ) -> None:
-    """Write blind scoring packs: for every unit with a readable return and an allocation, one
+    """Write blind scoring packs: for every unit with a valid return and an allocation, one
     for its linked DCFA and one for its unlinked DCFA, each showing the unit's answers and a
-    score table for that assessor alone. With --moderation: one pack per unit whose scores
-    need moderation, for a third DCFA.
+    score table for that assessor alone. An invalid return gets none unless --include-invalid
+    (its scores would be provisional and never count towards the baseline). With
+    --moderation: one pack per unit whose scores need moderation, for a third DCFA.
 
     Example: [bold]esps score packs --out scoring-packs[/bold]
     """
@@ -53,6 +58,6 @@ def score_packs(
             reg, roster, out, returns=returns or ([here.settings.returns]
                                                   if here.settings.returns else []),
             units=unit or [], assessors=assessor or [], roles=[r.value for r in role or []],
-            moderation=moderation, force=force)
+            moderation=moderation, force=force, include_invalid=include_invalid)
     show_report("scoring-packs", result, fmt, out=out,
                 title=f"{'Moderation' if moderation else 'Scoring'} packs, {roster.cycle.name}")

@@ -295,7 +295,7 @@ def _exceptions_sheet(wb: Workbook, report: SummaryReport, info: PrintInfo) -> N
         header.append("Linked DCFA")
     rows = []
     for e in report.exceptions:
-        row = [e.unit_code, e.unit_name, e.business_group, STATUS_LABEL[e.category], e.detail,
+        row = [e.unit_code, e.unit_name, e.business_group, e.status_text, e.detail,
                e.review_state]
         if not report.public:
             row.append(e.linked_dcfa_name)

@@ -276,6 +276,8 @@ def print_packs(console: Console, err_console: Console, result: PacksResult, out
     if result.moderation:
         say(console, f"{result.no_disagreement} unit(s) scored with nothing to moderate")
     for label, codes in (("no readable return", result.no_return),
+                         ("an invalid return (--include-invalid issues packs anyway; their "
+                          "scores are provisional)", result.invalid),
                          ("no unlinked DCFA allocated yet (esps allocate)",
                           result.not_allocated)):
         if codes:

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from esps_cli.domain.framework import Cycle, Framework
+from esps_cli.domain.status import PROVISIONAL, scores_count
 from esps_cli.findings.unit_words import for_units
 from esps_cli.io.output import save_workbook
 from esps_cli.io.safety import (
@@ -153,6 +154,8 @@ def standing_facts(framework: Framework, standing: UnitStanding, names: dict[str
     groups = {g.id: g.name for g in framework.business_groups}
     returned = standing.returned and standing.readable is not False  # something to count
     n = standing.baseline_indicators
+    # Scores given to a unit without a valid return are provisional: they never count.
+    provisional = "" if scores_count(standing.status) else f" ({PROVISIONAL})"
     return [
         ("Unit", f"{standing.unit_code} {standing.unit_name}", ""),
         ("Business group", groups.get(standing.business_group, standing.business_group), ""),
@@ -165,13 +168,16 @@ def standing_facts(framework: Framework, standing: UnitStanding, names: dict[str
          ""),
         ("Indicators meeting their evidence minimum",
          standing.indicators_minimum_met if returned else None, f"of {standing.indicators}"),
-        ("Baseline indicators scored by the linked DCFA", standing.linked_scored, f"of {n}"),
+        ("Baseline indicators scored by the linked DCFA", standing.linked_scored,
+         f"of {n}{provisional if standing.linked_scored else ''}"),
         ("Baseline indicators scored by the unlinked DCFA", standing.unlinked_scored,
-         f"of {n}"),
+         f"of {n}{provisional if standing.unlinked_scored else ''}"),
         ("Awaiting moderation", standing.moderation_pending, "indicators"),
         (f"Baseline indicators scoring {rule.min_combined_score} or more",
-         standing.baseline_at_or_above, f"of {n}"),
-        ("Mean combined score", standing.mean_combined, f"on the {framework.scale.name}"),
+         standing.baseline_at_or_above,
+         f"of {n}{provisional if standing.baseline_at_or_above else ''}"),
+        ("Mean combined score", standing.mean_combined,
+         f"on the {framework.scale.name}{provisional if standing.mean_combined else ''}"),
         ("Status", STATUS_LABEL[standing.status], ""),
         ("Linked DCFA", advisor_label(standing.linked_dcfa, names), ""),
         ("Unlinked DCFA", advisor_label(standing.unlinked_dcfa, names) or "Not yet allocated",

@@ -61,6 +61,7 @@ class PacksResult(BaseModel):
     moderation: bool = False
     packs: list[PackOutcome] = []
     no_return: list[str] = []  # units on the list with no readable return
+    invalid: list[str] = []  # units whose return is invalid (no packs unless asked)
     not_allocated: list[str] = []  # units with a return but no unlinked DCFA yet
     no_disagreement: int = 0  # moderation: units whose scores need no moderation
 
@@ -164,8 +165,11 @@ def write_packs(
     roles: Sequence[ScoringRole] = (),
     force: bool = False,
     generated_at: datetime | None = None,
+    include_invalid: bool = False,
 ) -> PacksResult:
-    """Write the scoring packs (see the module docstring); existing files kept unless force."""
+    """Write the scoring packs (see the module docstring); existing files kept unless force.
+    An invalid return gets none unless include_invalid (domain.status: its scores would be
+    provisional, never counting towards the baseline)."""
     wanted_assessors = {roster.advisor_or_error(a) for a in assessors}
     by_unit = _returns(roster, returns)
     allocations = register.allocations(roster.cycle.id)
@@ -174,6 +178,9 @@ def write_packs(
         report = by_unit.get(unit.code)
         if report is None:
             result.no_return.append(unit.code)
+            continue
+        if not report.valid and not include_invalid:
+            result.invalid.append(unit.code)
             continue
         if unit.code not in allocations:
             result.not_allocated.append(unit.code)
@@ -329,6 +336,7 @@ def issue_packs(
     roles: Sequence[ScoringRole] = (),
     moderation: bool = False,
     force: bool = False,
+    include_invalid: bool = False,
 ) -> PacksResult:
     """`esps score packs`: the scoring packs, or with moderation the moderation packs (where
     assessors names at most one advisor: the moderator), into out_dir (created if needed)."""
@@ -348,4 +356,4 @@ def issue_packs(
             raise ConfigError(f"returns folder {path} not found")
     ensure_folder(out_dir)
     return write_packs(register, roster, returns, out_dir, units=units, assessors=assessors,
-                       roles=roles, force=force)
+                       roles=roles, force=force, include_invalid=include_invalid)

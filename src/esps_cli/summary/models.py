@@ -11,39 +11,19 @@ from pydantic import BaseModel
 
 from esps_cli.domain.community import CommunityFigures
 from esps_cli.domain.framework import Rag
+from esps_cli.domain.status import STATUS_LABEL as STATUS_LABEL  # the one set of words
+from esps_cli.domain.status import STATUS_ORDER as STATUS_ORDER
+from esps_cli.domain.status import UnitStatus as UnitStatus
+from esps_cli.domain.status import status_text
 from esps_cli.scoring.quality import AssessmentQuality
 
-# Most blocking first: a unit's status is the first of its reasons in this order.
-UnitStatus = Literal[
-    "not-returned",
-    "duplicate-returns",
-    "unreadable",
-    "invalid",
-    "awaiting-linked",
-    "awaiting-unlinked",
-    "awaiting-moderation",
-    "below-baseline",
-    "meets-baseline",
-]
-STATUS_ORDER: tuple[UnitStatus, ...] = get_args(UnitStatus)
 View = Literal["business-group", "theme", "strategy", "strand", "hmic"]
 VIEWS: tuple[View, ...] = get_args(View)
-# What people read for each status (terminal, workbooks); JSON and CSV keep the ids.
-STATUS_LABEL: dict[UnitStatus, str] = {
-    "not-returned": "Not returned",
-    "duplicate-returns": "More than one return",
-    "unreadable": "Unreadable return",
-    "invalid": "Invalid return",
-    "awaiting-linked": "Awaiting linked DCFA's scores",
-    "awaiting-unlinked": "Awaiting unlinked DCFA's scores",
-    "awaiting-moderation": "Awaiting moderation",
-    "below-baseline": "Below the baseline",
-    "meets-baseline": "Meets the baseline",
-}
 VIEW_LABEL: dict[str, str] = {
     "business-group": "business group", "theme": "national theme",
     "strategy": "strategy theme", "strand": "equality strand", "hmic": "HMIC area",
 }
+
 
 class IndicatorStanding(BaseModel):
     unit_code: str
@@ -127,11 +107,16 @@ class ExceptionItem(BaseModel):
     unit_code: str
     unit_name: str
     business_group: str
-    category: UnitStatus
+    category: UnitStatus  # the unit's status: the most blocking of its reasons
     detail: str
+    also: list[UnitStatus] = []  # its other reasons not to meet the baseline
     linked_dcfa: str
     linked_dcfa_name: str
     review_state: str = ""
+
+    @property
+    def status_text(self) -> str:
+        return status_text(self.category, self.also)
 
 
 class Gap(BaseModel):

@@ -88,9 +88,10 @@ def _not_assessed(standing: UnitStanding, cycle: Cycle) -> tuple[str, str, list[
         )
     return (
         "The return is invalid",
-        f"{_files(standing)} has {standing.errors} error(s), so the DCFAs cannot score it yet "
-        "and the unit does not meet the baseline. The gaps listed are what the return itself "
-        "shows (evidence minimums not met); they are provisional.",
+        f"{_files(standing)} has {standing.errors} error(s), so it is not scored yet and the "
+        "unit does not meet the baseline. Any DCFA scores already recorded are provisional and "
+        "do not count. The gaps listed are what the return itself shows (evidence minimums "
+        "not met); they are provisional.",
         ["Correct every error listed on the feedback workbook's Findings sheet (each names "
          "the sheet and cell) and return the workbook again.", rescore],
     )

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from esps_cli.domain.framework import STAGES, Framework
+from esps_cli.domain.status import governing, scores_count
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.register import Marks
 from esps_cli.scoring.combine import Combiner
@@ -143,7 +144,7 @@ def unit_standing(
     return standing.model_copy(update={
         "reasons": reasons,
         "meets_baseline": not reasons,
-        "status": reasons[0] if reasons else "meets-baseline",
+        "status": governing(reasons),
     })
 
 
@@ -186,17 +187,19 @@ def build_summary(
     exceptions = [
         ExceptionItem(
             unit_code=s.unit_code, unit_name=s.unit_name, business_group=s.business_group,
-            category=reason, detail=exception_detail(s, reason, framework, names, public),
+            category=s.status, detail=exception_detail(s, s.status, framework, names, public),
+            also=[r for r in s.reasons if r != s.status],
             linked_dcfa=s.linked_dcfa, linked_dcfa_name=names.get(s.linked_dcfa, s.linked_dcfa),
             review_state=s.review_state,
         )
         for s in standings
-        for reason in s.reasons
+        if s.reasons  # once, under its governing status; the other reasons as detail
     ]
     distribution: dict[str, dict[int, int]] = {}
     for role in ("linked", "unlinked", "combined"):
-        counts = Counter(
-            getattr(d, role) for s in standings for d in s.detail if getattr(d, role) is not None
+        counts = Counter(  # the scores of a unit without a valid return are provisional
+            getattr(d, role) for s in standings if scores_count(s.status) for d in s.detail
+            if getattr(d, role) is not None
         )
         distribution[role] = {score: counts.get(score, 0) for score in framework.scale.scores}
     report = SummaryReport(
