@@ -16,6 +16,7 @@ from esps_cli.io.safety import StagedOutputs, distinct_names, safe_filename
 from esps_cli.reports.editions.page import EditionInfo, Table, cols
 from esps_cli.reports.editions.public import unit_label
 from esps_cli.reports.editions.render import edition_bytes, render_html
+from esps_cli.summary.buddies import BuddyPair
 from esps_cli.summary.models import SummaryReport, UnitStanding
 from esps_cli.summary.outcome import UnitOutcome, unit_outcome
 
@@ -138,9 +139,11 @@ def unit_page_name(standing: UnitStanding, cycle_id: str, suffix: str) -> str:
 def write_unit_pages(framework: Framework, report: SummaryReport, codes: Iterable[str],
                      findings: dict[str, list[Finding]], cycle: Cycle, next_year: str,
                      out_dir: Path, info: EditionInfo, *, suffix: str, force: bool,
-                     advisor_names: dict[str, str] | None = None) -> list[Path]:
+                     advisor_names: dict[str, str] | None = None, due: date | None = None,
+                     buddies: dict[str, BuddyPair] | None = None) -> list[Path]:
     """One feedback and action plan page (.html or .pdf) per chosen unit, all or nothing
-    (existing files refused unless force, the pages appear together at the end)."""
+    (existing files refused unless force, the pages appear together at the end); `due` and
+    `buddies` as for the workbooks (the plan's return date, each unit's buddy)."""
     wanted = set(codes)
     chosen = [s for s in report.units if s.unit_code in wanted]
     names = distinct_names({s.unit_code: unit_page_name(s, cycle.id, suffix) for s in chosen})
@@ -149,7 +152,9 @@ def write_unit_pages(framework: Framework, report: SummaryReport, codes: Iterabl
         for s in chosen:
             page_info = info.model_copy(update={"title": f"{info.title}: {unit_label(s)}",
                                                 "cycle": ""})
-            edition = unit_edition(framework, s, unit_outcome(framework, s, cycle, next_year),
+            outcome = unit_outcome(framework, s, cycle, next_year, due=due,
+                                   buddy=(buddies or {}).get(s.unit_code))
+            edition = unit_edition(framework, s, outcome,
                                    findings.get(s.unit_code, []), page_info,
                                    next_year=next_year, advisor_names=advisor_names)
             staged.path(names[s.unit_code]).write_bytes(
