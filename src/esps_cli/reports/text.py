@@ -11,6 +11,7 @@ count and the first places (`repeated`), used by every text report.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TypeVar
 
