@@ -26,9 +26,9 @@ from esps_cli.domain.framework import load_framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.domain.status import PROVISIONAL, STATUS_LABEL, STATUS_ORDER, UnitStatus
 from esps_cli.register import Register
+from esps_cli.workbook.samples import fill_file
 
 from .packs import record_returns
-from .samples import fill_file
 
 runner = CliRunner()
 CYCLE = "2010-11"

@@ -23,10 +23,10 @@ from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.workbook.layout import INDICATORS
 from esps_cli.workbook.pages import MAX_ROW_HEIGHT, READABLE_SCALE, row_height
+from esps_cli.workbook.samples import fill_file
 
 from . import printed
 from .packs import fill_pack
-from .samples import fill_file
 
 runner = CliRunner()
 MARKING = "OFFICIAL-SENSITIVE"
