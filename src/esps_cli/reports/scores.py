@@ -276,14 +276,15 @@ def print_packs(console: Console, err_console: Console, result: PacksResult, out
     if result.moderation:
         say(console, f"{result.no_disagreement} unit(s) scored with nothing to moderate")
     for label, codes in (("no readable return", result.no_return),
-                         ("an invalid return (--include-invalid issues packs anyway; their "
-                          "scores are provisional)", result.invalid),
+                         ("an invalid return", result.invalid),
                          ("no unlinked DCFA allocated yet (esps allocate)",
                           result.not_allocated)):
         if codes:
             shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8
                                             else "")
             say(err_console, f"{len(codes)} unit(s) with {label}, so no packs: {shown}")
+    if result.invalid:
+        say(err_console, "--include-invalid issues packs for them anyway (scores provisional).")
 
 
 # -- writers (the renderer table, reports/render.py) ----------------------------------------
