@@ -76,5 +76,5 @@ def fill_sample_packs(folder: Path, scores: SampleScores,
                       moderate: tuple[int, str] | None = None) -> dict[Path, int]:
     """fill_sample_pack on every pack in a folder; the packs filled and their rows filled."""
     filled = {path: fill_sample_pack(path, scores, moderate)
-              for path in sorted(folder.glob("*.xlsx"))}
+              for path in sorted(folder.rglob("*.xlsx"))}  # packs per assessor: subfolders
     return {path: n for path, n in filled.items() if n}
