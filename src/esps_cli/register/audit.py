@@ -11,8 +11,11 @@ form a chain. Events that write no row of their own (an export, a review) are en
 the chain at that entry; a row edited or deleted after it was recorded no longer matches its
 entry's row hash; a row with no entry was added behind esps' back. The database refuses UPDATE
 and DELETE on the log (a trigger); verification is what catches someone who removed that rule
-first. Deleting the newest entries together with their rows leaves a shorter, consistent chain:
-compare the head hash `esps log --verify` prints with one noted earlier to catch that too.
+first. Deleting the newest entries together with their rows, or re-hashing the whole chain
+with esps's own functions, leaves a consistent chain: only a head kept outside the register
+catches that. The head (its entry number and hash, `ChainHead`) is printed as a fingerprint on
+every Board pack and public edition and written to a checkpoint file (`esps log checkpoint`);
+`verify(..., expected=head)` fails unless the chain still holds that entry with that hash.
 """
 
 from __future__ import annotations
@@ -419,6 +422,40 @@ def entries(db: Database, *, unit: str | None = None, assessor: str | None = Non
     return out
 
 
+FINGERPRINT_HEX = 16  # hex digits of the head shown in a fingerprint (64 bits)
+
+
+class ChainHead(BaseModel):
+    """Where the chain stood: its newest entry's number and hash (entry 0: an empty log)."""
+
+    entry: int
+    hash: str
+
+    @property
+    def fingerprint(self) -> str:
+        """The head as printed on a Board pack: `ENTRY:xxxx-xxxx-xxxx-xxxx` (the first 64 bits
+        of the hash), what `esps log --verify --expect-head` takes."""
+        digits = self.hash[:FINGERPRINT_HEX]
+        return f"{self.entry}:" + "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+
+
+def parse_head(text: str) -> ChainHead:
+    """A head given as `ENTRY:HASH` (a fingerprint, or the full hash); raises ValueError."""
+    entry_text, sep, hash_text = text.strip().partition(":")
+    digits = "".join(ch for ch in hash_text.lower() if ch not in "- ")
+    if not sep or not entry_text.strip().isdigit() or len(digits) < FINGERPRINT_HEX or \
+            len(digits) > 64 or any(ch not in "0123456789abcdef" for ch in digits):
+        raise ValueError(f"{text!r} is not a chain head: give ENTRY:HASH as a Board pack or "
+                         f"`esps log checkpoint` prints it (e.g. 1234:3f2a-91bc-07de-55a1)")
+    return ChainHead(entry=int(entry_text), hash=digits)
+
+
+def chain_head(db: Database) -> ChainHead:
+    """The chain's head now."""
+    entry, entry_hash = _head(db)
+    return ChainHead(entry=entry, hash=entry_hash)
+
+
 class Verification(BaseModel):
     """What `esps log --verify` found: every entry and row intact, or the first break."""
 
@@ -427,6 +464,8 @@ class Verification(BaseModel):
     head: str  # the newest entry's hash: note it to detect the newest entries being removed
     broken_entry: int | None = None
     problem: str = ""
+    fingerprint: str = ""  # the head as ENTRY:xxxx-xxxx-xxxx-xxxx
+    expected: str = ""  # the head checked against (a checkpoint's), if any
 
     @property
     def intact(self) -> bool:
@@ -478,13 +517,35 @@ def _row_break(db: Database, rows: list[Row]) -> tuple[int | None, str, int]:
     return None, "", sum(len(v) for v in stored.values())
 
 
-def verify(db: Database) -> Verification:
-    """Check the chain and every row it records (see the module docstring)."""
+def _not_extending(rows: list[Row], expected: ChainHead) -> tuple[int, str] | None:
+    """Why the chain does not extend a head kept outside the register, or None if it does."""
+    if expected.entry == 0:
+        return None
+    if len(rows) < expected.entry:
+        return expected.entry, (
+            f"the log ends at entry {len(rows)} but the checkpoint's head is entry "
+            f"{expected.entry}: the newest entries were removed (with their rows)")
+    found = str(rows[expected.entry - 1]["entry_hash"])
+    if not found.startswith(expected.hash):
+        return expected.entry, (
+            f"entry {expected.entry}'s hash is {found[:FINGERPRINT_HEX]}, not the checkpoint's "
+            f"{expected.hash[:FINGERPRINT_HEX]}: the log was rewritten (entries re-hashed) at "
+            "or before that entry")
+    return None
+
+
+def verify(db: Database, expected: ChainHead | None = None) -> Verification:
+    """Check the chain and every row it records (see the module docstring); with expected
+    (a head kept outside the register), also that the chain still extends it."""
     rows = db.query(f"SELECT * FROM {TABLE} ORDER BY id")
-    head = rows[-1]["entry_hash"] if rows else GENESIS
+    head = ChainHead(entry=len(rows), hash=rows[-1]["entry_hash"] if rows else GENESIS)
     chain = _chain_break(rows)
     entry, problem, seen = _row_break(db, rows)
     if chain is not None and (entry is None or chain[0] <= entry):
         entry, problem = chain
-    return Verification(entries=len(rows), rows=seen, head=head, broken_entry=entry,
-                        problem=problem)
+    anchor = None if expected is None else _not_extending(rows, expected)
+    if anchor is not None and (entry is None or anchor[0] < entry):
+        entry, problem = anchor  # a rewrite leaves a consistent chain: only the anchor says so
+    return Verification(entries=len(rows), rows=seen, head=head.hash, broken_entry=entry,
+                        problem=problem, fingerprint=head.fingerprint,
+                        expected=expected.fingerprint if expected else "")

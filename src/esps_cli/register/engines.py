@@ -256,6 +256,19 @@ class Database(ABC):
         """Names of the triggers defined in the register."""
 
     @abstractmethod
+    def table_names(self) -> set[str]:
+        """Names of the register's tables."""
+
+    def trigger_states(self) -> dict[str, str]:
+        """Each trigger's state: "always" (fires for every session), "origin" (skipped by a
+        session in replica role), "replica" (fires only in replica role), "disabled"."""
+        return dict.fromkeys(self.triggers(), "always")
+
+    def replication_role(self) -> str:
+        """This session's session_replication_role ("origin": triggers fire as defined)."""
+        return "origin"
+
+    @abstractmethod
     def integrity_problems(self) -> list[str]:
         """What the engine's own integrity check finds (empty when sound)."""
 
@@ -448,6 +461,11 @@ class SQLiteDatabase(Database):
 
     def triggers(self) -> set[str]:
         rows = self.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        return {r["name"] for r in rows}
+
+    def table_names(self) -> set[str]:
+        rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' "
+                          "AND name NOT LIKE 'sqlite_%'")
         return {r["name"] for r in rows}
 
     def integrity_problems(self) -> list[str]:
@@ -673,6 +691,21 @@ class PostgresDatabase(Database):
             "AND c.relnamespace = to_regnamespace(current_schema())"
         )
         return {r["tgname"] for r in rows}
+
+    def table_names(self) -> set[str]:
+        rows = self.query("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        return {r["tablename"] for r in rows}
+
+    def trigger_states(self) -> dict[str, str]:
+        rows = self.query(
+            "SELECT tgname, t.tgenabled::text AS state FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+            "AND c.relnamespace = to_regnamespace(current_schema())")
+        words = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
+        return {r["tgname"]: words.get(r["state"], str(r["state"])) for r in rows}
+
+    def replication_role(self) -> str:
+        return str(self.scalar("SELECT current_setting('session_replication_role') AS r"))
 
     def integrity_problems(self) -> list[str]:
         """Constraints PostgreSQL does not enforce until validated."""

@@ -103,13 +103,57 @@ def _version_item(version: int) -> CheckItem:
 
 
 def _rules_item(reg: Register, version: int) -> CheckItem:
-    missing = sorted(expected_triggers(reg.location.engine, version) - reg.database.triggers())
-    if missing:
+    expected = expected_triggers(reg.location.engine, version)
+    states = reg.database.trigger_states()
+    missing = sorted(expected - set(states))
+    disabled = sorted(n for n in expected & set(states) if states[n] in ("disabled", "replica"))
+    if missing or disabled:
+        said = [f"missing: {', '.join(missing)}" if missing else "",
+                f"disabled: {', '.join(disabled)}" if disabled else ""]
         return CheckItem(name="rules in the database", status="problem", detail=(
-            f"trigger(s) missing or disabled: {', '.join(missing)}; the database no longer "
-            "refuses what they guard"))
+            f"trigger(s) {'; '.join(x for x in said if x)}; the database no longer refuses "
+            "what they guard"))
+    role = reg.database.replication_role()
+    if role != "origin":
+        return CheckItem(name="rules in the database", status="problem", detail=(
+            f"this session runs with session_replication_role = {role}: the triggers do not "
+            "fire for it"))
+    skippable = sorted(n for n in expected if states[n] == "origin")
+    if skippable:
+        return CheckItem(name="rules in the database", status="warning", detail=(
+            f"append-only and role triggers all present and enabled, but {len(skippable)} "
+            "fire only for ordinary sessions: a superuser session with "
+            "session_replication_role = replica skips them and leaves no trace here (other "
+            "sessions' settings cannot be seen); `esps log --verify --since-checkpoint` "
+            "catches what such a session changed"))
     return CheckItem(name="rules in the database", status="ok",
-                     detail="append-only and role triggers all present")
+                     detail="append-only and role triggers all present and firing")
+
+
+# Tables the audit chain does not cover, and why that is acceptable.
+UNCOVERED = {
+    "schema_version": "the schema's version history",
+    "audit_log": "the chain itself (checked entry by entry, and against a checkpoint)",
+    "validation_cache": "a cache: an entry is used only if it matches the digest recorded "
+                        "with it and the returns recorded in the chain",
+}
+
+
+def _coverage_item(reg: Register) -> CheckItem:
+    """Which tables' content the audit chain does not cover (named, never implied)."""
+    from esps_cli.register.audit import AUDITED
+
+    tables = reg.database.table_names()
+    outside = sorted(tables - set(AUDITED))
+    known = [f"{t} ({UNCOVERED[t]})" for t in outside if t in UNCOVERED]
+    unknown = [t for t in outside if t not in UNCOVERED]
+    covered = ", ".join(sorted(tables & set(AUDITED)))
+    detail = (f"covered: {covered or 'none'}; not covered: {'; '.join(known) or 'none'}")
+    if unknown:
+        return CheckItem(name="audit coverage", status="warning", detail=(
+            f"table(s) esps does not know, not covered by the audit chain: "
+            f"{', '.join(unknown)}; {detail}"))
+    return CheckItem(name="audit coverage", status="ok", detail=detail)
 
 
 def _imports_item(reg: Register) -> CheckItem:
@@ -160,7 +204,7 @@ def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool
         ]
         if version <= SCHEMA_VERSION:
             with reg.snapshot():
-                items += [_rules_item(reg, version), _imports_item(reg),
+                items += [_rules_item(reg, version), _coverage_item(reg), _imports_item(reg),
                           _moderation_item(reg, version)]
                 for extra in EXTRA_CHECKS:
                     items += extra(reg)

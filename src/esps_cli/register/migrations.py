@@ -89,9 +89,16 @@ def append_only(table: str, message: str) -> _Trigger:
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
             f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+            *(_always(table, name) for name in (no_update, no_delete, f"{table}_no_truncate")),
         ]
 
     return _Trigger((no_update, no_delete), render)
+
+
+def _always(table: str, trigger: str) -> str:
+    """A PostgreSQL trigger that fires in replica-role sessions too (by default such a session,
+    a superuser's, skips every trigger without a trace)."""
+    return f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}"
 
 
 def refuse_insert(name: str, table: str, condition: str, message: str) -> _Trigger:
@@ -107,6 +114,7 @@ def refuse_insert(name: str, table: str, condition: str, message: str) -> _Trigg
             "RETURN NEW; END $$",
             f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+            _always(table, name),
         ]
 
     return _Trigger((name,), render)
@@ -151,6 +159,10 @@ def _latest_of_unit(table: str, column: str) -> str:
 
 def _sqlite_only(*statements: str) -> Callable[[Engine], list[str]]:
     return lambda engine: list(statements) if engine == "sqlite" else []
+
+
+def _postgresql_only(*statements: str) -> Callable[[Engine], list[str]]:
+    return lambda engine: list(statements) if engine == "postgresql" else []
 
 
 MIGRATIONS: list[Migration] = [
@@ -632,6 +644,14 @@ MIGRATIONS: list[Migration] = [
             "upheld",
         ),
         lambda engine: [] if engine == "sqlite" else pg_who_may_write(),
+    )),
+    Migration(9, "rule triggers fire in replica-role sessions too (PostgreSQL)", (
+        _postgresql_only(
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT c.relname, t.tgname "
+            "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal "
+            "AND t.tgenabled = 'O' AND c.relnamespace = to_regnamespace(current_schema()) "
+            "LOOP EXECUTE format('ALTER TABLE %I ENABLE ALWAYS TRIGGER %I', r.relname, "
+            "r.tgname); END LOOP; END $$"),
     )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

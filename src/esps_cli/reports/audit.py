@@ -92,8 +92,12 @@ def print_verification(console: Console, result: Verification, location: str) ->
     else:
         where = f"entry {result.broken_entry}" if result.broken_entry else "the register"
         say(console, f"BROKEN at {where}: {result.problem}", "bold red")
-    say(console, f"chain head: {result.head} (note it: a later --verify whose log does not "
-                 "contain this entry means entries were removed from the end)")
+    if result.expected and result.intact:
+        say(console, f"the chain still holds the checkpoint's head {result.expected}", "green")
+    say(console, f"chain head: entry {result.entries}, {result.head}; fingerprint "
+                 f"{result.fingerprint} (keep it outside the register with `esps log "
+                 "checkpoint FILE`: a later --verify --since-checkpoint FILE catches entries "
+                 "re-hashed or removed from the end)")
 
 
 # -- writers (the renderer table, reports/render.py) ----------------------------------------

@@ -195,6 +195,10 @@ def _summary_page(wb: Workbook, report: SummaryReport, framework: Framework, inf
             for line in release_lines(report.community.release):
                 page.text(line, size=10 if line.startswith("SUPERSEDED") else 9,
                           bold=line.startswith(("SUPERSEDED", "Draft")))
+    if report.chain_fingerprint:
+        page.text(f"Audit fingerprint {report.chain_fingerprint}: where the register's audit "
+                  "log stood when these figures were made. DCFD can check later that the log "
+                  "still holds it, unaltered.", size=9)
     page.row += 1
     _kpi_block(page, report, framework, previous)
     groups = [r for r in report.rollups if r.view == "business-group"]

@@ -149,3 +149,6 @@ class SummaryReport(BaseModel):
     community: CommunityFigures | None = None
     # The Board pack's assessment-quality page (summary.quality); never in a public edition.
     assessment_quality: AssessmentQuality | None = None
+    # The register's audit chain head when the figures were made (ENTRY:xxxx-xxxx-xxxx-xxxx;
+    # "" without a register): every edition prints it, so a rewritten log is caught later.
+    chain_fingerprint: str = ""

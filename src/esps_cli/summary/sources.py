@@ -22,6 +22,7 @@ from esps_cli.register import (
     RegisterPermissionError,
     locate,
 )
+from esps_cli.register.checkpoint import fingerprint_of
 from esps_cli.register.review import current_states
 from esps_cli.summary.models import VIEWS, SummaryReport, View
 from esps_cli.summary.rules import has_data, previous_cycle_id
@@ -111,8 +112,10 @@ def summary_from_batch(
     each return is counted for the cycle it names)."""
     with collector_paused():  # 100,000 scores and standings that live to the end
         scores, allocations, states = read_register(register_path, framework.cycle(cycle_id).id)
-        return build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
-                             views=views, public=public, review_states=states)
+        report = build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
+                               views=views, public=public, review_states=states)
+    report.chain_fingerprint = fingerprint_of(register_path)
+    return report
 
 
 def previous_summary(
