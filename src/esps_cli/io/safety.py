@@ -211,6 +211,35 @@ def distinct_names(names: dict[str, str]) -> dict[str, str]:
     return out
 
 
+STAGING_PREFIX = ".esps-staging-"
+
+
+def _remove_abandoned_staging(folder: Path) -> None:
+    """Staging folders left by a run that was killed (kill -9, out of memory): their process
+    (whose id the name carries) is gone. Another run's, still going, is left alone. (Not on
+    Windows, where os.kill(pid, 0) would end the process.)"""
+    if os.name == "nt":
+        return
+    try:
+        found = [p for p in folder.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    except OSError:
+        return
+    for staging in found:
+        pid = staging.name[len(STAGING_PREFIX):].partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: it exists
+    return True
+
+
 class StagedOutputs:
     """Files written into a hidden staging folder inside out_dir and moved into place together
     at the end, so an interrupted or failed command leaves out_dir as it was.
@@ -240,8 +269,9 @@ class StagedOutputs:
         self.staging: Path | None = None
 
     def __enter__(self) -> StagedOutputs:
+        _remove_abandoned_staging(self.out_dir)
         try:
-            self.staging = Path(tempfile.mkdtemp(prefix=".esps-staging-",
+            self.staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-",
                                                  dir=self.out_dir.resolve()))
         except OSError as exc:
             raise write_error(self.out_dir, exc) from None

@@ -330,6 +330,55 @@ _REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"'
 _REL_ALT = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 
 
+# openpyxl holds every cell of a workbook it loads as an object (~0.5 KB with its style):
+# a workbook it is to copy (a marked-up copy, an upgrade) may expand to this much XML.
+MAX_EDIT_BYTES = 48 * 1024 * 1024
+
+
+def load_for_edit(source: Path | bytes, *, keep_vba: bool = False, data_only: bool = False,
+                  rich_text: bool = False) -> Any:
+    """A workbook as openpyxl holds it, to copy and change (never write over the source).
+
+    The one way esps opens a workbook whole with openpyxl: like every reader it is sniffed
+    first (not a workbook, encrypted, a zip bomb) and refused if any sheet has a far cell
+    (openpyxl would be asked for the grid up to it) or the workbook would expand past
+    MAX_EDIT_BYTES; an XlsxReadError names the file, sheet and cell. source: a file, or the
+    bytes of a workbook esps made (an upgrade's new workbook)."""
+    import openpyxl  # only here: reading values is calamine's job
+
+    path = source if isinstance(source, Path) else Path("<generated workbook>")
+    with XlsxFile(path, in_memory=True) if isinstance(source, Path) else \
+            _bytes_file(source) as xf:
+        problem = xf.problem()
+        if problem:
+            raise XlsxReadError(path, problem)
+        size = sum(i.file_size for i in xf.archive().infolist())
+        if size > MAX_EDIT_BYTES:
+            raise XlsxReadError(path, f"it would expand to {size / 1e6:,.0f} MB, more than a "
+                                      f"copy can be made of ({MAX_EDIT_BYTES / 1e6:,.0f} MB)")
+        try:
+            sheets = list(_sheet_parts(xf.archive()))
+        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise XlsxReadError(path, f"the file is corrupt ({_first_line(exc)})") from None
+        for sheet in sheets:
+            far = xf.far_cell(sheet)
+            if far is not None:
+                raise XlsxReadError(
+                    path, "is far outside anything a table here holds, and copying the sheet "
+                    "would take more memory than the machine has", sheet=sheet, cells=(far,),
+                    fix=f"Clear {sheet}!{far} (select it, press Delete; or delete the rows and "
+                        "columns beyond the table), save the workbook and try again.")
+        data = xf.data if xf.data is not None else path.read_bytes()
+    return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba, data_only=data_only,
+                                  rich_text=rich_text)
+
+
+def _bytes_file(data: bytes) -> XlsxFile:
+    xf = XlsxFile(Path("<generated workbook>"))
+    xf.data = data
+    return xf
+
+
 def far_cell(path: Path, sheet: str) -> str | None:
     """The first cell (or row) of a sheet that lies far outside any table, or None."""
     with XlsxFile(path) as xf:

@@ -26,7 +26,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-import openpyxl
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -44,6 +43,7 @@ from esps_cli.findings.groups import FindingGroup, IndicatorState, group_finding
 from esps_cli.findings.unit_words import for_units
 from esps_cli.io.batch import parallel_map
 from esps_cli.io.safety import StagedOutputs, atomic_write, clean_text, ensure_folder, inside
+from esps_cli.io.xlsx import XlsxReadError, load_for_edit
 from esps_cli.workbook.generate import table_print_setup
 from esps_cli.workbook.layout import EVIDENCE, INDICATORS, column_letter
 from esps_cli.workbook.pages import (
@@ -109,6 +109,8 @@ class CheckedReturn(Protocol):
     errors: int
     warnings: int
     findings: list[Finding]
+    set_aside: str  # a copy of another file of the unit, or a failed identity: no copy
+    received_as: str  # these bytes were received before under that path: no copy again
 
     @property
     def indicators(self) -> Sequence[IndicatorState]: ...
@@ -147,7 +149,8 @@ def marked_up_path(out_dir: Path, file: str) -> Path:
 
 
 def needs_copy(ret: CheckedReturn) -> bool:
-    return bool(ret.findings)
+    """A return with findings that is not the same return as one already sent back."""
+    return bool(ret.findings) and not ret.set_aside and not ret.received_as
 
 
 # -- one workbook -------------------------------------------------------------------------
@@ -176,7 +179,7 @@ def _load(source: Path) -> tuple[Workbook, list[str]]:
         keep_vba = source.suffix.lower() == ".xlsm"
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            wb = openpyxl.load_workbook(source, keep_vba=keep_vba, rich_text=False)
+            wb = load_for_edit(source, keep_vba=keep_vba)
         notes = [f"{what.capitalize()} in the original are not in this copy." for what in lost]
         for w in caught:
             text = str(w.message)
@@ -185,6 +188,9 @@ def _load(source: Path) -> tuple[Workbook, list[str]]:
                              "(an Excel extension openpyxl cannot write).")
         if has_formulas:
             notes.extend(_formulas_to_values(wb, source))
+    except XlsxReadError as exc:
+        raise MarkUpError(f"cannot copy {source.name}: {str(exc).removeprefix(f'{source}: ')}"
+                          + (f" {exc.fix}" if exc.fix else "")) from None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
         raise MarkUpError(f"cannot open {source.name} to copy it: {exc}") from None
     return wb, sorted(set(notes), key=notes.index)
@@ -192,16 +198,15 @@ def _load(source: Path) -> tuple[Workbook, list[str]]:
 
 def _formulas_to_values(wb: Workbook, source: Path) -> list[str]:
     """Replace every formula by the value it last showed (its cached result)."""
-    values = openpyxl.load_workbook(source, data_only=True)
+    values = load_for_edit(source, data_only=True)
     replaced: list[str] = []
     for ws in wb.worksheets:
         cached = values[ws.title]
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f" or isinstance(cell.value, (ArrayFormula,
-                                                                     DataTableFormula)):
-                    cell.value = cached[cell.coordinate].value
-                    replaced.append(f"{ws.title}!{cell.coordinate}")
+        for cell in _cells(ws):
+            if cell.data_type == "f" or isinstance(cell.value, (ArrayFormula, DataTableFormula)):
+                shown = cached._cells.get((cell.row, cell.column))
+                cell.value = shown.value if shown is not None else None
+                replaced.append(f"{ws.title}!{cell.coordinate}")
     if not replaced:
         return []
     shown = ", ".join(replaced[:5]) + (f" and {len(replaced) - 5} more" if len(replaced) > 5
@@ -247,10 +252,15 @@ def _comment_text(found: list[Finding], checked_on: date) -> str:
 def _clear_earlier_comments(wb: Workbook) -> None:
     """Remove the comments an earlier mark-up left (a copy marked up again)."""
     for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
-                    cell.comment = None
+        for cell in _cells(ws):
+            if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
+                cell.comment = None
+
+
+def _cells(ws: Worksheet) -> list[Cell]:
+    """The cells a sheet holds, in row order. Not iter_rows: that makes every cell of the
+    rectangle up to the furthest one (a cell at CZ199999 would be 20 million)."""
+    return [c for key in sorted(ws._cells) if isinstance(c := ws._cells[key], Cell)]
 
 
 def _mark_cells(wb: Workbook, findings: list[Finding], checked_on: date) -> int:

@@ -31,7 +31,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import openpyxl
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.workbook import Workbook
@@ -43,6 +42,7 @@ from esps_cli.domain.normalise import clean, is_blank, parse_date, parse_rating
 from esps_cli.domain.units import Advisor, Unit
 from esps_cli.errors import ConfigError
 from esps_cli.io.safety import atomic_write, clean_text, ensure_folder, inside
+from esps_cli.io.xlsx import load_for_edit
 from esps_cli.register.models import WorkbookIssue
 from esps_cli.workbook.generate import (
     build_template,
@@ -146,6 +146,7 @@ def _check_source(rw: ReturnedWorkbook, framework: Framework, cycle: Cycle) -> N
             workbook_fingerprint(rw.meta_indicator_hashes) != clean(meta.get("fingerprint")):
         raise UpgradeRefused(f"{name}: the hidden metadata was edited (its fingerprint does "
                              "not match), so the indicators it was made with are unknown")
+    _check_sheets_read(rw)
     if rw.indicators is None:
         raise UpgradeRefused(f"{name} has no readable Indicators sheet, so there is nothing "
                              "to carry")
@@ -153,6 +154,25 @@ def _check_source(rw: ReturnedWorkbook, framework: Framework, cycle: Cycle) -> N
             clean(meta.get("framework_digest")) == framework.digest:
         raise UpgradeRefused(f"{name} is already a {cycle.id} workbook of {fw_id} version "
                              f"{version}: there is nothing to upgrade")
+
+
+def _check_sheets_read(rw: ReturnedWorkbook) -> None:
+    """Refuse a return with a sheet whose answers would be carried but cannot be read: an
+    upgrade never drops a unit's evidence list (or Cover) without a word."""
+    for sheet in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet):
+        if sheet in rw.unreadable_sheets:
+            found = next((f for f in rw.findings if f.sheet == sheet and f.cell), None)
+            why = found.message if found else "its cells cannot be read"
+            hint = found.hint if found and found.hint else \
+                "Mend the sheet in Excel, save the workbook and upgrade it again."
+            raise UpgradeRefused(
+                f"{rw.name}: sheet {sheet!r} cannot be read ({why}), so its answers cannot be "
+                f"carried; nothing was written. {hint}")
+    if rw.evidence is None:
+        raise UpgradeRefused(
+            f"{rw.name}: the {EVIDENCE.sheet} sheet or its table header is missing, so its "
+            "evidence rows cannot be carried; nothing was written. Restore the sheet (or its "
+            "header row) from the workbook DCFD sent, copy the rows back and upgrade again.")
 
 
 def _rows_by_indicator(rw: ReturnedWorkbook) -> dict[str, Row]:
@@ -484,7 +504,7 @@ def upgrade_return(
     template = template or build_template(framework, cycle, advisors)
     values = unit_values(unit, framework, {a.id: a for a in advisors})
     data = render_workbook(template, values)
-    wb = openpyxl.load_workbook(io.BytesIO(data))
+    wb = load_for_edit(data)
     cover_carried = _write_cover(wb[SHEET_COVER], rw, path.name, from_cycle)
     _write_indicators(wb[INDICATORS.sheet], plan, framework, cycle, path.name, from_cycle)
     _write_evidence(wb[EVIDENCE.sheet], plan)

@@ -1,0 +1,154 @@
+"""The far-cell guard everywhere a workbook is opened (issue 25 item 4) and upgrade never
+dropping a sheet silently (item 5): every command that reads a workbook, run under a 3 GB
+memory cap (RLIMIT_AS, set in the child) on a return of a few tens of KB with one far cell,
+answers with a clear message naming the cell; a failed mark-up leaves no staging folder."""
+
+from __future__ import annotations
+
+import ast
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.io.safety import STAGING_PREFIX, StagedOutputs
+from esps_cli.workbook.layout import SHEET_PACK_META
+
+from .conftest import CYCLE
+
+ESPS = [sys.executable, "-m", "esps_cli"]
+CAP = 3 * 1024 ** 3
+SRC = Path(__file__).resolve().parents[1] / "src" / "esps_cli"
+
+
+def _capped() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*ESPS, *args], capture_output=True, text=True, timeout=300,
+                          preexec_fn=_capped, cwd=cwd)
+
+
+def _with_cell(tmp_path: Path, ref: str, sheet: str = "Evidence",
+               name: str = "TP-EK_Camden_2010-11.xlsx") -> Path:
+    path = tmp_path / "returns" / name
+    path.parent.mkdir(exist_ok=True)
+    shutil.copy(EXAMPLES_DIR / "returned" / name, path)
+    wb = openpyxl.load_workbook(path)
+    wb[sheet][ref] = "x"
+    wb.save(path)
+    assert path.stat().st_size < 100_000
+    return path
+
+
+@pytest.fixture(scope="module")
+def far(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _with_cell(tmp_path_factory.mktemp("far"), "XFD1048576")
+
+
+def test_annotate_refuses_the_copy_naming_the_cell_and_leaves_no_staging_folder(
+        far: Path, tmp_path: Path) -> None:
+    marked = tmp_path / "marked"
+    done = run("validate", str(far), "--annotate", str(marked), "--format", "json",
+               cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    said = " ".join(done.stderr.split())
+    assert (f"No marked-up copy for {far.name}: cannot copy {far.name}: sheet 'Evidence' cell "
+            "XFD1048576 is far outside anything a table here holds") in said
+    assert "Traceback" not in done.stderr
+    assert list(marked.iterdir()) == []
+
+
+def test_upgrade_stops_on_a_sheet_it_cannot_read_naming_it(far: Path, tmp_path: Path) -> None:
+    done = run("upgrade", str(far), "--cycle", "2011-12", "--out", str(tmp_path / "new"),
+               cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    said = " ".join(done.stderr.split())
+    assert (f"not upgraded: {far.name}: sheet 'Evidence' cannot be read (Evidence!XFD1048576 "
+            "is far outside anything a table here holds") in said
+    assert "its answers cannot be carried; nothing was written. Clear Evidence!XFD1048576" \
+        in said
+    assert not (tmp_path / "new").exists() or list((tmp_path / "new").iterdir()) == []
+
+
+def test_upgrade_stops_when_the_evidence_sheet_is_gone(tmp_path: Path) -> None:
+    path = _with_cell(tmp_path, "A1", sheet="Cover")
+    wb = openpyxl.load_workbook(path)
+    del wb["Evidence"]
+    wb.save(path)
+    done = run("upgrade", str(path), "--cycle", "2011-12", "--out", str(tmp_path / "new"),
+               cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert (f"{path.name}: the Evidence sheet or its table header is missing, so its evidence "
+            "rows cannot be carried; nothing was written") in " ".join(done.stderr.split())
+
+
+def test_score_packs_and_score_import_refuse_a_far_cell(far: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "esps.db")
+    units = ["--cycle", CYCLE, "--units", str(EXAMPLES_DIR / "units.csv"), "--register", db]
+    assert run("allocate", "--seed", "1", *units, cwd=tmp_path).returncode == 0
+    packs = run("score", "packs", "--returns", str(far.parent), "--out",
+                str(tmp_path / "packs"), "--unit", "TP-EK", *units, cwd=tmp_path)
+    assert packs.returncode == 0, packs.stderr  # the return's other sheets are read
+    assert "Traceback" not in packs.stderr
+    assert len(list((tmp_path / "packs").glob("*.xlsx"))) == 2
+    pack = tmp_path / "pack.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = SHEET_PACK_META
+    wb[SHEET_PACK_META]["A1"] = "pack_id"
+    wb[SHEET_PACK_META]["XFD1048576"] = "x"
+    wb.save(pack)
+    imported = run("score", "import", str(pack), *units,
+                   cwd=tmp_path)
+    assert imported.returncode in (1, 2), imported.stderr
+    assert "Traceback" not in imported.stderr
+    assert f"{SHEET_PACK_META}!XFD1048576 is far outside anything a table here holds" in " ".join(
+        (imported.stdout + imported.stderr).split())
+
+
+def test_a_cell_just_inside_the_guard_is_marked_up_within_the_cap(tmp_path: Path) -> None:
+    """CZ99999 passes the guard (10 million cells of grid): the mark-up walks only the cells
+    the sheet holds, never the rectangle up to it."""
+    path = _with_cell(tmp_path, "CZ99999", name="Westminster ESPS return v2.xlsx")  # invalid
+    marked = tmp_path / "marked"
+    done = run("validate", str(path), "--annotate", str(marked), "--jobs", "1", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert [p.name for p in marked.iterdir()] == ["Westminster ESPS return v2_marked-up.xlsx"]
+
+
+def test_a_staging_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    abandoned = tmp_path / f"{STAGING_PREFIX}{dead}-x1"
+    abandoned.mkdir()
+    (abandoned / "half.xlsx").write_bytes(b"PK")
+    alive = tmp_path / f"{STAGING_PREFIX}1-x2"  # pid 1 runs: another run's, left alone
+    alive.mkdir()
+    with StagedOutputs(tmp_path, ["a.txt"]) as staged:
+        staged.path("a.txt").write_text("a")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name, "a.txt"]
+
+
+def test_no_module_but_io_xlsx_opens_a_workbook_itself() -> None:
+    """One way to open a workbook (io/xlsx.py: sniffed, far cells refused, bounded): a new
+    command cannot forget the guard by calling openpyxl or calamine directly."""
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        if path == SRC / "io" / "xlsx.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in (
+                    "load_workbook", "from_path", "from_filelike", "CalamineWorkbook"):
+                offenders.append(f"{path.relative_to(SRC)}:{node.lineno} {node.attr}")
+            if isinstance(node, ast.ImportFrom) and node.module in ("openpyxl",
+                                                                    "python_calamine"):
+                names = {a.name for a in node.names}
+                if names & {"load_workbook", "CalamineWorkbook"}:
+                    offenders.append(f"{path.relative_to(SRC)}:{node.lineno} import")
+    assert offenders == []
