@@ -243,15 +243,17 @@ def test_an_identical_resubmission_is_a_warning_and_supersedes_the_older_file(
     ret = returned(packs, tmp_path, A, framework)
     folder = ret.parent
     assert validate(folder, register_at, "--units", UNITS).exit_code == 1  # B not returned
+    # The same bytes under another name: the same return (issue 21), set aside, no warning.
     copy = folder / "Westminster resent.xlsx"
     shutil.copy(ret, copy)
     report = json.loads(validate(folder, register_at, "--units", UNITS).stdout)
     by_file = {w["file"]: w for w in report["workbooks"]}
-    assert by_file[ret.name]["superseded_by"] == copy.name
-    assert [f["code"] for f in by_file[copy.name]["findings"]] == ["identical-resubmission"]
-    assert "the same file contents" in by_file[copy.name]["findings"][0]["message"]
+    assert (by_file[ret.name]["superseded_by"], by_file[ret.name]["set_aside"]) == ("", "")
+    assert by_file[copy.name]["set_aside"].startswith(f"the same file as {ret.name}")
+    assert by_file[copy.name]["findings"] == [] and by_file[copy.name]["received_as"] == ret.name
     assert "duplicate-return" not in [f["code"] for f in report["findings"]]
-    assert report["totals"]["superseded"] == 1
+    assert (report["totals"]["superseded"], report["totals"]["set_aside"]) == (0, 1)
+    copy.unlink()
     # The same answers in a file saved again (other bytes): identical by its answers.
     resaved = folder / "Westminster resaved.xlsx"
     openpyxl.load_workbook(ret).save(resaved)
@@ -259,14 +261,17 @@ def test_an_identical_resubmission_is_a_warning_and_supersedes_the_older_file(
     report = json.loads(validate(folder, register_at, "--units", UNITS).stdout)
     latest = next(w for w in report["workbooks"] if w["file"] == resaved.name)
     assert latest["resubmission"]["identical"] == "answers"
+    assert [f["code"] for f in latest["findings"]] == ["identical-resubmission"]
+    assert "the same answers, although the file differs" in latest["findings"][0]["message"]
     assert [w["file"] for w in report["workbooks"] if not w["superseded_by"]] == [resaved.name]
+    assert report["totals"]["superseded"] == 1
 
 
 def test_two_new_files_of_one_unit_in_one_run_are_still_a_duplicate(
         register_at: str, tmp_path: Path, framework: Framework) -> None:
     packs = generate(tmp_path, register_at)
     ret = returned(packs, tmp_path, A, framework)
-    shutil.copy(ret, ret.parent / "copy.xlsx")
+    openpyxl.load_workbook(ret).save(ret.parent / "copy.xlsx")  # other bytes, same answers
     result = validate(ret.parent, register_at)
     assert result.exit_code == 1
     report = json.loads(result.stdout)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.register import NewEvent, Register, locate
+from esps_cli.register.checkpoint import fingerprint_of
 from esps_cli.summary.buddies import suggest_buddies
 from esps_cli.summary.compare import compare
 from esps_cli.summary.quality import assessment_quality
@@ -219,6 +220,9 @@ def test_summary_cli_json_equals_library(framework, advisors, world):
                                  locate(world["register"]))
     assert data.pop("assessment_quality") == json.loads(quality.model_dump_json())
     assert expected.pop("assessment_quality") is None
+    # the CLI adds where the audit chain stood (the library's build_summary reads no register)
+    assert data.pop("chain_fingerprint") == fingerprint_of(world["register"]) != ""
+    expected.pop("chain_fingerprint")
     assert data == expected
 
 

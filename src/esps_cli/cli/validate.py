@@ -12,6 +12,7 @@ from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.io.output import Format, err_console
 
 if TYPE_CHECKING:
+
     from esps_cli.validation.report import BatchReport
 
 app = typer.Typer()
@@ -50,6 +51,10 @@ def validate(
         help="Write a marked-up copy of every return with findings into this folder: a "
              "Findings sheet first, comments and shading on the cells (originals untouched)."
     )] = None,
+    record: Annotated[bool, typer.Option(
+        "--record", help="Record files outside esps.toml's returns folder as returns received "
+                         "too (by default only the returns folder's files are recorded).")
+    ] = False,
 ) -> None:
     """Check returned workbooks against the evidence minimums: one file, a folder or a glob.
 
@@ -71,8 +76,8 @@ def validate(
         return
     from esps_cli.reports.render import check_format, check_output
     from esps_cli.validation.batch import validate_paths
-    from esps_cli.validation.returns import review_loop
-    from esps_cli.working.plan import plan_validation
+    from esps_cli.validation.returns import not_recorded_notes, review_loop
+    from esps_cli.working.plan import plan_validation, recording_scope
 
     check_format("validation", fmt)
     plan = plan_validation(paths, here.settings, framework=here.framework, units=here.units,
@@ -86,15 +91,17 @@ def validate(
 
         check_mark_up_folder(annotate, plan.targets, [f.name for f in plan.found.files],
                              force=force)
+    listed, recordable = recording_scope(plan, here.settings, here.advisors, record=record)
     with progress_bar("Validating workbooks", len(plan.found.files)) as progress, \
-            review_loop(plan.register, record=True, cycle=plan.cycle_id,
-                        units=plan.units) as loop:
+            review_loop(plan.register, record=True, cycle=plan.cycle_id, units=listed,
+                        recordable=recordable) as loop:
         report = validate_paths(
             plan.targets, plan.framework, units=plan.units, jobs=jobs or None,
             check_evidence=check_evidence, on_progress=lambda done, _total: progress.update(done),
             today=plan.today, cycle=plan.expected_cycle, discovered=plan.found,
             issued=loop.issued, history=loop.history,
         )
+    report.notes += not_recorded_notes(loop.history, here.settings.returns)
     _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose,
                   classification=here.settings.classification,
                   folder=here.settings.source.parent if here.settings.source else None)

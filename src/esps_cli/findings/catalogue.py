@@ -365,6 +365,10 @@ FOLDER_UNREADABLE = register(
 
 BATCH_CODES = {UNIT_NOT_RETURNED.code, DUPLICATE_RETURN.code, UNIT_NOT_ON_LIST.code,
                FOLDER_UNREADABLE.code}
+# A return with one of these is not what it claims to be: it never displaces a return of its
+# unit that passes (validation/returns.py, register/review.py).
+IDENTITY_FAILURES = frozenset({IDENTITY_FORGED.code, PACK_NOT_ISSUED.code,
+                               IDENTITY_MISMATCH.code})
 
 
 # -- importing scores (esps score import) --------------------------------------------------

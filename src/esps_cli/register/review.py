@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from esps_cli.findings import IDENTITY_FAILURES
 from esps_cli.register import audit
 from esps_cli.register.engines import Row
 from esps_cli.register.models import (
@@ -96,6 +97,12 @@ class Received:
     previous: ReturnRecord | None
 
 
+def fails_identity(rec: ReturnRecord) -> bool:
+    """Whether a recorded return cannot be read or failed its identity check: recorded as what
+    it is, it neither follows nor precedes a return that passes, nor sets a review state."""
+    return not rec.readable or any(f and f[0] in IDENTITY_FAILURES for f in rec.findings)
+
+
 def receive_returns(reg: Register, incoming: list[ReturnRecord]) -> list[Received]:
     """Record the returns not recorded yet, in one transaction, and set the review state of
     each unit that sent a new one: `received` for its first, `resubmitted` when its state was
@@ -109,12 +116,14 @@ def receive_returns(reg: Register, incoming: list[ReturnRecord]) -> list[Receive
         for cycle in cycles:
             for rec in returns_of(reg, cycle):
                 known.setdefault((cycle, rec.unit), []).append(rec)
-        latest_before = {key: recs[-1] for key, recs in known.items()}
+        # What a new return follows: the unit's latest that passed its identity.
+        latest_before = {key: passing[-1] for key, recs in known.items()
+                         if (passing := [r for r in recs if not fails_identity(r)])}
         new_by_unit: dict[tuple[str, str], ReturnRecord] = {}
         for rec in incoming:
             key = (rec.cycle, rec.unit)
-            same = next((r for r in known.get(key, [])
-                         if r.sha256 == rec.sha256 and r.file == rec.file), None)
+            # A return is its bytes: the same file under another path is the same return.
+            same = next((r for r in known.get(key, []) if r.sha256 == rec.sha256), None)
             if same is not None:
                 previous = next((r for r in known[key] if r.id == same.previous_id), None)
                 out.append(Received(same, False, previous))
@@ -130,7 +139,8 @@ def receive_returns(reg: Register, incoming: list[ReturnRecord]) -> list[Receive
             stored = rec.model_copy(update={"id": new_id, "received_at": at,
                                             "previous_id": row["previous_id"]})
             known.setdefault(key, []).append(stored)
-            new_by_unit[key] = stored
+            if not fails_identity(stored):  # a forged or unreadable file changes no state
+                new_by_unit[key] = stored
             out.append(Received(stored, True, previous))
         _states_for_new_returns(reg, new_by_unit)
     return out

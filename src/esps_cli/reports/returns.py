@@ -29,6 +29,10 @@ def change_lines(out: Lines, wb: WorkbookReport) -> None:
     if wb.superseded_by:
         out.add((f"  superseded by {wb.superseded_by}, a later return of the unit: this file "
                  "does not count", "dim"))
+    if wb.set_aside:
+        out.add((f"  set aside: {wb.set_aside}", "yellow"))
+    if wb.received_as and wb.received_at is not None:
+        out.add((f"  already received on {wb.received_at:%d/%m/%Y} as {wb.received_as}", "dim"))
     r = wb.resubmission
     if r is None:
         return

@@ -52,6 +52,8 @@ def workbook_status(wb: WorkbookReport, batch: BatchReport) -> str:
     status = "unreadable" if not wb.readable else ("valid" if wb.valid else "invalid")
     if wb.superseded_by:
         status = f"superseded ({status})"
+    elif wb.set_aside:
+        status = f"set aside ({status})"
     flags = [label for code, label in ((DUPLICATE_RETURN.code, "duplicate return"),
                                        (UNIT_NOT_ON_LIST.code, "not on units list"))
              if any(f.code == code and f.file == wb.file for f in batch.findings)]

@@ -41,8 +41,8 @@ def _returns_by_unit(batch: BatchReport, cycle: str) -> dict[str, list[WorkbookR
     for report in batch.workbooks:
         # A file that cannot be read belongs to the cycle its name gives; if it gives none,
         # to the cycle being summarised.
-        if report.superseded_by:
-            continue  # replaced by a later return of the unit (see validation.returns)
+        if not report.counts:
+            continue  # replaced by a later return of the unit, or set aside (validation.returns)
         if report.unit_code and (report.cycle == cycle or
                                  (not report.readable and not report.cycle)):
             by_unit.setdefault(report.unit_code.casefold(), []).append(report)

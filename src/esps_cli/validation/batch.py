@@ -158,7 +158,7 @@ def _against_units(reports: list[WorkbookReport], units: list[Unit] | None) -> l
     findings: list[Finding] = []
     by_key: dict[tuple[str, str], list[WorkbookReport]] = {}
     for wb in reports:
-        if wb.unit_code and not wb.superseded_by:
+        if wb.unit_code and wb.counts:
             by_key.setdefault(_return_key(wb), []).append(wb)
     for reports_for in by_key.values():
         if len(reports_for) > 1:
@@ -195,6 +195,9 @@ def _totals(batch: BatchReport, units: list[Unit] | None) -> BatchTotals:
         if wb.superseded_by:  # replaced by a later return of its unit: does not count
             t.superseded += 1
             continue
+        if wb.set_aside:  # a copy of another file, or failed its identity: does not count
+            t.set_aside += 1
+            continue
         t.errors += wb.errors
         t.warnings += wb.warnings
         if wb.valid:
@@ -210,8 +213,7 @@ def _totals(batch: BatchReport, units: list[Unit] | None) -> BatchTotals:
             t.warnings += 1
     t.lock_files = sum(1 for s in batch.skipped if s.kind == "lock")
     t.ignored = sum(1 for s in batch.skipped if s.kind == "ignored")
-    keys = Counter(_return_key(wb) for wb in batch.workbooks
-                   if wb.unit_code and not wb.superseded_by)
+    keys = Counter(_return_key(wb) for wb in batch.workbooks if wb.unit_code and wb.counts)
     codes = {code for code, _cycle in keys}
     t.duplicate_returns = sum(1 for n in keys.values() if n > 1)
     t.not_on_list = sum(1 for f in batch.findings if f.code == UNIT_NOT_ON_LIST.code)

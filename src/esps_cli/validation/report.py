@@ -59,6 +59,17 @@ class WorkbookReport(_Model):
     received_at: datetime | None = None
     resubmission: Resubmission | None = None
     superseded_by: str = ""
+    # Why this file does not count as its unit's return though no later return replaced it:
+    # the same bytes as another file of the unit, or a failed identity beside a return that
+    # passes (validation.returns.supersede). "" when it may count.
+    set_aside: str = ""
+    # With a register: the path these same bytes were first received as, when not this one.
+    received_as: str = ""
+
+    @property
+    def counts(self) -> bool:
+        """Whether this file may be its unit's return (not replaced, not set aside)."""
+        return not self.superseded_by and not self.set_aside
 
 
 class SkippedFile(_Model):
@@ -90,6 +101,7 @@ class BatchTotals(_Model):
     duplicate_returns: int = 0  # units with more than one return
     not_on_list: int = 0
     superseded: int = 0  # files replaced by a later return of their unit (with a register)
+    set_aside: int = 0  # files that do not count: a copy, or a failed identity
     cached: int | None = None  # with a validation cache: files whose report it already held
 
 
@@ -127,7 +139,7 @@ class BatchReport(_Model):
         a later return of its unit (known from the register) does not count."""
         by_code: dict[str, list[WorkbookReport]] = {}
         for wb in self.workbooks:
-            if wb.unit_code and not wb.superseded_by and (cycle is None or wb.cycle == cycle):
+            if wb.unit_code and wb.counts and (cycle is None or wb.cycle == cycle):
                 by_code.setdefault(wb.unit_code.casefold(), []).append(wb)
         return {reports[0].unit_code: reports[0] for reports in by_code.values()
                 if len(reports) == 1}

@@ -6,23 +6,34 @@
   read is recorded (the first time it is seen: unit, cycle, file, sha256, findings, answers)
   and compared with the unit's return before it (what changed; an identical resubmission is a
   warning). Without `record` (summary, a reading command) it only looks the returns up.
+- A return is its bytes: the same file under another path or name is the same return (not
+  recorded again, no audit entry, no marked-up copy; "already received on DATE as PATH"). In a
+  batch, a second file with the same bytes as another of its unit is set aside.
 - The latest return of a unit counts. When several files of one unit and cycle are in the
   batch, the one first received last (a file not recorded yet counts as received now) is the
   unit's return; the older ones are marked superseded and do not count. Files received at the
   same moment (two new files in one run) stay a duplicate-return error: nobody can tell which
   is the later.
+- A file that fails its identity (unreadable, identity-forged, pack-not-issued,
+  identity-mismatch) never displaces one that passes: beside a return of its unit that passes,
+  it is set aside (reported, not counted), however late it came. In the register it is
+  recorded as what it is and changes no review state.
+- Only returns of units on the units list are recorded (when there is one), and with
+  `recordable` only the files it accepts (validate: those in the returns folder, unless
+  --record).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from esps_cli.domain.units import Unit
-from esps_cli.findings import IDENTICAL_RESUBMISSION, finding
+from esps_cli.findings import IDENTICAL_RESUBMISSION, IDENTITY_FAILURES, finding
 from esps_cli.validation.answers import (
     Resubmission,
     changed_indicators,
@@ -68,13 +79,32 @@ def seal_notes(reports: Sequence[WorkbookReport], issued: IssuedPacks | None) ->
             f"register): {shown}."]
 
 
+def fails_identity(wb: WorkbookReport) -> bool:
+    return not wb.readable or any(f.code in IDENTITY_FAILURES for f in wb.findings)
+
+
 class ReturnHistory:
-    """The batch hook: look up (and with record=True, record) each return in the register."""
+    """The batch hook: look up (and with record=True, record) each return in the register.
+    recordable: which files may be recorded (by path); the others are only looked up."""
 
     def __init__(self, reg: Register, *, record: bool, cycle: str | None = None,
-                 units: Sequence[Unit] | None = None):
+                 units: Sequence[Unit] | None = None,
+                 recordable: Callable[[str], bool] | None = None):
         self.reg, self.record, self.cycle = reg, record, cycle
         self.codes = {u.code.casefold(): u.code for u in units or ()}
+        self.recordable = recordable
+        # Files read but not recorded, with record=True: outside what recordable accepts, and
+        # of a unit not on the units list.
+        self.outside: list[str] = []
+        self.off_list: list[str] = []
+
+    def _off_list(self, wb: WorkbookReport) -> bool:
+        return bool(self.codes) and wb.unit_code.casefold() not in self.codes
+
+    def _records(self, wb: WorkbookReport) -> bool:
+        if not self.record or self._off_list(wb):
+            return False  # a unit not on the list is never recorded as a return
+        return self.recordable is None or self.recordable(wb.path)
 
     @property
     def needs_answers(self) -> bool:
@@ -103,24 +133,32 @@ class ReturnHistory:
         from esps_cli.register.review import receive_returns, returns_of
 
         out = list(reports)
+        recording = [s for s in subjects if self._records(s[1])]
+        looking = [s for s in subjects if not self._records(s[1])]
         if self.record:
+            self.off_list = [wb.file for _i, wb, _c in looking if self._off_list(wb)]
+            self.outside = [wb.file for _i, wb, _c in looking if not self._off_list(wb)]
+        if recording:
             received = receive_returns(
-                self.reg, [self._record_of(wb, c) for _i, wb, c in subjects])
-            for (i, wb, _c), got in zip(subjects, received, strict=True):
+                self.reg, [self._record_of(wb, c) for _i, wb, c in recording])
+            for (i, wb, _c), got in zip(recording, received, strict=True):
                 out[i] = _with_history(wb, got)
-        else:
-            recorded: dict[tuple[str, str, str, str], datetime] = {}
-            for cycle in {c for _i, _wb, c in subjects}:
-                for rec in returns_of(self.reg, cycle):
-                    recorded.setdefault((cycle, rec.unit, rec.sha256, rec.file), rec.received_at)
-            for i, wb, c in subjects:
-                at = recorded.get((c, self._unit(wb), wb.sha256, wb.file))
-                out[i] = wb.model_copy(update={"received_at": at})
+        recorded: dict[tuple[str, str, str], ReturnRecord] = {}
+        for cycle in {c for _i, _wb, c in looking}:
+            for rec in returns_of(self.reg, cycle):
+                recorded.setdefault((cycle, rec.unit, rec.sha256), rec)
+        for i, wb, c in looking:
+            found = recorded.get((c, self._unit(wb), wb.sha256))
+            out[i] = wb.model_copy(update={
+                "received_at": found.received_at if found else None,
+                "received_as": found.file if found and found.file != wb.file else ""})
         return supersede(out, self.cycle)
 
 
 def _with_history(wb: WorkbookReport, got: Received) -> WorkbookReport:
     update: dict[str, object] = {"received_at": got.record.received_at}
+    if got.record.file != wb.file:  # these bytes were received before, under another path
+        update["received_as"] = got.record.file
     prev = got.previous
     if prev is not None:
         identical = ("file" if prev.sha256 == wb.sha256 else
@@ -145,26 +183,96 @@ def _with_history(wb: WorkbookReport, got: Received) -> WorkbookReport:
 
 
 def supersede(reports: list[WorkbookReport], cycle: str | None = None) -> list[WorkbookReport]:
-    """Mark the older files of a unit superseded by its latest return (see the module)."""
+    """Set aside copies and failed identities, and mark the older files of a unit superseded
+    by its latest return (see the module)."""
     groups: dict[tuple[str, str], list[int]] = {}
     for i, wb in enumerate(reports):
         if wb.unit_code:
             groups.setdefault((wb.unit_code.casefold(), wb.cycle or cycle or ""), []).append(i)
     out = list(reports)
-    far_future = datetime.max.replace(tzinfo=UTC)
     for members in groups.values():
         if len(members) < 2:
             continue
-        when = {i: reports[i].received_at or far_future for i in members}
-        latest = max(when.values())
-        newest = [i for i in members if when[i] == latest]
-        if len(newest) > 1:
-            continue  # received together: still a duplicate return
-        keep = reports[newest[0]].file
-        for i in members:
-            if i != newest[0]:
-                out[i] = out[i].model_copy(update={"superseded_by": keep})
+        members = _set_aside_copies(out, members)
+        members = _set_aside_failed_identities(out, members)
+        _supersede_older(out, members)
     return out
+
+
+def _set_aside_copies(out: list[WorkbookReport], members: list[int]) -> list[int]:
+    """The same bytes twice are one return: the file received under its own path (else the
+    first) stays, the others are set aside. Returns the members left."""
+    by_sha: dict[str, list[int]] = {}
+    for i in members:
+        by_sha.setdefault(out[i].sha256 or f"#{i}", []).append(i)
+    left = []
+    for same in by_sha.values():
+        keep = next((i for i in same if out[i].received_at and not out[i].received_as), same[0])
+        left.append(keep)
+        for i in same:
+            if i != keep:
+                out[i] = out[i].model_copy(update={"set_aside": (
+                    f"the same file as {out[keep].file} (the same bytes): one return, counted "
+                    "once")})
+    return sorted(left)
+
+
+def _set_aside_failed_identities(out: list[WorkbookReport], members: list[int]) -> list[int]:
+    """Beside a file of the unit that passes its identity, those that fail are set aside."""
+    passing = [i for i in members if not fails_identity(out[i])]
+    if not passing or len(passing) == len(members):
+        return members
+    names = ", ".join(out[i].file for i in passing)
+    for i in members:
+        if i not in passing:
+            why = "cannot be read" if not out[i].readable else "fails its identity check"
+            out[i] = out[i].model_copy(update={"set_aside": (
+                f"this file {why}, so it does not replace the unit's return ({names}), "
+                "however late it came")})
+    return passing
+
+
+def _supersede_older(out: list[WorkbookReport], members: list[int]) -> None:
+    if len(members) < 2:
+        return
+    far_future = datetime.max.replace(tzinfo=UTC)
+    when = {i: out[i].received_at or far_future for i in members}
+    latest = max(when.values())
+    newest = [i for i in members if when[i] == latest]
+    if len(newest) > 1:
+        return  # received together: still a duplicate return
+    keep = out[newest[0]].file
+    for i in members:
+        if i != newest[0]:
+            out[i] = out[i].model_copy(update={"superseded_by": keep})
+
+
+def inside_folder(folder: Path) -> Callable[[str], bool]:
+    """Whether a path lies in folder (or its subfolders), links resolved."""
+    root = folder.resolve()
+
+    def inside(path: str) -> bool:
+        return Path(path).resolve().is_relative_to(root)
+
+    return inside
+
+
+def not_recorded_notes(history: ReturnHistory | None, folder: Path | None) -> list[str]:
+    """One line per reason files were read but not recorded as returns."""
+    if history is None:
+        return []
+    notes = []
+    if history.outside:
+        notes.append(f"Not recorded as returns: {_listed(history.outside)}: outside the returns "
+                     f"folder {folder}; add --record to record them.")
+    if history.off_list:
+        notes.append(f"Not recorded as returns: {_listed(history.off_list)}: their unit is not "
+                     "on the units list.")
+    return notes
+
+
+def _listed(files: list[str]) -> str:
+    return ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
 
 
 @dataclass
@@ -178,7 +286,8 @@ class ReviewLoop:
 
 @contextmanager
 def review_loop(location: RegisterLocation | None, *, record: bool, cycle: str | None = None,
-                units: Sequence[Unit] | None = None) -> Iterator[ReviewLoop]:
+                units: Sequence[Unit] | None = None,
+                recordable: Callable[[str], bool] | None = None) -> Iterator[ReviewLoop]:
     """Open the register for a batch (record=True: validate records returns in it; False: a
     reading command, and a register that does not exist yet is as good as none)."""
     if location is None:
@@ -193,4 +302,5 @@ def review_loop(location: RegisterLocation | None, *, record: bool, cycle: str |
         return
     with reg:
         yield ReviewLoop(issued_packs(reg),
-                         ReturnHistory(reg, record=record, cycle=cycle, units=units))
+                         ReturnHistory(reg, record=record, cycle=cycle, units=units,
+                                       recordable=recordable))

@@ -4,6 +4,7 @@ against, the date they are checked as of, the report file and the register."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -114,3 +115,17 @@ def discover_returns(targets: list[Path], *, recursive: bool, output: Path | Non
         raise ConfigError(f"No workbooks found in {where}: check the path (add --recursive "
                           "for subfolders)")
     return found, f"No workbooks found in {where}."
+
+
+def recording_scope(plan: ValidationPlan, settings: Settings, advisors: Path | None, *,
+                    record: bool) -> tuple[list[Unit] | None, Callable[[str], bool] | None]:
+    """Which returns validate may record: the units on the working folder's list (if it has
+    one; a unit not on it is never recorded), and the files in its returns folder unless
+    --record (a file validated from elsewhere is only looked up)."""
+    from esps_cli.validation.returns import inside_folder
+
+    recordable = None if record or settings.returns is None else inside_folder(settings.returns)
+    listed = plan.units
+    if listed is None and plan.register is not None and settings.units is not None:
+        listed = load_lists(plan.framework, settings, settings.units, advisors)[1]
+    return listed, recordable
