@@ -209,3 +209,27 @@ def test_register_check_says_which_triggers_a_session_can_skip_and_what_is_not_c
     status, detail = _check(location)["rules in the database"]
     assert (status, detail.split(";")[0]) == (
         "problem", "trigger(s) disabled: score_events_no_delete")
+
+
+def test_every_edition_prints_where_the_chain_stood(anchored, tmp_path: Path) -> None:
+    """The Board pack (xlsx and web page) and the public edition print the head's fingerprint;
+    it is the one --expect-head takes, so a later rewrite is caught against the papers."""
+    import openpyxl
+
+    from esps_cli.domain.paths import EXAMPLES_DIR
+
+    location, file = anchored
+    head = json.loads(file.read_text())["fingerprint"]
+    common = ["summary", "--returns", str(EXAMPLES_DIR / "returned"), "--register", location,
+              "--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", "2010-11", "--jobs", "1"]
+    made = {}
+    for name, extra in (("board.xlsx", []), ("board.html", []), ("public.html", ["--public"])):
+        done = runner.invoke(app, [*common, *extra, "--output", str(tmp_path / name)])
+        assert done.exit_code in (0, 1), done.output
+        made[name] = tmp_path / name
+    first_page = openpyxl.load_workbook(made["board.xlsx"])["Summary"]
+    texts = [c.value for row in first_page.iter_rows(max_row=6) for c in row if c.value]
+    assert any(str(t).startswith(f"Audit fingerprint {head}: ") for t in texts)
+    for name in ("board.html", "public.html"):
+        assert head in made[name].read_text(encoding="utf-8"), name
+    assert _verify(location, "--expect-head", head).exit_code == 0

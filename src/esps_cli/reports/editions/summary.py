@@ -23,8 +23,10 @@ def summary_html(report: SummaryReport, framework: Framework, *, classification:
                  previous: SummaryReport | None = None,
                  advisor_names: dict[str, str] | None = None, next_year: str = "next year",
                  contact: str | None = None, fingerprint: str = "") -> str:
-    """The Board pack, or for a public report the public edition, as a single-file page."""
+    """The Board pack, or for a public report the public edition, as a single-file page.
+    fingerprint: the audit chain's head to print (default: the one the report was made at)."""
     org = report.organisation
+    fingerprint = fingerprint or report.chain_fingerprint
     framework_text = f"{framework.meta.id} {framework.meta.version}"
     if report.public:
         info = EditionInfo(title=PUBLIC_TITLE, classification=classification,
