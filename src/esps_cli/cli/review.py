@@ -61,11 +61,13 @@ def review_set(
     evidence"[/bold]
     """
     from esps_cli.errors import ConfigError
+    from esps_cli.io.output import plain
     from esps_cli.register import Register
     from esps_cli.register.models import REASON_REQUIRED, ReviewChange, now_utc
     from esps_cli.register.review import set_state
 
-    if state.value in REASON_REQUIRED and not reason.strip():
+    reason = plain(reason).strip()  # an escape sequence typed in is not kept nor shown
+    if state.value in REASON_REQUIRED and not reason:
         raise ConfigError(f"a review state of {state.value} needs a reason: --reason TEXT "
                           "(what the unit must put right)")
     ctx = here.context
@@ -78,7 +80,7 @@ def review_set(
     with Register.open(here.location) as reg:
         change = set_state(reg, ReviewChange(
             cycle=ctx.cycle.id, unit=code, state=state.value, set_by=advisor,
-            reason=reason.strip(), set_at=now_utc()))
+            reason=reason, set_at=now_utc()))
     console.print(f"{escape(code)} ({ctx.cycle.id}): [bold]{change.state}[/bold], set by "
                   f"{escape(advisor)}" + (f": {escape(change.reason)}" if change.reason else ""),
                   soft_wrap=True)

@@ -71,9 +71,16 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
+MAX_CELL_CHARS = 32_767  # Excel's limit for a cell's text (and a comment's)
+
+
 def clean_text(text: str) -> str:
-    """Remove characters that cannot be stored in an .xlsx cell."""
-    return _ILLEGAL_XML.sub("", text)
+    """Remove characters that cannot be stored in an .xlsx cell, and cut a text longer than a
+    cell may hold (Excel would refuse to open the file) with an ellipsis."""
+    text = _ILLEGAL_XML.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS - 1] + "…"
+    return text
 
 
 _Value = TypeVar("_Value")

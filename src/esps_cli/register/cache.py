@@ -6,10 +6,17 @@ older schema, or busy just means nothing is found and nothing is stored; these f
 raise for that. Rows are keyed by a digest of everything the report depends on (the caller
 computes it: file sha256, framework, esps version, options); they are not copied by
 `esps register copy` nor entered in the audit log.
+
+Each row carries a digest of its key, file hash and report (schema version 9): an entry
+edited in the database (one UPDATE turning an invalid return's report into a valid one) no
+longer matches and is not used, and the caller is told which. Someone who recomputes the
+digest too is caught where the return is on record: validation/cache.py checks a cached
+report against the return the audit chain recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 
@@ -38,23 +45,41 @@ def available(register: Register) -> bool:
         return False
 
 
-def cached_reports(register: Register, keys: Iterable[str]) -> dict[str, str]:
-    """The stored report JSON of each key found (cache_key -> JSON)."""
+def entry_digest(cache_key: str, file_sha256: str, report: str) -> str:
+    """The digest stored with an entry: of its key, the file's hash and the report."""
+    return hashlib.sha256(f"{cache_key}\n{file_sha256}\n{report}".encode()).hexdigest()
+
+
+def _digested(register: Register) -> bool:
+    return "report_sha256" in register.database.columns(TABLE)
+
+
+def cached_reports(register: Register, keys: Iterable[str]
+                   ) -> tuple[dict[str, str], set[str]]:
+    """The stored report JSON of each key found whose digest matches (cache_key -> JSON), and
+    the keys found whose digest does not (edited since stored, or stored before digests)."""
     wanted = list(dict.fromkeys(keys))
     found: dict[str, str] = {}
+    changed: set[str] = set()
     if not wanted or not available(register):
-        return found
+        return found, changed
     try:
+        if not _digested(register):
+            return found, changed  # a register below version 9, opened as it is: no cache
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i:i + _CHUNK]
             marks = ", ".join("?" for _ in chunk)
             for row in register.database.query(
-                    f"SELECT cache_key, report FROM {TABLE} WHERE cache_key IN ({marks})",
-                    chunk):
-                found[row["cache_key"]] = row["report"]
+                    f"SELECT cache_key, file_sha256, report, report_sha256 FROM {TABLE} "
+                    f"WHERE cache_key IN ({marks})", chunk):
+                key = row["cache_key"]
+                if row["report_sha256"] == entry_digest(key, row["file_sha256"], row["report"]):
+                    found[key] = row["report"]
+                else:
+                    changed.add(key)
     except _UNAVAILABLE:
-        return {}
-    return found
+        return {}, set()
+    return found, changed
 
 
 def store_reports(register: Register,
@@ -66,11 +91,38 @@ def store_reports(register: Register,
         return 0
     at = timestamp(now_utc())
     sql = (f"INSERT INTO {TABLE} (cache_key, file_sha256, framework, esps_version, stored_at, "
-           "report) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO NOTHING")
+           "report, report_sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO "
+           "NOTHING")
     with suppress(*_UNAVAILABLE), register.transaction():
-        register.database.execute_many(sql, [(*row[:4], at, row[4]) for row in rows])
+        if not _digested(register):
+            return 0
+        register.database.execute_many(sql, [(*row[:4], at, row[4],
+                                              entry_digest(row[0], row[1], row[4]))
+                                             for row in rows])
         return len(rows)
     return 0
+
+
+def recorded_outcomes(register: Register, hashes: set[str]
+                      ) -> dict[str, set[tuple[bool, int, int]]]:
+    """(readable, errors, warnings) of each return on record (unit_returns, which the audit
+    chain covers) with one of these file hashes; {} where none can be read."""
+    out: dict[str, set[tuple[bool, int, int]]] = {}
+    wanted = sorted(hashes)
+    try:
+        if not wanted or not register.database.has_table("unit_returns"):
+            return out
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i:i + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for row in register.database.query(
+                    "SELECT sha256, readable, errors, warnings FROM unit_returns "
+                    f"WHERE sha256 IN ({marks})", chunk):
+                out.setdefault(row["sha256"], set()).add(
+                    (bool(row["readable"]), int(row["errors"]), int(row["warnings"])))
+    except _UNAVAILABLE:
+        return {}
+    return out
 
 
 def count(register: Register) -> int:

@@ -26,7 +26,14 @@ from esps_cli.findings import (
 )
 from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
 from esps_cli.validation.attribution import attribute_unreadable
-from esps_cli.validation.cache import cache_keys, lookup, merge, remember
+from esps_cli.validation.cache import (
+    Found,
+    cache_keys,
+    cache_notes,
+    lookup,
+    merge,
+    remember,
+)
 from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.report import (
     BatchReport,
@@ -112,7 +119,8 @@ def validate_paths(
     work = [(str(f.path), f.name) for f in found.files]
     use_cache = cache is not None and not check_evidence  # evidence checks look at other files
     keys = cache_keys(work, framework, options) if use_cache else []
-    known = lookup(cache, keys) if cache is not None and use_cache else {}
+    found_cached = lookup(cache, keys, work) if cache is not None and use_cache else Found()
+    known = found_cached.known
     reports = parallel_map(
         _validate_job, [job for i, job in enumerate(work) if i not in known], jobs=jobs_n,
         initializer=_init_worker, initargs=(framework, options), on_progress=on_progress,
@@ -143,7 +151,7 @@ def validate_paths(
         batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)
                               for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
-    batch.notes = seal_notes(reports, issued)
+    batch.notes = seal_notes(reports, issued) + cache_notes(found_cached)
     batch.unread_folders = [(str(folder), held) for folder, held in found.unread]
     if use_cache:
         batch.totals.cached = len(known)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import suppress
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -86,18 +85,68 @@ def _digest(base: str, as_of: str) -> str:
     return hashlib.sha256(f"{base}|{as_of}".encode()).hexdigest()
 
 
-def lookup(register: Register, keys: list[Keys]) -> dict[int, WorkbookReport]:
-    """The reports the cache holds, by the job's position."""
+class Found:
+    """What the cache gave: reports by the job's position, and the files whose entry was not
+    used because it did not match what was stored or what the audit chain recorded."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, WorkbookReport] = {}
+        self.changed: list[str] = []  # the entry was edited since it was stored
+        # The entry disagrees with the return on record: not used, and not reported (a return
+        # recorded by validate with other options, or on another day, may rightly differ).
+        self.unmatched: list[str] = []
+
+
+def lookup(register: Register, keys: list[Keys], work: list[tuple[str, str]]) -> Found:
+    """The reports the cache holds that can be trusted, by the job's position (see Found)."""
     from esps_cli.register.cache import cached_reports
 
-    found = cached_reports(register, [k for ks in keys if ks for k in ks[1:]])
-    known: dict[int, WorkbookReport] = {}
+    texts, changed = cached_reports(register, [k for ks in keys if ks for k in ks[1:]])
+    recorded = _recorded(register, {ks[0] for ks in keys if ks})
+    out = Found()
     for i, ks in enumerate(keys):
-        text = ks and (found.get(ks[1]) or found.get(ks[2]))
-        if text:
-            with suppress(ValueError):  # a damaged entry is a miss (pydantic's errors too)
-                known[i] = WorkbookReport.model_validate_json(text)
-    return known
+        if not ks:
+            continue
+        if changed & {ks[1], ks[2]}:
+            out.changed.append(work[i][1])
+            continue
+        text = texts.get(ks[1]) or texts.get(ks[2])
+        if not text:
+            continue
+        try:
+            report = WorkbookReport.model_validate_json(text)
+        except ValueError:  # a damaged entry is a miss (pydantic's errors too)
+            continue
+        on_record = recorded.get(ks[0])
+        if report.sha256 != ks[0] or (on_record and (
+                report.readable, report.errors, report.warnings) not in on_record):
+            out.unmatched.append(work[i][1])
+            continue
+        out.known[i] = report
+    return out
+
+
+def _recorded(register: Register, hashes: set[str]) -> dict[str, set[tuple[bool, int, int]]]:
+    """What the audit chain's returns say of files with these hashes: (readable, errors,
+    warnings) as recorded, by file sha256."""
+    from esps_cli.register.cache import recorded_outcomes
+
+    return recorded_outcomes(register, hashes)
+
+
+def cache_notes(found: Found) -> list[str]:
+    """The batch's lines on cache entries not used (never shown as results)."""
+    notes = []
+    if found.changed:
+        notes.append(f"Validation cache: the stored result of {_listed(found.changed)} was "
+                     "changed in the register after it was stored, so it was not used (the "
+                     "file was checked again); run `esps register check` and `esps log "
+                     "--verify`.")
+    return notes
+
+
+def _listed(files: list[str]) -> str:
+    return ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
 
 
 def merge(known: dict[int, WorkbookReport], fresh: list[WorkbookReport]

@@ -283,7 +283,8 @@ def _mark_cells(wb: Workbook, findings: list[Finding], checked_on: date) -> int:
         if earlier is not None and earlier.author not in OUR_AUTHORS:
             text += f"\n\nEarlier comment ({earlier.author or 'no author'}):\n{earlier.text}"
         lines = sum(1 + len(line) // 60 for line in text.splitlines())
-        cell.comment = Comment(text, COMMENT_AUTHOR, width=420, height=min(600, 16 * lines + 20))
+        cell.comment = Comment(clean_text(text), COMMENT_AUTHOR, width=420,
+                               height=min(600, 16 * lines + 20))
         severe = any(f.severity == "error" for f in found)
         cell.fill = MARK_FILLS["error" if severe else "warning"]
     return len(by_cell)
