@@ -138,9 +138,13 @@ def test_a_staging_folder_left_by_a_killed_run_is_removed_by_the_next(tmp_path: 
 def test_no_module_but_io_xlsx_opens_a_workbook_itself() -> None:
     """One way to open a workbook (io/xlsx.py: sniffed, far cells refused, bounded): a new
     command cannot forget the guard by calling openpyxl or calamine directly."""
+    # The sample makers fill in workbooks esps has just generated, as a user would in Excel:
+    # never a file someone sent.
+    allowed = {SRC / "io" / "xlsx.py", SRC / "workbook" / "samples.py",
+               SRC / "workbook" / "sample_packs.py"}
     offenders = []
     for path in SRC.rglob("*.py"):
-        if path == SRC / "io" / "xlsx.py":
+        if path in allowed:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr in (

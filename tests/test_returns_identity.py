@@ -16,9 +16,9 @@ from esps_cli.domain.framework import Framework
 from esps_cli.register import Register, audit
 from esps_cli.register.review import current_state, returns_of
 from esps_cli.workbook.layout import INDICATORS
+from esps_cli.workbook.samples import indicator_rows, table_columns
 
 from .conftest import CYCLE
-from .samples import _columns, _indicator_rows
 from .test_review_loop import (
     UNITS,
     A,
@@ -89,7 +89,7 @@ def test_the_same_bytes_under_another_path_are_the_same_return(
     ret = returned(packs, tmp_path, A, framework)
     wb = openpyxl.load_workbook(ret)  # a rating cleared: findings, so a marked-up copy is due
     ws = wb[INDICATORS.sheet]
-    ws.cell(row=_indicator_rows(ws)["OD1.1"], column=_columns(ws, INDICATORS)[1]["rating"]
+    ws.cell(row=indicator_rows(ws)["OD1.1"], column=table_columns(ws, INDICATORS)[1]["rating"]
             ).value = None
     wb.save(ret)
     marked = tmp_path / "marked"
