@@ -7,7 +7,7 @@ raise for that. Rows are keyed by a digest of everything the report depends on (
 computes it: file sha256, framework, esps version, options); they are not copied by
 `esps register copy` nor entered in the audit log.
 
-Each row carries a digest of its key, file hash and report (schema version 9): an entry
+Each row carries a digest of its key, file hash and report (schema version 10): an entry
 edited in the database (one UPDATE turning an invalid return's report into a valid one) no
 longer matches and is not used, and the caller is told which. Someone who recomputes the
 digest too is caught where the return is on record: validation/cache.py checks a cached
@@ -65,7 +65,7 @@ def cached_reports(register: Register, keys: Iterable[str]
         return found, changed
     try:
         if not _digested(register):
-            return found, changed  # a register below version 9, opened as it is: no cache
+            return found, changed  # a register below version 10, opened as it is: no cache
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i:i + _CHUNK]
             marks = ", ".join("?" for _ in chunk)

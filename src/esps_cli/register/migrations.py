@@ -653,7 +653,7 @@ MIGRATIONS: list[Migration] = [
             "LOOP EXECUTE format('ALTER TABLE %I ENABLE ALWAYS TRIGGER %I', r.relname, "
             "r.tgname); END LOOP; END $$"),
     )),
-    Migration(9, "validation cache entries carry a digest of what was stored", (
+    Migration(10, "validation cache entries carry a digest of what was stored", (
         # An entry whose digest does not match is not used (register/cache.py); the entries
         # stored before this version have none, and a cache may be emptied at any time.
         "DELETE FROM validation_cache",
