@@ -37,6 +37,7 @@ def _here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_review_reason_keeps_no_escape_sequence_and_runs_as_no_formula(tmp_path) -> None:
     db = str(tmp_path / "esps.db")
+    Register.open(db).close()
     hostile = '=HYPERLINK("http://x")\x1b]0;pwned\x07\x1b[2J\x9b1m'
     done = runner.invoke(app, ["review", "set", "TP-EK", "has-issues", "--by", "dcfa01",
                                "--reason", hostile, "--register", db, *UNITS])

@@ -97,7 +97,7 @@ def test_score_packs_and_score_import_refuse_a_far_cell(far: Path, tmp_path: Pat
                 str(tmp_path / "packs"), "--unit", "TP-EK", *units, cwd=tmp_path)
     assert packs.returncode == 0, packs.stderr  # the return's other sheets are read
     assert "Traceback" not in packs.stderr
-    assert len(list((tmp_path / "packs").glob("*.xlsx"))) == 2
+    assert len(list((tmp_path / "packs").rglob("*.xlsx"))) == 2  # a folder per assessor
     pack = tmp_path / "pack.xlsx"
     wb = openpyxl.Workbook()
     wb.active.title = SHEET_PACK_META
