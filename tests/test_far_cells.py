@@ -112,10 +112,6 @@ def test_score_packs_and_score_import_refuse_a_far_cell(far: Path, tmp_path: Pat
         (imported.stdout + imported.stderr).split())
 
 
-@pytest.mark.xfail(reason="open after the rebase over issue 21: the marked-up copy of a return "
-                          "with a cell at CZ99999 is no longer written under the 3 GB cap (rows "
-                          "grown to their text over the whole used range?); see notes/issue-25.md",
-                   strict=False)
 def test_a_cell_just_inside_the_guard_is_marked_up_within_the_cap(tmp_path: Path) -> None:
     """CZ99999 passes the guard (10 million cells of grid): the mark-up walks only the cells
     the sheet holds, never the rectangle up to it."""

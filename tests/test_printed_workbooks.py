@@ -76,7 +76,7 @@ def made(tmp_path_factory, framework) -> dict[str, Path]:
         _ok(runner.invoke(app, ["allocate", "--seed", "2010"]))
         _ok(runner.invoke(app, ["score", "packs", "--returns", str(returns), "--unit", "TP-EK",
                                 "--out", str(root / "scoring")]))
-        linked, unlinked = sorted((root / "scoring").glob("TP-EK_*.xlsx"),
+        linked, unlinked = sorted((root / "scoring").rglob("TP-EK_*.xlsx"),
                                   key=lambda p: "_unlinked_" in p.name)
         fill_pack(linked, {"OD3.1": (4, "Strong monitoring")})
         fill_pack(unlinked, {"OD3.1": (2, "No analysis of the disproportionality")})
@@ -90,7 +90,7 @@ def made(tmp_path_factory, framework) -> dict[str, Path]:
     return {
         "unit workbook": next((root / "packs").glob("TP-FH_*.xlsx")),
         "scoring pack": linked,
-        "moderation pack": next((root / "moderation").glob("*.xlsx")),
+        "moderation pack": next((root / "moderation").rglob("*.xlsx")),
         "marked-up copy": next((root / "marked-up").glob("TP-FH*.xlsx")),
         "upgraded workbook": next((root / "upgraded").glob("*.xlsx")),
     }

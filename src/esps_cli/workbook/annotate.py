@@ -51,6 +51,7 @@ from esps_cli.workbook.pages import (
     fit_row_height,
     grow_rows_to_text,
     header_text,
+    held_cells,
     page_furniture,
     print_info,
     print_setup,
@@ -202,7 +203,7 @@ def _formulas_to_values(wb: Workbook, source: Path) -> list[str]:
     replaced: list[str] = []
     for ws in wb.worksheets:
         cached = values[ws.title]
-        for cell in _cells(ws):
+        for cell in held_cells(ws):
             if cell.data_type == "f" or isinstance(cell.value, (ArrayFormula, DataTableFormula)):
                 shown = cached._cells.get((cell.row, cell.column))
                 cell.value = shown.value if shown is not None else None
@@ -252,15 +253,10 @@ def _comment_text(found: list[Finding], checked_on: date) -> str:
 def _clear_earlier_comments(wb: Workbook) -> None:
     """Remove the comments an earlier mark-up left (a copy marked up again)."""
     for ws in wb.worksheets:
-        for cell in _cells(ws):
+        for cell in held_cells(ws):
             if cell.comment is not None and cell.comment.author in OUR_AUTHORS:
                 cell.comment = None
 
-
-def _cells(ws: Worksheet) -> list[Cell]:
-    """The cells a sheet holds, in row order. Not iter_rows: that makes every cell of the
-    rectangle up to the furthest one (a cell at CZ199999 would be 20 million)."""
-    return [c for key in sorted(ws._cells) if isinstance(c := ws._cells[key], Cell)]
 
 
 def _mark_cells(wb: Workbook, findings: list[Finding], checked_on: date) -> int:

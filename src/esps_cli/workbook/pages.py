@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel, Field
@@ -222,26 +223,30 @@ def same_furniture(ws: Worksheet, model: Worksheet) -> None:
             setattr(target, part, getattr(source, part))
 
 
+def held_cells(ws: Worksheet) -> list[Cell]:
+    """The cells a sheet holds, in row order. Not iter_rows: that makes every cell of the
+    rectangle up to the furthest one (a cell at CZ199999 would be 20 million)."""
+    return [c for key in sorted(ws._cells) if isinstance(c := ws._cells[key], Cell)]
+
+
 def grow_rows_to_text(ws: Worksheet, first_row: int) -> None:
     """Make every row from `first_row` down tall enough for the text of its wrapped cells
     (never shorter than it was): a unit's typed narrative shown whole on screen and in
     print."""
-    widths = {}
-    for row in ws.iter_rows(min_row=first_row):
-        values: list[Any] = []
-        row_widths: list[float] = []
-        for cell in row:
-            if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
-                continue
-            letter = cell.column_letter
-            if letter not in widths:
-                dim = ws.column_dimensions.get(letter)
-                widths[letter] = float(dim.width) if dim is not None and dim.width else 8.43
-            values.append(cell.value)
-            row_widths.append(widths[letter])
-        if not values:
+    widths: dict[str, float] = {}
+    by_row: dict[int, tuple[list[Any], list[float]]] = {}
+    for cell in held_cells(ws):
+        if cell.row < first_row or cell.value is None or not (
+                cell.alignment and cell.alignment.wrap_text):
             continue
-        r = int(row[0].row or 0)
+        letter = cell.column_letter
+        if letter not in widths:
+            dim = ws.column_dimensions.get(letter)
+            widths[letter] = float(dim.width) if dim is not None and dim.width else 8.43
+        values, row_widths = by_row.setdefault(cell.row, ([], []))
+        values.append(cell.value)
+        row_widths.append(widths[letter])
+    for r, (values, row_widths) in by_row.items():
         needed = row_height(values, row_widths)
         current = ws.row_dimensions[r].height if r in ws.row_dimensions else None
         if current is None or needed > current:
