@@ -80,7 +80,7 @@ def test_cells_and_comments_at_excels_limit_stay_within_it(tmp_path: Path) -> No
     copy = openpyxl.load_workbook(next(marked.glob("*.xlsx")))
     comment = copy["Indicators"][target["cell"]].comment.text
     assert len(comment) == MAX_CELL_CHARS and comment.endswith("\u2026")
-    assert comment.startswith("esps-cli check of")
+    assert comment.startswith("DCFD check of")
     assert len(copy["Evidence"]["B5"].value) == MAX_CELL_CHARS  # the unit's text, whole
     upgraded = runner.invoke(app, ["upgrade", str(path), "--cycle", "2011-12", "--out",
                                    str(tmp_path / "new")])

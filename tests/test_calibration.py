@@ -175,10 +175,22 @@ def _cells(path: Path) -> dict[str, list[list[object]]]:
                        for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
 
 
+def _fingerprint_rows(cells: dict) -> list:
+    """Take the Summary's audit-fingerprint rows out of a workbook's cells, and return them."""
+    rows = cells["Summary"]
+    found = [r for r in rows if any(isinstance(v, str) and v.startswith("Audit fingerprint")
+                                    for v in r)]
+    cells["Summary"] = [r for r in rows if r not in found]
+    return found
+
+
 def test_the_board_pack_shows_quality_and_no_unit_figure_moves(calibrated: dict) -> None:
     before = _cells(calibrated["tmp"] / "board-before.xlsx")
     after = _cells(calibrated["tmp"] / "board-after.xlsx")
     assert after.pop("Assessment quality") != before.pop("Assessment quality")
+    # The audit fingerprint moves on (calibration is audited); every other line stays.
+    marks = [_fingerprint_rows(cells) for cells in (before, after)]
+    assert len(marks[0]) == len(marks[1]) == 1 and marks[0] != marks[1]
     assert after == before  # every unit's figure, every roll-up, the same
     wb = openpyxl.load_workbook(calibrated["tmp"] / "board-after.xlsx")
     # after the exceptions (and the community's challenges)

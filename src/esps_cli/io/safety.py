@@ -74,10 +74,15 @@ def inside(folder: Path, name: str) -> Path:
 MAX_CELL_CHARS = 32_767  # Excel's limit for a cell's text (and a comment's)
 
 
+def strip_control(text: str) -> str:
+    """Remove the control characters XML and HTML do not allow (a NUL, a terminal escape)."""
+    return _ILLEGAL_XML.sub("", text)
+
+
 def clean_text(text: str) -> str:
     """Remove characters that cannot be stored in an .xlsx cell, and cut a text longer than a
     cell may hold (Excel would refuse to open the file) with an ellipsis."""
-    text = _ILLEGAL_XML.sub("", text)
+    text = strip_control(text)
     if len(text) > MAX_CELL_CHARS:
         text = text[:MAX_CELL_CHARS - 1] + "…"
     return text

@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from esps_cli.errors import ConfigError
-from esps_cli.io.safety import atomic_write_bytes, clean_text
+from esps_cli.io.safety import atomic_write_bytes, strip_control
 from esps_cli.reports.editions.page import NO_FIGURE, shown
 
 TEMPLATES = "templates"
@@ -42,10 +42,11 @@ def _environment() -> Any:
 
 def printable(value: Any) -> Any:
     """Every value a template prints, without the control characters HTML does not allow (a
-    NUL, a terminal escape sequence typed into a unit's name); markup stays markup."""
+    NUL, a terminal escape sequence typed into a unit's name); markup stays markup. Never cut
+    to a cell's length: a page's CSV links and sections run far longer."""
     if isinstance(value, Markup):
-        return Markup(clean_text(str(value)))
-    return clean_text(value) if isinstance(value, str) else value
+        return Markup(strip_control(str(value)))
+    return strip_control(value) if isinstance(value, str) else value
 
 
 def css_string(text: str) -> str:
