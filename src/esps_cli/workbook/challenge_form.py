@@ -53,7 +53,14 @@ from esps_cli.workbook.layout import (
     column_letter,
 )
 from esps_cli.workbook.pages import PrintInfo
-from esps_cli.workbook.reader import FieldValue, TableData, _find_fields, find_table
+from esps_cli.workbook.reader import (
+    FieldValue,
+    TableData,
+    _find_fields,
+    find_table,
+    read_identity,
+    unreadable_problem,
+)
 from esps_cli.workbook.styles import SUBTITLE
 
 
@@ -246,16 +253,13 @@ def read_challenge_form(path: Path) -> FormRead:
         out.is_form = SHEET_CHALLENGE_META in names
         if not out.is_form:
             return out
-        for row in sheet_rows(book, path, SHEET_CHALLENGE_META):
-            if len(row) > 1 and isinstance(row[0], str) and row[0] in CHALLENGE_META_KEYS:
-                out.identity[row[0]] = "" if row[1] is None else str(row[1]).strip()
+        out.identity = read_identity(book, path, SHEET_CHALLENGE_META, CHALLENGE_META_KEYS)
         if CHALLENGE_TABLE.sheet not in names:
             out.problem = f"the form's {CHALLENGE_TABLE.sheet!r} sheet is missing"
             return out
         rows = sheet_rows(book, path, CHALLENGE_TABLE.sheet)
     except XlsxReadError as exc:
-        where = f"{exc.sheet}!{', '.join(exc.cells)} " if exc.cells else ""
-        out.problem = f"{where}{exc.reason}; put the cell back as it was and import again"
+        out.problem = unreadable_problem(exc)
         return out
     out.shown, _missing = _find_fields(rows, CHALLENGE_FIELDS)
     out.table, missing = find_table(rows, CHALLENGE_TABLE)

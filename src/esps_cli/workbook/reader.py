@@ -158,6 +158,22 @@ def _find_fields(
     return found, missing
 
 
+def read_identity(book: Any, path: Path, sheet: str, keys: Any) -> dict[str, str]:
+    """The key/value rows of a sealed workbook's hidden identity sheet (keys not listed are
+    ignored; a blank value is an empty text)."""
+    identity: dict[str, str] = {}
+    for row in sheet_rows(book, path, sheet):
+        if len(row) > 1 and isinstance(row[0], str) and row[0] in keys:
+            identity[row[0]] = "" if row[1] is None else str(row[1]).strip()
+    return identity
+
+
+def unreadable_problem(exc: XlsxReadError) -> str:
+    """What to tell the person importing a filled workbook whose cell cannot be read."""
+    where = f"{exc.sheet}!{', '.join(exc.cells)} " if exc.cells else ""
+    return f"{where}{exc.reason}; put the cell back as it was and import again"
+
+
 def find_table(
     rows: list[list[Any]], table: Table
 ) -> tuple[TableData | None, list[str]]:

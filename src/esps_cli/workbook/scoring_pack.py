@@ -53,7 +53,14 @@ from esps_cli.workbook.layout import (
     column_letter,
 )
 from esps_cli.workbook.pages import PrintInfo
-from esps_cli.workbook.reader import FieldValue, TableData, _find_fields, find_table
+from esps_cli.workbook.reader import (
+    FieldValue,
+    TableData,
+    _find_fields,
+    find_table,
+    read_identity,
+    unreadable_problem,
+)
 from esps_cli.workbook.styles import (
     BOLD,
     SUBTITLE,
@@ -323,9 +330,7 @@ def read_pack(path: Path) -> PackRead:
         out.is_pack = is_pack(names)
         if not out.is_pack:
             return out
-        for row in sheet_rows(book, path, SHEET_PACK_META):
-            if len(row) > 1 and isinstance(row[0], str) and row[0] in PACK_META_KEYS:
-                out.identity[row[0]] = "" if row[1] is None else str(row[1]).strip()
+        out.identity = read_identity(book, path, SHEET_PACK_META, PACK_META_KEYS)
         table = MODERATION_TABLE if out.kind == "moderation" else PACK_TABLE
         fields = MODERATION_FIELDS if out.kind == "moderation" else PACK_FIELDS
         if table.sheet not in names:
@@ -333,8 +338,7 @@ def read_pack(path: Path) -> PackRead:
             return out
         rows = sheet_rows(book, path, table.sheet)
     except XlsxReadError as exc:
-        where = f"{exc.sheet}!{', '.join(exc.cells)} " if exc.cells else ""
-        out.problem = f"{where}{exc.reason}; put the cell back as it was and import again"
+        out.problem = unreadable_problem(exc)
         return out
     out.shown, _missing = _find_fields(rows, fields)
     out.table, missing = find_table(rows, table)
