@@ -11,21 +11,17 @@ Nothing in it names an advisor or holds anyone's contact details.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 
 from esps_cli import __version__
-from esps_cli.io.safety import clean_text
 from esps_cli.io.xlsx import XlsxReadError, open_book, sheet_rows, sniff_problem
 from esps_cli.workbook.generate import (
     _header,
@@ -34,7 +30,6 @@ from esps_cli.workbook.generate import (
     _style_row,
     _title,
     _write_fields,
-    fit_table_row,
     table_print_setup,
 )
 from esps_cli.workbook.layout import (
@@ -61,6 +56,7 @@ from esps_cli.workbook.reader import (
     read_identity,
     unreadable_problem,
 )
+from esps_cli.workbook.sealed import identity_sheet, put_table_row, put_value, sealed_bytes
 from esps_cli.workbook.styles import SUBTITLE
 
 
@@ -97,13 +93,6 @@ class ChallengeForm(BaseModel):
     release: str = ""  # e.g. "version 2, published 12/10/2011"
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    cell = ws.cell(row=row, column=col, value=clean_text(value) if isinstance(value, str)
-                   else value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
 def _page_info(form: ChallengeForm) -> PrintInfo:
     return PrintInfo(title=f"ESPS challenge form: {form.group_name}", cycle=form.cycle_name)
 
@@ -112,11 +101,7 @@ def _rows(ws: Worksheet, table: Table, items: list[dict[str, str]], info: PrintI
     _header(ws, table)
     table_print_setup(ws, table, info)
     for offset, values in enumerate(items):
-        row = table.first_data_row + offset
-        for col, column in enumerate(table.columns, start=1):
-            _put(ws, row, col, values[column.key])
-        _style_row(ws, table, row)
-        fit_table_row(ws, table, row, values)
+        put_table_row(ws, table, table.first_data_row + offset, values)
 
 
 def _results_sheet(ws: Worksheet, form: ChallengeForm) -> None:
@@ -182,24 +167,20 @@ def _challenge_sheet(ws: Worksheet, form: ChallengeForm) -> None:
 
 
 def _meta_sheet(wb: Workbook, form: ChallengeForm, generated_at: datetime) -> None:
-    meta = wb.create_sheet(SHEET_CHALLENGE_META)
     values = {"esps_challenge_form": CHALLENGE_MARKER, "form_id": form.form_id,
               "cycle": form.cycle, "group_id": form.group_id,
               "generator": f"esps-cli {__version__}", "generated_at": generated_at.isoformat()}
-    for row, key in enumerate(CHALLENGE_META_KEYS, start=1):
-        _put(meta, row, 1, key)
-        _put(meta, row, 2, values[key])
+    meta = identity_sheet(wb, SHEET_CHALLENGE_META, CHALLENGE_META_KEYS, values)
     lists = {"units": form.unit_names, "subjects": form.subjects,
              "replies": list(REPLY_CHOICES)}
     for key, items in lists.items():
         letter = CHALLENGE_LIST_COLUMNS[key]
-        _put(meta, 1, ord(letter) - 64, key)
+        put_value(meta, 1, ord(letter) - 64, key)
         for row, item in enumerate(items or ["(none)"], start=2):
-            _put(meta, row, ord(letter) - 64, item)
+            put_value(meta, row, ord(letter) - 64, item)
         ref = f"'{SHEET_CHALLENGE_META}'!${letter}$2:${letter}${max(1, len(items)) + 1}"
         name = CHALLENGE_LIST_NAMES[key]
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
 
 
@@ -213,15 +194,8 @@ def build_challenge_form(form: ChallengeForm, generated_at: datetime | None = No
     _scores_sheet(wb.create_sheet(SCORES_TABLE.sheet), form)
     _challenge_sheet(wb.create_sheet(CHALLENGE_TABLE.sheet), form)
     _meta_sheet(wb, form, generated_at)
-    wb.security = WorkbookProtection(lockStructure=True)
-    wb.active = 0
-    wb.properties.title = f"ESPS challenge form: {form.group_name} ({form.cycle})"
-    wb.properties.creator = f"esps-cli {__version__}"
-    wb.properties.created = generated_at
-    wb.properties.modified = generated_at
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sealed_bytes(wb, f"ESPS challenge form: {form.group_name} ({form.cycle})",
+                        generated_at)
 
 
 # -- reading ------------------------------------------------------------------------------

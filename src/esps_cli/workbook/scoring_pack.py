@@ -11,7 +11,6 @@ against the register. Geometry and styles come from `layout`, the one definition
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,21 +18,18 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
-from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel
 
 from esps_cli import __version__
-from esps_cli.io.safety import clean_text, safe_filename
+from esps_cli.io.safety import safe_filename
 from esps_cli.io.xlsx import XlsxReadError, open_book, sheet_rows, sniff_problem
 from esps_cli.workbook.generate import (
     _header,
     _list_validation,
     _protect,
-    _style_row,
     _title,
     _write_fields,
-    fit_table_row,
     heights_grow_with_text,
     table_print_setup,
 )
@@ -61,6 +57,7 @@ from esps_cli.workbook.reader import (
     read_identity,
     unreadable_problem,
 )
+from esps_cli.workbook.sealed import identity_sheet, put_table_row, sealed_bytes
 from esps_cli.workbook.styles import (
     BOLD,
     SUBTITLE,
@@ -130,14 +127,6 @@ def pack_filename(unit_code: str, role: str, assessor: str, cycle: str) -> str:
 # -- writing ------------------------------------------------------------------------------
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    """Write a value as data: unit-typed text that starts with "=" stays text, never a formula."""
-    cell = ws.cell(row=row, column=col, value=clean_text(value) if isinstance(value, str)
-                   else value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-
-
 def _page_info(title: str, ident: PackIdentity, cycle_name: str, generated_at: datetime,
                classification: str | None) -> PrintInfo:
     framework = " ".join(p for p in (ident.framework_id, ident.framework_version) if p)
@@ -146,13 +135,9 @@ def _page_info(title: str, ident: PackIdentity, cycle_name: str, generated_at: d
 
 
 def _write_meta(wb: Workbook, identity: PackIdentity, generated_at: datetime) -> None:
-    meta = wb.create_sheet(SHEET_PACK_META)
     values = {**identity.model_dump(), "esps_pack": PACK_MARKER, "pack_kind": identity.kind,
               "generator": f"esps-cli {__version__}", "generated_at": generated_at.isoformat()}
-    for row, key in enumerate(PACK_META_KEYS, start=1):
-        _put(meta, row, 1, key)
-        _put(meta, row, 2, str(values[key]))
-    meta.sheet_state = "veryHidden"
+    identity_sheet(wb, SHEET_PACK_META, PACK_META_KEYS, values)
 
 
 def _identity_values(identity: PackIdentity, unit_name: str) -> dict[str, str]:
@@ -191,15 +176,7 @@ def _finish(wb: Workbook, ws: Worksheet, table: Table, title: str,
     table_print_setup(ws, table, info)
     ws.freeze_panes = ws.cell(row=table.first_data_row, column=2).coordinate
     _protect(ws)
-    wb.security = WorkbookProtection(lockStructure=True)
-    wb.active = 0
-    wb.properties.title = title
-    wb.properties.creator = f"esps-cli {__version__}"
-    wb.properties.created = generated_at
-    wb.properties.modified = generated_at
-    buf = io.BytesIO()
-    wb.save(buf)
-    return heights_grow_with_text(buf.getvalue())
+    return heights_grow_with_text(sealed_bytes(wb, title, generated_at))
 
 
 def build_scoring_pack(pack: ScoringPack, generated_at: datetime | None = None, *,
@@ -228,11 +205,7 @@ def build_scoring_pack(pack: ScoringPack, generated_at: datetime | None = None, 
                   "na_reason": ans.na_reason, "narrative": ans.narrative,
                   "evidence": "\n".join(ans.evidence) or "(none listed)",
                   "findings": "\n".join(ans.findings) or "none"}
-        for col, column in enumerate(PACK_TABLE.columns, start=1):
-            if not column.is_input:
-                _put(ws, row, col, values[column.key])
-        _style_row(ws, PACK_TABLE, row)
-        fit_table_row(ws, PACK_TABLE, row, values)
+        put_table_row(ws, PACK_TABLE, row, values)
     last = first + len(pack.answers) - 1
     _score_dropdown(ws, PACK_TABLE, pack.scale, first, last, "Score")
     _scale_note(ws, pack.scale, PACK_TABLE.columns.index(PACK_TABLE.column("narrative")) + 1)
@@ -273,11 +246,7 @@ def build_moderation_pack(pack: ModerationPack, generated_at: datetime | None = 
         row = first + offset
         values: dict[str, Any] = item.model_dump()
         values["indicator"] = item.indicator
-        for col, column in enumerate(MODERATION_TABLE.columns, start=1):
-            if not column.is_input:
-                _put(ws, row, col, values[column.key])
-        _style_row(ws, MODERATION_TABLE, row)
-        fit_table_row(ws, MODERATION_TABLE, row, values)
+        put_table_row(ws, MODERATION_TABLE, row, values)
     last = first + len(pack.rows) - 1
     _score_dropdown(ws, MODERATION_TABLE, pack.scale, first, last, "Moderated score")
     _scale_note(ws, pack.scale, MODERATION_TABLE.columns.index(
