@@ -15,6 +15,7 @@ from esps_cli.reports.printing import FONT_NAME, Page, PrintInfo, print_setup
 from esps_cli.reports.quality import (
     CALIBRATION_COLUMNS,
     FLAGGED_COLUMNS,
+    QUALITY_TITLE,
     Statement,
     calibration_shown_rows,
     flagged_rows,
@@ -24,7 +25,6 @@ from esps_cli.reports.quality import (
 from esps_cli.scoring.quality import AssessmentQuality
 
 SHEET = "Assessment quality"
-TITLE = "Assessment quality: can the Board rely on the assessments?"
 WIDTHS = [30, 16, 12, 12, 14, 16]
 SIGNED = "+0.00;-0.00;0.00"
 
@@ -51,7 +51,7 @@ def quality_sheet(wb: Workbook, quality: AssessmentQuality, info: PrintInfo,
     """The page, after the exceptions: printed on one A4 page."""
     ws = wb.create_sheet(SHEET)
     page = Page(ws, WIDTHS)
-    page.text(TITLE, size=14, bold=True, gap=1)
+    page.text(QUALITY_TITLE, size=14, bold=True, gap=1)
     heading = ""
     for s in quality_statements(quality, names):
         if s.heading != heading:

@@ -256,6 +256,7 @@ class Statement(BaseModel):
     table: Literal["", "flagged", "calibration"] = ""
 
 
+QUALITY_TITLE = "Assessment quality: can the Board rely on the assessments?"
 DECISION_HEADING = "Do the two DCFAs reach the same decision?"
 PAIRS_HEADING = "Assessor pairs below the level"
 CALIBRATION_HEADING = "Were the DCFAs calibrated before scoring?"

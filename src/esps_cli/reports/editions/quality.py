@@ -10,6 +10,7 @@ from esps_cli.reports.editions.page import Table, cols
 from esps_cli.reports.quality import (
     CALIBRATION_COLUMNS,
     FLAGGED_COLUMNS,
+    QUALITY_TITLE,
     Statement,
     calibration_shown_rows,
     flagged_rows,
@@ -17,8 +18,6 @@ from esps_cli.reports.quality import (
     quality_statements,
 )
 from esps_cli.summary.models import SummaryReport
-
-TITLE = "Assessment quality: can the Board rely on the assessments?"
 
 
 class QualityFinding(BaseModel):
@@ -28,7 +27,7 @@ class QualityFinding(BaseModel):
 
 
 class QualitySection(BaseModel):
-    title: str = TITLE
+    title: str = QUALITY_TITLE
     findings: list[QualityFinding]
     notes: list[str]
 
