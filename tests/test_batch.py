@@ -126,3 +126,15 @@ def test_parallel_map_serial_for_small_batches():
 def test_resolve_jobs():
     assert resolve_jobs(3) == 3
     assert resolve_jobs(None) >= 1 and resolve_jobs(0) == resolve_jobs(None)
+
+
+def test_parallel_imap_gives_results_in_order_as_they_come():
+    from esps_cli.io.batch import parallel_imap
+
+    results = parallel_imap(_square, list(range(30)), jobs=2, initializer=_init,
+                            initargs=(0,), on_error=_on_error, chunksize=3)
+    assert [next(results) for _ in range(5)] == [0, 1, 4, 9, 16]
+    results.close()  # a caller that stops early: the pool is stopped, nothing hangs
+    out = list(parallel_imap(_square, list(range(20)), jobs=2, on_error=_on_error,
+                             chunksize=2))
+    assert out[12:18] == [144, -13, 196, 225, 256, -1017]

@@ -74,7 +74,7 @@ def validate(
     if list_codes:
         _print_codes(fmt)
         return
-    from esps_cli.reports.render import check_format, check_output
+    from esps_cli.reports.render import check_format, check_output, json_stream
     from esps_cli.validation.batch import validate_paths
     from esps_cli.validation.returns import not_recorded_notes, review_loop
     from esps_cli.working.plan import plan_validation, recording_scope
@@ -95,16 +95,22 @@ def validate(
     with progress_bar("Validating workbooks", len(plan.found.files)) as progress, \
             review_loop(plan.register, record=True, cycle=plan.cycle_id, units=listed,
                         recordable=recordable) as loop:
+        # JSON on standard output is written as the workbooks are checked, when nothing else
+        # needs the whole report (a register's history, a workbook, marked-up copies).
+        stream = json_stream(fmt, output, annotate is None and loop.history is None)
         report = validate_paths(
             plan.targets, plan.framework, units=plan.units, jobs=jobs or None,
             check_evidence=check_evidence, on_progress=lambda done, _total: progress.update(done),
             today=plan.today, cycle=plan.expected_cycle, discovered=plan.found,
-            issued=loop.issued, history=loop.history,
+            issued=loop.issued, history=loop.history, sink=stream,
         )
     report.notes += not_recorded_notes(loop.history, here.settings.returns)
-    _print_report(report, fmt, output, force=force, errors_only=errors_only, verbose=verbose,
-                  classification=here.settings.classification,
-                  folder=here.settings.source.parent if here.settings.source else None)
+    if stream is not None:
+        stream.finish(report)
+    else:
+        _print_report(report, fmt, output, force=force, errors_only=errors_only,
+                      verbose=verbose, classification=here.settings.classification,
+                      folder=here.settings.source.parent if here.settings.source else None)
     if annotate is not None:
         _mark_up(report, annotate, force=force, jobs=jobs,
                  classification=here.settings.classification)

@@ -17,7 +17,7 @@ import glob
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
@@ -328,6 +328,27 @@ def parallel_map(
     as results arrive. If func raises for an item, or the worker process running it dies, the
     item's result is on_error(item, message); without on_error the exception propagates.
     """
+    return list(parallel_imap(func, items, jobs=jobs, initializer=initializer,
+                              initargs=initargs, on_progress=on_progress, on_error=on_error,
+                              chunksize=chunksize, min_parallel=min_parallel))
+
+
+def parallel_imap(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    jobs: int | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+    on_progress: Callable[[int, int], None] | None = None,
+    on_error: Callable[[T, str], R] | None = None,
+    chunksize: int | None = None,
+    min_parallel: int = MIN_PARALLEL,
+) -> Iterator[R]:
+    """parallel_map's results one at a time, in the items' order, each as soon as it and every
+    result before it are in: a caller that writes each result out and keeps only what it
+    needs holds a few chunks' results at a time, however many items there are (a chunk
+    whose worker died is redone, item by item, once the pool has finished)."""
     total = len(items)
     jobs = resolve_jobs(jobs)
     done = 0
@@ -348,63 +369,91 @@ def parallel_map(
     if jobs <= 1 or total < min_parallel:
         if initializer:
             initializer(*initargs)
-        results: list[R] = []
         for item in items:
             if on_error is None:
-                results.append(func(item))
+                result = func(item)
             else:
                 (outcome,) = _run_chunk(func, [item])
-                results.append(settle(item, outcome))
+                result = settle(item, outcome)
             progress(1)
-        return results
-
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-
+            yield result
+        return
     size = chunksize or max(1, min(32, total // (jobs * 8)))
     chunks = [list(items[i:i + size]) for i in range(0, total, size)]
-    out: list[list[R] | None] = [None] * len(chunks)
-    pending = set(range(len(chunks)))
-    # The results arriving are kept, not garbage: collecting while they arrive only walks a
-    # growing heap again and again (a third of the parent's time over a folder of returns).
+    # The results arriving are mostly kept, not garbage: collecting while they arrive only
+    # walks a growing heap again and again (a third of the parent's time over a folder).
     with collector_paused():
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), initializer=_worker_init,
-                                   initargs=(initializer, initargs))
-        try:
-            futures: dict[Future[list[_Outcome[R]]], int] = {
-                pool.submit(_run_chunk, func, chunk): i for i, chunk in enumerate(chunks)
-            }
-            not_done = set(futures)
-            while not_done:
-                finished, not_done = wait(not_done, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    i = futures[fut]
-                    try:
-                        outcomes = fut.result()
-                    except BrokenProcessPool:
-                        continue  # redone below, item by item
-                    out[i] = [settle(item, outcome)
-                              for item, outcome in zip(chunks[i], outcomes, strict=True)]
-                    pending.discard(i)
-                    progress(len(chunks[i]))
-        except BrokenProcessPool:
-            pass
-        except BaseException:
-            # Ctrl-C or an error here: do not wait for the rest of the batch.
-            stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
-    if pending:
+        arrived: dict[int, list[_Outcome[R]]] = {}
+        next_chunk = 0
+        for i, outcomes in _pooled(func, chunks, min(jobs, len(chunks)), initializer,
+                                   initargs):
+            if outcomes is None:
+                continue  # its worker died: redone below
+            arrived[i] = outcomes
+            progress(len(chunks[i]))
+            while next_chunk in arrived:
+                for item, outcome in zip(chunks[next_chunk], arrived.pop(next_chunk),
+                                         strict=True):
+                    yield settle(item, outcome)
+                next_chunk += 1
         # A worker died (killed, out of memory, a crash in a native library). Redo the
         # unfinished chunks one item at a time, each in a fresh one-process pool, so the item
         # that kills its worker is the only one that fails.
-        for i in sorted(pending):
-            results_i: list[R] = []
+        for i in range(next_chunk, len(chunks)):
+            if i in arrived:
+                for item, outcome in zip(chunks[i], arrived.pop(i), strict=True):
+                    yield settle(item, outcome)
+                continue
             for item in chunks[i]:
-                results_i.append(_isolated(func, item, initializer, initargs, settle, on_error))
+                result = _isolated(func, item, initializer, initargs, settle, on_error)
                 progress(1)
-            out[i] = results_i
-    return [r for chunk_results in out for r in (chunk_results or [])]
+                yield result
+
+
+def _pooled(
+    func: Callable[[T], R],
+    chunks: list[list[T]],
+    workers: int,
+    initializer: Callable[..., None] | None,
+    initargs: tuple[Any, ...],
+) -> Iterator[tuple[int, list[_Outcome[R]] | None]]:
+    """(chunk index, its outcomes) as chunks finish over a pool of processes; None for a chunk
+    whose worker died (the pool is then broken: every chunk not finished is None)."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               initargs=(initializer, initargs))
+    finished_ok = False
+    futures: dict[Future[list[_Outcome[R]]], int] = {}
+    given: set[int] = set()
+    try:
+        futures = {
+            pool.submit(_run_chunk, func, chunk): i for i, chunk in enumerate(chunks)
+        }
+        not_done = set(futures)
+        while not_done:
+            finished, not_done = wait(not_done, return_when=FIRST_COMPLETED)
+            for fut in sorted(finished, key=futures.__getitem__):
+                try:
+                    outcomes: list[_Outcome[R]] | None = fut.result()
+                except BrokenProcessPool:
+                    outcomes = None  # redone by the caller, item by item
+                i = futures.pop(fut)  # the future holds its result: let both go
+                given.add(i)
+                yield i, outcomes
+        finished_ok = True
+    except BrokenProcessPool:
+        finished_ok = True
+        for i in range(len(chunks)):
+            if i not in given:
+                yield i, None
+    finally:
+        # Ctrl-C, an error, or a caller that stopped early: do not wait for the rest.
+        if finished_ok:
+            pool.shutdown(wait=True)
+        else:
+            stop_pool(pool)
 
 
 def _isolated(

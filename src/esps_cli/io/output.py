@@ -113,15 +113,66 @@ def json_pieces(model: Any) -> Iterator[bytes]:
     shell = _to_json(model.model_copy(update={name: [] for name in lists}))
     at = 0
     for name, items in lists.items():  # in field order, as they appear in the shell
-        marker = b'\n  "' + name.encode() + b'": []'
+        marker = _list_marker(name)
         found = shell.index(marker, at)
         yield shell[at:found + len(marker) - 1]  # up to and including the "["
         for i, item in enumerate(items):
-            yield (b",\n    " if i else b"\n    ") + _to_json(item).replace(
-                b"\n", b"\n    ")
+            yield (b",\n    " if i else b"\n    ") + list_item_json(item)
         yield b"\n  ]"
         at = found + len(marker)
     yield shell[at:]
+
+
+def _list_marker(name: str) -> bytes:
+    return b'\n  "' + name.encode() + b'": []'
+
+
+def list_item_json(model: Any) -> bytes:
+    """One item of a top-level list of models as json_pieces writes it (indented to its
+    place): made where the item is made (a worker process), so that only these bytes travel."""
+    return _to_json(model).replace(b"\n", b"\n    ")
+
+
+def streams_json() -> bool:
+    """Whether JSON on standard output can be written as it is made: a pipe or a file that
+    takes UTF-8 (on a terminal, a progress bar shares the screen, and the text is short)."""
+    return _utf8_stdout() and not sys.stdout.isatty()
+
+
+class JsonListStream:
+    """model.model_dump_json(indent=2) written to standard output byte for byte, the items of
+    one top-level list written as they are made (list_item_json), before the rest of the model
+    is known: `start(model)` with the fields before the list filled in, `item(piece)` for each
+    item in order, `finish(model)` with everything else (its list is left out: the items are
+    written). The items are never all in memory."""
+
+    def __init__(self, field: str) -> None:
+        self.marker = _list_marker(field)
+        self.field = field
+        self.head = b""
+        self.count = 0
+
+    def start(self, model: Any) -> None:
+        shell = _to_json(model.model_copy(update={self.field: []}))
+        self.head = shell[:shell.index(self.marker) + len(self.marker) - 1]
+
+    def item(self, piece: bytes) -> None:
+        if not self.count:
+            sys.stdout.flush()
+        out = sys.stdout.buffer
+        out.write(self.head + b"\n    " if not self.count else b",\n    ")
+        out.write(piece)
+        self.count += 1
+
+    def finish(self, model: Any) -> None:
+        shell = model.model_copy(update={self.field: []})
+        if not self.count:  # no item: the model as it is
+            print_json(shell)
+            return
+        text = b"".join(json_pieces(shell))
+        out = sys.stdout.buffer
+        out.write(b"\n  ]" + text[text.index(self.marker) + len(self.marker):] + b"\n")
+        out.flush()
 
 
 def _to_json(model: Any) -> bytes:

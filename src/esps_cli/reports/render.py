@@ -154,6 +154,17 @@ class Destination:
             self.write_text(self._text.getvalue())
 
 
+def json_stream(fmt: Format, path: Path | None, whole_not_needed: bool
+                ) -> output.JsonListStream | None:
+    """A report's `--format json` on standard output written a workbook at a time as the
+    batch runs (the same bytes as write_model), when that is what is asked and nothing else
+    needs the whole report; None otherwise."""
+    if fmt != Format.json or path is not None or not whole_not_needed \
+            or not output.streams_json():
+        return None
+    return output.JsonListStream("workbooks")
+
+
 def write_model(data: Any, dest: Destination, **_: Any) -> None:
     """The shared JSON writer: the report's model as it is."""
     dest.write_json(data)

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from esps_cli.domain.framework import Cycle, Framework
 from esps_cli.domain.units import Unit
@@ -24,7 +24,8 @@ from esps_cli.findings import (
     Finding,
     finding,
 )
-from esps_cli.io.batch import Discovered, discover, parallel_map, resolve_jobs
+from esps_cli.io.batch import Discovered, discover, parallel_imap, resolve_jobs
+from esps_cli.io.output import list_item_json
 from esps_cli.validation.attribution import attribute_unreadable
 from esps_cli.validation.cache import (
     Found,
@@ -40,7 +41,12 @@ from esps_cli.validation.report import (
     BatchTotals,
     SkippedFile,
     UnitRef,
+    WireReport,
     WorkbookReport,
+    from_light,
+    from_wire,
+    light_wire,
+    to_wire,
 )
 from esps_cli.validation.returns import seal_notes
 from esps_cli.validation.validate import failed_report, validate_workbook
@@ -52,20 +58,56 @@ if TYPE_CHECKING:  # the register is opened only by commands that have one
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(framework: Framework, options: dict[str, Any]) -> None:
+def _init_worker(framework: Framework, options: dict[str, Any],
+                 units: list[Unit] | None = None, cycle_id: str | None = None) -> None:
     _WORKER["framework"] = framework
     _WORKER["options"] = options
+    _WORKER["units"] = units
+    _WORKER["cycle_id"] = cycle_id
 
 
-def _validate_job(job: tuple[str, str]) -> WorkbookReport:
+def _check(job: tuple[str, str]) -> WorkbookReport:
     path, name = job
     return validate_workbook(Path(path), _WORKER["framework"], name=name, **_WORKER["options"])
+
+
+def _validate_job(job: tuple[str, str]) -> WireReport:
+    """One file checked in a worker, sent back as plain tuples (report.to_wire)."""
+    return to_wire(_check(job))
+
+
+def _failed_wire(job: tuple[str, str], error: str) -> WireReport:
+    return to_wire(failed_job(job, error))
 
 
 def failed_job(job: tuple[str, str], error: str) -> WorkbookReport:
     """A job whose check raised or whose worker process died: one check-failed finding."""
     path, name = job
     return failed_report(path, name, error)
+
+
+# What a file streamed to the JSON output sends back: its fields other than findings and
+# indicator statuses (report.light_wire), and its JSON as the report's list item.
+Streamed = tuple[tuple[Any, ...], bytes]
+
+
+def _streamed(report: WorkbookReport, units: list[Unit] | None,
+              cycle_id: str | None) -> Streamed:
+    (report,) = attribute_unreadable([report], units, cycle_id)
+    return light_wire(report), list_item_json(report)
+
+
+def _stream_job(job: tuple[str, str]) -> Streamed:
+    return _streamed(_check(job), _WORKER["units"], _WORKER["cycle_id"])
+
+
+class WorkbookSink(Protocol):
+    """Where a streamed batch writes each workbook's JSON as it is checked (in file order):
+    `start` with the batch's fields known before any workbook, `item` for each workbook."""
+
+    def start(self, model: BatchReport) -> None: ...
+
+    def item(self, piece: bytes) -> None: ...
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -90,6 +132,7 @@ def validate_paths(
     history: ReportsHook | None = None,
     cache: Register | None = None,
     answers: bool | None = None,
+    sink: WorkbookSink | None = None,
 ) -> BatchReport:
     """Validate files, folders (recursive: and their subfolders) and globs.
 
@@ -108,6 +151,10 @@ def validate_paths(
     answers: whether each report carries the answers read (WorkbookReport.answers, which the
     history hook compares); default: when the history hook needs them (its `needs_answers`,
     else whenever there is one).
+    sink: write each workbook's JSON to it as it is checked, in file order
+    (io.output.JsonListStream), and keep only light reports (report.from_light: no findings,
+    indicator statuses or answers) in the batch returned, so that memory does not grow with
+    the findings; not with history or cache.
     """
     today = today or date.today()
     found = discovered or discover(paths, recursive=recursive, exclude=exclude)
@@ -117,26 +164,66 @@ def validate_paths(
     options = {"today": today, "check_evidence": check_evidence, "cycle": cycle,
                "issued": issued, "answers": answers}
     work = [(str(f.path), f.name) for f in found.files]
+    cycle_id = cycle.id if cycle else None
     use_cache = cache is not None and not check_evidence  # evidence checks look at other files
-    keys = cache_keys(work, framework, options) if use_cache else []
-    found_cached = lookup(cache, keys, work) if cache is not None and use_cache else Found()
-    known = found_cached.known
-    reports = parallel_map(
-        _validate_job, [job for i, job in enumerate(work) if i not in known], jobs=jobs_n,
-        initializer=_init_worker, initargs=(framework, options), on_progress=on_progress,
-        on_error=failed_job,
-    )
-    if cache is not None and use_cache:
-        remember(cache, framework, keys, known, reports, today)
-    reports = merge(known, reports)
-    # A file that cannot be read is still its unit's return when its name says whose it is.
-    reports = attribute_unreadable(reports, units, cycle.id if cycle else None)
-    if history is not None:
-        reports = history(reports)
+    found_cached = Found()
+    if sink is not None:
+        if history is not None or cache is not None:
+            raise ValueError("a streamed batch has no register history or cache")
+        sink.start(BatchReport(framework_id=framework.meta.id,
+                               framework_version=framework.meta.version, cycle=cycle_id,
+                               checked_on=today))
+        reports = _stream(work, framework, options, jobs_n, on_progress, sink, units, cycle_id)
+    else:
+        keys = cache_keys(work, framework, options) if use_cache else []
+        found_cached = lookup(cache, keys, work) if cache is not None and use_cache else Found()
+        known = found_cached.known
+        reports = [from_wire(w) for w in parallel_imap(
+            _validate_job, [job for i, job in enumerate(work) if i not in known],
+            jobs=jobs_n, initializer=_init_worker, initargs=(framework, options),
+            on_progress=on_progress, on_error=_failed_wire)]
+        if cache is not None and use_cache:
+            remember(cache, framework, keys, known, reports, today)
+        reports = merge(known, reports)
+        # A file that cannot be read is still its unit's return when its name says whose it
+        # is.
+        reports = attribute_unreadable(reports, units, cycle_id)
+        if history is not None:
+            reports = history(reports)
+    batch = _batch(framework, cycle_id, today, reports, found, units)
+    batch.notes = seal_notes(reports, issued) + cache_notes(found_cached)
+    if use_cache:
+        batch.totals.cached = len(found_cached.known)
+    return batch
+
+
+def _stream(work: list[tuple[str, str]], framework: Framework, options: dict[str, Any],
+            jobs: int, on_progress: ProgressCallback | None, sink: WorkbookSink,
+            units: list[Unit] | None, cycle_id: str | None) -> list[WorkbookReport]:
+    """Check the files, each one's JSON to the sink as it comes (in file order); the reports
+    kept are light (report.from_light): the parent's memory does not grow with the findings."""
+
+    def failed(job: tuple[str, str], error: str) -> Streamed:
+        return _streamed(failed_job(job, error), units, cycle_id)
+
+    light = []
+    for scalars, piece in parallel_imap(
+            _stream_job, work, jobs=jobs, initializer=_init_worker,
+            initargs=(framework, options, units, cycle_id), on_progress=on_progress,
+            on_error=failed):
+        sink.item(piece)
+        light.append(from_light(scalars))
+    return light
+
+
+def _batch(framework: Framework, cycle_id: str | None, today: date,
+           reports: list[WorkbookReport], found: Discovered,
+           units: list[Unit] | None) -> BatchReport:
+    """The batch report of the checked reports: batch findings, units not returned, totals."""
     batch = BatchReport(
         framework_id=framework.meta.id,
         framework_version=framework.meta.version,
-        cycle=cycle.id if cycle else None,
+        cycle=cycle_id,
         checked_on=today,
         workbooks=reports,
         skipped=[SkippedFile(path=str(s.path), kind=s.kind, reason=s.reason)
@@ -151,10 +238,7 @@ def validate_paths(
         batch.not_returned = [UnitRef(code=u.code, name=u.name, business_group=u.business_group)
                               for u in units if u.code.casefold() not in returned]
     batch.totals = _totals(batch, units)
-    batch.notes = seal_notes(reports, issued) + cache_notes(found_cached)
     batch.unread_folders = [(str(folder), held) for folder, held in found.unread]
-    if use_cache:
-        batch.totals.cached = len(known)
     return batch
 
 

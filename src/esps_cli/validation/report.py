@@ -143,3 +143,48 @@ class BatchReport(_Model):
                 by_code.setdefault(wb.unit_code.casefold(), []).append(wb)
         return {reports[0].unit_code: reports[0] for reports in by_code.values()
                 if len(reports) == 1}
+
+
+# -- the compact form a worker process sends a report in ------------------------------------
+# Plain tuples of the fields in their declared order: pickled and sent, they cost a fraction
+# of the models (whose nested findings each carry a dict and a set), and are rebuilt into the
+# same models (same values, same JSON) without validating again what was validated in the
+# worker.
+
+_LISTS = ("findings", "indicators", "answers")
+_SCALARS = tuple(n for n in WorkbookReport.model_fields if n not in _LISTS)
+_FINDING = tuple(Finding.model_fields)
+_STATUS = tuple(IndicatorStatus.model_fields)
+WireReport = tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...],
+                   dict[str, Any] | None]
+
+
+def to_wire(wb: WorkbookReport) -> WireReport:
+    """A report as plain tuples (to_wire and from_wire round-trip it exactly)."""
+    return (tuple(getattr(wb, n) for n in _SCALARS),
+            tuple(tuple(getattr(f, n) for n in _FINDING) for f in wb.findings),
+            tuple(tuple(getattr(s, n) for n in _STATUS) for s in wb.indicators),
+            wb.answers)
+
+
+def light_wire(wb: WorkbookReport) -> tuple[Any, ...]:
+    """A report's fields other than its findings, indicator statuses and answers (what a
+    batch's findings, totals and notes read)."""
+    return tuple(getattr(wb, n) for n in _SCALARS)
+
+
+def from_light(scalars: tuple[Any, ...]) -> WorkbookReport:
+    """The report light_wire gave: no findings, no indicator statuses, no answers."""
+    return WorkbookReport.model_construct(**dict(zip(_SCALARS, scalars, strict=True)))
+
+
+def from_wire(wire: WireReport) -> WorkbookReport:
+    """The report to_wire gave."""
+    scalars, findings, statuses, answers = wire
+    fields = dict(zip(_SCALARS, scalars, strict=True))
+    construct = Finding.model_construct
+    fields["findings"] = [construct(**dict(zip(_FINDING, f, strict=True))) for f in findings]
+    status = IndicatorStatus.model_construct
+    fields["indicators"] = [status(**dict(zip(_STATUS, s, strict=True))) for s in statuses]
+    fields["answers"] = answers
+    return WorkbookReport.model_construct(**fields)
