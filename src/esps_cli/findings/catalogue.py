@@ -435,6 +435,13 @@ SCORE_NOTHING_TO_MODERATE = register(
     "A moderated score is given before both the linked and the unlinked score",
     "Record the linked and unlinked scores first (or put them earlier in the same file).",
 )
+SCORE_MODERATION_NOT_NEEDED = register(
+    "score-moderation-not-needed", "error",
+    "A moderated score for linked and unlinked scores closer than the moderation threshold",
+    "Scores that agree or differ by less than the framework's moderation threshold combine "
+    "without moderation (esps score show): drop the moderated score. A community challenge "
+    "upheld for the indicator (esps challenge respond) allows moderation at any difference.",
+)
 SCORE_COMMENT_WITHOUT_SCORE = register(
     "score-comment-without-score", "warning", "A comment was given without a score; it is not "
     "recorded",

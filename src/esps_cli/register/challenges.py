@@ -207,6 +207,15 @@ def add_response(register: Register, challenge: Challenge, *, responder: str,
     return new_id
 
 
+def upheld(register: Register, cycle: str) -> set[tuple[str, str]]:
+    """(unit, indicator) pairs with an upheld or partly upheld challenge in the cycle: a third
+    DCFA may moderate them whatever the two scores (the database's rule allows it too)."""
+    rows = register.database.query(
+        "SELECT DISTINCT unit, indicator FROM challenge_responses WHERE cycle = ? "
+        "AND outcome IN ('upheld', 'partly-upheld')", (cycle,))
+    return {(r["unit"], r["indicator"]) for r in rows}
+
+
 def reopened(register: Register, cycle: str) -> set[tuple[str, str]]:
     """(unit, indicator) pairs an upheld or partly upheld challenge has sent back to
     moderation and no moderated score has settled since."""

@@ -37,3 +37,12 @@ def record_cycle_facts(register: Register, cycle: str, links: dict[str, str],
         if rule != wanted:
             new_id = db.insert("cycle_rules", {"cycle": cycle, **wanted, "recorded_at": at})
             audit.log_rows(db, "cycle_rules", new_id)
+
+
+def moderation_threshold(register: Register, cycle: str) -> int | None:
+    """The cycle's moderation threshold as the database holds scores to it (None: no rules
+    recorded for the cycle yet, so the database checks none)."""
+    rule = register.database.query_one(
+        "SELECT moderation_threshold FROM cycle_rules WHERE id = "
+        "(SELECT MAX(id) FROM cycle_rules WHERE cycle = ?)", (cycle,))
+    return None if rule is None else int(rule["moderation_threshold"])

@@ -15,10 +15,11 @@ mid-import leaves the register as it was before that import.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -268,12 +269,16 @@ class Register:
         _append_events(self, events, import_id, recorded_at, keep=rows)
         return _events().validate_python([{**row, "recorded_at": recorded_at} for row in rows])
 
-    def record_import(self, events: Sequence[NewEvent | Row], *, import_id: int) -> int:
+    def record_import(self, events: Iterable[NewEvent | Row], *, import_id: int, count: int,
+                      moderated: Mapping[str, Collection[str]]) -> int:
         """record_many for an import's 100,000 rows: the same rows and checks, in chunks, and
-        how many were recorded (no event models kept: memory stays flat). An event may be
-        given as a plain dict of NewEvent's fields, checked by the importer (no model each);
-        such a dict is completed in place into the row recorded."""
-        return _append_events(self, events, import_id, now_utc(), keep=None)
+        how many were recorded (no event models kept: memory stays flat). The events may be
+        a stream (made as they are recorded) of count events, in which moderated (cycle ->
+        units) names every unit with a moderated score. An event may be given as a plain dict
+        of NewEvent's fields, checked by the importer (no model each); such a dict is
+        completed in place into the row recorded."""
+        return _append_events(self, events, import_id, now_utc(), keep=None, count=count,
+                              moderated=moderated)
 
     def current(self, cycle: str, unit: str, indicator: str) -> ScorePair:
         """The current scores of one (unit, indicator)."""
@@ -445,14 +450,20 @@ def _field(event: NewEvent | Row, name: str) -> Any:
     return event[name] if isinstance(event, dict) else getattr(event, name)
 
 
-def _append_events(register: Register, events: Sequence[NewEvent | Row], import_id: int | None,
-                   recorded_at: datetime, keep: list[Row] | None) -> int:
-    """Append events for Register.record_many, in chunks; their rows kept in keep if given."""
+def _append_events(register: Register, events: Iterable[NewEvent | Row], import_id: int | None,
+                   recorded_at: datetime, keep: list[Row] | None, count: int | None = None,
+                   moderated: Mapping[str, Collection[str]] | None = None) -> int:
+    """Append events for Register.record_many, in chunks; their rows kept in keep if given.
+    Without count and moderated (see record_import), events is a list and they are found."""
     stamp = timestamp(recorded_at)
-    moderated: dict[str, set[str]] = {}
-    for e in events:
-        if _field(e, "role") == "moderated":
-            moderated.setdefault(_field(e, "cycle"), set()).add(_field(e, "unit"))
+    if count is None or moderated is None:
+        assert isinstance(events, Sequence)
+        count, found = len(events), dict[str, set[str]]()
+        for e in events:
+            if _field(e, "role") == "moderated":
+                found.setdefault(_field(e, "cycle"), set()).add(_field(e, "unit"))
+        moderated = found
+    moderated = {cycle: units for cycle, units in moderated.items() if units}
     with register.transaction():
         latest: dict[tuple[str, str, str, str], int] = {}
         for cycle, units in sorted(moderated.items()):
@@ -464,23 +475,32 @@ def _append_events(register: Register, events: Sequence[NewEvent | Row], import_
                     (cycle, *args)):
                 latest[(cycle, unit, indicator, role)] = int(current_id)
         with register._db.large_write():
-            _insert_events(register, events, latest, stamp, import_id, keep)
-    return len(events)
+            recorded = _insert_events(register, events, count, latest, moderated, stamp,
+                                      import_id, keep)
+        if recorded != count:  # a stream that was not what its reader counted: none kept
+            raise ConfigError(f"{recorded} score events were to be recorded, not {count}; "
+                              "nothing was recorded")
+    return recorded
 
 
-def _insert_events(register: Register, events: Sequence[NewEvent | Row],
-                   latest: dict[tuple[str, str, str, str], int], stamp: str,
-                   import_id: int | None, keep: list[Row] | None) -> None:
-    """Insert events, in chunks, each with its audit entry. latest: the current (cycle, unit,
-    indicator, role) -> event id, which a moderation settles.
+def _insert_events(register: Register, events: Iterable[NewEvent | Row], count: int,
+                   latest: dict[tuple[str, str, str, str], int],
+                   moderated: Mapping[str, Collection[str]], stamp: str,
+                   import_id: int | None, keep: list[Row] | None) -> int:
+    """Insert events, in chunks, each with its audit entry, and say how many. latest: the
+    current (cycle, unit, indicator, role) -> event id, which a moderation settles; kept
+    only for the units with a moderated score (moderated: cycle -> units).
 
     The entries of up to _LOG_AT_END events are appended after all of them are in: the
     audit chain's lock, which other writers wait for, is then held only for that moment."""
     who = register._db.who
-    at_end: list[Row] | None = [] if len(events) <= _LOG_AT_END else None
-    for start in range(0, len(events), _CHUNK):
-        rows = [e if isinstance(e, dict) else e.model_dump()
-                for e in events[start:start + _CHUNK]]
+    at_end: list[Row] | None = [] if count <= _LOG_AT_END else None
+    recorded = 0
+    stream = iter(events)
+    while chunk := list(islice(stream, _CHUNK)):
+        rows = [e if isinstance(e, dict) else e.model_dump() for e in chunk]
+        del chunk
+        recorded += len(rows)
         ids = iter(register._db.reserve_ids("score_events", len(rows)))
         for row in rows:  # plain dicts, no model per row: each a whole row as inserted
             next_id = next(ids)
@@ -489,7 +509,7 @@ def _insert_events(register: Register, events: Sequence[NewEvent | Row],
                 for role in ("linked", "unlinked"):
                     row[f"moderates_{role}"] = (row[f"moderates_{role}"]
                                                 or latest.get((*key, role)))
-            else:
+            elif row["unit"] in moderated.get(row["cycle"], ()):
                 latest[(*key, row["role"])] = next_id
             row["id"] = next_id
             row["recorded_at"] = stamp
@@ -505,4 +525,5 @@ def _insert_events(register: Register, events: Sequence[NewEvent | Row],
             keep.extend(rows)
     if at_end:
         audit.log_written(register._db, "score_events", at_end)
+    return recorded
 

@@ -9,7 +9,7 @@ its row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from esps_cli.scoring.importing import (
     Candidate,
     ImportProblem,
     ImportResult,
+    KeyRows,
     RowAt,
     Where,
     commit,
@@ -115,17 +116,17 @@ class _CsvChecker:
             values.append(value)
         return values
 
-    def check(self, rows: Iterable[list[str]]) -> tuple[list[ImportProblem], list[Candidate]]:
-        """The rows after the header (row 2 on): the problems, and the scores to check
-        against the register and record."""
+    def check(self, rows: Iterable[list[str]], problems: list[ImportProblem]
+              ) -> Iterator[Candidate]:
+        """The rows after the header (row 2 on): their problems added to problems, and the
+        scores to check against the register and record, one at a time (a file's scores
+        are never all in memory)."""
         name, cycle, cols = self.name, self.roster.cycle.id, self.cols
         width = max(cols.values()) + 1
         at_unit, at_indicator, at_role, at_assessor, at_score = (cols[k] for k in CSV_REQUIRED)
         at_comment, at_cycle = cols.get("comment"), cols.get("cycle")
         units, indicators, roles, assessors, scores = self.known
-        problems: list[ImportProblem] = []
-        candidates: list[Candidate] = []
-        seen: dict[tuple[str, str, str], int] = {}
+        seen = KeyRows(self.roster.indicator_list)  # the row each score is first given in
         for rownum, row in enumerate(rows, start=2):
             if not "".join(row).strip():
                 continue  # a blank row
@@ -154,19 +155,31 @@ class _CsvChecker:
                 elif short := reason_problem(comment):
                     found.append(problem_at(where, short))
             if unit is not None and indicator is not None and role is not None:
-                key = (unit.code, indicator, role)
-                if key in seen:
+                if first := seen.get(unit.code, indicator, role):
                     found.append(problem_with(
                         where, f"{unit.code} {indicator} {role} appears twice "
-                                            f"(first at row {seen[key]})", SCORE_DUPLICATE))
+                                            f"(first at row {first})", SCORE_DUPLICATE))
                 else:
-                    seen[key] = rownum
+                    seen.put(unit.code, indicator, role, rownum)
             if found:
                 problems.extend(found)
             else:
-                candidates.append(Candidate(unit, indicator, role, assessor, score, comment,
-                                             where))
-        return problems, candidates
+                yield Candidate(unit, indicator, role, assessor, score, comment, where)
+
+
+class _CsvScores:
+    """A CSV's scores that have no problem, read again from its bytes each time they are gone
+    through (importing.commit checks them, then records them): a file's 464,000 scores are
+    never in memory at once. The first read (import_csv) found every problem with the file,
+    so the later ones find the same rows and no problem."""
+
+    def __init__(self, data: bytes, roster: Roster, cols: dict[str, int], name: str) -> None:
+        self.data, self.roster, self.cols, self.name = data, roster, cols, name
+
+    def __iter__(self) -> Iterator[Candidate]:
+        rows = csv_row_stream(self.data, self.name)
+        next(rows, None)  # the header
+        return _CsvChecker(self.roster, self.cols, self.name).check(rows, [])
 
 
 def import_csv(register: Register, roster: Roster, path: Path, *,
@@ -184,8 +197,11 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
         cols = _csv_columns([] if header is None else [header], name)
         if isinstance(cols, ImportProblem):
             return result.model_copy(update={"problems": [cols]})
-        with collector_paused():
-            problems, candidates = _CsvChecker(roster, cols, name).check(rows)
+        problems: list[ImportProblem] = []
+        units: set[str] = set()
+        with collector_paused():  # the file's first read: every problem with it, its units
+            for candidate in _CsvChecker(roster, cols, name).check(rows, problems):
+                units.add(candidate.unit.code)
     except (OSError, ConfigError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc).removeprefix(f"{name}: ")
         return result.model_copy(update={"problems": [ImportProblem(
@@ -193,5 +209,5 @@ def import_csv(register: Register, roster: Roster, path: Path, *,
             message=f"cannot read the file: {reason}")]})
     with collector_paused():
         return commit(register, roster, result, source=str(path.resolve()),
-                      sha256=sha256_of(data), candidates=candidates, problems=problems,
-                      any_unlinked=any_unlinked)
+                      sha256=sha256_of(data), candidates=_CsvScores(data, roster, cols, name),
+                      problems=problems, any_unlinked=any_unlinked, units=units)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, overload
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,6 +30,7 @@ from esps_cli.findings import (
     catalogue,
 )
 from esps_cli.register import ROLES, Marks, Register, Role, event_row
+from esps_cli.scoring.moderation_need import ModerationNeed
 from esps_cli.scoring.pack_store import no_return_problem, returns_on_record
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem
@@ -135,105 +137,142 @@ def problem_at(where: Where, exc: ScoreProblem, prefix: str = "") -> ImportProbl
 _SLOT = {"linked": 0, "unlinked": 1, "moderated": 2}  # a role's place in Marks
 
 
-def _moderation_problems(current: dict[tuple[str, str], Marks],
-                         candidates: list[Candidate]) -> tuple[list[Candidate], int,
-                                                                list[ImportProblem]]:
-    """The scores that change something, how many are unchanged, and moderated scores that
-    come before both the linked and the unlinked score (in the register or earlier in the
-    file)."""
-    new: list[Candidate] = []
-    unchanged = 0
-    problems: list[ImportProblem] = []
-    earlier: set[tuple[str, str, str]] = set()  # (unit, indicator, role) earlier in the file
-    for cand in candidates:
-        unit = cand.unit.code
-        marks = current.get((unit, cand.indicator))
-        if cand.role == "moderated":
-            missing = [r for r in ("linked", "unlinked")
-                       if (marks is None or marks[_SLOT[r]] is None)
-                       and (unit, cand.indicator, r) not in earlier]
-            if missing:
-                problems.append(problem_with(cand.where, (
-                    f"nothing to moderate yet: {unit} {cand.indicator} has no "
-                    f"{' or '.join(missing)} score"), SCORE_NOTHING_TO_MODERATE))
-        earlier.add((unit, cand.indicator, cand.role))
+class KeyRows:
+    """A number for each (unit, indicator, role) of a file's scores (0: none yet), held
+    compactly: a C array a unit, not a tuple and a dict entry a score (464,000 scores)."""
+
+    def __init__(self, indicators: list[str]) -> None:
+        self._at = {ind: 3 * k for k, ind in enumerate(indicators)}
+        self._blank = array("i", bytes(4 * 3 * len(indicators)))
+        self._units: dict[str, array[int]] = {}
+        self._other: dict[tuple[str, str, str], int] = {}  # an indicator not of the cycle
+
+    def get(self, unit: str, indicator: str, role: str) -> int:
+        at, numbers = self._at.get(indicator), self._units.get(unit)
+        if at is None:
+            return self._other.get((unit, indicator, role), 0)
+        return 0 if numbers is None else numbers[at + _SLOT[role]]
+
+    def put(self, unit: str, indicator: str, role: str, number: int) -> None:
+        at = self._at.get(indicator)
+        if at is None:
+            self._other[(unit, indicator, role)] = number
+            return
+        numbers = self._units.get(unit)
+        if numbers is None:
+            numbers = self._units[unit] = array("i", self._blank)
+        numbers[at + _SLOT[role]] = number
+
+
+class _RegisterCheck:
+    """A file's scores checked against the register, one at a time (the file need not be in
+    memory): assessors who may not give them (the allocation, the current unlinked score),
+    units with no return on record, moderated scores with nothing to moderate; and what the
+    scores change. Each kind of problem is kept in its own list, in the file's order."""
+
+    def __init__(self, register: Register, roster: Roster, units: Collection[str],
+                 any_unlinked: bool) -> None:
+        cycle = self.cycle = roster.cycle.id
+        self.roster, self.any_unlinked = roster, any_unlinked
+        self.allocations = register.allocations(cycle)
+        self.current = register.current_marks(cycle, units)  # who, score, comment
+        self.on_record = returns_on_record(register, cycle)
+        self.need = ModerationNeed.of(register, cycle)
+        self.assessors: list[ImportProblem] = []
+        self.returns: list[ImportProblem] = []
+        self.moderations: list[ImportProblem] = []
+        self.verdicts: dict[tuple[str, str, str, str | None], ScoreProblem | None] = {}
+        self.told: set[str] = set()
+        # (unit, indicator, role) earlier in the file: its score + 1
+        self.earlier = KeyRows(roster.indicator_list)
+        self.new: Counter[str] = Counter()
+        self.unchanged = 0
+        self.moderated_units: set[str] = set()
+
+    @property
+    def problems(self) -> list[ImportProblem]:
+        return [*self.assessors, *self.returns, *self.moderations]
+
+    def changes(self, cand: Candidate) -> bool:
+        """Whether the score changes the register (not its current score, comment and
+        assessor already; as NewEvent.same_as)."""
+        marks = self.current.get((cand.unit.code, cand.indicator))
         mark = None if marks is None else marks[_SLOT[cand.role]]
-        if mark is not None and (mark.score, mark.comment, mark.assessor) == (
-                cand.score, cand.comment, cand.assessor):  # as NewEvent.same_as
-            unchanged += 1
-        else:
-            new.append(cand)
-    return new, unchanged, problems
+        return mark is None or (mark.score, mark.comment, mark.assessor) != (
+            cand.score, cand.comment, cand.assessor)
 
-
-def _return_problems(register: Register, cycle: str,
-                     candidates: list[Candidate]) -> list[ImportProblem]:
-    """A score for a unit with no readable return on record (no scoring pack made from one)."""
-    on_record = returns_on_record(register, cycle)
-    problems: list[ImportProblem] = []
-    told: set[str] = set()
-    for cand in candidates:
-        unit = cand.unit.code
-        if unit not in on_record and unit not in told:
-            told.add(unit)
-            problems.append(problem_at(cand.where, no_return_problem(unit, cycle)))
-    return problems
-
-
-def _assessor_problems(roster: Roster, candidates: list[Candidate],
-                       allocations: dict[str, str], current: dict[tuple[str, str], Marks],
-                       any_unlinked: bool) -> list[ImportProblem]:
-    """Assessors who may not give their scores (the allocation and the current unlinked
-    score are in the register). The verdict on one role, unit and assessor is reached once
-    and reported at each row it applies to."""
-    problems: list[ImportProblem] = []
-    verdicts: dict[tuple[str, str, str, str | None], ScoreProblem | None] = {}
-    for cand in candidates:
-        unit = cand.unit
+    def add(self, cand: Candidate) -> None:
+        unit, indicator = cand.unit.code, cand.indicator
+        marks = self.current.get((unit, indicator))
         unlinked = None  # who gave the current unlinked score: a moderator must be a third
         if cand.role == "moderated":
-            marks = current.get((unit.code, cand.indicator))
             unlinked = marks[1].assessor if marks and marks[1] else None
-        key = (cand.role, unit.code, cand.assessor, unlinked)
-        if key in verdicts:
-            why = verdicts[key]
+        key = (cand.role, unit, cand.assessor, unlinked)
+        if key in self.verdicts:
+            why = self.verdicts[key]
         else:
-            why = verdicts[key] = roster.assessor_problem(
-                cand.role, unit, cand.assessor, allocations.get(unit.code), any_unlinked,
-                unlinked)
+            why = self.verdicts[key] = self.roster.assessor_problem(
+                cand.role, cand.unit, cand.assessor, self.allocations.get(unit),
+                self.any_unlinked, unlinked)
         if why:
-            problems.append(problem_at(cand.where, why))
-    return problems
+            self.assessors.append(problem_at(cand.where, why))
+        if unit not in self.on_record and unit not in self.told:
+            self.told.add(unit)
+            self.returns.append(problem_at(cand.where, no_return_problem(unit, self.cycle)))
+        changes = self.changes(cand)
+        if cand.role == "moderated":
+            self._moderation(cand, marks, changes)
+        self.earlier.put(unit, indicator, cand.role, cand.score + 1)
+        if changes:
+            self.new[cand.role] += 1
+            if cand.role == "moderated":
+                self.moderated_units.add(unit)
+        else:
+            self.unchanged += 1
+
+    def _moderation(self, cand: Candidate, marks: Marks | None, changes: bool) -> None:
+        """A moderated score needs both scores before it (in the register or earlier in the
+        file), and them to differ by the threshold unless a challenge was upheld."""
+        unit, indicator = cand.unit.code, cand.indicator
+        scores: dict[str, int] = {}
+        for role in ("linked", "unlinked"):
+            earlier = self.earlier.get(unit, indicator, role)
+            mark = None if marks is None else marks[_SLOT[role]]
+            if earlier:
+                scores[role] = earlier - 1
+            elif mark is not None:
+                scores[role] = mark.score
+        missing = [r for r in ("linked", "unlinked") if r not in scores]
+        if missing:
+            self.moderations.append(problem_with(cand.where, (
+                f"nothing to moderate yet: {unit} {indicator} has no "
+                f"{' or '.join(missing)} score"), SCORE_NOTHING_TO_MODERATE))
+        elif changes and (why := self.need.problem(unit, indicator, scores["linked"],
+                                                   scores["unlinked"])):
+            self.moderations.append(problem_at(cand.where, why))
 
 
 Row = dict[str, Any]  # a score_events row as recorded
 
 
-class _EventRows(Sequence[Row]):
-    """The rows to record for an import's scores, each made when its chunk is recorded: a
-    dict per score for all of a file's 464,000 at once is most of an import's memory."""
+class _Rows:
+    """The rows to record: the file's scores that change the register, each row made as it
+    is recorded (a dict per score for all of a file's 464,000 at once would be most of an
+    import's memory)."""
 
-    def __init__(self, new: list[Candidate], cycle: str, source: str, sha256: str) -> None:
-        self.new, self.cycle, self.source, self.sha256 = new, cycle, source, sha256
+    def __init__(self, candidates: Iterable[Candidate], check: _RegisterCheck, source: str,
+                 sha256: str) -> None:
+        self.candidates, self.check, self.source, self.sha256 = (candidates, check, source,
+                                                                 sha256)
 
-    def __len__(self) -> int:
-        return len(self.new)
-
-    def _row(self, c: Candidate) -> Row:
-        return event_row(cycle=self.cycle, unit=c.unit.code, indicator=c.indicator,
-                         role=c.role, assessor=c.assessor, score=c.score, comment=c.comment,
-                         source=self.source, source_sha256=self.sha256)
-
-    @overload
-    def __getitem__(self, index: int) -> Row: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Row]: ...
-
-    def __getitem__(self, index: int | slice) -> Row | list[Row]:
-        if isinstance(index, slice):
-            return [self._row(c) for c in self.new[index]]
-        return self._row(self.new[index])
+    def __iter__(self) -> Iterator[Row]:
+        cycle, source, sha256, changes = (self.check.cycle, self.source, self.sha256,
+                                          self.check.changes)
+        for c in self.candidates:
+            if changes(c):
+                yield event_row(cycle=cycle, unit=c.unit.code, indicator=c.indicator,
+                                role=c.role, assessor=c.assessor, score=c.score,
+                                comment=c.comment, source=source, source_sha256=sha256)
 
 
 def commit(
@@ -243,20 +282,25 @@ def commit(
     *,
     source: str,
     sha256: str,
-    candidates: list[Candidate],
+    candidates: Iterable[Candidate],
     problems: list[ImportProblem],
     any_unlinked: bool,
     cell_problems: list[ImportProblem] | None = None,
+    units: Collection[str] | None = None,
 ) -> ImportResult:
     """Check against the register and record, all in one transaction (or nothing at all).
 
+    candidates are gone through twice, in the same order: once to check them against the
+    register, then, if nothing is wrong, to record them in chunks. A list, or a file read
+    again each time (a CSV: its scores never all in memory at once), with its units given.
     problems reject the whole file; cell_problems (a pack's bad score cells) are listed while
     the file's valid scores are recorded.
     """
     cycle = roster.cycle.id
     cell_problems = list(cell_problems or [])
-    try:
+    if units is None:
         units = {c.unit.code for c in candidates}
+    try:
         with register.transaction(scope=(cycle, units)):  # other units' imports go on
             earlier = register.find_import(cycle, sha256)
             if earlier is not None:
@@ -264,27 +308,25 @@ def commit(
                     "status": "already-imported", "problems": [],
                     "previously_imported_at": earlier.imported_at,
                 })
-            allocations = register.allocations(cycle)
-            current = register.current_marks(cycle, units)  # who, score, comment
-            problems.extend(_assessor_problems(roster, candidates, allocations, current,
-                                               any_unlinked))
-            problems.extend(_return_problems(register, cycle, candidates))
-            new, unchanged, late = _moderation_problems(current, candidates)
-            problems.extend(late)
+            check = _RegisterCheck(register, roster, units, any_unlinked)
+            for cand in candidates:  # the first pass: check
+                check.add(cand)
+            problems.extend(check.problems)
             if problems:
                 raise _Rejected
-            import_id = register.log_import(cycle, source, sha256, result.kind, len(new))
-            register.record_import(_EventRows(new, cycle, source, sha256),
-                                   import_id=import_id)
+            new = check.new.total()
+            import_id = register.log_import(cycle, source, sha256, result.kind, new)
+            register.record_import(_Rows(candidates, check, source, sha256),  # the second
+                                   import_id=import_id, count=new,
+                                   moderated={cycle: check.moderated_units})
     except _Rejected:
         return result.model_copy(update={"status": "rejected", "problems": sorted(
             [*problems, *cell_problems], key=_reading_order)})
-    by_role = Counter(c.role for c in new)
     return result.model_copy(update={
         "status": "partial" if cell_problems else "imported" if new else "unchanged",
         "problems": sorted(cell_problems, key=_reading_order),
-        "recorded": len(new), "unchanged": unchanged,
-        "by_role": {r: by_role[r] for r in ROLES if by_role[r]},
+        "recorded": new, "unchanged": check.unchanged,
+        "by_role": {r: check.new[r] for r in ROLES if check.new[r]},
     })
 
 

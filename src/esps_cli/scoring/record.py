@@ -18,6 +18,7 @@ from esps_cli.register import (
     ScorePair,
 )
 from esps_cli.scoring.combine import CombinedScore, combine
+from esps_cli.scoring.moderation_need import ModerationNeed
 from esps_cli.scoring.pack_store import return_problem
 from esps_cli.scoring.roster import Roster
 from esps_cli.scoring.scale import ScoreProblem, parse_score, reason_problem
@@ -97,6 +98,11 @@ def record_score(
             if role == "moderated" and ind_id and (pair.linked is None or pair.unlinked is None):
                 problems.append(f"nothing to moderate yet: {the_unit.code} {ind_id} needs both "
                                 "a linked and an unlinked score first")
+            elif role == "moderated" and ind_id and pair.linked and pair.unlinked \
+                    and not _already(pair.moderated, value, comment, adv_id) \
+                    and (why := ModerationNeed.of(register, cycle).problem(
+                        the_unit.code, ind_id, pair.linked.score, pair.unlinked.score)):
+                problems.append(str(why))
         if problems or the_unit is None:
             raise ScoreError(problems)
         new = NewEvent(cycle=cycle, unit=the_unit.code, indicator=ind_id, role=role,
@@ -109,3 +115,9 @@ def record_score(
         event = register.record(new)
         after = ScorePair(**{**{r: pair.get(r) for r in ROLES}, role: event})
         return RecordResult(event=event, recorded=True, combined=combine(after, roster.rule))
+
+
+def _already(current: ScoreEvent | None, score: int, comment: str, assessor: str) -> bool:
+    """The score is already current (recorded again, nothing changes; as NewEvent.same_as)."""
+    return current is not None and (current.score, current.comment, current.assessor) == (
+        score, comment, assessor)
