@@ -213,3 +213,26 @@ def test_score_moderate_cli_names_the_scores_and_exits_2(tmp_path: Path, units: 
     assert (f"nothing to moderate: {unit.code} OD1.1's linked and unlinked scores agree "
             "(both 4), less than the moderation threshold of 2") in " ".join(done.output.split())
     assert "Traceback" not in done.output
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_a_csv_is_read_a_block_at_a_time_as_if_whole(ending: str) -> None:
+    """Lines are made a block (about a million characters) at a time: a quoted cell's line
+    break across a block's edge, and every kind of line ending, read as from the whole text."""
+    import csv
+    import io
+
+    from esps_cli.io.tables import csv_row_stream
+
+    filler = "".join(f"TP-{n:05d},OD1.1,linked,dcfa01,3,plain{ending}" for n in range(30_000))
+    edge = 1 << 20  # where the first block ends: at the first "\n" from here
+    prefix = filler[:filler.rfind(ending, 0, edge - 100) + len(ending)]
+    head = 'TP-X,OD1.2,linked,dcfa01,2,"'
+    cell = "x" * (edge - len(prefix) - len(head) - 3) + f"two{ending}lines, quoted"
+    text = f'{prefix}{head}{cell}"{ending}{filler}'
+    if "\n" in ending:  # the block ends inside the quoted cell
+        assert text.index(head) < text.find("\n", edge) < text.index("lines, quoted")
+    rows = list(csv_row_stream(text.encode(), "scores.csv"))
+    assert rows == list(csv.reader(io.StringIO(text, newline="")))
+    assert ["TP-X", "OD1.2", "linked", "dcfa01", "2", cell] in rows
+    assert len(rows) == prefix.count(ending) + 1 + 30_000

@@ -1,6 +1,6 @@
 """Output at 80 columns, piped (issue 26): `esps log` a line per entry, and the tables of
-`review show`, `score packs` and `buddies` fitted to the width with every name whole (broken,
-if at all, between words or after _ - /). Real processes with COLUMNS=80, as a user's
+`review show`, `score packs`, `score history` and `buddies` fitted to the width with every
+name whole (broken, if at all, between words or after _ - /). Real processes with COLUMNS=80, as a user's
 terminal or pipe gives them, on a working folder with the demo's sample returns and scores."""
 
 from __future__ import annotations
@@ -154,3 +154,33 @@ def test_buddies_keep_unit_names_whole_at_80_columns(folder, framework):
                              "Organisational Processes", *re.findall(r"\d\.\d\d|-", out)])
     rows = out.splitlines()[3:]
     assert rows and all(len(r) <= WIDTH for r in rows)
+
+
+def test_score_history_shows_who_entered_each_score_at_80_columns(folder):
+    import getpass
+    import json
+
+    out = _esps(folder, "score", "history", "TP-EK", "OD3.1")
+    recorded = json.loads(_esps(folder, "score", "history", "TP-EK", "OD3.1", "--format",
+                                "json"))
+    lines = out.splitlines()
+    assert lines[1].split() == ["#", "recorded", "at", "role", "assessor", "entered", "score",
+                                "comment", "source"]
+    assert lines[2].split() == ["(UTC)", "by"]
+    events = [ln.split()[:6] for ln in lines[4:] if re.match(r"\s*\d+\s+\d\d/\d\d/\d{4}\s", ln)]
+    user = getpass.getuser()  # who entered them: the OS user, on SQLite
+    assert events == [[str(e["id"]), f"{e['recorded_at'][8:10]}/{e['recorded_at'][5:7]}/"
+                       f"{e['recorded_at'][:4]}", e["role"], e["assessor"], user,
+                       str(e["score"])] for e in recorded]
+    assert [e["entered_by"] for e in recorded] == [user] * 3
+    assert [e["role"] for e in recorded] == ["linked", "unlinked", "moderated"]
+    assert lines[-1] == "3 event(s)"
+    files = [Path(e["source"]).name for e in recorded if e["source"] != "command line"]
+    assert files == ["TP-EK_linked_dcfa02_2010-11.xlsx", "TP-EK_unlinked_dcfa05_2010-11.xlsx"]
+    joined = re.sub(r"([_/-])\n\s*", r"\1", "\n".join(ln[70:].strip() for ln in lines[4:]))
+    assert all(name in joined.replace("\n", "") for name in files)  # names, not whole paths
+    assert_words_whole(out, [lines[0], "# recorded at (UTC) role assessor entered by score "
+                             "comment source", user, *re.findall(r"[\d/:]{5,10}", out),
+                             *(f"{e['id']} {e['role']} {e['assessor']} {e['score']} "
+                               f"{e['comment']}" for e in recorded), *files, "command line",
+                             lines[-1]])

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -158,13 +158,19 @@ def print_unit_scores(console: Console, rows: list[ScoreRow], title: str) -> Non
     say(console, ", ".join(f"{n} {status}" for status, n in counts.items()))
 
 
+HISTORY_COLUMNS = ("#", "recorded at (UTC)", "role", "assessor", "entered by", "score",
+                   "comment", "source")
+
+
 def print_history(console: Console, events: list[ScoreEvent], title: str) -> None:
-    table = Table("#", "recorded at (UTC)", "role", "assessor", "score", "comment", "source",
-                  title=title)
-    for ev in events:
-        table.add_row(str(ev.id), f"{ev.recorded_at:%Y-%m-%d %H:%M:%S}", ev.role, ev.assessor,
-                      str(ev.score), escape(ev.comment), escape(ev.source))
-    console.print(table)
+    """Fitted to the width (80 columns and up), names broken only between words: who entered
+    each score (the login, or the OS user on SQLite) beside the assessor it is for, and the
+    name of the file it came from (its whole path: --format json)."""
+    rows = [[str(ev.id), f"{ev.recorded_at:%d/%m/%Y %H:%M:%S}", ev.role, ev.assessor,
+             ev.entered_by or "-", str(ev.score), ev.comment,
+             PureWindowsPath(ev.source).name or ev.source] for ev in events]
+    console.print(FittedTable(title, HISTORY_COLUMNS, rows, right=("#", "score"),
+                              whole=("recorded at (UTC)",)))
     say(console, f"{len(events)} event(s)")
 
 

@@ -136,17 +136,20 @@ def _fit(natural: list[int], least: list[int], room: int) -> list[int]:
 
 
 def fitted_table(header: Sequence[str], rows: Sequence[Sequence[str | Span]], width: int, *,
-                 right: Sequence[str] = ()) -> list[tuple[str | Span, ...]]:
+                 right: Sequence[str] = (), whole: Sequence[str] = ()
+                 ) -> list[tuple[str | Span, ...]]:
     """The lines of a table of aligned columns (a header, a rule, the rows) that fits in
     width: a cell too long for its column goes on over more lines, broken between words
-    (wrap_words), so no name is cut in the middle of a word."""
+    (wrap_words), so no name is cut in the middle of a word. The words of the columns named
+    in whole (a date) are not broken after _ - / either, while the width allows."""
     def text_of(cell: str | Span) -> str:
         return cell if isinstance(cell, str) else cell[0]
 
     columns = range(len(header))
     natural = [max([len(header[i]), *(len(text_of(r[i])) for r in rows)]) for i in columns]
     least = [max(len(p) for cell in [header[i], *(text_of(r[i]) for r in rows)]
-                 for w in (cell.split() or [""]) for p in _pieces(w)) for i in columns]
+                 for w in (cell.split() or [""])
+                 for p in ([w] if header[i] in whole else _pieces(w))) for i in columns]
     widths = _fit(natural, least, width - 2 * (len(header) - 1))
 
     def lines(cells: Sequence[str | Span], style: str = "") -> list[tuple[str | Span, ...]]:
@@ -173,11 +176,14 @@ class FittedTable:
     title; trailing spaces dropped, styles shown only where the console shows them."""
 
     def __init__(self, title: str, header: Sequence[str],
-                 rows: Sequence[Sequence[str | Span]], *, right: Sequence[str] = ()) -> None:
+                 rows: Sequence[Sequence[str | Span]], *, right: Sequence[str] = (),
+                 whole: Sequence[str] = ()) -> None:
         self.title, self.header, self.rows, self.right = title, header, rows, right
+        self.whole = whole
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        lines = fitted_table(self.header, self.rows, options.max_width, right=self.right)
+        lines = fitted_table(self.header, self.rows, options.max_width, right=self.right,
+                             whole=self.whole)
         if self.title:
             yield Text(plain(self.title), style="bold")
         for line in lines:
