@@ -1,7 +1,8 @@
 """Output at 80 columns, piped (issue 26): `esps log` a line per entry, and the tables of
 `review show`, `score packs`, `score history` and `buddies` fitted to the width with every
-name whole (broken, if at all, between words or after _ - /). Real processes with COLUMNS=80, as a user's
-terminal or pipe gives them, on a working folder with the demo's sample returns and scores."""
+name whole (broken, if at all, between words or after _ - /). Real processes with
+COLUMNS=80, as a user's terminal or pipe gives them, on a working folder with the demo's
+sample returns and scores."""
 
 from __future__ import annotations
 
