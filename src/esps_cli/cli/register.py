@@ -168,8 +168,11 @@ def restore_check(
                           "scratch database may be made (and is dropped after).")] = None,
     fmt: options.FormatTextJson = Format.text,
 ) -> None:
-    """Restore a backup into a scratch place and run every check on it (integrity, schema,
-    rules, import log, moderations, the audit chain). Exit code 1 when a problem is found.
+    """Prove a backup: restore it into a scratch place and run every check on it.
+
+    The checks are register check's: integrity, schema, rules, import log, moderations and
+    the audit chain. Exit code 0 when sound, 1 when a problem is found, 2 when the backup
+    cannot be restored.
 
     Example: [bold]esps register restore-check backups/esps-2010-11-30.db[/bold]
     """
