@@ -39,10 +39,11 @@ def _wrote(output: Path | None) -> None:
 
 
 def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
-             cycle_id: str | None = None, public: bool = False, *, recursive: bool = False
-             ) -> "tuple[SummaryReport, BatchReport]":
+             cycle_id: str | None = None, public: bool = False, *, recursive: bool = False,
+             findings: bool = False) -> "tuple[SummaryReport, BatchReport]":
     """Validate the returns and read the register: the summary of one cycle, with what the
-    register says about community review (challenges, "You said, we did") as at today."""
+    register says about community review (challenges, "You said, we did") as at today.
+    findings: the batch's reports carry every finding (feedback lists them)."""
     from datetime import date
 
     from esps_cli.community.outcomes import report_with_community
@@ -61,7 +62,7 @@ def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
         report, batch = collect_summary(
             ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, location,
             jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
-        )
+            findings=findings)
     from esps_cli.reports.returns import unread_notes
 
     for note in unread_notes(batch):  # on stderr: the summary itself may be piped
@@ -272,7 +273,7 @@ def feedback(
         raise ConfigError("name one unit (esps feedback TP-EK) or give --all")
     ctx = here.context
     chosen = ctx.units if all_units else select_units(ctx.units, [unit_code or ""])
-    report, batch = _collect(here, returns, jobs, recursive=recursive)
+    report, batch = _collect(here, returns, jobs, recursive=recursive, findings=True)
     findings = {u.code: unit_findings(batch, u.code) for u in chosen}
     names = {a.id: a.name for a in ctx.advisors}
     marking = classification or ctx.settings.classification

@@ -12,6 +12,11 @@ edited in the database (one UPDATE turning an invalid return's report into a val
 longer matches and is not used, and the caller is told which. Someone who recomputes the
 digest too is caught where the return is on record: validation/cache.py checks a cached
 report against the return the audit chain recorded.
+
+Beside the report each row keeps the entry a summary reads (schema version 11): the same report
+without the findings a summary does not read, so a summary over returns with hundreds of
+findings each neither reads nor parses them. It carries its own digest, of the key, the file
+hash, that entry and the report's digest: edited alone, it is caught as the report is.
 """
 
 from __future__ import annotations
@@ -50,14 +55,47 @@ def entry_digest(cache_key: str, file_sha256: str, report: str) -> str:
     return hashlib.sha256(f"{cache_key}\n{file_sha256}\n{report}".encode()).hexdigest()
 
 
+def summary_digest(cache_key: str, file_sha256: str, summary: str, report_sha256: str) -> str:
+    """The digest stored with an entry's summary: of its key, the file's hash, the summary and
+    the report's digest (which binds the two)."""
+    return hashlib.sha256(
+        f"{cache_key}\n{file_sha256}\n{summary}\n{report_sha256}".encode()).hexdigest()
+
+
 def _digested(register: Register) -> bool:
     return "report_sha256" in register.database.columns(TABLE)
 
 
-def cached_reports(register: Register, keys: Iterable[str]
+def _summarised(register: Register) -> bool:
+    return "summary" in register.database.columns(TABLE)
+
+
+def _select(summary: bool) -> str:
+    """The columns a lookup reads: with summary, an entry's summary (and its report only where
+    it has none, never otherwise: the findings are the bulk of a report)."""
+    if not summary:
+        return "cache_key, file_sha256, report, report_sha256"
+    return ("cache_key, file_sha256, report_sha256, summary, summary_sha256, "
+            "CASE WHEN summary = '' THEN report ELSE '' END AS report")
+
+
+def _trusted(row: dict) -> str | None:
+    """The entry's text whose digest matches (the summary when read and present, else the
+    report); None when it does not."""
+    key, sha = row["cache_key"], row["file_sha256"]
+    if row.get("summary"):
+        digest = summary_digest(key, sha, row["summary"], row["report_sha256"])
+        return row["summary"] if row["summary_sha256"] == digest else None
+    if row["report_sha256"] == entry_digest(key, sha, row["report"]):
+        return str(row["report"])
+    return None
+
+
+def cached_reports(register: Register, keys: Iterable[str], *, summary: bool = False
                    ) -> tuple[dict[str, str], set[str]]:
     """The stored report JSON of each key found whose digest matches (cache_key -> JSON), and
-    the keys found whose digest does not (edited since stored, or stored before digests)."""
+    the keys found whose digest does not (edited since stored, or stored before digests).
+    summary: the entry a summary reads instead, where there is one."""
     wanted = list(dict.fromkeys(keys))
     found: dict[str, str] = {}
     changed: set[str] = set()
@@ -66,39 +104,42 @@ def cached_reports(register: Register, keys: Iterable[str]
     try:
         if not _digested(register):
             return found, changed  # a register below version 10, opened as it is: no cache
+        columns = _select(summary and _summarised(register))
         for i in range(0, len(wanted), _CHUNK):
             chunk = wanted[i:i + _CHUNK]
             marks = ", ".join("?" for _ in chunk)
             for row in register.database.query(
-                    f"SELECT cache_key, file_sha256, report, report_sha256 FROM {TABLE} "
-                    f"WHERE cache_key IN ({marks})", chunk):
-                key = row["cache_key"]
-                if row["report_sha256"] == entry_digest(key, row["file_sha256"], row["report"]):
-                    found[key] = row["report"]
+                    f"SELECT {columns} FROM {TABLE} WHERE cache_key IN ({marks})", chunk):
+                text = _trusted(row)
+                if text is None:
+                    changed.add(row["cache_key"])
                 else:
-                    changed.add(key)
+                    found[row["cache_key"]] = text
     except _UNAVAILABLE:
         return {}, set()
     return found, changed
 
 
 def store_reports(register: Register,
-                  rows: Sequence[tuple[str, str, str, str, str]]) -> int:
-    """Store (cache_key, file_sha256, framework, esps_version, report JSON) rows in one
-    transaction, keeping any row already there; the number offered (0 when the register
+                  rows: Sequence[tuple[str, str, str, str, str, str]]) -> int:
+    """Store (cache_key, file_sha256, framework, esps_version, report JSON, summary JSON) rows
+    in one transaction, keeping any row already there; the number offered (0 when the register
     cannot take them: read-only, older schema, busy)."""
     if not rows or register.read_only or not available(register):
         return 0
     at = timestamp(now_utc())
     sql = (f"INSERT INTO {TABLE} (cache_key, file_sha256, framework, esps_version, stored_at, "
-           "report, report_sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cache_key) DO "
-           "NOTHING")
+           "report, report_sha256, summary, summary_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+           "ON CONFLICT (cache_key) DO NOTHING")
     with suppress(*_UNAVAILABLE), register.transaction():
-        if not _digested(register):
+        if not _digested(register) or not _summarised(register):
             return 0
-        register.database.execute_many(sql, [(*row[:4], at, row[4],
-                                              entry_digest(row[0], row[1], row[4]))
-                                             for row in rows])
+        values = []
+        for key, sha, framework, version, report, summary in rows:
+            digest = entry_digest(key, sha, report)
+            values.append((key, sha, framework, version, at, report, digest, summary,
+                           summary_digest(key, sha, summary, digest)))
+        register.database.execute_many(sql, values)
         return len(rows)
     return 0
 

@@ -659,6 +659,14 @@ MIGRATIONS: list[Migration] = [
         "DELETE FROM validation_cache",
         "ALTER TABLE validation_cache ADD COLUMN report_sha256 TEXT NOT NULL DEFAULT ''",
     )),
+    Migration(11, "validation cache entries keep beside each report what a summary reads", (
+        # The report without the findings a summary does not read, and a digest binding it to
+        # the entry's key, file hash and report digest (register/cache.py). The entries
+        # stored before could not be found again (the validating code changed with them).
+        "DELETE FROM validation_cache",
+        "ALTER TABLE validation_cache ADD COLUMN summary TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE validation_cache ADD COLUMN summary_sha256 TEXT NOT NULL DEFAULT ''",
+    )),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -78,6 +78,7 @@ def collect_summary(
     views: Iterable[View] = VIEWS,
     public: bool = False,
     recursive: bool = False,
+    findings: bool = True,
 ) -> tuple[SummaryReport, BatchReport]:
     """Validate the returns, read the register, and build the cycle's summary. The returns
     folders are read as `esps validate` reads them: their own files, and with recursive those
@@ -85,13 +86,16 @@ def collect_summary(
 
     With a register, returns are checked against the workbooks issued (sealed identity) and
     a unit's older files the register knows were replaced do not count (nothing is recorded:
-    summary only reads); an unchanged return's validation comes from the register's cache."""
+    summary only reads); an unchanged return's validation comes from the register's cache.
+
+    findings=False: the batch's reports carry what a summary reads, not every finding
+    (WorkbookReport.for_summary): a summary of returns with many findings costs no more."""
     location = None if register_path is None else locate(register_path)
     with review_loop(location, record=False, cycle=cycle_id, units=units) as loop, \
             validation_cache(location) as cache:
         batch = validate_paths(returns, framework, units=units, recursive=recursive, jobs=jobs,
                                on_progress=on_progress, issued=loop.issued,
-                               history=loop.history, cache=cache)
+                               history=loop.history, cache=cache, for_summary=not findings)
     report = summary_from_batch(framework, cycle_id, units, advisors, batch, register_path,
                                 views=views, public=public)
     return report, batch

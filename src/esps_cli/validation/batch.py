@@ -133,6 +133,7 @@ def validate_paths(
     cache: Register | None = None,
     answers: bool | None = None,
     sink: WorkbookSink | None = None,
+    for_summary: bool = False,
 ) -> BatchReport:
     """Validate files, folders (recursive: and their subfolders) and globs.
 
@@ -155,6 +156,9 @@ def validate_paths(
     (io.output.JsonListStream), and keep only light reports (report.from_light: no findings,
     indicator statuses or answers) in the batch returned, so that memory does not grow with
     the findings; not with history or cache.
+    for_summary: the reports as a summary reads them (WorkbookReport.for_summary: counts,
+    statuses and indicators, not the findings it does not look at); cached ones are read from
+    the entry the cache keeps for a summary, so memory and time do not grow with findings.
     """
     today = today or date.today()
     found = discovered or discover(paths, recursive=recursive, exclude=exclude)
@@ -176,7 +180,8 @@ def validate_paths(
         reports = _stream(work, framework, options, jobs_n, on_progress, sink, units, cycle_id)
     else:
         keys = cache_keys(work, framework, options) if use_cache else []
-        found_cached = lookup(cache, keys, work) if cache is not None and use_cache else Found()
+        found_cached = lookup(cache, keys, work, summary=for_summary) \
+            if cache is not None and use_cache else Found()
         known = found_cached.known
         reports = [from_wire(w) for w in parallel_imap(
             _validate_job, [job for i, job in enumerate(work) if i not in known],
@@ -185,6 +190,8 @@ def validate_paths(
         if cache is not None and use_cache:
             remember(cache, framework, keys, known, reports, today)
         reports = merge(known, reports)
+        if for_summary:
+            reports = [r.for_summary(found_cached.statuses) for r in reports]
         # A file that cannot be read is still its unit's return when its name says whose it
         # is.
         reports = attribute_unreadable(reports, units, cycle_id)

@@ -6,6 +6,8 @@ this esps-cli (its version and a fingerprint of the code that validates) and the
 change findings (the expected cycle, the workbooks issued). The date checks run as of matters
 only to a return with no Cover date before it (its submission date is then that date) or a
 Cover date after it; such a report is kept for that date alone, any other for every date.
+Each entry keeps beside the report the report as a summary reads it (without the findings a
+summary does not look at): `esps summary` reads that, `esps validate` the whole report.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from esps_cli import __version__
 from esps_cli.domain.framework import Framework
 from esps_cli.findings import CHECK_FAILED, DATE_IN_FUTURE
 from esps_cli.validation.context import IssuedPacks
-from esps_cli.validation.report import WorkbookReport
+from esps_cli.validation.report import StatusPool, WorkbookReport
 
 if TYPE_CHECKING:
     from esps_cli.register import Register
@@ -91,17 +93,21 @@ class Found:
 
     def __init__(self) -> None:
         self.known: dict[int, WorkbookReport] = {}
+        self.statuses: StatusPool = {}  # with summary: indicator statuses shared between reports
         self.changed: list[str] = []  # the entry was edited since it was stored
         # The entry disagrees with the return on record: not used, and not reported (a return
         # recorded by validate with other options, or on another day, may rightly differ).
         self.unmatched: list[str] = []
 
 
-def lookup(register: Register, keys: list[Keys], work: list[tuple[str, str]]) -> Found:
-    """The reports the cache holds that can be trusted, by the job's position (see Found)."""
+def lookup(register: Register, keys: list[Keys], work: list[tuple[str, str]], *,
+           summary: bool = False) -> Found:
+    """The reports the cache holds that can be trusted, by the job's position (see Found).
+    summary: as a summary reads them (WorkbookReport.for_summary), from the entry kept for it."""
     from esps_cli.register.cache import cached_reports
 
-    texts, changed = cached_reports(register, [k for ks in keys if ks for k in ks[1:]])
+    texts, changed = cached_reports(register, [k for ks in keys if ks for k in ks[1:]],
+                                    summary=summary)
     recorded = _recorded(register, {ks[0] for ks in keys if ks})
     out = Found()
     for i, ks in enumerate(keys):
@@ -122,7 +128,7 @@ def lookup(register: Register, keys: list[Keys], work: list[tuple[str, str]]) ->
                 report.readable, report.errors, report.warnings) not in on_record):
             out.unmatched.append(work[i][1])
             continue
-        out.known[i] = report
+        out.known[i] = report.for_summary(out.statuses) if summary else report
     return out
 
 
@@ -180,5 +186,5 @@ def remember(register: Register, framework: Framework, keys: list[Keys],
             continue
         key = ks[2] if depends_on_date(report, today) else ks[1]
         rows.append((key, ks[0], framework_label(framework), __version__,
-                     report.model_dump_json()))
+                     report.model_dump_json(), report.for_summary().model_dump_json()))
     store_reports(register, rows)

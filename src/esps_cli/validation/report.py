@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from esps_cli.findings import Finding
+from esps_cli.findings import IDENTITY_FAILURES, Finding
 from esps_cli.validation.answers import Resubmission
 
 
@@ -70,6 +70,26 @@ class WorkbookReport(_Model):
     def counts(self) -> bool:
         """Whether this file may be its unit's return (not replaced, not set aside)."""
         return not self.superseded_by and not self.set_aside
+
+    def for_summary(self, statuses: StatusPool | None = None) -> WorkbookReport:
+        """This report as a summary reads it: its counts, statuses and indicators, and of its
+        findings only those the batch's rules look at (a failed identity sets a file aside);
+        a blank return's hundreds of others are left out. statuses: indicator statuses seen
+        in other reports, shared with this one where equal (a folder of blank returns then
+        holds one copy of each indicator's status; a report's statuses never change once it
+        is made)."""
+        update: dict[str, Any] = {}
+        kept = [f for f in self.findings if f.code in IDENTITY_FAILURES]
+        if len(kept) < len(self.findings):
+            update["findings"] = kept
+        if statuses is not None:
+            update["indicators"] = [statuses.setdefault(tuple(vars(s).values()), s)
+                                    for s in self.indicators]
+        return self.model_copy(update=update) if update else self
+
+
+# Indicator statuses by their values, shared between reports (WorkbookReport.for_summary).
+StatusPool = dict[tuple[Any, ...], IndicatorStatus]
 
 
 class SkippedFile(_Model):
