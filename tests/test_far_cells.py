@@ -156,3 +156,46 @@ def test_no_module_but_io_xlsx_opens_a_workbook_itself() -> None:
                 if names & {"load_workbook", "CalamineWorkbook"}:
                     offenders.append(f"{path.relative_to(SRC)}:{node.lineno} import")
     assert offenders == []
+
+
+def test_each_part_inflated_from_memory_is_what_zipfile_reads(tmp_path: Path) -> None:
+    """The far-cell scan inflates a sheet's part straight from the bytes already read (issue
+    28): the same bytes as zipfile's reader, for deflated and stored parts alike."""
+    import zipfile
+
+    from esps_cli.io.xlsx import XlsxFile
+
+    source = EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx"
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as z:
+        for info in zin.infolist():
+            z.writestr(info.filename, zin.read(info))
+    for path in (source, stored):
+        with XlsxFile(path, in_memory=True) as xf, zipfile.ZipFile(path) as zf:
+            parts = [i for i in zf.infolist() if i.filename.startswith("xl/worksheets/")]
+            assert len(parts) >= 4
+            for info in parts:
+                assert xf._inflated(info) == zf.read(info)
+
+
+@pytest.mark.parametrize("ref, refused", [
+    ("CZ10", False), ("DA10", True),              # columns up to CZ (104)
+    ("Z150000", False), ("AA150000", True),       # from row 100,000 only up to column Z
+    ("A199999", False), ("A200000", True),        # rows up to 199,999
+])
+def test_validate_reads_up_to_the_far_cell_bound_and_refuses_beyond_it(
+        tmp_path: Path, ref: str, refused: bool) -> None:
+    """The bound as validation reads a return (the scan inside its one pass over the sheets),
+    at its exact edges: a cell just inside is read (and is only a stray cell), one just
+    beyond is an unreadable-cell finding naming it."""
+    from esps_cli.domain.framework import load_framework
+    from esps_cli.validation.validate import validate_workbook
+
+    path = _with_cell(tmp_path, ref)
+    report = validate_workbook(path, load_framework())
+    far = [f for f in report.findings if f.code == "unreadable-cell"]
+    if refused:
+        assert [(f.sheet, f.cell) for f in far] == [("Evidence", ref)]
+        assert "far outside anything a table here holds" in far[0].message
+    else:
+        assert far == [] and report.readable

@@ -10,6 +10,7 @@ import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,10 +152,30 @@ class XlsxFile:
             part = self._parts.get(sheet)
             if part is None or part not in (self._names or ()):
                 return None
-            data = zf.read(part)
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+            data = self._inflated(zf.getinfo(part)) if self.data is not None else None
+            if data is None:
+                data = zf.read(part)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error):
             return None  # calamine will say what is wrong with the file
         return _far_in(data)
+
+    def _inflated(self, info: zipfile.ZipInfo) -> bytes | None:
+        """A part's bytes inflated straight from the file's bytes in memory (what zipfile
+        would give, at most its declared size, without its reader's layers and its CRC: the
+        scan only looks, and calamine checks the part as it reads it); None for a part stored
+        in a way this does not read (zipfile then reads it)."""
+        assert self.data is not None
+        at = info.header_offset
+        head = self.data[at:at + 30]
+        if len(head) < 30 or head[:4] != b"PK\x03\x04" or info.flag_bits & 0x1 \
+                or info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
+            return None
+        start = at + 30 + int.from_bytes(head[26:28], "little") \
+            + int.from_bytes(head[28:30], "little")
+        packed = self.data[start:start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            return packed[:info.file_size]
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size)
 
 
 def sniff_problem(path: Path) -> str | None:
