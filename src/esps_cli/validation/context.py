@@ -8,6 +8,7 @@ later checks need (the cycle, the indicator rows, the usable evidence).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -96,18 +97,19 @@ class WorkbookCheck:
     submission_date: date | None = None
     evidence_rows: int = 0
     usable: dict[str, list[str]] | None = None  # usable evidence type ids by indicator id
+    # Evidence rows by the indicator id typed (casefolded), usable or not; counted once, when
+    # first needed.
+    listed: Counter[str] | None = None
     status: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The codes the check running now declares (None: any code, outside a check).
     allowed: frozenset[str] | None = None
     # The workbooks issued, from the register (None: no register, the seal is not checked).
     issued: IssuedPacks | None = None
+    file: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         self.findings = list(self.rw.findings)
-
-    @property
-    def file(self) -> str:
-        return self.rw.name
+        self.file = self.rw.name  # how findings name the file (asked for each finding)
 
     def add(self, code: Code, message: str | None = None, *, sheet: str = "", cell: str = "",
             indicator_id: str = "", hint: str | None = None, **values: Any) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from esps_cli.domain.framework import Framework, Indicator
@@ -394,8 +395,10 @@ def expected_indicator_hashes(
     return [(ind.id, indicator_hash(indicator_locked_cells(framework, ind))) for ind in indicators]
 
 
+@cache
 def column_letter(index: int) -> str:
-    """1-based column index to letters (1 -> A, 27 -> AA)."""
+    """1-based column index to letters (1 -> A, 27 -> AA); remembered (a check names a cell
+    for each of hundreds of findings, in a few columns)."""
     letters = ""
     while index:
         index, rem = divmod(index - 1, 26)

@@ -3,6 +3,8 @@ minimum is enough), including one of each required type, unless it is rightly ra
 
 from __future__ import annotations
 
+from collections import Counter
+
 from esps_cli.domain.normalise import clean
 from esps_cli.findings import REQUIRED_TYPE_MISSING, TOO_FEW_EVIDENCE
 from esps_cli.validation.context import IndicatorRow, WorkbookCheck
@@ -39,11 +41,12 @@ def _evidence_minimum(ctx: WorkbookCheck, row: IndicatorRow) -> None:
 
 
 def _rows_for(ctx: WorkbookCheck, ind_id: str) -> int:
-    td = ctx.rw.evidence
-    if td is None:
-        return 0
-    key = ind_id.casefold()
-    return sum(1 for row in td.rows if clean(row.values.get("indicator_id")).casefold() == key)
+    """The Evidence rows that name the indicator (the column counted once per workbook)."""
+    if ctx.listed is None:
+        td = ctx.rw.evidence
+        ctx.listed = Counter(clean(row.values.get("indicator_id")).casefold()
+                             for row in (td.rows if td is not None else ()))
+    return ctx.listed[ind_id.casefold()]
 
 
 EVIDENCE_MINIMUM = Check("evidence minimum", (TOO_FEW_EVIDENCE, REQUIRED_TYPE_MISSING),

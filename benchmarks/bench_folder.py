@@ -1,0 +1,162 @@
+"""Time `esps validate FOLDER --format json` against a bare python-calamine read of the same
+folder, each a separate process timed from its start, and the CLI's own peak memory.
+
+    python benchmarks/bench_folder.py                       # 300 and 1,000 x 3 kinds, 4,300
+    python benchmarks/bench_folder.py --sizes 300 --kinds blank --national 0 --rounds 3
+    python benchmarks/bench_folder.py --work /tmp/folders   # keep the folders for the next run
+
+Folders (benchmarks/folders.py): complete returns, blank packs as issued (about 200 findings
+each) and a mix (complete, blank, half done, dates as text, an edited indicator, and in every
+hundred a truncated file and an e-mail); the national folder is 4,300 mixed returns.
+
+The floor is a separate Python process that opens each file with python-calamine and reads
+every sheet (to_python), its start included. esps runs as `python -m esps_cli validate FOLDER
+--format json --as-of 01/09/2010` with standard output to a file, inside a wrapper that prints
+the parent process's own peak RSS (its VmHWM; the worker processes are not in it). Each
+round runs the floor and esps one after the other, so a busy machine slows both
+alike; the best time of each and the median of the rounds' ratios are printed, with the load
+average before and after.
+
+Targets (issue 28): folders of 300 and 1,000, any kind, at most 1.5x the floor; the parent's
+peak memory under 150 MB at 4,300 files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from folders import KINDS, make_folder
+
+FLOOR = """
+import sys
+from pathlib import Path
+import python_calamine
+cells = 0
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            cells += sum(len(row) for row in rows)
+    except Exception:
+        pass  # a truncated file, an e-mail
+print(cells)
+"""
+
+ESPS = """
+import resource, runpy, sys
+sys.argv = ["esps", *sys.argv[1:]]
+try:
+    runpy.run_module("esps_cli", run_name="__main__")
+except SystemExit:
+    pass
+# This process's high-water mark (VmHWM: its own memory, reset when it was started: the
+# rusage maximum would carry the RSS of the benchmark that forked it).
+try:
+    with open("/proc/self/status") as fh:
+        peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (
+        1024 if sys.platform != "darwin" else 2**20)
+print(f"PEAK {peak:.1f}", file=sys.stderr)
+"""
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def floor(folder: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR, str(folder)], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def esps(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
+    """Wall seconds and the parent's peak RSS in MB."""
+    args = [sys.executable, "-c", ESPS, "validate", str(folder), "--format", "json",
+            "--as-of", "01/09/2010"] + (["--jobs", str(jobs)] if jobs else [])
+    started = time.perf_counter()
+    with out.open("wb") as fh:
+        done = subprocess.run(args, stdout=fh, stderr=subprocess.PIPE, text=True,
+                              cwd=folder.parent)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"esps validate failed ({done.returncode}): {done.stderr[-2000:]}")
+    peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK ")]
+    return wall, float(peak[-1].split()[1])
+
+
+def measure(folder: Path, out: Path, rounds: int, jobs: int) -> dict[str, float]:
+    floors, runs, ratios, peaks = [], [], [], []
+    for _ in range(rounds):
+        f = floor(folder)
+        e, peak = esps(folder, out, jobs)
+        floors.append(f)
+        runs.append(e)
+        ratios.append(e / f)
+        peaks.append(peak)
+    return {"floor": min(floors), "esps": min(runs), "best": min(runs) / min(floors),
+            "median": statistics.median(ratios), "peak": max(peaks)}
+
+
+def folder_for(work: Path, count: int, kind: str) -> Path:
+    folder = work / f"{kind}{count}"
+    if not folder.is_dir() or len(list(folder.iterdir())) != count:
+        make_folder(folder, count, kind)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="300,1000")
+    parser.add_argument("--kinds", default=",".join(KINDS))
+    parser.add_argument("--national", type=int, default=4300,
+                        help="files in the national (mixed) folder; 0: leave it out")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=0, help="processes (0: one per core)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder to keep the generated folders in (default: temporary)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="esps-bench-folder-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cases = [(int(n), k) for n in args.sizes.split(",") if n for k in args.kinds.split(",")]
+    if args.national:
+        cases.append((args.national, "mixed"))
+    folders = [(n, k, folder_for(work, n, k)) for n, k in cases]
+    out = work / "out.json"
+    print(f"cores: {os.cpu_count()}  jobs: {args.jobs or 'one per core'}  rounds: "
+          f"{args.rounds}  load before: {load()}")
+    print(f"{'folder':<14} {'floor s':>8} {'esps s':>8} {'ratio':>6} {'median':>7} "
+          f"{'parent MB':>10}  load")
+    results = []
+    for n, kind, folder in folders:
+        r = measure(folder, out, args.rounds, args.jobs)
+        results.append((n, kind, r))
+        print(f"{kind + ' ' + str(n):<14} {r['floor']:8.2f} {r['esps']:8.2f} "
+              f"{r['best']:5.2f}x {r['median']:6.2f}x {r['peak']:10.0f}  {load()}",
+              flush=True)
+    folder_ratios = [r["median"] for n, _k, r in results if n != args.national]
+    if folder_ratios:
+        worst = max(folder_ratios)
+        print(f"target <= 1.5x the calamine floor (300 and 1,000 files, median round): "
+              f"{'MET' if worst <= 1.5 else 'NOT MET'} (worst {worst:.2f}x)")
+    national = [r for n, _k, r in results if n == args.national]
+    if national:
+        print(f"target parent peak < 150 MB at {args.national} files: "
+              f"{'MET' if national[0]['peak'] < 150 else 'NOT MET'} "
+              f"({national[0]['peak']:.0f} MB)")
+    print(f"load after: {load()}")
+
+
+if __name__ == "__main__":
+    main()
