@@ -199,3 +199,71 @@ def test_validate_reads_up_to_the_far_cell_bound_and_refuses_beyond_it(
         assert "far outside anything a table here holds" in far[0].message
     else:
         assert far == [] and report.readable
+
+
+def _with_xml(tmp_path: Path, name: str, rows: bytes) -> Path:
+    """Camden's return with rows written into its Evidence sheet's XML as some other program
+    (or an attacker) might write them, after the rows that are there."""
+    import re
+    import zipfile
+
+    from esps_cli.io.xlsx import _sheet_parts
+
+    source = EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx"
+    path = tmp_path / name
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        part = _sheet_parts(zin)["Evidence"]
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == part:
+                data = re.sub(rb"</sheetData>", rows + b"</sheetData>", data)
+            z.writestr(info, data)
+    return path
+
+
+# Cells and rows that do not plainly say where they are, each far (or just inside the bound):
+# calamine places a cell without a reference after the one before, and reads single quotes,
+# a line break before r= and spaces around = as it reads r="...".
+_UNPLACED = {
+    "3,000 cells without a reference on row 150,000": (
+        b'<row r="150000"><c r="A150000"><v>1</v></c>' + b"<c><v>1</v></c>" * 3000
+        + b"</row>", "AA150000"),
+    "25 such cells: up to column Z on row 150,000": (
+        b'<row r="150000"><c r="A150000"><v>1</v></c>' + b"<c><v>1</v></c>" * 25
+        + b"</row>", None),
+    "26 such cells: column AA on row 150,000": (
+        b'<row r="150000"><c r="A150000"><v>1</v></c>' + b"<c><v>1</v></c>" * 26
+        + b"</row>", "AA150000"),
+    "single quotes": (b"<row r='99000'><c r='XFD99000'><v>1</v></c></row>", "XFD99000"),
+    "a line break before r=": (b'<row r="99000"><c\nr="XFD99000"><v>1</v></c></row>',
+                               "XFD99000"),
+    "spaces around =": (b'<row r="99000"><c r = "XFD99000"><v>1</v></c></row>',
+                        "XFD99000"),
+    "r after another attribute": (b'<row r="99000"><c t="n" r="XFD99000"><v>1</v></c></row>',
+                                  "XFD99000"),
+    "a row far down in single quotes": (b"<row r='300000'><c><v>1</v></c></row>", "A300000"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_UNPLACED))
+def test_cells_placed_without_a_plain_reference_are_bound_too(tmp_path: Path,
+                                                              case: str) -> None:
+    from esps_cli.domain.framework import load_framework
+    from esps_cli.validation.validate import validate_workbook
+
+    rows, far = _UNPLACED[case]
+    path = _with_xml(tmp_path, "TP-EK_Camden_2010-11.xlsx", rows)
+    report = validate_workbook(path, load_framework())
+    refused = [(f.sheet, f.cell) for f in report.findings if f.code == "unreadable-cell"]
+    assert refused == ([("Evidence", far)] if far else [])
+
+
+def test_a_row_of_cells_without_references_far_down_is_refused_under_a_memory_cap(
+        tmp_path: Path) -> None:
+    """Without the bound, calamine asks for 14 GB for this 30 KB file and the process aborts
+    (a Rust allocation failure): with it, validate names the cell, within a 3 GB cap."""
+    rows, far = _UNPLACED["3,000 cells without a reference on row 150,000"]
+    path = _with_xml(tmp_path, "TP-EK_Camden_2010-11.xlsx", rows)
+    done = run("validate", str(path), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert f"Evidence!{far}" in done.stdout and "Traceback" not in done.stderr

@@ -406,21 +406,75 @@ def far_cell(path: Path, sheet: str) -> str | None:
         return xf.far_cell(sheet)
 
 
-# Every reference either pattern above matches starts with one this matches (two letters, or
-# six digits after at most one letter): one quick scan of a sheet, whose references in a
-# return are all one letter and a short number, instead of two slower ones.
-_MAYBE_FAR = re.compile(rb' r="(?:[A-Z](?:[A-Z]|\d{6})|\d{6})')
+# The quick look, one pass over the cells and one over the rows: a cell or row that does not
+# plainly say it is near (r="..." first, at most one letter and five digits). Every
+# reference _FAR_CELL or _FAR_ROW matches is not near. Nor is a cell or row with no
+# reference, or one written otherwise than Excel, LibreOffice and openpyxl write it: calamine
+# places a cell or row without a reference after the one before (a row of 3,000 such cells
+# far down sizes the grid as a far reference would), and it reads r='XFD1', or a reference
+# after a line break, as it reads r="XFD1". Those, and tags with a namespace prefix, are
+# placed one by one (_far_by_position).
+_MAYBE_FAR_CELL = re.compile(rb'<c(?=[\s>/])(?! r="[A-Z]?\d{1,5}")')
+_MAYBE_FAR_ROW = re.compile(rb'<row(?=[\s>/])(?! r="\d{1,5}")')
+_UNPLACED_CELL = re.compile(rb'<c(?=[\s>/])(?! r="[A-Z]*\d+")')
+_UNPLACED_ROW = re.compile(rb'<row(?=[\s>/])(?! r="\d+")')
+_PREFIXED = re.compile(rb':(?:c|row)[\s>/]')
 
 
 def _far_in(data: bytes) -> str | None:
     """The first far cell of a sheet's XML (a cell before a row), or None."""
-    if _MAYBE_FAR.search(data) is None:
+    prefixed = _PREFIXED.search(data) is not None
+    if not prefixed and _MAYBE_FAR_CELL.search(data) is None \
+            and _MAYBE_FAR_ROW.search(data) is None:
         return None
+    if prefixed or _UNPLACED_CELL.search(data) or _UNPLACED_ROW.search(data):
+        return _far_by_position(data)
     cell = _FAR_CELL.search(data)
     if cell is not None:
         return cell.group(1).decode("ascii")
     row = _FAR_ROW.search(data)  # an empty row far down still sizes the grid
     return f"A{row.group(1).decode('ascii')}" if row is not None else None
+
+
+_PLACE = re.compile(rb'<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)>')
+_R_ATTR = re.compile(rb'\sr\s*=\s*(["\'])\s*\$?([A-Za-z]*)\$?(\d*)\s*\1')
+
+
+def _far_by_position(data: bytes) -> str | None:
+    """The first far cell (else far row) of a sheet whose rows or cells do not all plainly
+    say where they are, each placed as calamine places it: where its reference says, else
+    the row or column after the one before. Far: beyond column CZ, beyond row 199,999, or
+    beyond column Z from row 100,000."""
+    row, col, far_row = 0, 0, None
+    for tag in _PLACE.finditer(data):
+        place = _R_ATTR.search(tag.group(2))
+        letters, digits = (place.group(2), place.group(3)) if place else (b"", b"")
+        if tag.group(1) == b"row":
+            row, col = (int(digits) if digits else row + 1), 0
+            if row >= 200_000 and far_row is None:
+                far_row = f"A{row}"
+            continue
+        if digits:
+            row = int(digits)
+        col = _column_number(letters.upper()) if letters else col + 1
+        if col > 104 or row >= 200_000 or (row >= 100_000 and col > 26):
+            return f"{_column_letters(col)}{row}"
+    return far_row
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
