@@ -138,7 +138,7 @@ def calibrate_report(
     from esps_cli.register import Register
     from esps_cli.reports.printing import print_info
     from esps_cli.reports.render import check_format, check_output, render
-    from esps_cli.scoring.calibration import calibration_report
+    from esps_cli.scoring.calibration_figures import calibration_report
 
     check_output("calibration", output, force)
     check_format("calibration", fmt)

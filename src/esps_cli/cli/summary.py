@@ -40,10 +40,12 @@ def _wrote(output: Path | None) -> None:
 
 def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
              cycle_id: str | None = None, public: bool = False, *, recursive: bool = False,
-             findings: bool = False) -> "tuple[SummaryReport, BatchReport]":
+             findings: bool = False, quality: bool = False
+             ) -> "tuple[SummaryReport, BatchReport]":
     """Validate the returns and read the register: the summary of one cycle, with what the
     register says about community review (challenges, "You said, we did") as at today.
-    findings: the batch's reports carry every finding (feedback lists them)."""
+    findings: the batch's reports carry every finding (feedback lists them); quality: with
+    the Board pack's assessment-quality page."""
     from datetime import date
 
     from esps_cli.community.outcomes import report_with_community
@@ -62,7 +64,7 @@ def _collect(here: Workspace, returns: list[Path] | None, jobs: int,
         report, batch = collect_summary(
             ctx.framework, cycle.id, ctx.units, ctx.advisors, paths, location,
             jobs=jobs or None, on_progress=advance, public=public, recursive=recursive,
-            findings=findings)
+            findings=findings, quality=quality)
     from esps_cli.reports.returns import unread_notes
 
     for note in unread_notes(batch):  # on stderr: the summary itself may be piped
@@ -130,10 +132,11 @@ def summary(
         _compare(here, compare_cycles, returns, jobs, public, fmt, output, force,
                  classification, recursive=recursive)
         return
-    report, batch = _collect(here, returns, jobs, public=public, recursive=recursive)
+    # The assessment-quality page is never in a public edition.
+    report, batch = _collect(here, returns, jobs, public=public, recursive=recursive,
+                             quality=not public)
     previous = previous_summary(ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, batch,
                                 here.location, public=public)
-    report = _with_quality(here, report, public)
     views = select_views([v.value for v in by or []])
     shown = {"framework": ctx.framework, "previous": previous, "views": views,
              "units_table": units_table}
@@ -147,17 +150,6 @@ def summary(
         _wrote(output)
     show_report("exceptions" if exceptions else "summary", report, fmt, **shown)
     raise typer.Exit(EXIT_FINDINGS if falls_short(report, exceptions=exceptions) else EXIT_OK)
-
-
-def _with_quality(here: Workspace, report: "SummaryReport", public: bool) -> "SummaryReport":
-    """The Board pack's assessment-quality page from the register (never in a public one)."""
-    if public:
-        return report
-    from esps_cli.summary.quality import assessment_quality
-
-    ctx = here.context
-    return report.model_copy(update={"assessment_quality": assessment_quality(
-        ctx.framework, ctx.cycle.id, ctx.units, ctx.advisors, here.location)})
 
 
 def _compare(here: Workspace, cycles: tuple[str, str], returns: list[Path] | None,

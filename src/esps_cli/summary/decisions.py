@@ -1,8 +1,9 @@
 """Agreement on the decision: would the linked DCFA's scores on their own, and the unlinked
 DCFA's on their own, lead to the same meets-baseline verdict for the unit?
 
-Each assessor's verdict is the framework's baseline rule (summary.standing's unit_standing
-and summary.rules' indicator_problems, not a copy of them) applied to a standing in which
+Each assessor's verdict is the framework's baseline rule (summary.standing's
+indicator_figures and summary.rules' detail_problems, not a copy of them) applied to a
+standing in which
 that assessor's score is the only score of every indicator (so it is also the combined
 score, whatever the combination method, and nothing awaits moderation). The return's own
 conditions (one valid return) are the same for both assessors, so the verdicts compared are
@@ -28,19 +29,20 @@ from esps_cli.scoring.quality import (
     decision_stats,
     pair_trend,
 )
-from esps_cli.summary.rules import indicator_problems
-from esps_cli.summary.standing import IndicatorFacts, indicator_facts, unit_standing
+from esps_cli.summary.rules import detail_problems
+from esps_cli.summary.standing import IndicatorFacts, indicator_facts, indicator_figures
 
 CurrentMarks = Mapping[tuple[str, str], Marks]
 
 
-def _meets_alone(framework: Framework, cycle_id: str, unit: Unit, own: dict[str, Mark],
+def _meets_alone(framework: Framework, unit: Unit, own: dict[str, Mark],
                  combiner: Combiner, facts: IndicatorFacts) -> bool:
-    """The baseline rule on one assessor's scores alone."""
+    """The baseline rule on one assessor's scores alone (on the unit's standing per
+    indicator: the unit's own conditions, one valid return, are the same for both)."""
     scores: dict[tuple[str, str], Marks] = {(unit.code, ind): [m, m, None]
                                             for ind, m in own.items()}
-    standing = unit_standing(framework, cycle_id, unit, [], scores, None, combiner, facts)
-    return not indicator_problems(standing, framework)
+    return not detail_problems(indicator_figures(unit.code, None, scores, combiner, facts),
+                               framework)
 
 
 def _main(marks: Sequence[Mark]) -> str:
@@ -74,8 +76,8 @@ def unit_verdicts(framework: Framework, cycle_id: str, units: Sequence[Unit],
             unit=unit.code, linked_assessor=_main(list(linked.values())),
             unlinked_assessor=_main(list(unlinked.values())), indicators=len(baseline),
             exact=sum(linked[i].score == unlinked[i].score for i in baseline),
-            linked_meets=_meets_alone(framework, cycle_id, unit, linked, combiner, facts),
-            unlinked_meets=_meets_alone(framework, cycle_id, unit, unlinked, combiner, facts)))
+            linked_meets=_meets_alone(framework, unit, linked, combiner, facts),
+            unlinked_meets=_meets_alone(framework, unit, unlinked, combiner, facts)))
     return out, incomplete
 
 
@@ -113,19 +115,21 @@ def decision_agreement(framework: Framework, cycle_id: str, units: Sequence[Unit
     return DecisionReport(
         cycle=cycle_id, cycle_name=cycle.name, level_pct=level, pairs=pairs, overall=overall,
         flagged=[p for p in pairs if p.below_level], units_incomplete=incomplete,
-        units=verdicts, trend=_trend(framework, cycle_id, units, current, history or {}))
+        units=verdicts, trend=_trend(framework, cycle_id, units, verdicts, history or {}))
 
 
-def _trend(framework: Framework, cycle_id: str, units: Sequence[Unit], current: CurrentMarks,
-           history: Mapping[str, CurrentMarks]) -> list[PairTrend]:
-    """Each pair's decision agreement in every cycle up to this one that has scores."""
+def _trend(framework: Framework, cycle_id: str, units: Sequence[Unit],
+           verdicts: Sequence[UnitVerdicts], history: Mapping[str, CurrentMarks]
+           ) -> list[PairTrend]:
+    """Each pair's decision agreement in every cycle up to this one that has scores (this
+    cycle's verdicts as already worked out)."""
     order = [c.id for c in framework.cycles]
     cycles = [c for c in order[: order.index(cycle_id) + 1]
               if c == cycle_id or history.get(c)]
     points: dict[tuple[str, str], list[TrendPoint]] = {}
     for c in cycles:
-        marks = current if c == cycle_id else history[c]
-        found, _ = unit_verdicts(framework, c, units, marks)
+        found = verdicts if c == cycle_id else unit_verdicts(framework, c, units,
+                                                              history[c])[0]
         tally: dict[tuple[str, str], list[int]] = {}
         for v in found:
             counts = tally.setdefault((v.linked_assessor, v.unlinked_assessor), [0, 0])

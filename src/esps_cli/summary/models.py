@@ -5,7 +5,7 @@ The rules that fill them are in summary/rules.py."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 from pydantic import BaseModel
 
@@ -23,6 +23,26 @@ VIEW_LABEL: dict[str, str] = {
     "business-group": "business group", "theme": "national theme",
     "strategy": "strategy theme", "strand": "equality strand", "hmic": "HMIC area",
 }
+
+
+class IndicatorFigures(Protocol):
+    """What the baseline rule reads of a unit's standing on one indicator (IndicatorStanding,
+    or the same figures as plain attributes: summary.standing.indicator_figures)."""
+
+    @property
+    def indicator_id(self) -> str: ...
+    @property
+    def in_baseline(self) -> bool: ...
+    @property
+    def linked(self) -> int | None: ...
+    @property
+    def unlinked(self) -> int | None: ...
+    @property
+    def moderated(self) -> int | None: ...
+    @property
+    def combined(self) -> int | None: ...
+    @property
+    def combined_status(self) -> str: ...
 
 
 class IndicatorStanding(BaseModel):

@@ -28,6 +28,7 @@ from esps_cli.domain.framework import Framework, Indicator
 from esps_cli.summary.models import (
     STATUS_ORDER,
     Gap,
+    IndicatorFigures,
     Rollup,
     SummaryReport,
     UnitStanding,
@@ -52,9 +53,15 @@ def units_needed(meeting: int, total: int, target_pct: float) -> int:
 def indicator_problems(standing: UnitStanding, framework: Framework
                        ) -> list[tuple[str, UnitStatus]]:
     """(indicator, reason) for each way a baseline indicator falls short (none: all fine)."""
+    return detail_problems(standing.detail, framework)
+
+
+def detail_problems(detail: Iterable[IndicatorFigures], framework: Framework
+                    ) -> list[tuple[str, UnitStatus]]:
+    """indicator_problems over a unit's standing on each indicator (UnitStanding.detail)."""
     rule = framework.rules.baseline
     out: list[tuple[str, UnitStatus]] = []
-    for d in standing.detail:
+    for d in detail:
         if not d.in_baseline:
             continue
         if d.linked is None and d.moderated is None:

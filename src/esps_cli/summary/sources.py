@@ -25,6 +25,7 @@ from esps_cli.register import (
 from esps_cli.register.checkpoint import fingerprint_of
 from esps_cli.register.review import current_states
 from esps_cli.summary.models import VIEWS, SummaryReport, View
+from esps_cli.summary.quality import assessment_quality
 from esps_cli.summary.rules import has_data, previous_cycle_id
 from esps_cli.summary.standing import build_summary
 from esps_cli.validation.batch import validate_paths
@@ -79,6 +80,7 @@ def collect_summary(
     public: bool = False,
     recursive: bool = False,
     findings: bool = True,
+    quality: bool = False,
 ) -> tuple[SummaryReport, BatchReport]:
     """Validate the returns, read the register, and build the cycle's summary. The returns
     folders are read as `esps validate` reads them: their own files, and with recursive those
@@ -89,7 +91,8 @@ def collect_summary(
     summary only reads); an unchanged return's validation comes from the register's cache.
 
     findings=False: the batch's reports carry what a summary reads, not every finding
-    (WorkbookReport.for_summary): a summary of returns with many findings costs no more."""
+    (WorkbookReport.for_summary): a summary of returns with many findings costs no more.
+    quality: with the Board pack's assessment-quality page (summary_from_batch)."""
     location = None if register_path is None else locate(register_path)
     with review_loop(location, record=False, cycle=cycle_id, units=units) as loop, \
             validation_cache(location) as cache:
@@ -97,7 +100,7 @@ def collect_summary(
                                on_progress=on_progress, issued=loop.issued,
                                history=loop.history, cache=cache, for_summary=not findings)
     report = summary_from_batch(framework, cycle_id, units, advisors, batch, register_path,
-                                views=views, public=public)
+                                views=views, public=public, quality=quality)
     return report, batch
 
 
@@ -111,13 +114,20 @@ def summary_from_batch(
     *,
     views: Iterable[View] = VIEWS,
     public: bool = False,
+    quality: bool = False,
 ) -> SummaryReport:
     """A cycle's summary from returns already validated (one validation serves every cycle:
-    each return is counted for the cycle it names)."""
+    each return is counted for the cycle it names). quality: with the Board pack's
+    assessment-quality page (summary.quality), from the same reading of the scores."""
+    cycle = framework.cycle(cycle_id).id
     with collector_paused():  # 100,000 scores and standings that live to the end
-        scores, allocations, states = read_register(register_path, framework.cycle(cycle_id).id)
+        scores, allocations, states = read_register(register_path, cycle)
         report = build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
                                views=views, public=public, review_states=states)
+    if quality:
+        location = None if register_path is None else locate(register_path)
+        report.assessment_quality = assessment_quality(framework, cycle, units, advisors,
+                                                       location, current=scores)
     report.chain_fingerprint = fingerprint_of(register_path)
     return report
 

@@ -5,7 +5,9 @@ summary/rules.py over all of them."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from types import SimpleNamespace
+from typing import Any, cast
 
 from esps_cli.domain.framework import STAGES, Framework
 from esps_cli.domain.status import governing, scores_count
@@ -16,6 +18,7 @@ from esps_cli.scoring.rows import UNSCORED
 from esps_cli.summary.models import (
     VIEWS,
     ExceptionItem,
+    IndicatorFigures,
     IndicatorStanding,
     Organisation,
     SummaryReport,
@@ -65,6 +68,57 @@ def indicator_facts(framework: Framework, cycle_id: str) -> IndicatorFacts:
             for ind in framework.cycle_indicators(framework.cycle(cycle_id))]
 
 
+def _indicator_fields(code: str, report: WorkbookReport | None,
+                      scores: Mapping[tuple[str, str], Marks], combiner: Combiner,
+                      facts: IndicatorFacts) -> Iterator[dict[str, Any]]:
+    statuses = {s.indicator_id: s for s in report.indicators} if report else {}
+    for indicator_id, theme, stage, stage_in_baseline in facts:
+        marks = scores.get((code, indicator_id), UNSCORED)
+        linked, unlinked, moderated = marks
+        combined = combiner(marks)
+        status = statuses.get(indicator_id)
+        na = bool(status and status.na)
+        scored = linked or unlinked or moderated
+        yield {
+            "unit_code": code,
+            "indicator_id": indicator_id,
+            "theme": theme,
+            "stage": stage,
+            "in_baseline": stage_in_baseline and not (na and not scored),
+            "minimum_met": status.minimum_met if status else None,
+            "rating": status.rating if status else None,
+            "na": na,
+            "linked": linked.score if linked else None,
+            "linked_assessor": linked.assessor if linked else None,
+            "linked_comment": linked.comment if linked else "",
+            "unlinked": unlinked.score if unlinked else None,
+            "unlinked_assessor": unlinked.assessor if unlinked else None,
+            "unlinked_comment": unlinked.comment if unlinked else "",
+            "moderated": moderated.score if moderated else None,
+            "combined": combined.score,
+            "combined_status": combined.status,
+        }
+
+
+def indicator_standings(code: str, report: WorkbookReport | None,
+                        scores: Mapping[tuple[str, str], Marks], combiner: Combiner,
+                        facts: IndicatorFacts) -> list[IndicatorStanding]:
+    """A unit's standing on each indicator of the cycle: its return's status (report: its one
+    return, if any) and its scores combined."""
+    return [IndicatorStanding(**f)
+            for f in _indicator_fields(code, report, scores, combiner, facts)]
+
+
+def indicator_figures(code: str, report: WorkbookReport | None,
+                      scores: Mapping[tuple[str, str], Marks], combiner: Combiner,
+                      facts: IndicatorFacts) -> list[IndicatorFigures]:
+    """The same figures as plain attributes, not models: for rules applied to thousands of
+    standings that are never shown (the decision page's one per assessor and unit)."""
+    return cast(list[IndicatorFigures],
+                [SimpleNamespace(**f)
+                 for f in _indicator_fields(code, report, scores, combiner, facts)])
+
+
 def unit_standing(
     framework: Framework,
     cycle_id: str,
@@ -78,36 +132,8 @@ def unit_standing(
     facts = facts if facts is not None else indicator_facts(framework, cycle_id)
     rule = framework.rules.baseline
     report = returns[0] if len(returns) == 1 else None
-    statuses = {s.indicator_id: s for s in report.indicators} if report else {}
-    detail: list[IndicatorStanding] = []
     combiner = combiner or Combiner(framework.rules.combination)
-    code = unit.code
-    for indicator_id, theme, stage, stage_in_baseline in facts:
-        marks = scores.get((code, indicator_id), UNSCORED)
-        linked, unlinked, moderated = marks
-        combined = combiner(marks)
-        status = statuses.get(indicator_id)
-        na = bool(status and status.na)
-        scored = linked or unlinked or moderated
-        detail.append(IndicatorStanding(
-            unit_code=code,
-            indicator_id=indicator_id,
-            theme=theme,
-            stage=stage,
-            in_baseline=stage_in_baseline and not (na and not scored),
-            minimum_met=status.minimum_met if status else None,
-            rating=status.rating if status else None,
-            na=na,
-            linked=linked.score if linked else None,
-            linked_assessor=linked.assessor if linked else None,
-            linked_comment=linked.comment if linked else "",
-            unlinked=unlinked.score if unlinked else None,
-            unlinked_assessor=unlinked.assessor if unlinked else None,
-            unlinked_comment=unlinked.comment if unlinked else "",
-            moderated=moderated.score if moderated else None,
-            combined=combined.score,
-            combined_status=combined.status,
-        ))
+    detail = indicator_standings(unit.code, report, scores, combiner, facts)
     base = [d for d in detail if d.in_baseline]
     combined_scores = [d.combined for d in base if d.combined is not None]
     standing = UnitStanding(
