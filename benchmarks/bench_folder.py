@@ -14,8 +14,10 @@ every sheet (to_python), its start included. esps runs as `python -m esps_cli va
 --format json --as-of 01/09/2010` with standard output to a file, inside a wrapper that prints
 the parent process's own peak RSS (its VmHWM; the worker processes are not in it). Each
 round runs the floor and esps one after the other, so a busy machine slows both
-alike; the best time of each and the median of the rounds' ratios are printed, with the load
-average before and after.
+alike; the best time of each and the median of the rounds' ratios are printed, the median
+ratio of CPU seconds (esps's workers included; steadier than wall time on a busy machine, and
+what wall time comes to when the worker processes get no more than one core between them),
+and the load average.
 
 Targets (issue 28): folders of 300 and 1,000, any kind, at most 1.5x the floor; the parent's
 peak memory under 150 MB at 4,300 files.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -74,39 +77,64 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def floor(folder: Path) -> float:
-    started = time.perf_counter()
+def children_cpu() -> float:
+    """CPU seconds (user and system) of the child processes ended so far, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor(folder: Path) -> tuple[float, float]:
+    """Wall and CPU seconds."""
+    cpu, started = children_cpu(), time.perf_counter()
     subprocess.run([sys.executable, "-c", FLOOR, str(folder)], check=True,
                    stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, children_cpu() - cpu
 
 
-def esps(folder: Path, out: Path, jobs: int) -> tuple[float, float]:
-    """Wall seconds and the parent's peak RSS in MB."""
+def esps(folder: Path, out: Path, jobs: int, source: Path | None = None
+         ) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (its workers' included) and the parent's peak RSS in MB
+    (source: run esps from that src folder, another checkout's, instead of the one
+    installed)."""
     args = [sys.executable, "-c", ESPS, "validate", str(folder), "--format", "json",
             "--as-of", "01/09/2010"] + (["--jobs", str(jobs)] if jobs else [])
-    started = time.perf_counter()
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    cpu, started = children_cpu(), time.perf_counter()
     with out.open("wb") as fh:
         done = subprocess.run(args, stdout=fh, stderr=subprocess.PIPE, text=True,
-                              cwd=folder.parent)
-    wall = time.perf_counter() - started
+                              cwd=folder.parent, env=env)
+    wall, cpu = time.perf_counter() - started, children_cpu() - cpu
     if done.returncode not in (0, 1):
         raise SystemExit(f"esps validate failed ({done.returncode}): {done.stderr[-2000:]}")
     peak = [line for line in done.stderr.splitlines() if line.startswith("PEAK ")]
-    return wall, float(peak[-1].split()[1])
+    return wall, cpu, float(peak[-1].split()[1])
 
 
-def measure(folder: Path, out: Path, rounds: int, jobs: int) -> dict[str, float]:
-    floors, runs, ratios, peaks = [], [], [], []
+def measure(folder: Path, out: Path, rounds: int, jobs: int,
+            compare: Path | None) -> dict[str, float]:
+    floors, runs, ratios, cpus, peaks, others, other_peaks = [], [], [], [], [], [], []
     for _ in range(rounds):
-        f = floor(folder)
-        e, peak = esps(folder, out, jobs)
+        f, f_cpu = floor(folder)
+        e, e_cpu, peak = esps(folder, out, jobs)
         floors.append(f)
         runs.append(e)
         ratios.append(e / f)
+        cpus.append(e_cpu / f_cpu)
         peaks.append(peak)
-    return {"floor": min(floors), "esps": min(runs), "best": min(runs) / min(floors),
-            "median": statistics.median(ratios), "peak": max(peaks)}
+        if compare is not None:
+            o, _cpu, other_peak = esps(folder, out.with_suffix(".other.json"), jobs, compare)
+            others.append(o / f)
+            other_peaks.append(other_peak)
+    result = {"floor": min(floors), "esps": min(runs), "best": min(runs) / min(floors),
+              "median": statistics.median(ratios), "cpu": statistics.median(cpus),
+              "peak": max(peaks)}
+    if others:
+        result |= {"other": statistics.median(others), "other_peak": max(other_peaks),
+                   "same": float(out.read_bytes() == out.with_suffix(".other.json")
+                                 .read_bytes())}
+    return result
 
 
 def folder_for(work: Path, count: int, kind: str) -> Path:
@@ -126,6 +154,10 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0, help="processes (0: one per core)")
     parser.add_argument("--work", type=Path, default=None,
                         help="folder to keep the generated folders in (default: temporary)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="another checkout's src folder (git archive COMMIT src "
+                             "templates | tar -x): timed in the same rounds, its JSON "
+                             "compared byte for byte")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="esps-bench-folder-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -137,14 +169,16 @@ def main() -> None:
     print(f"cores: {os.cpu_count()}  jobs: {args.jobs or 'one per core'}  rounds: "
           f"{args.rounds}  load before: {load()}")
     print(f"{'folder':<14} {'floor s':>8} {'esps s':>8} {'ratio':>6} {'median':>7} "
-          f"{'parent MB':>10}  load")
+          f"{'CPU':>6} {'parent MB':>10}  load")
     results = []
     for n, kind, folder in folders:
-        r = measure(folder, out, args.rounds, args.jobs)
+        r = measure(folder, out, args.rounds, args.jobs, args.compare)
         results.append((n, kind, r))
+        other = (f"  compared: {r['other']:.2f}x, {r['other_peak']:.0f} MB, JSON "
+                 f"{'identical' if r['same'] else 'DIFFERENT'}") if "other" in r else ""
         print(f"{kind + ' ' + str(n):<14} {r['floor']:8.2f} {r['esps']:8.2f} "
-              f"{r['best']:5.2f}x {r['median']:6.2f}x {r['peak']:10.0f}  {load()}",
-              flush=True)
+              f"{r['best']:5.2f}x {r['median']:6.2f}x {r['cpu']:5.2f}x {r['peak']:10.0f}  "
+              f"{load()}{other}", flush=True)
     folder_ratios = [r["median"] for n, _k, r in results if n != args.national]
     if folder_ratios:
         worst = max(folder_ratios)
