@@ -208,3 +208,24 @@ def test_on_sqlite_the_operating_system_user_is_recorded_beside_the_assessor(
         event = reg.record(NewEvent(cycle=CYCLE, unit="TP-CW", indicator="OD1.1", role="linked",
                                     assessor="dcfa01", score=3))
     assert event.entered_by == getpass.getuser()
+
+
+def test_checking_the_whole_register_through_an_advisor_s_login_is_refused(setup: Setup
+                                                                           ) -> None:
+    """Row-level security hides the other assessor's score from an advisor's login: the chain
+    would look broken there, or "intact" over only the entries it sees (what --verify said
+    before). esps says whose login it is and who may check, exit 2."""
+    done = score(setup.url("dcfa01"), "TP-CW", "OD2.1", 3, "linked", "dcfa01")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for args in (("log", "--verify"), ("register", "check")):
+        refused = esps(*args, url=setup.url("dcfa02"))  # TP-CW's unlinked DCFA
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert (f"esps {' '.join(args)} needs to see every row, and the login dcfa02 is an "
+                "advisor's: row-level security hides") in " ".join(refused.stderr.split())
+        assert "Traceback" not in refused.stderr
+        for login in ("dcfd_admin", "esps"):  # an administrator's login, the owner's
+            url = setup.url(login) if login == "dcfd_admin" else setup.cluster.url(
+                setup.database, "esps")
+            checked = esps(*args, url=url)
+            assert "needs to see every row" not in checked.stderr, checked.stderr
+            assert checked.returncode in (0, 1), checked.stdout + checked.stderr

@@ -97,6 +97,7 @@ def log(
 
     from esps_cli.errors import ConfigError
     from esps_cli.register import Register, audit
+    from esps_cli.register.logins import require_whole_view
     from esps_cli.reports.render import check_format, show_report
 
     wanted = list(action or [])
@@ -112,6 +113,7 @@ def log(
     location = here.location
     with Register.open(location, create=False) as reg, reg.snapshot():
         if verify:
+            require_whole_view(reg.database, "esps log --verify")
             result = audit.verify(reg.database, expected)
         else:
             entries = audit.entries(reg.database, unit=unit, assessor=assessor, actions=wanted,

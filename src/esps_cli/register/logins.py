@@ -20,6 +20,13 @@ rule checks) are SECURITY DEFINER: they run as the owner, whom the policies let 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from esps_cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from esps_cli.register.engines import Database
+
 OWNER_ROLE = "esps_owner"
 ADVISOR_ROLE = "esps_advisor"
 ADMIN_ROLE = "esps_admin"
@@ -191,3 +198,24 @@ def pg_who_may_write() -> list[str]:
         "USING (esps_may_read_entry(ref_table, ref_id, current_user::text))",
         "CREATE POLICY entries_insert ON audit_log FOR INSERT WITH CHECK (true)",
     ]
+
+
+def require_whole_view(db: Database, what: str) -> None:
+    """Refuse (exit 2) to check the whole register through an advisor's own login: row-level
+    security hides the other assessor's scores and their audit entries from it, so the chain
+    would look broken where it is not, or "intact" over only the entries it sees. The owner,
+    an administrator's login and a superuser see every row."""
+    if db.engine != "postgresql" or not db.scalar(
+            "SELECT to_regprocedure('esps_advisor_login()') IS NOT NULL"):
+        return
+    if db.scalar(  # as esps_may_read decides, for a login row-level security applies to
+            "SELECT esps_advisor_login() AND NOT COALESCE((SELECT admin FROM "
+            "esps_login_advisor()), false) AND NOT (SELECT rolsuper OR rolbypassrls FROM "
+            "pg_roles WHERE rolname = current_user) AND current_user <> (SELECT tableowner "
+            "FROM pg_tables WHERE tablename = 'score_events' AND schemaname = "
+            "current_schema())"):
+        raise ConfigError(
+            f"{what} needs to see every row, and the login {db.who} is an advisor's: "
+            "row-level security hides from it the other assessor's scores (and their audit "
+            "entries) until both are in. Run it as the register's owner or an "
+            "administrator's login (esps register roles --admin); nothing was checked")

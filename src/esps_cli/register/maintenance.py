@@ -22,6 +22,7 @@ from esps_cli.errors import ConfigError
 from esps_cli.register.engines import Row
 from esps_cli.register.errors import RegisterNotFound
 from esps_cli.register.location import RegisterLocation, locate
+from esps_cli.register.logins import require_whole_view
 from esps_cli.register.migrations import SCHEMA_VERSION, expected_triggers
 from esps_cli.register.netfs import MOUNTS_FILE
 from esps_cli.register.store import Register
@@ -195,6 +196,7 @@ def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool
     with Register.open(location, create=False, migrate=False,
                        allow_network_sqlite=allow_network_sqlite,
                        mounts_file=mounts_file) as reg:
+        require_whole_view(reg.database, "esps register check")
         version = reg.schema_version
         problems = reg.database.integrity_problems()
         items = [
