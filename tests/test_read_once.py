@@ -100,6 +100,16 @@ def _collector_on(_item: int) -> bool:
     return gc.isenabled()
 
 
+def _inherited_frozen(_item: int) -> bool:
+    return gc.get_freeze_count() > 1000  # the modules and objects the worker was forked with
+
+
+def test_a_worker_never_walks_what_it_inherited():
+    assert gc.get_freeze_count() == 0
+    assert parallel_map(_inherited_frozen, list(range(20)), jobs=2, chunksize=2) == [True] * 20
+    assert gc.get_freeze_count() == 0  # the parent's own collector is untouched
+
+
 def test_the_pool_pauses_only_the_parents_garbage_collector():
     assert gc.isenabled()
     assert parallel_map(_collector_on, list(range(20)), jobs=2, chunksize=2) == [True] * 20
