@@ -23,6 +23,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from esps_cli.domain.framework import Framework, Indicator
 from esps_cli.summary.models import (
@@ -241,7 +245,7 @@ def _ids(ids: list[str], limit: int = 8) -> str:
 def gaps_for(framework: Framework, standing: UnitStanding) -> list[Gap]:
     """Indicators for the unit's action plan: minimum not met, or combined score too low."""
     limit = framework.rules.action_plan_max_score
-    out: list[Gap] = []
+    out: list[dict[str, Any]] = []
     for d in standing.detail:
         reasons = []
         if d.minimum_met is False:
@@ -255,13 +259,18 @@ def gaps_for(framework: Framework, standing: UnitStanding) -> list[Gap]:
         said = [f"{who} DCFA ({score}): {comment}" for who, score, comment in (
             ("Linked", d.linked, d.linked_comment), ("Unlinked", d.unlinked, d.unlinked_comment))
             if comment]
-        out.append(Gap(
+        out.append(dict(
             unit_code=standing.unit_code, indicator_id=d.indicator_id,
             esps_unit=f"{unit.number}. {unit.title}", indicator=ind.text,
             reason="; ".join(reasons), rating=d.rating, linked=d.linked,
             unlinked=d.unlinked, combined=d.combined, rationale="\n".join(said),
         ))
-    return out
+    return _gaps().validate_python(out)  # at once: a blank return has a gap per indicator
+
+
+@cache
+def _gaps() -> TypeAdapter[list[Gap]]:
+    return TypeAdapter(list[Gap])
 
 
 def previous_cycle_id(framework: Framework, cycle_id: str) -> str | None:

@@ -124,10 +124,10 @@ def summary_from_batch(
         scores, allocations, states = read_register(register_path, cycle)
         report = build_summary(framework, cycle_id, units, batch, scores, allocations, advisors,
                                views=views, public=public, review_states=states)
-    if quality:
-        location = None if register_path is None else locate(register_path)
-        report.assessment_quality = assessment_quality(framework, cycle, units, advisors,
-                                                       location, current=scores)
+        if quality:
+            location = None if register_path is None else locate(register_path)
+            report.assessment_quality = assessment_quality(framework, cycle, units, advisors,
+                                                           location, current=scores)
     report.chain_fingerprint = fingerprint_of(register_path)
     return report
 

@@ -189,9 +189,9 @@ def validate_paths(
             on_progress=on_progress, on_error=_failed_wire)]
         if cache is not None and use_cache:
             remember(cache, framework, keys, known, reports, today)
-        reports = merge(known, reports)
-        if for_summary:
+        if for_summary:  # those from the cache already are
             reports = [r.for_summary(found_cached.statuses) for r in reports]
+        reports = merge(known, reports)
         # A file that cannot be read is still its unit's return when its name says whose it
         # is.
         reports = attribute_unreadable(reports, units, cycle_id)
