@@ -229,6 +229,13 @@ def krippendorff_alpha(subjects: Iterable[Sequence[int | None]], categories: Seq
     return _alpha(_patterns(subjects), categories, metric)
 
 
+def krippendorff_alpha_counted(patterns: Mapping[Pattern, int], categories: Sequence[int],
+                               metric: Metric = "ordinal") -> float | None:
+    """krippendorff_alpha of subjects already counted: how many subjects gave each sorted
+    tuple of values (e.g. (2, 3): one rater 2, the other 3), in the order first seen."""
+    return _alpha(patterns, categories, metric)
+
+
 # -- the two-rater statistics on many tables at once, and their intervals -----------------
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Unit
 from esps_cli.register import Mark, Marks
-from esps_cli.scoring.agreement import krippendorff_alpha
+from esps_cli.scoring.agreement import krippendorff_alpha_counted
 from esps_cli.scoring.combine import Combiner
 from esps_cli.scoring.quality import (
     DecisionReport,
@@ -29,20 +29,33 @@ from esps_cli.scoring.quality import (
     decision_stats,
     pair_trend,
 )
+from esps_cli.summary.models import IndicatorFigures
 from esps_cli.summary.rules import detail_problems
 from esps_cli.summary.standing import IndicatorFacts, indicator_facts, indicator_figures
 
 CurrentMarks = Mapping[tuple[str, str], Marks]
 
 
-def _meets_alone(framework: Framework, unit: Unit, own: dict[str, Mark],
-                 combiner: Combiner, facts: IndicatorFacts) -> bool:
-    """The baseline rule on one assessor's scores alone (on the unit's standing per
-    indicator: the unit's own conditions, one valid return, are the same for both)."""
-    scores: dict[tuple[str, str], Marks] = {(unit.code, ind): [m, m, None]
-                                            for ind, m in own.items()}
-    return not detail_problems(indicator_figures(unit.code, None, scores, combiner, facts),
-                               framework)
+# A unit's standing on one indicator whose only score is one assessor's mark (or none), by
+# (indicator, mark): it does not depend on the unit, so it is worked out once per summary.
+Seen = dict[tuple[str, Mark | None], IndicatorFigures]
+
+
+def _meets_alone(framework: Framework, own: dict[str, Mark], combiner: Combiner,
+                 facts: IndicatorFacts, seen: Seen) -> bool:
+    """The baseline rule on one assessor's scores alone: on the standing, indicator by
+    indicator, of a unit whose only scores are theirs (the unit's own conditions, one valid
+    return, are the same for both assessors)."""
+    detail = []
+    for fact in facts:
+        mark = own.get(fact[0])
+        figures = seen.get((fact[0], mark))
+        if figures is None:
+            scores: dict[tuple[str, str], Marks] = {("", fact[0]): [mark, mark, None]}
+            figures = seen[(fact[0], mark)] = indicator_figures(
+                "", None, scores if mark else {}, combiner, [fact])[0]
+        detail.append(figures)
+    return not detail_problems(detail, framework)
 
 
 def _main(marks: Sequence[Mark]) -> str:
@@ -58,6 +71,7 @@ def unit_verdicts(framework: Framework, cycle_id: str, units: Sequence[Unit],
     combiner = Combiner(framework.rules.combination)
     out: list[UnitVerdicts] = []
     incomplete = 0
+    seen: Seen = {}
     for unit in units:
         linked: dict[str, Mark] = {}
         unlinked: dict[str, Mark] = {}
@@ -76,23 +90,31 @@ def unit_verdicts(framework: Framework, cycle_id: str, units: Sequence[Unit],
             unit=unit.code, linked_assessor=_main(list(linked.values())),
             unlinked_assessor=_main(list(unlinked.values())), indicators=len(baseline),
             exact=sum(linked[i].score == unlinked[i].score for i in baseline),
-            linked_meets=_meets_alone(framework, unit, linked, combiner, facts),
-            unlinked_meets=_meets_alone(framework, unit, unlinked, combiner, facts)))
+            linked_meets=_meets_alone(framework, linked, combiner, facts, seen),
+            unlinked_meets=_meets_alone(framework, unlinked, combiner, facts, seen)))
     return out, incomplete
 
 
-def _alpha(framework: Framework, cycle_id: str, verdicts: Sequence[UnitVerdicts],
-           current: CurrentMarks) -> float | None:
-    """Krippendorff's ordinal alpha on the baseline indicators of these units."""
+def _alphas(framework: Framework, cycle_id: str, verdicts: Sequence[UnitVerdicts],
+            current: CurrentMarks) -> tuple[dict[tuple[str, str], float | None], float | None]:
+    """Krippendorff's ordinal alpha on the baseline indicators of each pair's units, and of
+    all the units: each unit's pairs of scores counted once, for its pair and for all."""
     baseline = [ind for ind, _t, _s, in_baseline in indicator_facts(framework, cycle_id)
                 if in_baseline]
-    subjects: list[tuple[int | None, int | None]] = []
+    by_pair: dict[tuple[str, str], Counter[tuple[int, ...]]] = {}
+    overall: Counter[tuple[int, ...]] = Counter()
     for v in verdicts:
+        counted = by_pair.setdefault((v.linked_assessor, v.unlinked_assessor), Counter())
         for ind in baseline:
             linked, unlinked, _ = current[(v.unit, ind)]
             assert linked is not None and unlinked is not None  # a complete unit
-            subjects.append((linked.score, unlinked.score))
-    return krippendorff_alpha(subjects, framework.scale.scores, "ordinal")
+            pattern = tuple(sorted((linked.score, unlinked.score)))
+            counted[pattern] += 1
+            overall[pattern] += 1
+    scores = framework.scale.scores
+    return ({pair: krippendorff_alpha_counted(c, scores, "ordinal")
+             for pair, c in by_pair.items()},
+            krippendorff_alpha_counted(overall, scores, "ordinal"))
 
 
 def decision_agreement(framework: Framework, cycle_id: str, units: Sequence[Unit],
@@ -106,11 +128,10 @@ def decision_agreement(framework: Framework, cycle_id: str, units: Sequence[Unit
     by_pair: dict[tuple[str, str], list[UnitVerdicts]] = {}
     for v in verdicts:
         by_pair.setdefault((v.linked_assessor, v.unlinked_assessor), []).append(v)
-    pairs = [decision_stats(vs, level, linked=la, unlinked=ua,
-                            alpha=_alpha(framework, cycle_id, vs, current))
+    alphas, alpha = _alphas(framework, cycle_id, verdicts, current)
+    pairs = [decision_stats(vs, level, linked=la, unlinked=ua, alpha=alphas[(la, ua)])
              for (la, ua), vs in sorted(by_pair.items())]
-    overall = decision_stats(verdicts, level, alpha=_alpha(framework, cycle_id, verdicts,
-                                                                current))
+    overall = decision_stats(verdicts, level, alpha=alpha)
     cycle = framework.cycle(cycle_id)
     return DecisionReport(
         cycle=cycle_id, cycle_name=cycle.name, level_pct=level, pairs=pairs, overall=overall,
