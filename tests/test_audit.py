@@ -94,10 +94,23 @@ def test_every_recorded_action_is_an_entry_with_what_was_done(register_at: str) 
     (("DELETE FROM audit_log WHERE id = 7",), None, ""),  # the newest: see the head hash
     (("DELETE FROM audit_log WHERE id = 3",), 3,
      "entry 3 is missing: the log goes from entry 2 to entry 4 (an entry was deleted)"),
+    (("UPDATE audit_log SET prev_hash = entry_hash WHERE id = 4",), 4,
+     "entry 4 does not follow entry 3 (entry 3 was edited or deleted, or this one inserted)"),
+    (("DELETE FROM score_events WHERE id = 3", "UPDATE score_events SET score = 4 WHERE id = 2",
+      "UPDATE allocations SET unlinked_dcfa = 'dcfa02'"), 1,  # the first of three
+     "allocations row 1, recorded by entry 1, was edited after it was recorded"),
+    (("DELETE FROM score_events WHERE id = 3", "UPDATE score_events SET score = 4 WHERE id = 2"),
+     5, "score_events row 2, recorded by entry 5, was edited after it was recorded"),
+    (("UPDATE score_events SET score = 4 WHERE id = 2",
+      "UPDATE audit_log SET assessor = 'dcfa09' WHERE id = 6"), 5,  # a row before the chain
+     "score_events row 2, recorded by entry 5, was edited after it was recorded"),
 ])
+@pytest.mark.parametrize("chunk", [2, 10_000])  # entries and rows read at a time
 def test_verify_names_the_first_broken_entry(
     register_at: str, statements: tuple[str, ...], entry: int | None, problem: str,
+    chunk: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(audit, "_VERIFY_CHUNK", chunk)
     with Register.open(register_at) as reg:
         _history(reg)
         head = audit.verify(reg.database).head
