@@ -87,6 +87,18 @@ def returns_of(reg: Register, cycle: str, unit: str | None = None) -> list[Retur
     return [_return(r) for r in reg.database.query(sql + " ORDER BY id", args)]
 
 
+def first_received(reg: Register, cycle: str) -> dict[tuple[str, str], tuple[str, datetime]]:
+    """Where and when each return of a cycle was first received, by (unit, file sha256): its
+    file and time, without the findings and answers recorded with it (a look-up of 1,000
+    blank returns need not read their 200,000 findings)."""
+    out: dict[tuple[str, str], tuple[str, datetime]] = {}
+    for row in reg.database.query("SELECT unit, sha256, file, received_at FROM unit_returns "
+                                  "WHERE cycle = ? ORDER BY id", [cycle]):
+        out.setdefault((row["unit"], row["sha256"]),
+                       (row["file"], datetime.fromisoformat(row["received_at"])))
+    return out
+
+
 @dataclass(frozen=True)
 class Received:
     """What the register holds for one return read now: its record, whether this run recorded

@@ -130,7 +130,7 @@ class ReturnHistory:
         subjects = [(i, wb, wb.cycle or self.cycle or "") for i, wb in enumerate(reports)
                     if wb.unit_code and wb.sha256]
         subjects = [(i, wb, c) for i, wb, c in subjects if c]
-        from esps_cli.register.review import receive_returns, returns_of
+        from esps_cli.register.review import first_received, receive_returns
 
         out = list(reports)
         recording = [s for s in subjects if self._records(s[1])]
@@ -143,15 +143,11 @@ class ReturnHistory:
                 self.reg, [self._record_of(wb, c) for _i, wb, c in recording])
             for (i, wb, _c), got in zip(recording, received, strict=True):
                 out[i] = _with_history(wb, got)
-        recorded: dict[tuple[str, str, str], ReturnRecord] = {}
-        for cycle in {c for _i, _wb, c in looking}:
-            for rec in returns_of(self.reg, cycle):
-                recorded.setdefault((cycle, rec.unit, rec.sha256), rec)
+        first = {c: first_received(self.reg, c) for c in {c for _i, _wb, c in looking}}
         for i, wb, c in looking:
-            found = recorded.get((c, self._unit(wb), wb.sha256))
+            file, at = first[c].get((self._unit(wb), wb.sha256), ("", None))
             out[i] = wb.model_copy(update={
-                "received_at": found.received_at if found else None,
-                "received_as": found.file if found and found.file != wb.file else ""})
+                "received_at": at, "received_as": file if file and file != wb.file else ""})
         return supersede(out, self.cycle)
 
 
