@@ -165,3 +165,29 @@ def test_a_register_at_schema_version_10_is_upgraded_and_summarised(returns, tmp
     assert [json.loads(r["summary"])["findings"] for r in _rows(register)] == [[]] * 3
     Register.open(tmp_path / "other.db").close()
     assert _summary(returns, str(tmp_path / "other.db")) == before
+
+
+def test_a_first_summary_stores_each_report_a_chunk_at_a_time(returns, framework, tmp_path):
+    """Reports checked afresh are stored as they come (here two at a time) and kept as a summary
+    reads them, in order."""
+    from datetime import date
+
+    from esps_cli.validation.cache import cache_keys, summarised
+    from esps_cli.validation.validate import validate_workbook
+
+    register = tmp_path / "esps.db"
+    files = sorted(returns.glob("*.xlsx"))
+    options = {"today": date(2011, 3, 1), "cycle": framework.cycle(CYCLE), "issued": None}
+    keys = cache_keys([(str(f), f.name) for f in files], framework, options)
+    reports = [validate_workbook(f, framework, name=f.name, today=date(2011, 3, 1))
+               for f in files]
+    with Register.open(register) as reg:
+        kept = summarised(reg, framework, keys, iter(reports), date(2011, 3, 1), {}, chunk=2)
+    assert [r.file for r in kept] == [f.name for f in files]
+    assert [r.errors for r in kept] == [r.errors for r in reports]
+    assert all(r.findings == [] for r in kept) and any(r.findings for r in reports)
+    stored = {json.loads(row["report"])["file"]: row for row in _rows(str(register))}
+    assert sorted(stored) == [f.name for f in files]  # the last, odd one too
+    for report in reports:
+        assert json.loads(stored[report.file]["summary"]) == json.loads(
+            report.for_summary().model_dump_json())

@@ -34,6 +34,7 @@ from esps_cli.validation.cache import (
     lookup,
     merge,
     remember,
+    summarised,
 )
 from esps_cli.validation.context import IssuedPacks
 from esps_cli.validation.report import (
@@ -183,14 +184,19 @@ def validate_paths(
         found_cached = lookup(cache, keys, work, summary=for_summary) \
             if cache is not None and use_cache else Found()
         known = found_cached.known
-        reports = [from_wire(w) for w in parallel_imap(
+        fresh = (from_wire(w) for w in parallel_imap(
             _validate_job, [job for i, job in enumerate(work) if i not in known],
             jobs=jobs_n, initializer=_init_worker, initargs=(framework, options),
-            on_progress=on_progress, on_error=_failed_wire)]
-        if cache is not None and use_cache:
-            remember(cache, framework, keys, known, reports, today)
-        if for_summary:  # those from the cache already are
-            reports = [r.for_summary(found_cached.statuses) for r in reports]
+            on_progress=on_progress, on_error=_failed_wire))
+        cache_to = cache if use_cache else None
+        if for_summary:  # stored as they come, kept as a summary reads them
+            reports = summarised(cache_to, framework, [ks for i, ks in enumerate(keys)
+                                                       if i not in known],
+                                 fresh, today, found_cached.statuses)
+        else:
+            reports = list(fresh)
+            if cache_to is not None:
+                remember(cache_to, framework, keys, known, reports, today)
         reports = merge(known, reports)
         # A file that cannot be read is still its unit's return when its name says whose it
         # is.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -180,11 +181,44 @@ def remember(register: Register, framework: Framework, keys: list[Keys],
     from esps_cli.register.cache import store_reports
 
     missed = [ks for i, ks in enumerate(keys) if i not in known]
+    store_reports(register, _rows(framework, zip(missed, fresh, strict=True), today))
+
+
+def _rows(framework: Framework, keyed: Iterable[tuple[Keys, WorkbookReport]], today: date
+          ) -> list[tuple[str, str, str, str, str, str]]:
     rows = []
-    for ks, report in zip(missed, fresh, strict=True):
+    for ks, report in keyed:
         if ks is None or any(f.code == CHECK_FAILED.code for f in report.findings):
             continue
         key = ks[2] if depends_on_date(report, today) else ks[1]
         rows.append((key, ks[0], framework_label(framework), __version__,
                      report.model_dump_json(), report.for_summary().model_dump_json()))
-    store_reports(register, rows)
+    return rows
+
+
+def summarised(register: Register | None, framework: Framework, missed: list[Keys],
+               fresh: Iterable[WorkbookReport], today: date, statuses: StatusPool, *,
+               chunk: int = 100) -> list[WorkbookReport]:
+    """The freshly validated reports as a summary reads them (WorkbookReport.for_summary),
+    each stored whole in the cache (register, if any; missed: their keys) a chunk at a time as
+    they come: a first summary of 1,000 blank returns never holds 200,000 findings at once."""
+    from esps_cli.register.cache import store_reports
+
+    out: list[WorkbookReport] = []
+    pending: list[WorkbookReport] = []
+
+    def flush() -> None:
+        if register is not None:
+            done = len(out)
+            store_reports(register, _rows(
+                framework, zip(missed[done:done + len(pending)], pending, strict=True), today))
+        out.extend(r.for_summary(statuses) for r in pending)
+        pending.clear()
+
+    for report in fresh:
+        pending.append(report)
+        if len(pending) == chunk:
+            flush()
+    flush()
+    return out
+
