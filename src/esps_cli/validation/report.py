@@ -168,8 +168,9 @@ class BatchReport(_Model):
 # -- the compact form a worker process sends a report in ------------------------------------
 # Plain tuples of the fields in their declared order: pickled and sent, they cost a fraction
 # of the models (whose nested findings each carry a dict and a set), and are rebuilt into the
-# same models (same values, same JSON) without validating again what was validated in the
-# worker.
+# same models (same values, same JSON). Findings and statuses are rebuilt through their
+# validating constructors: in this pydantic, model_construct is the slower of the two
+# (0.64 against 0.92 ms for a blank pack's 205 findings and 54 statuses).
 
 _LISTS = ("findings", "indicators", "answers")
 _SCALARS = tuple(n for n in WorkbookReport.model_fields if n not in _LISTS)
@@ -202,9 +203,8 @@ def from_wire(wire: WireReport) -> WorkbookReport:
     """The report to_wire gave."""
     scalars, findings, statuses, answers = wire
     fields = dict(zip(_SCALARS, scalars, strict=True))
-    construct = Finding.model_construct
-    fields["findings"] = [construct(**dict(zip(_FINDING, f, strict=True))) for f in findings]
-    status = IndicatorStatus.model_construct
-    fields["indicators"] = [status(**dict(zip(_STATUS, s, strict=True))) for s in statuses]
+    fields["findings"] = [Finding(**dict(zip(_FINDING, f, strict=True))) for f in findings]
+    fields["indicators"] = [IndicatorStatus(**dict(zip(_STATUS, s, strict=True)))
+                            for s in statuses]
     fields["answers"] = answers
     return WorkbookReport.model_construct(**fields)
