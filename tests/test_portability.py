@@ -1,6 +1,6 @@
-"""Output that never fails the command (issue 16): a closed pipe ends quietly, a console that
-cannot show a character gets '?', no colour codes when not a terminal; and batches run under
-the spawn start method (Windows has no fork)."""
+"""Output that never fails the command (issue 16): a closed pipe ends quietly, a full disk is
+named, a console that cannot show a character gets '?', no colour codes when not a terminal;
+and batches run under the spawn start method (Windows has no fork)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,21 @@ def test_a_closed_pipe_ends_quietly(args):
     process.stderr.close()
     assert code == EXIT_CLOSED_PIPE, err
     assert "internal error" not in err and "Traceback" not in err and "Exception" not in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [["validate", str(RETURNED), "--format", "json"],
+                                  ["validate", str(RETURNED)]])
+def test_output_to_a_full_disk_says_so(args):
+    # /dev/full refuses every write with ENOSPC, as a full disk does: the streamed JSON and
+    # the text report both end with the reason and exit 2, not an internal error.
+    env = {**os.environ, "PYTHONPATH": SRC}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "esps_cli", *args], env=env, stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=180)
+    assert done.returncode == 2, done.stderr
+    assert "cannot write the output: the disk is full" in done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "cp850"])

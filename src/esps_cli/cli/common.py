@@ -7,6 +7,7 @@ inside the functions that load it, never at the top.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -59,6 +60,21 @@ def closed_pipe() -> typer.Exit:
     return typer.Exit(EXIT_CLOSED_PIPE)
 
 
+# Errors of a write that no command turned into its own message: standard output (or a
+# pipe's file) on a full disk.
+_FULL = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+         errno.EFBIG: "the file is larger than the file system allows"}
+
+
+def full_disk(exc: OSError) -> typer.Exit:
+    """The output could not be written: say so (exit 2), and send what is left to print to
+    the null device, so the final flush does not fail again."""
+    closed_pipe()
+    return fail(f"cannot write the output: {_FULL[exc.errno or 0]} ({exc.strerror}). Free some "
+                "space, or write it elsewhere (--output FILE on another disk), and run the "
+                "command again.")
+
+
 def handles_errors(func: F) -> F:
     """Turn every error into a clear message and a stable exit code; never a traceback."""
 
@@ -70,6 +86,10 @@ def handles_errors(func: F) -> F:
             raise
         except BrokenPipeError:
             raise closed_pipe() from None
+        except OSError as exc:
+            if exc.errno not in _FULL:
+                raise _internal(exc) from None
+            raise full_disk(exc) from None
         except EspsError as exc:
             raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
@@ -78,15 +98,16 @@ def handles_errors(func: F) -> F:
         except BaseException as exc:  # a native library's panic is a BaseException
             if must_propagate(exc):
                 raise
-            if os.environ.get("ESPS_DEBUG"):
-                traceback.print_exc()
-            raise fail(
-                f"internal error ({type(exc).__name__}: {exc}). This is a bug in esps-cli; "
-                "run again with ESPS_DEBUG=1 for details and report it.",
-                EXIT_INTERNAL,
-            ) from None
+            raise _internal(exc) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal(exc: BaseException) -> typer.Exit:
+    if os.environ.get("ESPS_DEBUG"):
+        traceback.print_exception(exc)
+    return fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in esps-cli; "
+                "run again with ESPS_DEBUG=1 for details and report it.", EXIT_INTERNAL)
 
 
 @dataclass
