@@ -17,7 +17,7 @@ round runs the floor and esps one after the other, so a busy machine slows both
 alike; the best time of each and the median of the rounds' ratios are printed, the median
 ratio of CPU seconds (esps's workers included; steadier than wall time on a busy machine, and
 what wall time comes to when the worker processes get no more than one core between them),
-and the load average.
+and the load average. The code timed is byte-compiled first (as an installed package is).
 
 Targets (issue 28): folders of 300 and 1,000, any kind, at most 1.5x the floor; the parent's
 peak memory under 150 MB at 4,300 files.
@@ -137,6 +137,18 @@ def measure(folder: Path, out: Path, rounds: int, jobs: int,
     return result
 
 
+def compiled(*sources: Path) -> None:
+    """Byte-compile the code to be timed (esps's own, and the compared checkout's): in a
+    shell with PYTHONDONTWRITEBYTECODE set, every module would otherwise be compiled again at
+    each start, and that would be timed as esps's."""
+    import compileall
+
+    import esps_cli
+
+    for source in (Path(esps_cli.__file__).parent, *sources):
+        compileall.compile_dir(str(source), quiet=1)
+
+
 def folder_for(work: Path, count: int, kind: str) -> Path:
     folder = work / f"{kind}{count}"
     if not folder.is_dir() or len(list(folder.iterdir())) != count:
@@ -165,6 +177,7 @@ def main() -> None:
     if args.national:
         cases.append((args.national, "mixed"))
     folders = [(n, k, folder_for(work, n, k)) for n, k in cases]
+    compiled(*([args.compare] if args.compare else []))
     out = work / "out.json"
     print(f"cores: {os.cpu_count()}  jobs: {args.jobs or 'one per core'}  rounds: "
           f"{args.rounds}  load before: {load()}")

@@ -4,6 +4,7 @@ lists every module imported; the times themselves are in benchmarks/bench_startu
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -76,6 +77,29 @@ def test_one_file_validate_imports_only_validation(blank_workbook: Path, tmp_pat
                            "esps_cli.register.engines", "esps_cli.register.review",
                            "sqlite3", "psycopg", "concurrent.futures.process",
                            "multiprocessing", "rich.table")) == []
+
+
+def test_machine_output_imports_no_rich(blank_workbook: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # JSON for a script or a pipe prints nothing for people: rich (its console, markup and
+    # progress bar) is not imported, over one file or a folder checked by a process pool.
+    monkeypatch.setenv("ESPS_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    for i in range(9):
+        (folder / f"{i} {blank_workbook.name}").write_bytes(blank_workbook.read_bytes())
+    for target in (blank_workbook, folder):
+        modules, done = imported_modules("validate", str(target), "--format", "json",
+                                         cwd=tmp_path)
+        assert done.returncode == 1, done.stderr[-2000:]  # blank returns are invalid
+        report = json.loads(done.stdout)
+        assert report["totals"]["invalid"] == (1 if target == blank_workbook else 9)
+        assert heavy(modules, ("rich",)) == []
+    # The text report is for people: it is rich's (so the measurement can see rich).
+    modules, done = imported_modules("validate", str(blank_workbook), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "INVALID" in done.stdout
+    assert "rich.console" in modules
 
 
 def _run(entry: str, argv: list[str]) -> tuple[int, str]:

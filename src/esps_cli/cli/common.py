@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from rich.markup import escape
 
 from esps_cli.errors import ConfigError, EspsError, must_propagate
-from esps_cli.io.output import err_console
+from esps_cli.io.output import err_console, escape
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -227,7 +226,7 @@ class ProgressBar:
 
         self._bar = Progress(TextColumn("[progress.description]{task.description}"),
                              BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                             console=err_console, transient=True)
+                             console=err_console.real(), transient=True)
         self._task = self._bar.add_task(self.description, total=self.total,
                                         completed=self.done)
         self._bar.start()

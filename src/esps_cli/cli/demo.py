@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.text import Text
 
 from esps_cli.cli.common import EXIT_USAGE, fail, handles_errors
-from esps_cli.io.output import console
+from esps_cli.io.output import console, escape
 
 app = typer.Typer()
 
@@ -106,6 +104,8 @@ def _environment() -> dict[str, str]:
 def _show(text: str, style: str = "", indent: int = 3) -> None:
     """Lines (indented under their step); a long line wraps between words to the same indent,
     with no trailing spaces."""
+    from rich.text import Text
+
     from esps_cli.reports.text import wrap_words
 
     for line in text.splitlines() or [""]:

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors
 from esps_cli.cli.workspace import Workspace, working_folder
-from esps_cli.io.output import Format, console
+from esps_cli.io.output import Format, console, escape
 
 app = typer.Typer()
 register_app = typer.Typer(

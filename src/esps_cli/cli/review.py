@@ -4,12 +4,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import handles_errors
 from esps_cli.cli.workspace import Workspace, working_folder
-from esps_cli.io.output import Format, console
+from esps_cli.io.output import Format, console, escape
 
 if TYPE_CHECKING:
     from esps_cli.cli.common import Context

@@ -5,12 +5,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_FINDINGS, handles_errors, progress_bar
 from esps_cli.cli.workspace import Workspace, working_folder
-from esps_cli.io.output import Format, console, err_console
+from esps_cli.io.output import Format, console, err_console, escape
 
 if TYPE_CHECKING:
     from esps_cli.reports.printing import PrintInfo
@@ -113,7 +112,7 @@ def score_set(
         result = record_score(reg, roster, unit=unit, indicator=indicator, role=role.value,
                               score=score, assessor=assessor, comment=comment,
                               any_unlinked=any_unlinked)
-    print_recorded(console, result, role.value)
+    print_recorded(console.real(), result, role.value)
 
 
 @score_app.command("moderate")
@@ -142,7 +141,7 @@ def score_moderate(
     with Register.open(reg_path) as reg:
         result = record_score(reg, roster, unit=unit, indicator=indicator, role="moderated",
                               score=score, assessor=assessor, comment=comment)
-    print_recorded(console, result, "moderated")
+    print_recorded(console.real(), result, "moderated")
 
 
 @score_app.command("import")

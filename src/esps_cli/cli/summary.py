@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_FINDINGS, EXIT_OK, handles_errors, progress_bar
 from esps_cli.cli.workspace import Workspace, working_folder
-from esps_cli.io.output import Format, console, err_console
+from esps_cli.io.output import Format, console, err_console, escape
 
 if TYPE_CHECKING:
     from esps_cli.reports.printing import PrintInfo

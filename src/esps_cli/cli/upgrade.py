@@ -4,13 +4,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from esps_cli.cli import options
 from esps_cli.cli.common import EXIT_OK, EXIT_USAGE, handles_errors
 from esps_cli.cli.workspace import Workspace, working_folder
 from esps_cli.errors import EspsError
-from esps_cli.io.output import Format, err_console
+from esps_cli.io.output import Format, err_console, escape
 
 if TYPE_CHECKING:
     from esps_cli.workbook.upgrade import UpgradeReport

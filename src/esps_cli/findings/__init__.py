@@ -2,6 +2,14 @@
 fix it."""
 
 from esps_cli.findings.catalogue import *  # noqa: F403
-from esps_cli.findings.model import Code, Finding, Severity, catalogue, finding, register
+from esps_cli.findings.model import (
+                                    Code,
+                                    Finding,
+                                    Severity,
+                                    catalogue,
+                                    finding,
+                                    make_finding,
+                                    register,
+)
 
-__all__ = ["Code", "Finding", "Severity", "catalogue", "finding", "register"]
+__all__ = ["Code", "Finding", "Severity", "catalogue", "finding", "make_finding", "register"]

@@ -81,15 +81,28 @@ def finding(
     if message is None:
         message = code.says(file=file, sheet=sheet, cell=cell, indicator_id=indicator_id,
                             **values)
-    return Finding(
-        code=code.code,
-        severity=severity or code.severity,
-        file=file,
-        sheet=sheet,
-        cell=cell,
-        indicator_id=indicator_id,
-        message=message,
-        hint=code.hint if hint is None else hint,
-    )
+    return make_finding(code.code, severity or code.severity, file, sheet, cell, indicator_id,
+                        message, code.hint if hint is None else hint)
+
+
+# Every field of a made finding counts as set, as when each is passed to Finding(...). Shared:
+# pydantic copies it before changing it (model_copy), as model_construct's callers may rely on.
+_ALL_SET: set[str] = set(Finding.model_fields)
+
+
+def make_finding(code: str, severity: Severity, file: str, sheet: str, cell: str,
+                 indicator_id: str, message: str, hint: str) -> Finding:
+    """A Finding of values that are already of the right types (a catalogue code's, a check's
+    strings), built without pydantic validating them again, as model_construct does but
+    faster: a blank return carries about two hundred findings, and validating each was a
+    tenth of a folder's time. Equal, field for field, to Finding(...) of the same values."""
+    f = object.__new__(Finding)
+    object.__setattr__(f, "__dict__", {
+        "code": code, "severity": severity, "file": file, "sheet": sheet, "cell": cell,
+        "indicator_id": indicator_id, "message": message, "hint": hint})
+    object.__setattr__(f, "__pydantic_fields_set__", _ALL_SET)
+    object.__setattr__(f, "__pydantic_extra__", None)
+    object.__setattr__(f, "__pydantic_private__", None)
+    return f
 
 

@@ -381,8 +381,7 @@ def parallel_imap(
             progress(1)
             yield result
         return
-    size = chunksize or max(1, min(32, total // (jobs * 8)))
-    chunks = [list(items[i:i + size]) for i in range(0, total, size)]
+    chunks = _chunked(items, jobs, chunksize)
     # The results arriving are mostly kept, not garbage: collecting while they arrive only
     # walks a growing heap again and again (a third of the parent's time over a folder).
     with collector_paused():
@@ -411,6 +410,21 @@ def parallel_imap(
                 result = _isolated(func, item, initializer, initargs, settle, on_error)
                 progress(1)
                 yield result
+
+
+def _chunked(items: Sequence[T], jobs: int, chunksize: int | None) -> list[list[T]]:
+    """The items in chunks for the workers: chunksize each if given, else chunks that
+    shrink as fewer items are left (at most 32; a quarter of each worker's share of what is
+    left), so that the workers finish together rather than one waiting for the last long
+    chunk."""
+    if chunksize:
+        return [list(items[i:i + chunksize]) for i in range(0, len(items), chunksize)]
+    chunks, start = [], 0
+    while start < len(items):
+        size = max(1, min(32, (len(items) - start) // (jobs * 4)))
+        chunks.append(list(items[start:start + size]))
+        start += size
+    return chunks
 
 
 def _pooled(

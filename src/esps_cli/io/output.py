@@ -10,42 +10,86 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.segment import Segment
-
-from esps_cli.io.safety import atomic_write, clean_text, display_name, escape_formula
+from esps_cli.io.safety import (
+    CONTROL_CHARACTERS,
+    atomic_write,
+    clean_text,
+    display_name,
+    escape_formula,
+)
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
+    from esps_cli.io.console import SafeConsole
+
 # Every command imports this module, `esps --version` included: openpyxl and pydantic are
 # imported inside the functions that need them, so start-up stays fast.
 
-class SafeConsole(Console):
-    """A rich Console that never passes control characters from the data to the terminal.
+class LazyConsole:
+    """A SafeConsole (io.console) made when first used: rich is imported then, not at every
+    start, and a command that prints only JSON or CSV (`validate --format json` over a
+    folder) never imports it. Asking whether it writes to a terminal answers without rich
+    when it plainly does not (a pipe or a file, and no FORCE_COLOR or TTY_COMPATIBLE).
+    Everything else is the console's own; hand `real()` to rich and to report functions."""
 
-    Free text (a comment, a unit name, a file name) can hold escape sequences that retitle or
-    clear a terminal; every text segment is cleaned as it is rendered, while rich's own
-    control segments (colours, cursor moves of a progress bar) pass as they are.
-    """
+    def __init__(self, *, stderr: bool = False, soft_wrap: bool = False) -> None:
+        self._stderr = stderr
+        self._soft_wrap = soft_wrap
+        self._console: SafeConsole | None = None
 
-    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
-        return super()._render_buffer(
-            seg if seg.control else Segment(_CONTROL.sub("", seg.text), seg.style)
-            for seg in buffer
-        )
+    def real(self) -> SafeConsole:
+        """The console itself (made now if not yet)."""
+        if self._console is None:
+            from esps_cli.io.console import SafeConsole
+
+            self._console = SafeConsole(stderr=self._stderr, soft_wrap=self._soft_wrap)
+        return self._console
+
+    @property
+    def is_terminal(self) -> bool:
+        if self._console is None and not _may_be_terminal(
+                sys.stderr if self._stderr else sys.stdout):
+            return False
+        return self.real().is_terminal
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        self.real().print(*objects, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
 
 
-console = SafeConsole()
+def _may_be_terminal(stream: Any) -> bool:
+    """False where rich's Console.is_terminal would surely be False for this stream: no
+    setting forces a terminal and the stream is not a tty."""
+    if os.environ.get("TTY_COMPATIBLE", "") == "1" or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return isatty is not None and bool(isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+console = LazyConsole()
 # Messages are not hard-wrapped, so paths and cells stay whole (and greppable).
-err_console = SafeConsole(stderr=True, soft_wrap=True)
+err_console = LazyConsole(stderr=True, soft_wrap=True)
+
+
+def escape(text: str) -> str:
+    """Text with rich's markup escaped (rich.markup.escape; rich imported when first
+    needed)."""
+    from rich.markup import escape as escape_markup
+
+    return escape_markup(text)
 
 
 class Format(StrEnum):
@@ -206,16 +250,11 @@ def _printable(value: Any) -> Any:
     return value
 
 
-# C0 and C1 control characters other than tab and line breaks: in free text they can only be
-# terminal escape sequences or damage, never content.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
 def plain(text: str) -> str:
     """Free text made safe for a terminal, a CSV or a log: control characters removed (an
     escape sequence typed into a comment cannot retitle or clear a terminal), and bytes that
     are not UTF-8 shown as \ufffd."""
-    return _CONTROL.sub("", display_name(text))
+    return CONTROL_CHARACTERS.sub("", display_name(text))
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

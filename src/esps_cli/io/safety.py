@@ -29,6 +29,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 forbids most control characters; openpyxl refuses them too.
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
+# C0 and C1 control characters other than tab and line breaks: in free text they can only be
+# terminal escape sequences or damage, never content.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 
 def utf8_safe(text: str) -> bool:
     try:

@@ -147,7 +147,7 @@ class XlsxFile:
         try:
             zf = self.archive()
             if self._parts is None:
-                self._parts = _sheet_parts(zf)
+                self._parts = self._sheet_parts(zf)
                 self._names = frozenset(zf.namelist())
             part = self._parts.get(sheet)
             if part is None or part not in (self._names or ()):
@@ -159,11 +159,42 @@ class XlsxFile:
             return None  # calamine will say what is wrong with the file
         return _far_in(data)
 
-    def _inflated(self, info: zipfile.ZipInfo) -> bytes | None:
-        """A part's bytes inflated straight from the file's bytes in memory (what zipfile
-        would give, at most its declared size, without its reader's layers and its CRC: the
-        scan only looks, and calamine checks the part as it reads it); None for a part stored
-        in a way this does not read (zipfile then reads it)."""
+    def _sheet_parts(self, zf: zipfile.ZipFile) -> dict[str, str]:
+        """_sheet_parts(zf), remembered across the files of a folder by what their workbook
+        and relationships parts hold (as packed): returns made from one template share them,
+        and each is then read, inflated and searched once, not once a file."""
+        digest = self._digest(zf)
+        if digest is None:
+            return _sheet_parts(zf)
+        parts = _PARTS.get(digest)
+        if parts is None:
+            parts = _sheet_parts(zf)
+            if len(_PARTS) >= 64:  # a folder of many templates: start again
+                _PARTS.clear()
+            _PARTS[digest] = parts
+        return dict(parts)
+
+    def _digest(self, zf: zipfile.ZipFile) -> bytes | None:
+        """The sha256 of the workbook and relationships parts as packed in the file (with
+        how each is packed), or None where they cannot be taken from the bytes in memory."""
+        if self.data is None:
+            return None
+        digest = hashlib.sha256()
+        for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+            try:
+                info = zf.getinfo(name)
+            except KeyError:
+                return None
+            packed = self._packed(info)
+            if packed is None:
+                return None
+            digest.update(b"%d %d %d;" % (info.compress_type, info.file_size, len(packed)))
+            digest.update(packed)
+        return digest.digest()
+
+    def _packed(self, info: zipfile.ZipInfo) -> bytes | None:
+        """A part's bytes as packed in the file's bytes in memory; None for a part packed in
+        a way this does not read (encrypted, or neither deflated nor stored)."""
         assert self.data is not None
         at = info.header_offset
         head = self.data[at:at + 30]
@@ -172,10 +203,23 @@ class XlsxFile:
             return None
         start = at + 30 + int.from_bytes(head[26:28], "little") \
             + int.from_bytes(head[28:30], "little")
-        packed = self.data[start:start + info.compress_size]
+        return self.data[start:start + info.compress_size]
+
+    def _inflated(self, info: zipfile.ZipInfo) -> bytes | None:
+        """A part's bytes inflated straight from the file's bytes in memory (what zipfile
+        would give, at most its declared size, without its reader's layers and its CRC: the
+        scan only looks, and calamine checks the part as it reads it); None for a part stored
+        in a way this does not read (zipfile then reads it)."""
+        packed = self._packed(info)
+        if packed is None:
+            return None
         if info.compress_type == zipfile.ZIP_STORED:
             return packed[:info.file_size]
         return zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size)
+
+
+# Sheet name -> part, by the digest of a workbook's packed workbook and relationships parts.
+_PARTS: dict[bytes, dict[str, str]] = {}
 
 
 def sniff_problem(path: Path) -> str | None:
@@ -414,8 +458,10 @@ def far_cell(path: Path, sheet: str) -> str | None:
 # far down sizes the grid as a far reference would), and it reads r='XFD1', or a reference
 # after a line break, as it reads r="XFD1". Those, and tags with a namespace prefix, are
 # placed one by one (_far_by_position).
-_MAYBE_FAR_CELL = re.compile(rb'<c(?=[\s>/])(?! r="[A-Z]?\d{1,5}")')
-_MAYBE_FAR_ROW = re.compile(rb'<row(?=[\s>/])(?! r="\d{1,5}")')
+# One pattern for both, one pass over the XML (possessive: a near reference is never
+# re-tried shorter).
+_MAYBE_FAR = re.compile(
+    rb'<(?:c(?=[\s>/])(?! r="[A-Z]?+\d{1,5}+")|row(?=[\s>/])(?! r="\d{1,5}+"))')
 _UNPLACED_CELL = re.compile(rb'<c(?=[\s>/])(?! r="[A-Z]*\d+")')
 _UNPLACED_ROW = re.compile(rb'<row(?=[\s>/])(?! r="\d+")')
 _PREFIXED = re.compile(rb':(?:c|row)[\s>/]')
@@ -424,8 +470,7 @@ _PREFIXED = re.compile(rb':(?:c|row)[\s>/]')
 def _far_in(data: bytes) -> str | None:
     """The first far cell of a sheet's XML (a cell before a row), or None."""
     prefixed = _PREFIXED.search(data) is not None
-    if not prefixed and _MAYBE_FAR_CELL.search(data) is None \
-            and _MAYBE_FAR_ROW.search(data) is None:
+    if not prefixed and _MAYBE_FAR.search(data) is None:
         return None
     if prefixed or _UNPLACED_CELL.search(data) or _UNPLACED_ROW.search(data):
         return _far_by_position(data)

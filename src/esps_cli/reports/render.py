@@ -116,11 +116,13 @@ class Destination:
     def console(self) -> Console:
         """A rich console for text: the terminal's, or (for a file) plain text 100 wide."""
         if self.path is None:
-            return output.console
+            return output.console.real()
         if self._console is None:
+            from esps_cli.io.console import SafeConsole
+
             self._text = StringIO()
-            self._console = output.SafeConsole(file=self._text, width=100, no_color=True,
-                                               color_system=None, soft_wrap=True)
+            self._console = SafeConsole(file=self._text, width=100, no_color=True,
+                                        color_system=None, soft_wrap=True)
         return self._console
 
     def write_text(self, text: str, *, bom: bool = False) -> None:

@@ -372,4 +372,4 @@ def packs_text(result: PacksResult, dest: Destination, *, out: Path, title: str,
                **_: Any) -> None:
     from esps_cli.io.output import err_console
 
-    print_packs(dest.console, err_console, result, out, title)
+    print_packs(dest.console, err_console.real(), result, out, title)

@@ -15,7 +15,7 @@ from typing import Any
 
 from esps_cli.domain.framework import Cycle, EvidenceType, Framework, Indicator
 from esps_cli.domain.normalise import clean
-from esps_cli.findings import Code, Finding, finding
+from esps_cli.findings import Code, Finding, make_finding
 from esps_cli.workbook.layout import LOCKED_INDICATOR_KEYS, indicator_hash, indicator_locked_cells
 from esps_cli.workbook.reader import ReturnedWorkbook, Row, TableData
 
@@ -116,10 +116,13 @@ class WorkbookCheck:
         """A finding of the code: its message the code's template filled with the values."""
         if self.allowed is not None and code.code not in self.allowed:
             raise UndeclaredCode(f"{code.code} is not among the codes the check declares")
-        f = finding(code, self.file, message, sheet=sheet, cell=cell,
-                    indicator_id=indicator_id, hint=hint, **values)
-        self.findings.append(f)
-        if f.severity == "error":
+        if message is None:
+            message = code.says(file=self.file, sheet=sheet, cell=cell,
+                                indicator_id=indicator_id, **values)
+        self.findings.append(make_finding(code.code, code.severity, self.file, sheet, cell,
+                                          indicator_id, message,
+                                          code.hint if hint is None else hint))
+        if code.severity == "error":
             self.errors += 1
 
 

@@ -9,6 +9,7 @@ file itself or its structure come back as findings, never exceptions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from esps_cli.workbook.layout import (
     Field,
     Table,
     cell_ref,
+    column_letter,
 )
 
 # Filled rows a table may hold before the sheet is reported as one finding (not row by row).
@@ -67,9 +69,18 @@ class TableData:
     columns: dict[str, int]  # column key -> 1-based column number
     rows: list[Row] = field(default_factory=list)
 
+    # Column key -> its letters, as ref first needs them (a check names a cell per row).
+    _letters: dict[str, str] = field(default_factory=dict, init=False, repr=False,
+                                     compare=False)
+
     def ref(self, key: str, row: int) -> str:
-        col = self.columns.get(key)
-        return cell_ref(row, col) if col else f"row {row}"
+        letters = self._letters.get(key)
+        if letters is None:
+            col = self.columns.get(key)
+            if not col:
+                return f"row {row}"
+            letters = self._letters[key] = column_letter(col)
+        return f"{letters}{row}"
 
     def header_ref(self, key: str) -> str:
         col = self.columns.get(key)
@@ -112,7 +123,14 @@ class ReturnedWorkbook:
 
 
 def _norm(value: Any) -> str:
-    return " ".join(str(value).split()).casefold() if value is not None else ""
+    return _norm_text(str(value)) if value is not None else ""
+
+
+@lru_cache(maxsize=4096)
+def _norm_text(text: str) -> str:
+    """Text with its whitespace runs as single spaces, casefolded (remembered: a folder's
+    returns repeat the same labels and values)."""
+    return " ".join(text.split()).casefold()
 
 
 class _Labels:
@@ -131,7 +149,7 @@ class _Labels:
         if not isinstance(value, str) or len(value) > self.max_len:
             return None
         hit = self.exact.get(value)
-        return hit if hit is not None else self.norm.get(_norm(value))
+        return hit if hit is not None else self.norm.get(_norm_text(value))
 
 
 def _field_home(fields: tuple[Field, ...], first_row: int, field: Field) -> str:
@@ -210,6 +228,8 @@ def find_table(
     append = data.rows.append
     for r in range(best_row, len(rows)):  # rows[r] is sheet row r + 1
         row = rows[r]
+        if row.count("") == len(row):  # an empty row (most of a blank table), at C speed
+            continue
         if len(row) < width:
             row = list(row) + [""] * (width - len(row))
         for i in check:
