@@ -100,6 +100,8 @@ class WorkbookCheck:
     # Evidence rows by the indicator id typed (casefolded), usable or not; counted once, when
     # first needed.
     listed: Counter[str] | None = None
+    # Evidence type labels as a sentence lists them, by the type ids (evidence_counts).
+    type_labels: dict[tuple[str, ...], str] = field(default_factory=dict)
     status: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The codes the check running now declares (None: any code, outside a check).
     allowed: frozenset[str] | None = None
@@ -117,8 +119,10 @@ class WorkbookCheck:
         if self.allowed is not None and code.code not in self.allowed:
             raise UndeclaredCode(f"{code.code} is not among the codes the check declares")
         if message is None:
-            message = code.says(file=self.file, sheet=sheet, cell=cell,
-                                indicator_id=indicator_id, **values)
+            if not code.message:
+                code.says()  # raises: the code has no template
+            message = code.message.format(file=self.file, sheet=sheet, cell=cell,
+                                          indicator_id=indicator_id, **values)
         self.findings.append(make_finding(code.code, code.severity, self.file, sheet, cell,
                                           indicator_id, message,
                                           code.hint if hint is None else hint))
@@ -193,16 +197,13 @@ class IndicatorRow:
     table: TableData
     row: Row
     narrative: str
+    sheet: str  # the table's sheet (asked for each finding)
     rating: int | None = None
     na: bool = False
     evidence_unknown: bool = False  # the Evidence sheet could not be read
 
     def __str__(self) -> str:
         return f"indicator {self.indicator.id}"
-
-    @property
-    def sheet(self) -> str:
-        return self.table.table.sheet
 
     @property
     def answered_na(self) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from esps_cli.domain.framework import Framework, Indicator
@@ -383,6 +383,12 @@ def structure_signature(layout_version: str = LAYOUT_VERSION) -> str:
 def workbook_fingerprint(indicator_hashes: list[tuple[str, str]],
                          layout_version: str = LAYOUT_VERSION) -> str:
     """Fingerprint of the whole locked content: structure plus every indicator row, in order."""
+    return _fingerprint(tuple(indicator_hashes), layout_version)
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(indicator_hashes: tuple[tuple[str, str], ...], layout_version: str) -> str:
+    """workbook_fingerprint, remembered: a folder's returns of one framework share it."""
     h = hashlib.sha256(structure_signature(layout_version).encode("utf-8"))
     for ind_id, ind_hash in indicator_hashes:
         h.update(f"\x1e{ind_id}\x1f{ind_hash}".encode())

@@ -33,11 +33,21 @@ def _evidence_minimum(ctx: WorkbookCheck, row: IndicatorRow) -> None:
                 f"{ind.id} needs at least {mins.min_items} evidence {noun}; "
                 f"{len(type_ids)} usable {'is' if len(type_ids) == 1 else 'are'} listed" + extra,
                 sheet=row.sheet, cell=cell, indicator_id=ind.id)
-    missing = [t for t in mins.required_types if t not in type_ids]
+    missing = [t for t in mins.required_types if t not in type_ids] if type_ids \
+        else mins.required_types
     if missing:
-        labels = ", ".join(ctx.fw.evidence_type_by_id[t].label for t in missing)
-        ctx.add(REQUIRED_TYPE_MISSING, types=labels,
+        ctx.add(REQUIRED_TYPE_MISSING, types=_labels(ctx, tuple(missing)),
                 sheet=row.sheet, cell=cell, indicator_id=ind.id)
+
+
+def _labels(ctx: WorkbookCheck, type_ids: tuple[str, ...]) -> str:
+    """The evidence types' labels, as a list in a sentence (remembered per workbook check:
+    a blank return names the same types for indicator after indicator)."""
+    labels = ctx.type_labels.get(type_ids)
+    if labels is None:
+        by_id = ctx.fw.evidence_type_by_id
+        labels = ctx.type_labels[type_ids] = ", ".join([by_id[t].label for t in type_ids])
+    return labels
 
 
 def _rows_for(ctx: WorkbookCheck, ind_id: str) -> int:

@@ -15,6 +15,7 @@ INDICATOR_CHECKS: tuple[Check[IndicatorRow], ...] = (RATING, NARRATIVE, EVIDENCE
 
 def _minimums(ctx: WorkbookCheck, _: None) -> None:
     td = ctx.rw.indicators
+    sheet = td.table.sheet if td is not None else ""
     for ind in ctx.indicators:
         found = ctx.rows_by_id.get(ind.id)
         if td is None or found is None:
@@ -24,7 +25,7 @@ def _minimums(ctx: WorkbookCheck, _: None) -> None:
             continue
         errors_before = ctx.errors
         row = IndicatorRow(indicator=ind, table=td, row=found,
-                           narrative=clean(found.values.get("narrative")))
+                           narrative=clean(found.values.get("narrative")), sheet=sheet)
         for check in INDICATOR_CHECKS:
             run_one(ctx, check, row)
         items = len(ctx.usable.get(ind.id, ())) if ctx.usable is not None else 0

@@ -14,6 +14,9 @@ from esps_cli.findings import (
 from esps_cli.validation.context import IndicatorRow, WorkbookCheck
 from esps_cli.validation.runner import Check
 
+# What parse_rating gives for an empty cell (immutable, so shared).
+_BLANK: Parsed[int | str] = Parsed(None, "blank")
+
 
 def _rating(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     if "rating" not in row.table.columns:
@@ -24,6 +27,8 @@ def _rating(ctx: WorkbookCheck, row: IndicatorRow) -> None:
     parsed: Parsed[int | str]
     if type(raw) is float and raw in ctx.index.score_set:
         parsed = Parsed(int(raw), "ok")  # the usual case: a number from the list
+    elif raw == "" or raw is None:
+        parsed = _BLANK  # the other usual case: not answered yet
     else:
         parsed = parse_rating(raw, scores)
     cell = "" if parsed.status == "ok" and parsed.value != NA else row.ref("rating")
