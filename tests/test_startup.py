@@ -79,6 +79,42 @@ def test_one_file_validate_imports_only_validation(blank_workbook: Path, tmp_pat
                            "multiprocessing", "rich.table")) == []
 
 
+def test_command_table_names_what_each_module_adds() -> None:
+    # esps NAME imports only the module COMMAND_MODULES gives for NAME: the table must say
+    # what each module really registers, in the whole app's order.
+    import importlib
+
+    from typer.main import get_command_name
+
+    from esps_cli.cli.app import COMMAND_MODULES, app
+
+    for module, names in COMMAND_MODULES.items():
+        group = importlib.import_module(f"esps_cli.cli.{module}").app
+        added = [c.name or get_command_name(c.callback.__name__)
+                 for c in group.registered_commands if c.callback is not None]
+        added += [g.name for g in group.registered_groups]
+        assert tuple(added) == names, module
+    whole = [c.name or get_command_name(c.callback.__name__)
+             for g in app.registered_groups if g.typer_instance is not None
+             for c in g.typer_instance.registered_commands if c.callback is not None]
+    whole += [sub.name for g in app.registered_groups if g.typer_instance is not None
+              for sub in g.typer_instance.registered_groups]
+    assert sorted(whole) == sorted(n for names in COMMAND_MODULES.values() for n in names)
+
+
+@pytest.mark.parametrize(("argv", "own"), [
+    (["validate", "--help"], {"validate"}),
+    (["score", "show", "--help"], {"score", "packs"}),  # packs adds `esps score packs`
+    (["summary", "--help"], {"summary"}),
+])
+def test_a_command_imports_only_its_own_module(argv: list[str], own: set[str]) -> None:
+    modules, done = imported_modules(*argv)
+    assert done.returncode == 0, done.stderr[-2000:]
+    shared = {"app", "common", "options", "workspace"}
+    commands = {m.rsplit(".", 1)[-1] for m in modules if m.startswith("esps_cli.cli.")}
+    assert commands - shared == own
+
+
 def test_machine_output_imports_no_rich(blank_workbook: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # JSON for a script or a pipe prints nothing for people: rich (its console, markup and

@@ -6,8 +6,9 @@ How a command is registered (every command, the same way):
   Its commands are `@app.command()` functions wrapped in `@handles_errors`; a nested group
   (`esps framework ...`, `esps score ...`) is a `typer.Typer(help=...)` that the module adds to
   its own `app` with `app.add_typer(group, name="...")`.
-- `COMMAND_GROUPS` below lists the modules; `add_typer` without a name merges each module's
-  commands and groups into the root, in that order.
+- `COMMAND_MODULES` below lists the modules and the names each adds; `add_typer` without a
+  name merges each module's commands and groups into the root, in that order. A command is
+  run with only its own module imported.
 - Options shared by several commands come from `cli/options.py` (typed `Annotated` aliases);
   the command's signature gives the default.
 - Commands parse, call the library, print. Decisions (which files, which exit code, which
@@ -24,6 +25,7 @@ import gc
 import inspect
 import os
 import sys
+from functools import cache
 from typing import Annotated, Any
 
 import typer
@@ -31,29 +33,33 @@ from typer.main import get_command_name
 from typer.models import CommandInfo, TyperInfo
 
 from esps_cli import __version__
-from esps_cli.cli import (
-    calibrate,
-    challenge,
-    demo,
-    framework,
-    log,
-    packs,
-    publish,
-    register,
-    review,
-    score,
-    summary,
-    upgrade,
-    validate,
-)
 from esps_cli.io.output import console
 
-COMMAND_GROUPS = (framework, validate, score, packs, calibrate, summary, review, upgrade, register,
-                  log, challenge, publish, demo)
+# The command modules, in the order `esps --help` lists their commands, and the commands and
+# command groups each adds to the root. `esps NAME ...` imports only the module that adds NAME
+# (and what that module's group takes from others), not every command's (start-up time);
+# tests/test_startup.py checks this table against what the modules register.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "framework": ("init", "generate", "framework"),
+    "validate": ("validate",),
+    "score": ("allocate", "score"),
+    "packs": (),  # `esps score packs`: a command of the score group
+    "calibrate": ("calibrate",),
+    "summary": ("summary", "actions", "feedback", "buddies"),
+    "review": ("review",),
+    "upgrade": ("upgrade",),
+    "register": ("register",),
+    "log": ("log",),
+    "challenge": ("challenge",),
+    "publish": ("publish", "releases"),
+    "demo": ("demo",),
+}
+# Modules whose commands join another module's group.
+_JOINS = {"score": ("packs",)}
 
 
 def _root() -> typer.Typer:
-    return typer.Typer(
+    root = typer.Typer(
         name="esps",
         help="Workbooks, validation, scoring and summaries for the Equality Standard for the "
         "Police Service (ESPS) self-assessment.",
@@ -61,9 +67,8 @@ def _root() -> typer.Typer:
         rich_markup_mode="rich",
         pretty_exceptions_enable=False,
     )
-
-
-app = _root()
+    root.callback()(_main)
+    return root
 
 
 def _version(value: bool) -> None:
@@ -72,7 +77,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _main(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
@@ -80,6 +84,33 @@ def _main(
     """Run `esps COMMAND --help` for each command's options and an example."""
 
 
+@cache
+def command_group(module: str) -> typer.Typer:
+    """A command module's app (imported now, with the modules that join its group), its
+    commands' help unwrapped once."""
+    # __import__, not importlib.import_module: -X importtime (tests/test_startup.py) sees it
+    apps: list[typer.Typer] = [__import__(f"esps_cli.cli.{name}", fromlist=["app"]).app
+                               for name in (module, *_JOINS.get(module, ()))]
+    for joined in apps:
+        _unwrap_all(joined)
+    return apps[0]
+
+
+@cache
+def whole_app() -> typer.Typer:
+    """The root app with every command (`esps --help`, and anything not a command's name)."""
+    root = _root()
+    for module in COMMAND_MODULES:
+        root.add_typer(command_group(module))
+    return root
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app`, the whole app, is made when first asked for (tests and `esps --help`), so that
+    # `esps validate ...` imports no other command's module.
+    if name == "app":
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _OWN_LINE = (" ", "- ", "* ", "\b", "[bold]esps ")
@@ -127,9 +158,6 @@ def _no_type_beside_flags() -> None:
     TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
 
 
-for group in COMMAND_GROUPS:
-    _unwrap_all(group.app)
-    app.add_typer(group.app)
 _no_type_beside_flags()
 
 
@@ -152,22 +180,24 @@ def app_for(args: list[str]) -> typer.Typer:
     if args == ["--version"]:
         return _pruned([], [])
     if not args or args[0].startswith("-"):
-        return app
-    for group in COMMAND_GROUPS:
-        commands = [c for c in group.app.registered_commands
+        return whole_app()
+    for module, names in COMMAND_MODULES.items():
+        if args[0] not in names:
+            continue
+        group = command_group(module)
+        commands = [c for c in group.registered_commands
                     if c.callback is not None
                     and (c.name or get_command_name(c.callback.__name__)) == args[0]]
-        groups = [g for g in group.app.registered_groups if g.name == args[0]]
+        groups = [g for g in group.registered_groups if g.name == args[0]]
         if commands or groups:
             return _pruned(commands, groups)
-    return app
+    return whole_app()
 
 
 def _pruned(commands: list[CommandInfo], groups: list[TyperInfo]) -> typer.Typer:
     only = typer.Typer()
     only.registered_commands, only.registered_groups = commands, groups
     pruned = _root()
-    pruned.registered_callback = app.registered_callback
     pruned.add_typer(only)
     return pruned
 
