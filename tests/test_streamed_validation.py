@@ -16,7 +16,15 @@ from esps_cli.domain.framework import Framework
 from esps_cli.domain.paths import EXAMPLES_DIR
 from esps_cli.io.output import list_item_json
 from esps_cli.validation.batch import validate_paths
-from esps_cli.validation.report import BatchReport, from_light, from_wire, light_wire, to_wire
+from esps_cli.validation.report import (
+    _SCALARS,
+    BatchReport,
+    WorkbookReport,
+    from_light,
+    from_wire,
+    light_wire,
+    to_wire,
+)
 from esps_cli.validation.validate import validate_workbook
 
 runner = CliRunner()
@@ -102,5 +110,15 @@ def test_the_compact_form_rebuilds_the_same_report(folder: Path,
     assert again.answers == report.answers
     light = from_light(light_wire(report))
     assert (light.findings, light.indicators, light.answers) == ([], [], None)
+    # As model_construct makes it, field for field (the parent's fast path).
+    constructed = WorkbookReport.model_construct(**dict(zip(_SCALARS, light_wire(report),
+                                                            strict=True)))
+    assert light.__dict__ == constructed.__dict__
+    assert list(light.__dict__) == list(constructed.__dict__)
+    assert light.model_fields_set == constructed.model_fields_set
+    assert (light.__pydantic_extra__, light.__pydantic_private__) == \
+        (constructed.__pydantic_extra__, constructed.__pydantic_private__)
+    assert light.model_dump_json() == constructed.model_dump_json()
+    assert light.findings is not from_light(light_wire(report)).findings  # not shared
     assert light.model_dump(exclude={"findings", "indicators"}) == \
         report.model_dump(exclude={"findings", "indicators"})

@@ -195,9 +195,24 @@ def light_wire(wb: WorkbookReport) -> tuple[Any, ...]:
     return tuple(getattr(wb, n) for n in _SCALARS)
 
 
+_FIELDS = tuple(WorkbookReport.model_fields)
+_LIGHT_SET = set(_SCALARS)  # shared: pydantic copies a fields-set before changing it
+
+
 def from_light(scalars: tuple[Any, ...]) -> WorkbookReport:
-    """The report light_wire gave: no findings, no indicator statuses, no answers."""
-    return WorkbookReport.model_construct(**dict(zip(_SCALARS, scalars, strict=True)))
+    """The report light_wire gave: no findings, no indicator statuses, no answers. What
+    WorkbookReport.model_construct(**those fields) gives, field for field, made without its
+    per-field work (the parent makes one for every file of a folder as the workers send
+    them)."""
+    values = dict.fromkeys(_FIELDS)  # in the fields' order; answers stays None
+    values.update(zip(_SCALARS, scalars, strict=True))
+    values["findings"], values["indicators"] = [], []
+    report = object.__new__(WorkbookReport)
+    object.__setattr__(report, "__dict__", values)
+    object.__setattr__(report, "__pydantic_fields_set__", _LIGHT_SET)
+    object.__setattr__(report, "__pydantic_extra__", None)
+    object.__setattr__(report, "__pydantic_private__", None)
+    return report
 
 
 def from_wire(wire: WireReport) -> WorkbookReport:

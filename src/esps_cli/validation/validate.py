@@ -28,7 +28,7 @@ from esps_cli.workbook.reader import read_workbook
 
 def count(findings: list[Finding]) -> tuple[int, int]:
     """(errors, warnings) among findings."""
-    errors = sum(1 for f in findings if f.severity == "error")
+    errors = [f.severity for f in findings].count("error")
     return errors, len(findings) - errors
 
 
@@ -104,7 +104,8 @@ def _validate(path: Path, framework: Framework, *, today: date, check_evidence: 
     ctx = WorkbookCheck(rw, framework, today=today, expected_cycle=cycle,
                         check_evidence=check_evidence, issued=issued)
     run_checks(ctx, CHECKS)
-    _fold_unhidden_metadata(ctx.findings)
+    if any(f.code == METADATA_UNHIDDEN.code for f in rw.findings):  # the reader's finding
+        _fold_unhidden_metadata(ctx.findings)
     meta = rw.meta
     cover_code = rw.cover.get("unit_code")
     cover_name = rw.cover.get("unit_name")
