@@ -30,7 +30,7 @@ from esps_cli.findings import (
 )
 from esps_cli.validation.checks import CHECKS, INDICATOR_CHECKS, ROW_CHECKS
 from esps_cli.validation.context import WorkbookCheck
-from esps_cli.validation.runner import Check, declared_codes, run_checks
+from esps_cli.validation.runner import Check, declared_codes, run_checks, run_on
 from esps_cli.workbook.generate import workbook_filename
 from esps_cli.workbook.reader import read_workbook
 
@@ -75,3 +75,38 @@ def test_a_code_a_check_did_not_declare_is_a_check_failed_finding(
     (f,) = ctx.findings
     assert f.code == CHECK_FAILED.code
     assert "the sloppy check failed: UndeclaredCode: unknown-cycle" in f.message
+
+
+def test_checks_run_on_one_subject_go_on_after_one_raises(
+        tmp_path: Path, pristine_pack: Path, units: list[Unit], framework: Framework):
+    # run_on runs an indicator's (or an evidence row's) checks in one loop: a check that
+    # raises is one check-failed finding naming it and the subject, the checks after it
+    # still run, each with only its own codes allowed, and the caller learns it failed.
+    path = tmp_path / "blank.xlsx"
+    shutil.copy(pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE)), path)
+    ctx = WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
+                        expected_cycle=None, check_evidence=False)
+    seen: list[frozenset[str] | None] = []
+
+    def first(c: WorkbookCheck, subject: str) -> None:
+        seen.append(c.allowed)
+        c.add(UNKNOWN_CYCLE, f"first on {subject}")
+
+    def broken(c: WorkbookCheck, subject: str) -> None:
+        seen.append(c.allowed)
+        raise ValueError("no such row")
+
+    def last(c: WorkbookCheck, subject: str) -> None:
+        seen.append(c.allowed)
+        c.add(CHECK_FAILED, f"last on {subject}")
+
+    checks = (Check("first", (UNKNOWN_CYCLE,), first), Check("broken", (), broken),
+              Check("last", (CHECK_FAILED,), last))
+    before = len(ctx.findings)
+    assert run_on(ctx, checks, "row 7") is False
+    assert [f.message for f in ctx.findings[before:]] == [
+        "first on row 7", "the broken check on row 7 failed: ValueError: no such row",
+        "last on row 7"]
+    assert seen == [frozenset({UNKNOWN_CYCLE.code}), frozenset(), frozenset({CHECK_FAILED.code})]
+    assert ctx.allowed is None  # as it was before
+    assert run_on(ctx, checks[:1], "row 8") is True

@@ -13,7 +13,7 @@ from esps_cli.validation.checks.evidence_rows import (
     EVIDENCE_TYPE,
 )
 from esps_cli.validation.context import EvidenceRow, EvidenceSheet, WorkbookCheck
-from esps_cli.validation.runner import Check, run_one
+from esps_cli.validation.runner import Check, run_on
 
 # In this order on each row: a row's findings read from its identity to its location.
 ROW_CHECKS: tuple[Check[EvidenceRow], ...] = (
@@ -35,9 +35,8 @@ def _evidence(ctx: WorkbookCheck, _: None) -> None:
     for r in td.rows:
         ctx.evidence_rows += 1
         row = EvidenceRow(sheet=sheet, row=r, raw_id=clean(r.values.get("indicator_id")))
-        for check in ROW_CHECKS:
-            if not run_one(ctx, check, row):
-                row.ok = False
+        if not run_on(ctx, ROW_CHECKS, row):
+            row.ok = False
         if row.ok and row.indicator is not None and row.etype is not None:
             sheet.usable.setdefault(row.indicator.id, []).append(row.etype.id)
     ctx.usable = sheet.usable

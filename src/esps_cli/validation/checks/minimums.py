@@ -8,7 +8,7 @@ from esps_cli.validation.checks.evidence_counts import EVIDENCE_MINIMUM
 from esps_cli.validation.checks.narrative import NARRATIVE
 from esps_cli.validation.checks.ratings import RATING
 from esps_cli.validation.context import IndicatorRow, WorkbookCheck
-from esps_cli.validation.runner import Check, run_one
+from esps_cli.validation.runner import Check, run_on
 
 INDICATOR_CHECKS: tuple[Check[IndicatorRow], ...] = (RATING, NARRATIVE, EVIDENCE_MINIMUM)
 
@@ -26,8 +26,7 @@ def _minimums(ctx: WorkbookCheck, _: None) -> None:
         errors_before = ctx.errors
         row = IndicatorRow(indicator=ind, table=td, row=found,
                            narrative=clean(found.values.get("narrative")), sheet=sheet)
-        for check in INDICATOR_CHECKS:
-            run_one(ctx, check, row)
+        run_on(ctx, INDICATOR_CHECKS, row)
         items = len(ctx.usable.get(ind.id, ())) if ctx.usable is not None else 0
         # Plain dicts: the report validates them all at once (much faster than one model
         # per indicator).
