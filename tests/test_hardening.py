@@ -443,6 +443,39 @@ def test_interrupted_actions_leave_no_plans(tmp_path):
     assert list(out.iterdir()) == []
 
 
+def test_a_ctrl_c_a_library_turned_into_its_own_error_is_still_a_ctrl_c(capsys):
+    # openpyxl's value conversion catches everything and raises TypeError: a Ctrl-C landing
+    # there (a race seen in the test above) must still end the command as interrupted (130),
+    # not as an internal error (3); an error of the command's own stays an internal error.
+    import typer
+
+    from esps_cli.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED, handles_errors
+
+    @handles_errors
+    def setting_a_colour() -> None:
+        try:
+            raise KeyboardInterrupt
+        except:  # noqa: E722 -- as openpyxl's descriptors do
+            raise TypeError("expected <class 'openpyxl.styles.colors.RgbColor'>") from None
+
+    @handles_errors
+    def after_a_ctrl_c_was_handled() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        raise TypeError("a bug")
+
+    with pytest.raises(typer.Exit) as interrupted:
+        setting_a_colour()
+    assert interrupted.value.exit_code == EXIT_INTERRUPTED
+    assert capsys.readouterr().err.strip() == "interrupted"
+    with pytest.raises(typer.Exit) as internal:
+        after_a_ctrl_c_was_handled()
+    assert internal.value.exit_code == EXIT_INTERNAL
+    assert "internal error (TypeError: a bug)" in capsys.readouterr().err
+
+
 # -- terminal injection -------------------------------------------------------------------------
 
 

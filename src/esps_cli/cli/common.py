@@ -92,8 +92,7 @@ def handles_errors(func: F) -> F:
         except EspsError as exc:
             raise fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
-            err_console.print("interrupted")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise _interrupted() from None
         except BaseException as exc:  # a native library's panic is a BaseException
             if must_propagate(exc):
                 raise
@@ -102,7 +101,27 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _interrupted() -> typer.Exit:
+    err_console.print("interrupted")
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
+def _during_ctrl_c(exc: BaseException | None) -> bool:
+    """Whether an error was raised while a Ctrl-C was being handled: a library that catches
+    everything turns a Ctrl-C landing in it into an error of its own (openpyxl's value
+    conversion has a bare `except:`, so a Ctrl-C while a style is set is a TypeError)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
+
+
 def _internal(exc: BaseException) -> typer.Exit:
+    if _during_ctrl_c(exc):
+        return _interrupted()
     if os.environ.get("ESPS_DEBUG"):
         traceback.print_exception(exc)
     return fail(f"internal error ({type(exc).__name__}: {exc}). This is a bug in esps-cli; "
