@@ -110,3 +110,30 @@ def test_checks_run_on_one_subject_go_on_after_one_raises(
     assert seen == [frozenset({UNKNOWN_CYCLE.code}), frozenset(), frozenset({CHECK_FAILED.code})]
     assert ctx.allowed is None  # as it was before
     assert run_on(ctx, checks[:1], "row 8") is True
+
+
+def test_a_ctrl_c_turned_into_an_error_is_not_a_check_failed_finding(
+        tmp_path: Path, pristine_pack: Path, units: list[Unit], framework: Framework):
+    # A library that catches everything (openpyxl) may turn a Ctrl-C into a TypeError: the
+    # check boundary must let it through, not report it as a failed check and go on.
+    import pytest
+
+    from esps_cli.errors import must_propagate
+
+    path = tmp_path / "blank.xlsx"
+    shutil.copy(pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE)), path)
+    ctx = WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
+                        expected_cycle=None, check_evidence=False)
+
+    def converts(c: WorkbookCheck, subject: str) -> None:
+        try:
+            raise KeyboardInterrupt
+        except:  # noqa: E722 -- as openpyxl's descriptors do
+            raise TypeError("expected <class 'openpyxl.styles.colors.RgbColor'>") from None
+
+    before = len(ctx.findings)
+    with pytest.raises(TypeError) as raised:
+        run_on(ctx, (Check("converts", (), converts),), "row 3")
+    assert must_propagate(raised.value)
+    assert not must_propagate(TypeError("a bug"))
+    assert len(ctx.findings) == before

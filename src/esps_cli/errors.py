@@ -54,8 +54,22 @@ PROPAGATE = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def must_propagate(exc: BaseException) -> bool:
-    """True for Ctrl-C, exit and generator close: a boundary re-raises these."""
-    return isinstance(exc, PROPAGATE)
+    """True for Ctrl-C, exit and generator close, and for an error raised while a Ctrl-C was
+    being handled (raised_by_ctrl_c): a boundary re-raises these."""
+    return isinstance(exc, PROPAGATE) or raised_by_ctrl_c(exc)
+
+
+def raised_by_ctrl_c(exc: BaseException | None) -> bool:
+    """Whether an error was raised while a Ctrl-C was being handled: a library that catches
+    everything turns a Ctrl-C landing in it into an error of its own (openpyxl's value
+    conversion has a bare `except:`, so a Ctrl-C while a style is set is a TypeError)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__context__
+    return False
 
 
 def describe(exc: BaseException) -> str:

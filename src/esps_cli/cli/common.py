@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from esps_cli.errors import ConfigError, EspsError, must_propagate
+from esps_cli.errors import ConfigError, EspsError, must_propagate, raised_by_ctrl_c
 from esps_cli.io.output import err_console, escape
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ def handles_errors(func: F) -> F:
         except KeyboardInterrupt:
             raise _interrupted() from None
         except BaseException as exc:  # a native library's panic is a BaseException
+            if raised_by_ctrl_c(exc):
+                raise _interrupted() from None
             if must_propagate(exc):
                 raise
             raise _internal(exc) from None
@@ -106,21 +108,8 @@ def _interrupted() -> typer.Exit:
     return typer.Exit(EXIT_INTERRUPTED)
 
 
-def _during_ctrl_c(exc: BaseException | None) -> bool:
-    """Whether an error was raised while a Ctrl-C was being handled: a library that catches
-    everything turns a Ctrl-C landing in it into an error of its own (openpyxl's value
-    conversion has a bare `except:`, so a Ctrl-C while a style is set is a TypeError)."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__context__
-    return False
-
-
 def _internal(exc: BaseException) -> typer.Exit:
-    if _during_ctrl_c(exc):
+    if raised_by_ctrl_c(exc):  # an OSError raised while a Ctrl-C was handled, say
         return _interrupted()
     if os.environ.get("ESPS_DEBUG"):
         traceback.print_exception(exc)
