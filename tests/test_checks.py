@@ -8,6 +8,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from esps_cli.domain.framework import Framework
 from esps_cli.domain.units import Unit
 from esps_cli.findings import (
@@ -61,31 +63,33 @@ def test_the_container_checks_declare_their_parts():
     assert by_name["indicator minimums"].code_set == declared_codes(INDICATOR_CHECKS)
 
 
-def test_a_code_a_check_did_not_declare_is_a_check_failed_finding(
-        tmp_path: Path, pristine_pack: Path, units: list[Unit], framework: Framework):
+@pytest.fixture
+def blank_check(tmp_path: Path, pristine_pack: Path, units: list[Unit],
+                framework: Framework) -> WorkbookCheck:
+    """The checks' context of a copy of a blank pack, read as validation reads it."""
     path = tmp_path / "blank.xlsx"
     shutil.copy(pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE)), path)
+    return WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
+                         expected_cycle=None, check_evidence=False)
 
+
+def test_a_code_a_check_did_not_declare_is_a_check_failed_finding(
+        blank_check: WorkbookCheck):
     def sloppy(ctx: WorkbookCheck, _: None) -> None:
         ctx.add(UNKNOWN_CYCLE, "not this check's to say")
 
-    ctx = WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
-                        expected_cycle=None, check_evidence=False)
+    ctx = blank_check
     run_checks(ctx, (Check("sloppy", (), sloppy),))
     (f,) = ctx.findings
     assert f.code == CHECK_FAILED.code
     assert "the sloppy check failed: UndeclaredCode: unknown-cycle" in f.message
 
 
-def test_checks_run_on_one_subject_go_on_after_one_raises(
-        tmp_path: Path, pristine_pack: Path, units: list[Unit], framework: Framework):
+def test_checks_run_on_one_subject_go_on_after_one_raises(blank_check: WorkbookCheck):
     # run_on runs an indicator's (or an evidence row's) checks in one loop: a check that
     # raises is one check-failed finding naming it and the subject, the checks after it
     # still run, each with only its own codes allowed, and the caller learns it failed.
-    path = tmp_path / "blank.xlsx"
-    shutil.copy(pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE)), path)
-    ctx = WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
-                        expected_cycle=None, check_evidence=False)
+    ctx = blank_check
     seen: list[frozenset[str] | None] = []
 
     def first(c: WorkbookCheck, subject: str) -> None:
@@ -113,17 +117,12 @@ def test_checks_run_on_one_subject_go_on_after_one_raises(
 
 
 def test_a_ctrl_c_turned_into_an_error_is_not_a_check_failed_finding(
-        tmp_path: Path, pristine_pack: Path, units: list[Unit], framework: Framework):
+        blank_check: WorkbookCheck):
     # A library that catches everything (openpyxl) may turn a Ctrl-C into a TypeError: the
     # check boundary must let it through, not report it as a failed check and go on.
-    import pytest
-
     from esps_cli.errors import must_propagate
 
-    path = tmp_path / "blank.xlsx"
-    shutil.copy(pristine_pack / workbook_filename(units[0], framework.cycle(CYCLE)), path)
-    ctx = WorkbookCheck(read_workbook(path), framework, today=date(2026, 1, 1),
-                        expected_cycle=None, check_evidence=False)
+    ctx = blank_check
 
     def converts(c: WorkbookCheck, subject: str) -> None:
         try:
