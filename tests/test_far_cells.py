@@ -267,3 +267,33 @@ def test_a_row_of_cells_without_references_far_down_is_refused_under_a_memory_ca
     done = run("validate", str(path), cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     assert f"Evidence!{far}" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_sheet_part_that_does_not_inflate_is_left_to_calamine_to_name(tmp_path: Path) -> None:
+    """A sheet part whose deflated bytes are damaged (the zip's directory intact): the far-cell
+    scan finds nothing to say (no traceback from the inflater) and validation names the file
+    as unreadable, as calamine finds it."""
+    import zipfile
+
+    from esps_cli.domain.framework import load_framework
+    from esps_cli.io.xlsx import XlsxFile
+    from esps_cli.validation.validate import validate_workbook
+
+    source = EXAMPLES_DIR / "returned" / "TP-EK_Camden_2010-11.xlsx"
+    path = tmp_path / "damaged.xlsx"
+    data = bytearray(source.read_bytes())
+    with XlsxFile(source, in_memory=True) as xf:
+        part = xf._sheet_parts(xf.archive())["Indicators"]
+        info = xf.archive().getinfo(part)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    at = info.header_offset
+    start = at + 30 + int.from_bytes(data[at + 26:at + 28], "little") \
+        + int.from_bytes(data[at + 28:at + 30], "little")
+    data[start:start + 64] = b"\xff" * 64  # not a deflate stream any more
+    path.write_bytes(bytes(data))
+    with XlsxFile(path, in_memory=True) as xf:
+        assert xf.far_cell("Indicators") is None
+    report = validate_workbook(path, load_framework())
+    assert not report.readable
+    assert [f.code for f in report.findings] == ["unreadable-file"]
+    assert report.findings[0].message.startswith("cannot read damaged.xlsx: the file is corrupt")

@@ -88,6 +88,13 @@ def finding(
 # Every field of a made finding counts as set, as when each is passed to Finding(...). Shared:
 # pydantic copies it before changing it (model_copy), as model_construct's callers may rely on.
 _ALL_SET: set[str] = set(Finding.model_fields)
+# The slots pydantic keeps a model's state in, set through their own descriptors (what
+# object.__setattr__ finds for each name, without looking it up on every call).
+_new = object.__new__
+_set_values = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def make_finding(code: str, severity: Severity, file: str, sheet: str, cell: str,
@@ -96,13 +103,11 @@ def make_finding(code: str, severity: Severity, file: str, sheet: str, cell: str
     strings), built without pydantic validating them again, as model_construct does but
     faster: a blank return carries about two hundred findings, and validating each was a
     tenth of a folder's time. Equal, field for field, to Finding(...) of the same values."""
-    f = object.__new__(Finding)
-    object.__setattr__(f, "__dict__", {
+    f = _new(Finding)
+    _set_values(f, {
         "code": code, "severity": severity, "file": file, "sheet": sheet, "cell": cell,
         "indicator_id": indicator_id, "message": message, "hint": hint})
-    object.__setattr__(f, "__pydantic_fields_set__", _ALL_SET)
-    object.__setattr__(f, "__pydantic_extra__", None)
-    object.__setattr__(f, "__pydantic_private__", None)
+    _set_fields_set(f, _ALL_SET)
+    _set_extra(f, None)
+    _set_private(f, None)
     return f
-
-

@@ -14,9 +14,10 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import python_calamine as calamine
+from zlib_ng import zlib_ng
 
 from esps_cli.errors import ConfigError, must_propagate
 from esps_cli.io.safety import utf8_safe
@@ -30,6 +31,8 @@ ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 # A file up to this size is read into memory once (a return is tens of KB); a larger one is
 # read from disk at each step that needs it.
 IN_MEMORY_BYTES = 64 * 1024 * 1024
+# What zlib-ng raises for a part that does not inflate (its stub calls it an instance).
+_INFLATE_ERROR = cast("type[Exception]", zlib_ng.error)
 
 
 class XlsxFile:
@@ -155,7 +158,8 @@ class XlsxFile:
             data = self._inflated(zf.getinfo(part)) if self.data is not None else None
             if data is None:
                 data = zf.read(part)
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error):
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error,
+                _INFLATE_ERROR):
             return None  # calamine will say what is wrong with the file
         return _far_in(data)
 
@@ -215,7 +219,9 @@ class XlsxFile:
             return None
         if info.compress_type == zipfile.ZIP_STORED:
             return packed[:info.file_size]
-        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(packed, info.file_size)
+        # zlib-ng inflates in half the time of the system's zlib (the scan runs on every
+        # sheet read: inflating was a twentieth of a folder's time)
+        return zlib_ng.decompressobj(-zlib_ng.MAX_WBITS).decompress(packed, info.file_size)
 
 
 # Sheet name -> part, by the digest of a workbook's packed workbook and relationships parts.
