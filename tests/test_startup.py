@@ -138,6 +138,50 @@ def test_machine_output_imports_no_rich(blank_workbook: Path, tmp_path: Path,
     assert "rich.console" in modules
 
 
+@pytest.mark.parametrize(("setting", "looks"), [(None, False), ("", True)])
+def test_pydantic_plugins_are_looked_for_only_when_asked(
+        blank_workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        setting: str | None, looks: bool) -> None:
+    # esps disables pydantic's plugins, so it need not import the loader that looks for them
+    # (importlib.metadata and the email package); PYDANTIC_DISABLE_PLUGINS="" looks.
+    monkeypatch.setenv("ESPS_CACHE_DIR", str(tmp_path / "cache"))
+    if setting is None:
+        monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    else:
+        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", setting)
+    modules, done = imported_modules("validate", str(blank_workbook), "--format", "json",
+                                     cwd=tmp_path)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert json.loads(done.stdout)["totals"]["invalid"] == 1
+    assert ("importlib.metadata" in modules) is looks
+    assert ("email.message" in modules) is looks
+
+
+def test_the_plugin_loader_stand_in_answers_as_the_loader_does() -> None:
+    """No plugins; any other name is the real loader's (which then takes its place)."""
+    code = """
+import os, sys
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+from esps_cli.cli.app import _no_plugin_loader
+_no_plugin_loader()
+from pydantic.plugin._loader import get_plugins
+from pydantic import BaseModel
+class Unit(BaseModel):
+    code: str
+assert Unit(code="TP-EK").code == "TP-EK"
+assert tuple(get_plugins()) == ()
+assert "importlib.metadata" not in sys.modules
+from pydantic.plugin._loader import PYDANTIC_ENTRY_POINT_GROUP
+assert PYDANTIC_ENTRY_POINT_GROUP == "pydantic"
+assert "importlib.metadata" in sys.modules
+assert sys.modules["pydantic.plugin._loader"].PYDANTIC_ENTRY_POINT_GROUP == "pydantic"
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]
+
+
 def _run(entry: str, argv: list[str]) -> tuple[int, str]:
     """`esps ARGV` through the whole app (`app()`) or through the console script's `main()`."""
     code = (f"import sys; sys.argv = ['esps', *{argv!r}]\n"

@@ -202,11 +202,47 @@ def _pruned(commands: list[CommandInfo], groups: list[TyperInfo]) -> typer.Typer
     return pruned
 
 
+_PLUGIN_LOADER = "pydantic.plugin._loader"
+
+
+def _no_plugin_loader() -> None:
+    """With pydantic's plugins disabled, stand in for the module that would look for them.
+
+    pydantic imports its plugin loader when the first model is built, and the loader imports
+    importlib.metadata (and with it the email package) at its top, to find plugins it is then
+    told not to load: a twentieth of a command's start. The stand-in answers as the loader
+    does when plugins are disabled (no plugins); any other name asked of it is the real
+    loader's, imported then."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") \
+            or _PLUGIN_LOADER in sys.modules:
+        return
+    import types
+
+    stand_in = types.ModuleType(_PLUGIN_LOADER)
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(name: str) -> Any:
+        if name.startswith("__"):  # asked by the import system (is it a package?)
+            raise AttributeError(name)
+        if sys.modules.get(_PLUGIN_LOADER) is stand_in:
+            del sys.modules[_PLUGIN_LOADER]
+        import importlib
+
+        return getattr(importlib.import_module(_PLUGIN_LOADER), name)
+
+    stand_in.get_plugins = get_plugins  # type: ignore[attr-defined]
+    stand_in.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules[_PLUGIN_LOADER] = stand_in
+
+
 def main() -> None:
     _replace_unshowable()
     # esps uses no pydantic plugins: looking for them scans every installed package's entry
     # points when the first model is built (start-up time). Set it to "" to look.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_plugin_loader()
     try:
         app_for(sys.argv[1:])()
     finally:
