@@ -234,6 +234,10 @@ _UNPLACED = {
     "26 such cells: column AA on row 150,000": (
         b'<row r="150000"><c r="A150000"><v>1</v></c>' + b"<c><v>1</v></c>" * 26
         + b"</row>", "AA150000"),
+    "103 empty cells closed at once (<c/>): up to column CZ": (
+        b'<row r="500"><c r="A500"><v>1</v></c>' + b"<c/>" * 103 + b"</row>", None),
+    "104 empty cells closed at once (<c/>): column DA on a near row": (
+        b'<row r="500"><c r="A500"><v>1</v></c>' + b"<c/>" * 104 + b"</row>", "DA500"),
     "single quotes": (b"<row r='99000'><c r='XFD99000'><v>1</v></c></row>", "XFD99000"),
     "a line break before r=": (b'<row r="99000"><c\nr="XFD99000"><v>1</v></c></row>',
                                "XFD99000"),
