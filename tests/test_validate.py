@@ -172,9 +172,17 @@ def test_json_output_is_the_library_report(ret, framework):
 def test_missing_sheet_renamed_evidence_no_cascade(ret, framework):
     edit(ret, lambda wb: setattr(wb[EVIDENCE.sheet], "title", "Evidence (old)"))
     report = check(ret, framework, "missing-sheet", "Evidence", "", 1)
-    assert "Evidence (old)" in report.findings[0].message
+    # The renamed sheet is named; the pack's own Guidance sheet (never read) is not.
+    assert report.findings[0].message.endswith(
+        "(sheets found that are not expected: Evidence (old))")
     # The evidence checks are skipped, not failed 54 times; no minimum can be shown met.
     assert report.indicators_met < report.indicators_total
+
+
+def test_a_deleted_sheet_names_no_other_sheet(ret, framework):
+    edit(ret, lambda wb: wb.remove(wb[EVIDENCE.sheet]))
+    report = check(ret, framework, "missing-sheet", "Evidence", "", 1)
+    assert report.findings[0].message == "sheet 'Evidence' is missing"
 
 
 def test_missing_header(ret, framework):

@@ -41,6 +41,7 @@ from esps_cli.workbook.layout import (
     META_KEYS,
     META_MARKER,
     SHEET_COVER,
+    SHEET_GUIDANCE,
     SHEET_META,
     Field,
     Table,
@@ -291,8 +292,10 @@ def read_workbook(path: Path, *, name: str | None = None) -> ReturnedWorkbook:
     fname = wb.name
     for sheet_name in (SHEET_COVER, INDICATORS.sheet, EVIDENCE.sheet):
         if sheet_name not in sheets and sheet_name not in wb.unreadable_sheets:
-            similar = [n for n in wb.sheet_names
-                       if n not in sheets and n not in wb.unreadable_sheets]
+            # The sheets a renamed one may be among: not those read, nor the pack's own
+            # Guidance (never read, but expected: naming it would mislead).
+            similar = [n for n in wb.sheet_names if n not in sheets
+                       and n not in wb.unreadable_sheets and n != SHEET_GUIDANCE]
             extra = (
                 f" (sheets found that are not expected: {', '.join(similar)})" if similar else ""
             )
