@@ -6,10 +6,12 @@ from esps_cli.findings.model import (
                                     Code,
                                     Finding,
                                     Severity,
+                                    assembled,
                                     catalogue,
                                     finding,
                                     make_finding,
                                     register,
 )
 
-__all__ = ["Code", "Finding", "Severity", "catalogue", "finding", "make_finding", "register"]
+__all__ = ["Code", "Finding", "Severity", "assembled", "catalogue", "finding", "make_finding",
+           "register"]

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from esps_cli.findings import IDENTITY_FAILURES, Finding, make_finding
+from esps_cli.findings import IDENTITY_FAILURES, Finding, assembled, make_finding
 from esps_cli.validation.answers import Resubmission
 
 
@@ -207,12 +207,7 @@ def from_light(scalars: tuple[Any, ...]) -> WorkbookReport:
     values = dict.fromkeys(_FIELDS)  # in the fields' order; answers stays None
     values.update(zip(_SCALARS, scalars, strict=True))
     values["findings"], values["indicators"] = [], []
-    report = object.__new__(WorkbookReport)
-    object.__setattr__(report, "__dict__", values)
-    object.__setattr__(report, "__pydantic_fields_set__", _LIGHT_SET)
-    object.__setattr__(report, "__pydantic_extra__", None)
-    object.__setattr__(report, "__pydantic_private__", None)
-    return report
+    return assembled(WorkbookReport, values, _LIGHT_SET)
 
 
 def from_wire(wire: WireReport) -> WorkbookReport:
