@@ -3,14 +3,14 @@ fix it."""
 
 from esps_cli.findings.catalogue import *  # noqa: F403
 from esps_cli.findings.model import (
-                                    Code,
-                                    Finding,
-                                    Severity,
-                                    assembled,
-                                    catalogue,
-                                    finding,
-                                    make_finding,
-                                    register,
+    Code,
+    Finding,
+    Severity,
+    assembled,
+    catalogue,
+    finding,
+    make_finding,
+    register,
 )
 
 __all__ = ["Code", "Finding", "Severity", "assembled", "catalogue", "finding", "make_finding",

@@ -119,10 +119,8 @@ class WorkbookCheck:
         if self.allowed is not None and code.code not in self.allowed:
             raise UndeclaredCode(f"{code.code} is not among the codes the check declares")
         if message is None:
-            if not code.message:
-                code.says()  # raises: the code has no template
-            message = code.message.format(file=self.file, sheet=sheet, cell=cell,
-                                          indicator_id=indicator_id, **values)
+            message = code.says(file=self.file, sheet=sheet, cell=cell,
+                                indicator_id=indicator_id, **values)
         self.findings.append(make_finding(code.code, code.severity, self.file, sheet, cell,
                                           indicator_id, message,
                                           code.hint if hint is None else hint))
