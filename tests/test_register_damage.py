@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 from esps_cli.cli.app import app
 from esps_cli.domain.paths import EXAMPLES_DIR
+from esps_cli.register import Register
 
 from .conftest import CYCLE, small_tmpfs
+from .packs import record_returns
 
 runner = CliRunner()
 COMMON = ["--units", str(EXAMPLES_DIR / "units.csv"), "--cycle", CYCLE]
@@ -133,3 +135,28 @@ def test_a_full_disk_loses_nothing(register, mounted):
     assert "the disk is full" in result.output
     (mounted / "filler").unlink()
     assert _events(copy) == 0
+
+
+def test_a_score_written_around_esps_is_named_not_passed_on(register, tmp_path):
+    """A score that is not a whole number (written straight into the file: 2.5 is on the
+    scale, so the database's own rule lets it in) stops every read of the current scores with
+    a message naming it; before, the summary said 'internal error' (a bug in esps)."""
+    with Register.open(register) as reg, reg.transaction():
+        record_returns(reg, ["TP-EK"])
+    assert _esps(*SET, register=register).exit_code == 0
+    with sqlite3.connect(register) as conn:
+        columns = [c[1] for c in conn.execute("PRAGMA table_info(score_events)") if c[1] != "id"]
+        conn.execute(f"INSERT INTO score_events ({', '.join(columns)}) "
+                     f"SELECT {', '.join('2.5' if c == 'score' else c for c in columns)} "
+                     "FROM score_events WHERE unit = 'TP-EK'")
+    said = ("is damaged: the linked score of TP-EK OD1.1 is 2.5 (or its assessor or comment "
+            "is not text), not a score esps wrote. Restore it from a backup and run `esps "
+            "register check`")
+    (tmp_path / "returns").mkdir()
+    summary = _esps("summary", "--returns", str(tmp_path / "returns"), "--format", "json",
+                    register=register)
+    shown = _esps("score", "show", "TP-EK", register=register)
+    for result in (summary, shown):
+        assert result.exit_code == 2, result.output
+        assert said in " ".join(result.output.split())
+        assert "internal error" not in result.output

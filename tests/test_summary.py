@@ -175,6 +175,26 @@ def test_exceptions_gaps_and_public(framework, advisors, world):
     assert public.organisation == report.organisation
 
 
+def test_standings_and_gaps_are_what_validating_them_gives(framework, advisors, world):
+    """Standings and gaps are assembled from values already checked, not validated again
+    (issue 28): each is, field for field and type for type (its JSON), the model pydantic
+    validates from the same values, and every field is set."""
+    from esps_cli.summary.models import Gap, IndicatorStanding
+
+    report = _summary(framework, advisors, world)
+    details = [d for s in report.units for d in s.detail]
+    assert len(details) == 5 * 54
+    assert {d.linked for d in details} == {None, 2, 3, 4}
+    assert {g.reason for g in report.gaps} == {"evidence minimum not met",
+                                               "combined score 2 (Not very satisfactory)"}
+    for made, model in [*((d, IndicatorStanding) for d in details),
+                        *((g, Gap) for g in report.gaps)]:
+        again = model.model_validate(made.model_dump())
+        assert type(made) is model
+        assert made.model_dump_json() == again.model_dump_json()
+        assert made.model_fields_set == set(model.model_fields)
+
+
 def test_buddies_pair_within_business_group(framework, advisors, world):
     pairs = suggest_buddies(framework, _summary(framework, advisors, world))
     assert {(p.unit_code, p.buddy_code) for p in pairs} == {

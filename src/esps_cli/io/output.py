@@ -225,11 +225,14 @@ def _to_json(model: Any) -> bytes:
     pydantic_core.to_json(model) would refuse it. A text that is not valid Unicode (a file
     name in a foreign encoding) has its odd bytes shown as \ufffd, in this piece only: the
     pieces before it are already written, so the document stays one valid JSON."""
-    from pydantic_core import PydanticSerializationError
-
     try:
         data: bytes = model.__pydantic_serializer__.to_json(model, indent=2)
-    except (PydanticSerializationError, UnicodeEncodeError):
+    except Exception as exc:
+        # imported here, not on each call: a summary writes 54,000 pieces
+        from pydantic_core import PydanticSerializationError
+
+        if not isinstance(exc, PydanticSerializationError | UnicodeEncodeError):
+            raise
         data = json.dumps(_printable(to_jsonable(model)), indent=2, default=str,
                           ensure_ascii=False).encode()
     return data

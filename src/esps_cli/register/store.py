@@ -83,6 +83,16 @@ def _not_found(location: RegisterLocation) -> RegisterNotFound:
     )
 
 
+def _unreadable_mark(location: RegisterLocation, unit: object, indicator: object, role: object,
+                     score: object) -> ConfigError:
+    """A current score that is not what esps writes (a whole number, with text for who and
+    why): the register was written around esps. Said plainly, never passed on as a score."""
+    return ConfigError(
+        f"the register {location.display} is damaged: the {role} score of {unit} {indicator} "
+        f"is {score!r} (or its assessor or comment is not text), not a score esps wrote. "
+        "Restore it from a backup and run `esps register check`")
+
+
 def _open_sqlite(location: RegisterLocation, create: bool, allow_network_sqlite: bool,
                  mounts_file: Path, creates: bool) -> SQLiteDatabase:
     path = location.path
@@ -321,21 +331,10 @@ class Register:
         score at once (export, agreement, summary, an import). current_scores gives the full
         events."""
         only, args = _units_filter(units)
-        with collector_paused():  # 100,000 marks that all live on: no collector walks
-            slot = {"linked": 0, "unlinked": 1, "moderated": 2}
-            shared: dict[str, str] = {}  # one copy of each repeated text (units, assessors, ...)
-            out: dict[tuple[str, str], Marks] = {}
-            for unit, indicator, role, assessor, score, comment in self._db.query_tuples(
-                    f"SELECT {_MARK_COLUMNS} FROM score_events "
-                    "WHERE id IN (SELECT MAX(id) FROM score_events WHERE cycle = ?"
-                    f"{only} GROUP BY unit, indicator, role)", (cycle, *args)):
-                key = (shared.setdefault(unit, unit), shared.setdefault(indicator, indicator))
-                marks = out.get(key)
-                if marks is None:
-                    marks = out[key] = [None, None, None]
-                marks[slot[role]] = Mark(shared.setdefault(assessor, assessor), score,
-                                         shared.setdefault(comment, comment))
-        return out
+        return _marks(self.location, self._db.query_tuples(
+            f"SELECT {_MARK_COLUMNS} FROM score_events "
+            "WHERE id IN (SELECT MAX(id) FROM score_events WHERE cycle = ?"
+            f"{only} GROUP BY unit, indicator, role)", (cycle, *args)))
 
     def history(self, cycle: str, unit: str | None = None,
                 indicator: str | None = None) -> list[ScoreEvent]:
@@ -436,6 +435,26 @@ class Register:
     def database(self) -> Database:
         """The engine connection, for the register's own maintenance code (check, copy)."""
         return self._db
+
+
+def _marks(location: RegisterLocation, rows: Iterable[tuple[Any, ...]]
+           ) -> dict[tuple[str, str], Marks]:
+    """Register.current_marks of its rows (unit, indicator, role, assessor, score, comment);
+    a row that is not what esps writes stops the read (_unreadable_mark)."""
+    with collector_paused():  # 100,000 marks that all live on: no collector walks
+        slot = {"linked": 0, "unlinked": 1, "moderated": 2}
+        shared: dict[str, str] = {}  # one copy of each repeated text (units, assessors, ...)
+        out: dict[tuple[str, str], Marks] = {}
+        for unit, indicator, role, assessor, score, comment in rows:
+            if type(score) is not int or type(assessor) is not str or type(comment) is not str:
+                raise _unreadable_mark(location, unit, indicator, role, score)
+            key = (shared.setdefault(unit, unit), shared.setdefault(indicator, indicator))
+            marks = out.get(key)
+            if marks is None:
+                marks = out[key] = [None, None, None]
+            marks[slot[role]] = Mark(shared.setdefault(assessor, assessor), score,
+                                     shared.setdefault(comment, comment))
+    return out
 
 
 def _units_filter(units: Collection[str] | None) -> tuple[str, list[str]]:

@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from functools import cache
-from typing import Any
-
-from pydantic import TypeAdapter
 
 from esps_cli.domain.framework import Framework, Indicator
+from esps_cli.findings import assembled
 from esps_cli.summary.models import (
     STATUS_ORDER,
     Gap,
@@ -243,9 +240,11 @@ def _ids(ids: list[str], limit: int = 8) -> str:
 
 
 def gaps_for(framework: Framework, standing: UnitStanding) -> list[Gap]:
-    """Indicators for the unit's action plan: minimum not met, or combined score too low."""
+    """Indicators for the unit's action plan: minimum not met, or combined score too low.
+    Assembled, not validated again: every value is the standing's (of the same types) or the
+    framework's text (a blank return has a gap per indicator: 54,000 in a summary)."""
     limit = framework.rules.action_plan_max_score
-    out: list[dict[str, Any]] = []
+    gaps: list[Gap] = []
     for d in standing.detail:
         reasons = []
         if d.minimum_met is False:
@@ -259,18 +258,16 @@ def gaps_for(framework: Framework, standing: UnitStanding) -> list[Gap]:
         said = [f"{who} DCFA ({score}): {comment}" for who, score, comment in (
             ("Linked", d.linked, d.linked_comment), ("Unlinked", d.unlinked, d.unlinked_comment))
             if comment]
-        out.append(dict(
-            unit_code=standing.unit_code, indicator_id=d.indicator_id,
-            esps_unit=f"{unit.number}. {unit.title}", indicator=ind.text,
-            reason="; ".join(reasons), rating=d.rating, linked=d.linked,
-            unlinked=d.unlinked, combined=d.combined, rationale="\n".join(said),
-        ))
-    return _gaps().validate_python(out)  # at once: a blank return has a gap per indicator
+        gaps.append(assembled(Gap, {
+            "unit_code": standing.unit_code, "indicator_id": d.indicator_id,
+            "esps_unit": f"{unit.number}. {unit.title}", "indicator": ind.text,
+            "reason": "; ".join(reasons), "rating": d.rating, "linked": d.linked,
+            "unlinked": d.unlinked, "combined": d.combined, "rationale": "\n".join(said),
+        }, _GAP_FIELDS))
+    return gaps
 
 
-@cache
-def _gaps() -> TypeAdapter[list[Gap]]:
-    return TypeAdapter(list[Gap])
+_GAP_FIELDS: set[str] = set(Gap.model_fields)
 
 
 def previous_cycle_id(framework: Framework, cycle_id: str) -> str | None:

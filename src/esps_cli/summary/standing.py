@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache
 from types import SimpleNamespace
 from typing import Any, cast
-
-from pydantic import TypeAdapter
 
 from esps_cli.domain.framework import STAGES, Framework
 from esps_cli.domain.status import governing, scores_count
 from esps_cli.domain.units import Advisor, Unit
+from esps_cli.findings import assembled
 from esps_cli.register import Marks
 from esps_cli.scoring.combine import Combiner
 from esps_cli.scoring.rows import UNSCORED
@@ -107,15 +105,15 @@ def indicator_standings(code: str, report: WorkbookReport | None,
                         scores: Mapping[tuple[str, str], Marks], combiner: Combiner,
                         facts: IndicatorFacts) -> list[IndicatorStanding]:
     """A unit's standing on each indicator of the cycle: its return's status (report: its one
-    return, if any) and its scores combined."""
-    return _standings().validate_python(list(_indicator_fields(code, report, scores, combiner,
-                                                               facts)))
+    return, if any) and its scores combined. Assembled, not validated again: every value is
+    already of its field's type (the return's validated statuses, the register's scores,
+    checked as they are read, and a validated combined score); validating 54,000 standings was
+    a twentieth of a summary's time."""
+    return [assembled(IndicatorStanding, fields, _STANDING_FIELDS)
+            for fields in _indicator_fields(code, report, scores, combiner, facts)]
 
 
-@cache
-def _standings() -> TypeAdapter[list[IndicatorStanding]]:
-    """Validates a unit's standings at once: a third of the time of one model at a time."""
-    return TypeAdapter(list[IndicatorStanding])
+_STANDING_FIELDS: set[str] = set(IndicatorStanding.model_fields)
 
 
 def indicator_figures(code: str, report: WorkbookReport | None,
