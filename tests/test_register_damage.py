@@ -156,7 +156,9 @@ def test_a_score_written_around_esps_is_named_not_passed_on(register, tmp_path):
     summary = _esps("summary", "--returns", str(tmp_path / "returns"), "--format", "json",
                     register=register)
     shown = _esps("score", "show", "TP-EK", register=register)
-    for result in (summary, shown):
+    exported = _esps("score", "export", register=register)
+    agreement = _esps("score", "agreement", register=register)
+    for result in (summary, shown, exported, agreement):
         assert result.exit_code == 2, result.output
         assert said in " ".join(result.output.split())
         assert "internal error" not in result.output
