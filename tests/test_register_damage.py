@@ -162,3 +162,8 @@ def test_a_score_written_around_esps_is_named_not_passed_on(register, tmp_path):
         assert result.exit_code == 2, result.output
         assert said in " ".join(result.output.split())
         assert "internal error" not in result.output
+    checked = runner.invoke(app, ["register", "check", "--register", str(register)])
+    assert checked.exit_code == 1, checked.output
+    assert ("PROBLEM scores: score event(s) 2 hold a score that is not a whole number, or an "
+            "assessor or comment that is not text: written around esps") in " ".join(
+        checked.output.split())

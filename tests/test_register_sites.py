@@ -346,7 +346,7 @@ def test_check_finds_a_register_tampered_with_outside_esps(tmp_path: Path) -> No
     assert report.sound, report.items
     assert [i.name for i in report.items] == [
         "database integrity", "schema version", "rules in the database", "audit coverage",
-        "import log", "moderations", "audit chain"]
+        "import log", "moderations", "scores", "audit chain"]
     import sqlite3
 
     conn = sqlite3.connect(path)

@@ -189,10 +189,30 @@ def _moderation_item(reg: Register, version: int) -> CheckItem:
                      detail="every moderation settles an earlier linked and unlinked score")
 
 
+def _scores_item(reg: Register) -> CheckItem:
+    """Every score a whole number, with text for who and why: what esps writes. PostgreSQL's
+    column types hold it; an SQLite column takes any value written around esps (2.5 is on the
+    scale, so the scale's trigger lets it in), which stops every read of the scores."""
+    if reg.engine != "sqlite":
+        return CheckItem(name="scores", status="ok",
+                         detail="whole numbers: the database's column types hold it")
+    rows = reg.database.query(
+        "SELECT id FROM score_events WHERE typeof(score) <> 'integer' "
+        "OR typeof(assessor) <> 'text' OR typeof(comment) <> 'text' ORDER BY id")
+    if rows:
+        ids = ", ".join(str(r["id"]) for r in rows[:10])
+        return CheckItem(name="scores", status="problem",
+                         detail=f"score event(s) {ids} hold a score that is not a whole number, "
+                                "or an assessor or comment that is not text: written around esps")
+    return CheckItem(name="scores", status="ok",
+                     detail="every score a whole number, with text for who and why")
+
+
 def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool = False,
           mounts_file: Path = MOUNTS_FILE) -> CheckReport:
     """Check a register as it is (it is not upgraded): the engine's own integrity check, the
-    schema version, the rule triggers, the import log, moderations, and any EXTRA_CHECKS."""
+    schema version, the rule triggers, the import log, moderations, the scores' types, and
+    any EXTRA_CHECKS."""
     with Register.open(location, create=False, migrate=False,
                        allow_network_sqlite=allow_network_sqlite,
                        mounts_file=mounts_file) as reg:
@@ -207,7 +227,7 @@ def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool
         if version <= SCHEMA_VERSION:
             with reg.snapshot():
                 items += [_rules_item(reg, version), _coverage_item(reg), _imports_item(reg),
-                          _moderation_item(reg, version)]
+                          _moderation_item(reg, version), _scores_item(reg)]
                 for extra in EXTRA_CHECKS:
                     items += extra(reg)
         if not any(i.name == "audit chain" for i in items):
