@@ -180,13 +180,10 @@ def _moderation_item(reg: Register, version: int) -> CheckItem:
         "EXISTS (SELECT 1 FROM score_events u WHERE u.id = m.moderates_unlinked "
         "AND u.id < m.id AND u.role = 'unlinked' AND u.cycle = m.cycle AND u.unit = m.unit "
         "AND u.indicator = m.indicator)) ORDER BY m.id")
-    if rows:
-        ids = ", ".join(str(r["id"]) for r in rows[:10])
-        return CheckItem(name="moderations", status="problem",
-                         detail=f"moderated event(s) {ids} do not settle an earlier linked "
-                                "and unlinked score of the same indicator")
-    return CheckItem(name="moderations", status="ok",
-                     detail="every moderation settles an earlier linked and unlinked score")
+    return _events_item("moderations", rows,
+                        "moderated event(s) {ids} do not settle an earlier linked and unlinked "
+                        "score of the same indicator",
+                        "every moderation settles an earlier linked and unlinked score")
 
 
 def _scores_item(reg: Register) -> CheckItem:
@@ -199,13 +196,19 @@ def _scores_item(reg: Register) -> CheckItem:
     rows = reg.database.query(
         "SELECT id FROM score_events WHERE typeof(score) <> 'integer' "
         "OR typeof(assessor) <> 'text' OR typeof(comment) <> 'text' ORDER BY id")
+    return _events_item("scores", rows,
+                        "score event(s) {ids} hold a score that is not a whole number, or an "
+                        "assessor or comment that is not text: written around esps",
+                        "every score a whole number, with text for who and why")
+
+
+def _events_item(name: str, rows: list[Row], problem: str, ok: str) -> CheckItem:
+    """A check of score events: a problem naming the first ten events found (problem's {ids}),
+    else ok."""
     if rows:
         ids = ", ".join(str(r["id"]) for r in rows[:10])
-        return CheckItem(name="scores", status="problem",
-                         detail=f"score event(s) {ids} hold a score that is not a whole number, "
-                                "or an assessor or comment that is not text: written around esps")
-    return CheckItem(name="scores", status="ok",
-                     detail="every score a whole number, with text for who and why")
+        return CheckItem(name=name, status="problem", detail=problem.format(ids=ids))
+    return CheckItem(name=name, status="ok", detail=ok)
 
 
 def check(location: RegisterLocation | Path | str, *, allow_network_sqlite: bool = False,
