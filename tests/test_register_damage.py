@@ -137,6 +137,19 @@ def test_a_full_disk_loses_nothing(register, mounted):
     assert _events(copy) == 0
 
 
+def _written_around_esps(register: Path, column: str, value: str) -> None:
+    """TP-EK's linked score of OD1.1 (3, recorded by esps) written again straight into the
+    file, with one column's value (an SQL expression) changed."""
+    with Register.open(register) as reg, reg.transaction():
+        record_returns(reg, ["TP-EK"])
+    assert _esps(*SET, register=register).exit_code == 0
+    with sqlite3.connect(register) as conn:
+        columns = [c[1] for c in conn.execute("PRAGMA table_info(score_events)") if c[1] != "id"]
+        conn.execute(f"INSERT INTO score_events ({', '.join(columns)}) "
+                     f"SELECT {', '.join(value if c == column else c for c in columns)} "
+                     "FROM score_events WHERE unit = 'TP-EK'")
+
+
 @pytest.mark.parametrize("column, value, shown", [
     ("score", "2.5", "2.5"),          # on the scale, so the database's own rule lets it in
     ("comment", "X'00ff'", "3"),      # bytes where the reason is text
@@ -146,14 +159,7 @@ def test_a_score_written_around_esps_is_named_not_passed_on(register, tmp_path, 
     """A score that is not a whole number, or a comment that is not text (written straight
     into the file) stops every read of the current scores with a message naming it; before,
     the summary said 'internal error' (a bug in esps)."""
-    with Register.open(register) as reg, reg.transaction():
-        record_returns(reg, ["TP-EK"])
-    assert _esps(*SET, register=register).exit_code == 0
-    with sqlite3.connect(register) as conn:
-        columns = [c[1] for c in conn.execute("PRAGMA table_info(score_events)") if c[1] != "id"]
-        conn.execute(f"INSERT INTO score_events ({', '.join(columns)}) "
-                     f"SELECT {', '.join(value if c == column else c for c in columns)} "
-                     "FROM score_events WHERE unit = 'TP-EK'")
+    _written_around_esps(register, column, value)
     said = (f"is damaged: the linked score of TP-EK OD1.1 is {shown} (or its assessor or comment "
             "is not text), not a score esps wrote. Restore it from a backup and run `esps "
             "register check`")
@@ -177,14 +183,7 @@ def test_a_score_written_around_esps_is_named_not_passed_on(register, tmp_path, 
 def test_a_whole_number_written_as_3_0_is_a_score(register):
     """The boundary of the check above: SQLite stores 3.0 in the score column as the whole
     number 3, which every read takes as esps's own."""
-    with Register.open(register) as reg, reg.transaction():
-        record_returns(reg, ["TP-EK"])
-    assert _esps(*SET, register=register).exit_code == 0
-    with sqlite3.connect(register) as conn:
-        columns = [c[1] for c in conn.execute("PRAGMA table_info(score_events)") if c[1] != "id"]
-        conn.execute(f"INSERT INTO score_events ({', '.join(columns)}) "
-                     f"SELECT {', '.join('3.0' if c == 'score' else c for c in columns)} "
-                     "FROM score_events WHERE unit = 'TP-EK'")
+    _written_around_esps(register, "score", "3.0")
     shown = _esps("score", "show", "TP-EK", register=register)
     assert shown.exit_code == 0, shown.output
     assert "damaged" not in shown.output
