@@ -342,6 +342,17 @@ def test_saved_by_calc_reads_back_the_same(calc: Calc):
         s: "visible" for s in VISIBLE_SHEETS}
 
 
+def test_calc_saved_sheets_read_from_their_xml_as_calamine_reads_them(calc: Calc):
+    """Calc writes every string to a shared strings part and keeps the formatted empty cells:
+    the Evidence sheet, mostly empty, is read from its XML (io/sheet_xml.py), as calamine
+    reads it, and with the scenario typed in too."""
+    from .test_sheet_xml import same_or_declined
+
+    for path in (calc.saved, calc.resaved, calc.filled):
+        read = {name: same_or_declined(path, name) for name in (*VISIBLE_SHEETS, SHEET_META)}
+        assert read[EVIDENCE.sheet], path
+
+
 def test_saved_by_calc_validates_exactly_as_the_original(calc: Calc, framework: Framework):
     original, saved = validate(calc.original, framework), validate(calc.saved, framework)
     assert keys(saved) == keys(original)

@@ -21,6 +21,14 @@ from zlib_ng import zlib_ng
 
 from esps_cli.errors import ConfigError, must_propagate
 from esps_cli.io.safety import utf8_safe
+from esps_cli.io.sheet_xml import (
+    Declined,
+    SharedStrings,
+    column_number,
+    looks_sparse,
+    sparse_rows,
+    style_kinds,
+)
 
 # Bounds that stop hostile files from exhausting memory before parsing starts.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -52,6 +60,11 @@ class XlsxFile:
         self._zip: zipfile.ZipFile | None = None
         self._names: frozenset[str] | None = None
         self._parts: dict[str, str] | None = None
+        self._last_sheet: tuple[str, bytes, int] | None = None  # name, XML, its zip CRC
+        self._plain: bool | None = None
+        self._kinds: tuple[str | None, ...] | None = None
+        self._strings: SharedStrings | None = None
+        self._1904: bool | None = None
         if in_memory:
             try:
                 if path.stat().st_size <= IN_MEMORY_BYTES:
@@ -147,6 +160,32 @@ class XlsxFile:
 
     def far_cell(self, sheet: str) -> str | None:
         """The first cell (or row) of a sheet that lies far outside any table, or None."""
+        data = self._sheet_xml(sheet)
+        return _far_in(data) if data is not None else None
+
+    def sparse_rows(self, sheet: str) -> list[list[Any]] | None:
+        """A mostly empty sheet's rows, read from its XML as calamine would read them (see
+        sheet_xml); None where calamine is to read it. Only for a file held in memory, whose
+        workbook part is where _sheet_parts looks for it, and a sheet whose bytes match their
+        CRC (calamine checks it, and says the file is corrupt where they do not)."""
+        if self.data is None:
+            return None
+        data = self._sheet_xml(sheet)
+        if data is None or not looks_sparse(data) or not self._plain_package():
+            return None
+        assert self._last_sheet is not None
+        if zlib_ng.crc32(data) != self._last_sheet[2]:
+            return None
+        try:
+            return sparse_rows(data, self)
+        except (Declined, UnicodeDecodeError, ValueError):
+            return None
+
+    def _sheet_xml(self, sheet: str) -> bytes | None:
+        """A sheet's XML, inflated once (the far-cell scan and the sparse read share it);
+        None where it cannot be found or read (calamine then says what is wrong)."""
+        if self._last_sheet is not None and self._last_sheet[0] == sheet:
+            return self._last_sheet[1]
         try:
             zf = self.archive()
             if self._parts is None:
@@ -155,13 +194,54 @@ class XlsxFile:
             part = self._parts.get(sheet)
             if part is None or part not in (self._names or ()):
                 return None
-            data = self._inflated(zf.getinfo(part)) if self.data is not None else None
+            info = zf.getinfo(part)
+            data = self._inflated(info) if self.data is not None else None
             if data is None:
                 data = zf.read(part)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error,
                 _INFLATE_ERROR):
-            return None  # calamine will say what is wrong with the file
-        return _far_in(data)
+            return None
+        self._last_sheet = (sheet, data, info.CRC)
+        return data
+
+    def _part(self, name: str) -> bytes | None:
+        """A small part's bytes (None if absent or unreadable)."""
+        try:
+            zf = self.archive()
+            if name not in (self._names or frozenset(zf.namelist())):
+                return None
+            info = zf.getinfo(name)
+            data = self._inflated(info) if self.data is not None else None
+            return data if data is not None else zf.read(name)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error,
+                _INFLATE_ERROR):
+            return None
+
+    def _plain_package(self) -> bool:
+        """Whether the package's main part is xl/workbook.xml, where calamine will look for
+        the styles and shared strings this reads (xl/styles.xml, xl/sharedStrings.xml)."""
+        if self._plain is None:
+            rels = self._part("_rels/.rels") or b""
+            self._plain = _MAIN_PART.search(rels) is not None \
+                and len(_ANY_MAIN_PART.findall(rels)) == 1
+        return self._plain
+
+    # What a sparse sheet's cells refer to (sheet_xml.Book).
+    def style_kind(self, style: int) -> str | None:
+        if self._kinds is None:
+            styles = self._part("xl/styles.xml")
+            self._kinds = _style_kinds(styles) if styles is not None else ()
+        return self._kinds[style] if style < len(self._kinds) else None
+
+    def shared_string(self, index: int) -> str | None:
+        if self._strings is None:
+            self._strings = SharedStrings(self._part("xl/sharedStrings.xml"))
+        return self._strings.get(index)
+
+    def date1904(self) -> bool:
+        if self._1904 is None:
+            self._1904 = _DATE1904.search(self._part("xl/workbook.xml") or b"") is not None
+        return self._1904
 
     def _sheet_parts(self, zf: zipfile.ZipFile) -> dict[str, str]:
         """_sheet_parts(zf), remembered across the files of a folder by what their workbook
@@ -226,6 +306,23 @@ class XlsxFile:
 
 # Sheet name -> part, by the digest of a workbook's packed workbook and relationships parts.
 _PARTS: dict[bytes, dict[str, str]] = {}
+# The styles' number-format kinds, by the styles part's bytes (returns from one template
+# share them).
+_KINDS: dict[bytes, tuple[str | None, ...]] = {}
+_MAIN_PART = re.compile(
+    rb'<Relationship\b[^>]*(?:Type="[^"]*/officeDocument"[^>]*Target="/?xl/workbook\.xml"'
+    rb'|Target="/?xl/workbook\.xml"[^>]*Type="[^"]*/officeDocument")')
+_ANY_MAIN_PART = re.compile(rb'/officeDocument"')
+_DATE1904 = re.compile(rb'\bdate1904="(?!0"|false")')
+
+
+def _style_kinds(styles: bytes) -> tuple[str | None, ...]:
+    kinds = _KINDS.get(styles)
+    if kinds is None:
+        if len(_KINDS) >= 64:
+            _KINDS.clear()
+        kinds = _KINDS[styles] = style_kinds(styles)
+    return kinds
 
 
 def sniff_problem(path: Path) -> str | None:
@@ -370,6 +467,10 @@ def sheet_rows(book: calamine.CalamineWorkbook, path: Path, sheet: str | int, *,
             "would take more memory than the machine has", sheet=real_name, cells=(far,),
             fix=f"Clear {real_name}!{far} (select it, press Delete; or delete the rows and "
                 "columns beyond the table), save the workbook and check it again.")
+    if file is not None and real_name:
+        sparse = file.sparse_rows(real_name)
+        if sparse is not None:
+            return sparse
     try:
         with _quiet_native_stderr():
             data = (book.get_sheet_by_name(sheet) if isinstance(sheet, str)
@@ -508,17 +609,10 @@ def _far_by_position(data: bytes) -> str | None:
             continue
         if digits:
             row = int(digits)
-        col = _column_number(letters.upper()) if letters else col + 1
+        col = column_number(letters.upper()) if letters else col + 1
         if col > 104 or row >= 200_000 or (row >= 100_000 and col > 26):
             return f"{_column_letters(col)}{row}"
     return far_row
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
 
 
 def _column_letters(number: int) -> str:
