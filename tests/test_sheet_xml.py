@@ -259,6 +259,7 @@ WRITTEN_OTHERWISE: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "a namespace prefix": (SHEET, _b9(b'<x:c r="B9"><x:v>4</x:v></x:c>')),
     "a style calamine has not got": (SHEET, _b9(b'<c r="B9" s="99"><v>4</v></c>')),
     "a number it cannot parse": (SHEET, _b9(b'<c r="B9" t="n"><v>4,5</v></c>')),
+    "a number too large for a float": (SHEET, _b9(b'<c r="B9" t="n"><v>1e999</v></c>')),
     "dates counted from 1904": ("xl/workbook.xml", lambda x: re.sub(
         rb"<workbookPr\b[^>]*/>", b'<workbookPr date1904="1"/>', x)),
     "a duration format": ("xl/styles.xml", lambda x: x.replace(
