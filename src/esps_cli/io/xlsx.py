@@ -47,7 +47,8 @@ class XlsxFile:
     """One workbook file, its bytes read once: hashed, sniffed and scanned for far cells from
     memory, its zip directory and sheet parts read once however many sheets are scanned
     (reading a folder of returns). calamine still opens the file by its path (it
-    picks its reader by the file's extension, and its errors name what is wrong).
+    picks its reader by the file's extension, and its errors name what is wrong); a mostly
+    empty sheet is read from its XML here (sparse_rows), every other sheet by calamine.
 
     in_memory=False reads only what each step needs, from disk (a one-off sniff of a file).
     Use it as a context manager (or call close): it may hold the file open.
@@ -191,37 +192,39 @@ class XlsxFile:
             if self._parts is None:
                 self._parts = self._sheet_parts(zf)
                 self._names = frozenset(zf.namelist())
-            part = self._parts.get(sheet)
-            if part is None or part not in (self._names or ()):
-                return None
-            info = zf.getinfo(part)
-            data = self._inflated(info) if self.data is not None else None
-            if data is None:
-                data = zf.read(part)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error,
                 _INFLATE_ERROR):
             return None
-        self._last_sheet = (sheet, data, info.CRC)
-        return data
+        part = self._parts.get(sheet)
+        read = self._part(part) if part is not None else None
+        if read is None:
+            return None
+        self._last_sheet = (sheet, *read)
+        return read[0]
 
-    def _part(self, name: str) -> bytes | None:
-        """A small part's bytes (None if absent or unreadable)."""
+    def _part(self, name: str) -> tuple[bytes, int] | None:
+        """A part's bytes (inflated from the bytes in memory where it can be) and the CRC the
+        archive gives for them; None if it is absent or cannot be read."""
         try:
             zf = self.archive()
             if name not in (self._names or frozenset(zf.namelist())):
                 return None
             info = zf.getinfo(name)
             data = self._inflated(info) if self.data is not None else None
-            return data if data is not None else zf.read(name)
+            return (data if data is not None else zf.read(name)), info.CRC
         except (OSError, zipfile.BadZipFile, KeyError, ValueError, zlib.error,
                 _INFLATE_ERROR):
             return None
+
+    def _part_bytes(self, name: str) -> bytes | None:
+        read = self._part(name)
+        return read[0] if read is not None else None
 
     def _plain_package(self) -> bool:
         """Whether the package's main part is xl/workbook.xml, where calamine will look for
         the styles and shared strings this reads (xl/styles.xml, xl/sharedStrings.xml)."""
         if self._plain is None:
-            rels = self._part("_rels/.rels") or b""
+            rels = self._part_bytes("_rels/.rels") or b""
             self._plain = _MAIN_PART.search(rels) is not None \
                 and len(_ANY_MAIN_PART.findall(rels)) == 1
         return self._plain
@@ -229,18 +232,18 @@ class XlsxFile:
     # What a sparse sheet's cells refer to (sheet_xml.Book).
     def style_kind(self, style: int) -> str | None:
         if self._kinds is None:
-            styles = self._part("xl/styles.xml")
+            styles = self._part_bytes("xl/styles.xml")
             self._kinds = _style_kinds(styles) if styles is not None else ()
         return self._kinds[style] if style < len(self._kinds) else None
 
     def shared_string(self, index: int) -> str | None:
         if self._strings is None:
-            self._strings = SharedStrings(self._part("xl/sharedStrings.xml"))
+            self._strings = SharedStrings(self._part_bytes("xl/sharedStrings.xml"))
         return self._strings.get(index)
 
     def date1904(self) -> bool:
         if self._1904 is None:
-            self._1904 = _DATE1904.search(self._part("xl/workbook.xml") or b"") is not None
+            self._1904 = _DATE1904.search(self._part_bytes("xl/workbook.xml") or b"") is not None
         return self._1904
 
     def _sheet_parts(self, zf: zipfile.ZipFile) -> dict[str, str]:
