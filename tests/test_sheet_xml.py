@@ -257,9 +257,16 @@ WRITTEN_OTHERWISE: dict[str, tuple[str, Callable[[bytes], bytes]]] = {
     "untrimmed text": (SHEET, _b9(b'<c r="B9" t="inlineStr"><is><t> padded</t></is></c>')),
     "an empty string": (SHEET, _b9(b'<c r="B9" t="inlineStr"><is><t></t></is></c>')),
     "a namespace prefix": (SHEET, _b9(b'<x:c r="B9"><x:v>4</x:v></x:c>')),
+    "a prefixed value": (SHEET, _b9(b'<c r="B9"><x:v>4</x:v></c>')),
+    "a cell in a comment": (SHEET, _b9(b'<!-- <c r="B9"><v>5</v></c> -->')),
+    "a CDATA section": (SHEET, _b9(
+        b'<c r="B9" t="inlineStr"><is><t><![CDATA[a]]></t></is></c>')),
+    "a processing instruction": (SHEET, _b9(b'<?esps note?>' + B9)),
     "a style calamine has not got": (SHEET, _b9(b'<c r="B9" s="99"><v>4</v></c>')),
     "a number it cannot parse": (SHEET, _b9(b'<c r="B9" t="n"><v>4,5</v></c>')),
     "a number too large for a float": (SHEET, _b9(b'<c r="B9" t="n"><v>1e999</v></c>')),
+    "another encoding": (SHEET, lambda x: b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
+                         + x[x.index(b"<worksheet"):]),
     "dates counted from 1904": ("xl/workbook.xml", lambda x: re.sub(
         rb"<workbookPr\b[^>]*/>", b'<workbookPr date1904="1"/>', x)),
     "a duration format": ("xl/styles.xml", lambda x: x.replace(
