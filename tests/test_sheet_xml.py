@@ -24,6 +24,8 @@ from esps_cli.validation.validate import validate_workbook
 from esps_cli.workbook.layout import EVIDENCE
 from esps_cli.workbook.samples import fill_file
 
+from .test_hostile import CASES
+
 
 def calamine_rows(path: Path, sheet: str) -> list[list[Any]]:
     book = xlsx.calamine_book(path)
@@ -348,3 +350,18 @@ def test_dates_are_read_at_the_edges_of_what_python_holds(serial: int, read: boo
                                                           tmp_path: Path):
     path = _sheet_with(serial, "DD/MM/YYYY", tmp_path / "edge.xlsx")
     assert same_or_declined(path, "Data") is read
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hostile_files_made_from_a_blank_return_validate_as_calamine_reads_them(
+        name: str, blank_workbook: Path, framework: Framework, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch):
+    """The hostile files of test_hostile, made from a blank return (whose Evidence sheet is
+    read from its XML): the same report with the sparse read as with calamine alone."""
+    path = tmp_path / name
+    CASES[name][0](path, blank_workbook)
+    with_sparse = validate_workbook(path, framework)
+    monkeypatch.setattr(xlsx, "IN_MEMORY_BYTES", 0)  # from disk: calamine reads every sheet
+    without = validate_workbook(path, framework)
+    assert with_sparse.model_dump() == without.model_dump()
+    assert CASES[name][1] in {f.code for f in with_sparse.findings}
