@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +163,16 @@ _INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")? t="inlineStr"><is>(.
                      re.S)
 
 
+def _copy(path: Path, out: Path, change: Callable[[str, bytes], bytes] = lambda _, data: data,
+          compression: int = zipfile.ZIP_DEFLATED, add: dict[str, bytes] | None = None) -> None:
+    """Write out as path's parts, each changed by change(name, data), then the parts in add."""
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", compression) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, change(info.filename, src.read(info)))
+        for name, data in (add or {}).items():
+            dst.writestr(name, data)
+
+
 def as_excel_saves(path: Path, strings: Callable[[bytes], bytes] = lambda x: x) -> Path:
     """The workbook with its inline strings moved to a shared strings part, as Excel and
     LibreOffice save every string; strings: a change to that part's XML."""
@@ -174,28 +183,29 @@ def as_excel_saves(path: Path, strings: Callable[[bytes], bytes] = lambda x: x) 
         return b'<c r="%s"%s t="s"><v>%d</v></c>' % (found.group(1), found.group(2) or b"",
                                                      len(table) - 1)
 
+    def change(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/worksheets/sheet"):
+            return _INLINE.sub(shared, data)
+        if name == "[Content_Types].xml":
+            return data.replace(b"</Types>", (
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                b"</Types>"))
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(b"</Relationships>", (
+                b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/'
+                b'officeDocument/2006/relationships/sharedStrings" '
+                b'Target="sharedStrings.xml"/></Relationships>'))
+        return data
+
     out = path.with_name(f"shared-{path.name}")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename.startswith("xl/worksheets/sheet"):
-                data = _INLINE.sub(shared, data)
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", (
-                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-                    b"</Types>"))
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", (
-                    b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/'
-                    b'officeDocument/2006/relationships/sharedStrings" '
-                    b'Target="sharedStrings.xml"/></Relationships>'))
-            dst.writestr(info.filename, data)
-        sst = b"".join(b"<si>%s</si>" % item for item in table)
-        dst.writestr("xl/sharedStrings.xml", strings(
-            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
-            b'schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
-            b"%s</sst>" % (len(table), len(table), sst)))
+    with zipfile.ZipFile(path) as src:  # the sheets first: they fill the table
+        sheets = {n: change(n, src.read(n)) for n in src.namelist()}
+    sst = b"".join(b"<si>%s</si>" % item for item in table)
+    _copy(path, out, lambda name, _: sheets[name], add={"xl/sharedStrings.xml": strings(
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://'
+        b'schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+        b"%s</sst>" % (len(table), len(table), sst))})
     return out
 
 
@@ -228,10 +238,7 @@ def test_a_shared_string_with_a_phonetic_reading_is_left_to_calamine(tmp_path: P
 def _rewrite(path: Path, part: str, change: Callable[[bytes], bytes]) -> Path:
     """The workbook with one part's XML changed, as another program might have written it."""
     out = path.with_name(f"changed-{path.name}")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            dst.writestr(info.filename, change(data) if info.filename == part else data)
+    _copy(path, out, lambda name, data: change(data) if name == part else data)
     return out
 
 
@@ -303,19 +310,12 @@ def test_a_custom_format_over_a_builtin_date_id_is_read_by_its_code(tmp_path: Pa
 
 
 def test_validating_reads_the_same_with_and_without_the_sparse_read(
-        blank_workbook: Path, framework: Framework, tmp_path: Path):
+        blank_workbook: Path, framework: Framework, monkeypatch: pytest.MonkeyPatch):
     path = as_excel_saves(fill_file(blank_workbook, framework, "incomplete"))
     with_sparse = validate_workbook(path, framework)
     assert sparse(path, EVIDENCE.sheet) is not None
-    copy = tmp_path / "from-disk" / path.name
-    copy.parent.mkdir()
-    shutil.copy(path, copy)
-    saved = xlsx.IN_MEMORY_BYTES
-    try:
-        xlsx.IN_MEMORY_BYTES = 0  # read from disk: calamine reads every sheet
-        without = validate_workbook(copy, framework)
-    finally:
-        xlsx.IN_MEMORY_BYTES = saved
+    monkeypatch.setattr(xlsx, "IN_MEMORY_BYTES", 0)  # from disk: calamine reads every sheet
+    without = validate_workbook(path, framework)
     assert with_sparse.model_dump(exclude={"path", "file"}) == \
         without.model_dump(exclude={"path", "file"})
     assert [f.code for f in with_sparse.findings] == [f.code for f in without.findings]
@@ -327,9 +327,7 @@ def test_a_sheet_whose_bytes_do_not_match_their_crc_is_left_to_calamine(tmp_path
     the file is reported corrupt, so the sparse read must not read it either."""
     base = _sheet_with("Minutes", None, tmp_path / "base.xlsx")
     stored = tmp_path / "stored.xlsx"
-    with zipfile.ZipFile(base) as src, zipfile.ZipFile(stored, "w") as dst:
-        for info in src.infolist():
-            dst.writestr(info.filename, src.read(info), zipfile.ZIP_STORED)
+    _copy(base, stored, compression=zipfile.ZIP_STORED)
     assert sparse(stored, "Data") is not None  # stored and intact: read
     damaged = tmp_path / "damaged.xlsx"
     data = stored.read_bytes()
